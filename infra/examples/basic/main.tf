@@ -1,0 +1,14 @@
+# Credentials come from the environment (HW_ACCESS_KEY, HW_SECRET_KEY), never from this file.
+provider "huaweicloud" {
+  region = var.region
+}
+
+module "channel_autoscaler" {
+  source = "../../modules/channel-autoscaler"
+
+  region      = var.region
+  project_id  = var.project_id
+  bindings    = var.bindings
+  name_prefix = var.name_prefix
+  log_level   = var.log_level
+}

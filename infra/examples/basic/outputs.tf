@@ -1,0 +1,14 @@
+output "function_urns" {
+  description = "URN of each function, by function name."
+  value       = module.channel_autoscaler.function_urns
+}
+
+output "events_topic_urn" {
+  description = "SMN topic AS publishes scaling events and lifecycle-hook messages to."
+  value       = module.channel_autoscaler.events_topic_urn
+}
+
+output "dead_letter_topic_urn" {
+  description = "SMN dead-letter topic; subscribe to it to hear about failures."
+  value       = module.channel_autoscaler.dead_letter_topic_urn
+}

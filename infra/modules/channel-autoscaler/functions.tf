@@ -1,0 +1,97 @@
+# The three FunctionGraph functions, their logs, their asynchronous invocation policy and their
+# triggers.
+
+resource "huaweicloud_lts_group" "functions" {
+  group_name            = "${var.name_prefix}-functions"
+  ttl_in_days           = var.log_retention_days
+  enterprise_project_id = var.enterprise_project_id
+  tags                  = local.common_tags
+}
+
+# One stream per function, so each function's JSON log lines can be searched on their own.
+resource "huaweicloud_lts_stream" "functions" {
+  for_each = local.functions
+
+  group_id    = huaweicloud_lts_group.functions.id
+  stream_name = "${var.name_prefix}-${each.key}"
+}
+
+resource "huaweicloud_fgs_function" "functions" {
+  for_each = local.functions
+
+  name                  = "${var.name_prefix}-${each.key}"
+  description           = each.value
+  app                   = "default"
+  functiongraph_version = "v2"
+  runtime               = "Node.js20.15"
+  handler               = "index.handler"
+  memory_size           = var.memory_size
+  timeout               = var.timeout
+
+  # The state keeps a hash of func_code, so any change in a zip redeploys that function (the build
+  # writes deterministic zips, so an unchanged build does not).
+  code_type     = "zip"
+  code_filename = "index.zip"
+  func_code     = fileexists(local.zip_paths[each.key]) ? filebase64(local.zip_paths[each.key]) : null
+
+  # Temporary credentials of this agency are what the code signs its API calls with
+  # (context.getSecurityAccessKey/SecretKey/Token); it is also the agency that lets the async
+  # on-failure destination publish to the dead-letter topic.
+  agency = huaweicloud_identity_agency.functions.name
+
+  user_data = jsonencode(local.function_environment)
+
+  enable_lts_log  = true
+  log_group_id    = huaweicloud_lts_group.functions.id
+  log_group_name  = huaweicloud_lts_group.functions.group_name
+  log_stream_id   = huaweicloud_lts_stream.functions[each.key].id
+  log_stream_name = huaweicloud_lts_stream.functions[each.key].stream_name
+
+  enterprise_project_id = var.enterprise_project_id
+  tags                  = local.common_tags
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.zip_paths[each.key])
+      error_message = "Bundle ${local.zip_paths[each.key]} not found: run `npm run build` first, or set dist_dir."
+    }
+    precondition {
+      condition     = local.environment_chars <= var.environment_max_chars
+      error_message = "The functions' environment would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
+    }
+  }
+}
+
+# SMN and TIMER triggers invoke asynchronously: failed runs are retried a bounded number of times,
+# and an event that still fails (or grows too old) is sent to the dead-letter topic.
+resource "huaweicloud_fgs_async_invoke_configuration" "functions" {
+  for_each = local.functions
+
+  function_urn                   = huaweicloud_fgs_function.functions[each.key].urn
+  max_async_retry_attempts       = var.async_max_retry_attempts
+  max_async_event_age_in_seconds = var.async_max_event_age_seconds
+
+  on_failure {
+    destination = "SMN"
+    param       = jsonencode({ topic_urn = huaweicloud_smn_topic.dead_letter.topic_urn })
+  }
+}
+
+resource "huaweicloud_fgs_function_trigger" "scaling_events" {
+  function_urn = huaweicloud_fgs_function.functions["scaling-events"].urn
+  type         = "SMN"
+  event_data   = jsonencode({ topic_urn = huaweicloud_smn_topic.events.topic_urn })
+}
+
+resource "huaweicloud_fgs_function_trigger" "reconcile_timer" {
+  function_urn = huaweicloud_fgs_function.functions["reconcile"].urn
+  type         = "TIMER"
+  status       = "ACTIVE"
+  event_data = jsonencode({
+    name          = "${var.name_prefix}-reconcile"
+    schedule_type = var.reconcile_schedule_type
+    schedule      = var.reconcile_schedule
+    # An empty backfill payload: reconcile every binding.
+    user_event = jsonencode({})
+  })
+}

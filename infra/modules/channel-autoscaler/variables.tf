@@ -1,0 +1,327 @@
+# Inputs of the channel-autoscaler module.
+#
+# The binding rules below mirror the product contract (CONTRACT.md section 4) so that a bad
+# binding fails at `terraform plan` instead of at the first invocation. Optional binding fields
+# are left null when unset and are dropped from BINDINGS, so the function applies its own
+# defaults (gateway "roma", weight 1, standby false, drain_seconds 30,
+# healthy_timeout_seconds 300, port = the channel's port).
+
+variable "region" {
+  description = "Huawei Cloud region the functions run in and call, e.g. cn-north-4. Passed to the functions as HUAWEICLOUD_SDK_REGION; service endpoints default from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]+$", var.region))
+    error_message = "region must look like cn-north-4 or ap-southeast-1."
+  }
+}
+
+variable "project_id" {
+  description = "ID of the Huawei Cloud project (32 hex characters) that owns the AS groups and gateway instances. Passed to the functions as HUAWEICLOUD_SDK_PROJECT_ID."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{32}$", var.project_id))
+    error_message = "project_id must be the 32-character hexadecimal project ID shown under My Credentials > API Credentials."
+  }
+}
+
+variable "project_name" {
+  description = "Name of the IAM project the agency's custom policy is granted in. Defaults to the region name, which is the name of a region's default project; set it for a sub-project such as cn-north-4_demo."
+  type        = string
+  default     = null
+}
+
+variable "bindings" {
+  description = "Bindings, each tying one AS group to one member group of one ROMA Connect or APIG VPC channel. Field meanings, ranges and defaults are those of the product's BINDINGS (see infra/README.md). Leave an optional field unset (null) to use the function's default."
+  type = list(object({
+    scaling_group_id        = string
+    gateway                 = optional(string)
+    instance_id             = string
+    vpc_channel_id          = string
+    member_group_name       = string
+    weight                  = optional(number)
+    port                    = optional(number)
+    standby                 = optional(bool)
+    drain_seconds           = optional(number)
+    healthy_timeout_seconds = optional(number)
+    health_check = optional(object({
+      protocol           = string
+      path               = optional(string)
+      method             = optional(string)
+      port               = optional(number)
+      threshold_normal   = number
+      threshold_abnormal = number
+      time_interval      = number
+      http_code          = optional(string)
+      enable_client_ssl  = optional(bool)
+      status             = optional(number)
+      timeout            = optional(number)
+    }))
+  }))
+
+  validation {
+    condition     = length(var.bindings) > 0
+    error_message = "bindings must name at least one binding."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in var.bindings :
+      length(trimspace(b.scaling_group_id)) > 0 && length(trimspace(b.instance_id)) > 0 &&
+      length(trimspace(b.vpc_channel_id)) > 0 && length(trimspace(b.member_group_name)) > 0
+    ])
+    error_message = "Every binding needs a non-empty scaling_group_id, instance_id, vpc_channel_id and member_group_name."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.gateway == null ? true : contains(["roma", "apig"], b.gateway)])
+    error_message = "binding gateway must be \"roma\" (ROMA Connect, the default) or \"apig\" (dedicated API Gateway)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.weight == null ? true : (b.weight >= 0 && b.weight <= 10000 && floor(b.weight) == b.weight)])
+    error_message = "binding weight must be a whole number from 0 to 10000 (default 1)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.port == null ? true : (b.port >= 0 && b.port <= 65535 && floor(b.port) == b.port)])
+    error_message = "binding port must be a whole number from 0 to 65535 (default: the channel's port)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.drain_seconds == null ? true : (b.drain_seconds >= 0 && b.drain_seconds <= 3600 && floor(b.drain_seconds) == b.drain_seconds)])
+    error_message = "binding drain_seconds must be a whole number from 0 to 3600 (default 30)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.healthy_timeout_seconds == null ? true : (b.healthy_timeout_seconds >= 0 && floor(b.healthy_timeout_seconds) == b.healthy_timeout_seconds)])
+    error_message = "binding healthy_timeout_seconds must be a whole number of seconds, 0 or more (default 300)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.health_check == null ? true : contains(["TCP", "HTTP", "HTTPS"], upper(b.health_check.protocol))])
+    error_message = "binding health_check.protocol must be TCP, HTTP or HTTPS."
+  }
+
+  # FunctionGraph caps all environment variables of a function at 4,096 characters (keys and
+  # values together). This catches an oversized BINDINGS on its own; the function resource checks
+  # the whole environment against var.environment_max_chars.
+  validation {
+    condition = length(jsonencode([
+      for b in var.bindings : merge(
+        { for k, v in b : k => v if v != null && k != "health_check" },
+        b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
+      )
+    ])) <= 4096 - length("BINDINGS")
+    error_message = "The JSON of bindings exceeds FunctionGraph's 4,096-character environment limit. Use fewer bindings or drop optional fields that repeat the defaults."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, topics, log group, agency, custom policy, lifecycle hooks). Use a different prefix for each deployment in the same project."
+  type        = string
+  default     = "channel-autoscaler"
+
+  validation {
+    # 45 leaves room for the longest suffix ("-scaling-events") in FunctionGraph's 60-character limit.
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,44}$", var.name_prefix))
+    error_message = "name_prefix must start with a letter, hold only letters, digits, '-' and '_', and be at most 45 characters."
+  }
+}
+
+variable "dist_dir" {
+  description = "Directory holding the built bundles scaling-events.zip, reconcile.zip and backfill.zip (each with index.js at the zip root). Defaults to the repository's dist/ directory (<module>/../../../dist); run `npm run build` first."
+  type        = string
+  default     = null
+}
+
+variable "memory_size" {
+  description = "Memory of each function in MB. FunctionGraph scales CPU with memory, so more memory also means a faster cold start."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout of each function in seconds. A scale-in drains a member for drain_seconds inside one invocation, so keep it above the largest drain_seconds plus the time the API calls take."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.timeout >= 3 && var.timeout <= 259200 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 3 to 259200."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of the functions: debug, info, warn or error."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "endpoints" {
+  description = "Optional service endpoint overrides (ROMA_ENDPOINT, APIG_ENDPOINT, AS_ENDPOINT, ECS_ENDPOINT, SMN_ENDPOINT, FUNCTIONGRAPH_ENDPOINT). Unset ones default from the region; set them for partitions with other domains, e.g. .eu."
+  type = object({
+    roma          = optional(string)
+    apig          = optional(string)
+    as            = optional(string)
+    ecs           = optional(string)
+    smn           = optional(string)
+    functiongraph = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for url in values(var.endpoints) : url == null ? true : can(regex("^(https://[^/\\s]+|http://(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|\\[::1\\])(:[0-9]+)?)(/\\S*)?$", url))
+    ])
+    error_message = "Every endpoint must be an https:// URL (plain http:// is accepted only for loopback hosts)."
+  }
+}
+
+variable "reconcile_schedule_type" {
+  description = "schedule_type of the reconcile TIMER trigger: Rate (schedule like 10m, 1h, 1d) or Cron (a FunctionGraph cron expression)."
+  type        = string
+  default     = "Rate"
+
+  validation {
+    condition     = contains(["Rate", "Cron"], var.reconcile_schedule_type)
+    error_message = "reconcile_schedule_type must be Rate or Cron."
+  }
+}
+
+variable "reconcile_schedule" {
+  description = "schedule of the reconcile TIMER trigger. Every run reconciles every binding, repairing whatever events were lost."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = length(trimspace(var.reconcile_schedule)) > 0
+    error_message = "reconcile_schedule must not be empty."
+  }
+}
+
+variable "scaling_notification_events" {
+  description = "AS group events published to the events topic (and so to the scaling-events function)."
+  type        = list(string)
+  default     = ["SCALING_UP", "SCALING_UP_FAIL", "SCALING_DOWN", "SCALING_DOWN_FAIL", "SCALING_GROUP_ABNORMAL"]
+
+  validation {
+    condition = length(var.scaling_notification_events) > 0 && alltrue([
+      for e in var.scaling_notification_events : contains(["SCALING_UP", "SCALING_UP_FAIL", "SCALING_DOWN", "SCALING_DOWN_FAIL", "SCALING_GROUP_ABNORMAL"], e)
+    ])
+    error_message = "scaling_notification_events must list some of SCALING_UP, SCALING_UP_FAIL, SCALING_DOWN, SCALING_DOWN_FAIL and SCALING_GROUP_ABNORMAL."
+  }
+}
+
+variable "lifecycle_hook_default_result" {
+  description = "What AS does with an instance when a lifecycle hook times out before the function completes it. CONTINUE keeps scaling going if the function is down (the next reconcile run registers or removes the member); ABANDON terminates a launching instance."
+  type        = string
+  default     = "CONTINUE"
+
+  validation {
+    condition     = contains(["CONTINUE", "ABANDON"], var.lifecycle_hook_default_result)
+    error_message = "lifecycle_hook_default_result must be CONTINUE or ABANDON."
+  }
+}
+
+variable "lifecycle_hook_timeout" {
+  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. Keep it above healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.lifecycle_hook_timeout >= 300 && var.lifecycle_hook_timeout <= 86400 && floor(var.lifecycle_hook_timeout) == var.lifecycle_hook_timeout
+    error_message = "lifecycle_hook_timeout must be a whole number of seconds from 300 to 86400."
+  }
+}
+
+variable "async_max_retry_attempts" {
+  description = "How many times FunctionGraph retries a failed asynchronous invocation (SMN and TIMER triggers are asynchronous) before it goes to the dead-letter topic."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.async_max_retry_attempts >= 0 && var.async_max_retry_attempts <= 3 && floor(var.async_max_retry_attempts) == var.async_max_retry_attempts
+    error_message = "async_max_retry_attempts must be a whole number from 0 to 3."
+  }
+}
+
+variable "async_max_event_age_seconds" {
+  description = "Oldest age in seconds at which FunctionGraph still runs or retries a queued asynchronous event; older events go to the dead-letter topic."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.async_max_event_age_seconds >= 60 && var.async_max_event_age_seconds <= 86400 && floor(var.async_max_event_age_seconds) == var.async_max_event_age_seconds
+    error_message = "async_max_event_age_seconds must be a whole number of seconds from 60 to 86400."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days LTS keeps the functions' logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.log_retention_days >= 1 && var.log_retention_days <= 365 && floor(var.log_retention_days) == var.log_retention_days
+    error_message = "log_retention_days must be a whole number from 1 to 365."
+  }
+}
+
+variable "environment_max_chars" {
+  description = "Limit on the characters of all environment keys and values of one function. FunctionGraph allows 4,096 (2,048 in some regions: lower this there)."
+  type        = number
+  default     = 4096
+
+  validation {
+    condition     = var.environment_max_chars >= 256 && var.environment_max_chars <= 4096
+    error_message = "environment_max_chars must be from 256 to 4096."
+  }
+}
+
+variable "roma_policy_actions" {
+  description = "IAM actions granted for bindings with gateway \"roma\". The ROMA Connect action names are UNCONFIRMED (see infra/README.md): check them in the IAM console's visual policy editor and override here if they differ. Used only when a binding uses ROMA Connect."
+  type        = list(string)
+  default = [
+    "roma:vpcChannels:get",
+    "roma:vpcChannels:update",
+    "roma:vpcChannels:addInstance",
+    "roma:vpcChannels:deleteInstance",
+    "roma:vpcChannels:batchEnableInstance",
+    "roma:vpcChannels:batchDisableInstance",
+  ]
+
+  validation {
+    condition     = length(var.roma_policy_actions) > 0 && alltrue([for a in var.roma_policy_actions : can(regex("^roma:[A-Za-z]+:[A-Za-z]+$", a))])
+    error_message = "roma_policy_actions must be explicit roma:<resource>:<action> names, without wildcards."
+  }
+}
+
+variable "scope_dead_letter_publish" {
+  description = "Limit smn:topic:publish to the dead-letter topic with a Resource element. Set false only if IAM rejects resource-level SMN statements in your region; the grant then covers every topic of the project."
+  type        = bool
+  default     = true
+}
+
+variable "enterprise_project_id" {
+  description = "Enterprise project of the functions, topics and log group. Null uses the default enterprise project."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags set on the functions, topics and log group."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,418 @@
+/**
+ * Offline checks of Terraform configuration, on the JSON that `@cdktf/hcl2json` makes of each
+ * `.tf` file. Pure: the caller reads and parses the files; every check returns findings (empty
+ * when the configuration is fine), so a test can run the same checks on a doctored copy and
+ * prove they fail.
+ *
+ * hcl2json shape: blocks are arrays of objects (`resource.<type>.<name>[0]`, `on_failure[0]`),
+ * attributes with an object value are plain objects, and expressions are strings wrapped in
+ * `${...}`.
+ */
+import { posix } from "node:path";
+
+export type HclObject = { [key: string]: unknown };
+
+/** One parsed `.tf` file; `path` is relative to the repository root and uses `/`. */
+export interface TfFile {
+  path: string;
+  json: HclObject;
+}
+
+/** The `.tf` files of one directory, i.e. one Terraform module. */
+export interface TfModule {
+  dir: string;
+  files: TfFile[];
+}
+
+/** Documented arguments of one resource type: plain arguments, and nested blocks with theirs. */
+export interface ResourceSchema {
+  args: readonly string[];
+  blocks?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Allowlist {
+  resources: Readonly<Record<string, ResourceSchema>>;
+  providers: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Finding {
+  file: string;
+  message: string;
+}
+
+export interface EnvironmentRules {
+  /** Keys a function may be given (DEPLOYED_ENV_KEYS). */
+  allowed: readonly string[];
+  /** Keys every function must be given. */
+  required: readonly string[];
+  /** Resource types that are functions, with the arguments that hold their environment. */
+  functionTypes: Readonly<Record<string, readonly string[]>>;
+}
+
+const RESOURCE_META_ARGUMENTS = ["count", "for_each", "depends_on", "provider", "lifecycle"];
+const LIFECYCLE_ARGUMENTS = [
+  "create_before_destroy",
+  "prevent_destroy",
+  "ignore_changes",
+  "replace_triggered_by",
+  "precondition",
+  "postcondition",
+];
+const MODULE_META_ARGUMENTS = ["source", "version", "count", "for_each", "depends_on", "providers"];
+
+function isObject(value: unknown): value is HclObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A block written once or more: hcl2json gives an array of bodies. */
+function bodies(value: unknown): HclObject[] {
+  return Array.isArray(value) ? value.filter(isObject) : [];
+}
+
+/** `kind` blocks with two labels (`resource "type" "name"`) of one file. */
+function labelledBlocks(json: HclObject, kind: string): { type: string; name: string; body: HclObject }[] {
+  const byType = json[kind];
+  if (!isObject(byType)) return [];
+  return Object.entries(byType).flatMap(([type, byName]) =>
+    isObject(byName)
+      ? Object.entries(byName).flatMap(([name, list]) => bodies(list).map((body) => ({ type, name, body })))
+      : [],
+  );
+}
+
+/** `kind` blocks with one label (`variable "x"`, `module "x"`, `provider "x"`) of one file. */
+function namedBlocks(json: HclObject, kind: string): { name: string; body: HclObject }[] {
+  const byName = json[kind];
+  if (!isObject(byName)) return [];
+  return Object.entries(byName).flatMap(([name, list]) => bodies(list).map((body) => ({ name, body })));
+}
+
+/**
+ * The `${...}` interpolations of a string, outer ones only (nested templates stay inside their
+ * outer expression). Braces are counted without regard to quoting, which holds as long as string
+ * literals inside expressions have balanced braces. `$${` is an escaped literal.
+ */
+export function interpolations(text: string): string[] {
+  const found: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf("${", i);
+    if (start < 0) break;
+    if (start > 0 && text[start - 1] === "$") {
+      i = start + 2;
+      continue;
+    }
+    let depth = 1;
+    let j = start + 2;
+    for (; j < text.length && depth > 0; j++) {
+      if (text[j] === "{") depth++;
+      else if (text[j] === "}") depth--;
+    }
+    found.push(text.slice(start + 2, j - 1));
+    i = j;
+  }
+  return found;
+}
+
+/** Names `prefix.<name>` refers to in the expressions of a string (`var`, `local`, ...). */
+export function references(text: string, prefix: string): string[] {
+  const pattern = new RegExp(`(?<![\\w.])${prefix}\\.([A-Za-z_][A-Za-z0-9_-]*)`, "g");
+  return interpolations(text).flatMap((expression) =>
+    [...expression.matchAll(pattern)].map((m) => m[1] ?? ""),
+  );
+}
+
+/** Every string in a parsed value, object keys included. */
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (isObject(value)) return Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)]);
+  return [];
+}
+
+/** The variables a module declares, with their bodies. */
+export function declaredVariables(module: TfModule): Map<string, HclObject> {
+  const declared = new Map<string, HclObject>();
+  for (const file of module.files) {
+    for (const { name, body } of namedBlocks(file.json, "variable")) declared.set(name, body);
+  }
+  return declared;
+}
+
+/** Every `var.X` used in a module is declared in that module. */
+export function checkVariableReferences(module: TfModule): Finding[] {
+  const declared = declaredVariables(module);
+  const findings: Finding[] = [];
+  for (const file of module.files) {
+    const used = new Set(strings(file.json).flatMap((s) => references(s, "var")));
+    for (const name of used) {
+      if (!declared.has(name)) {
+        findings.push({
+          file: file.path,
+          message: `var.${name} is used but no variable "${name}" is declared in ${module.dir}`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Every variable states a type and a description. */
+export function checkVariableDeclarations(module: TfModule): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of module.files) {
+    for (const { name, body } of namedBlocks(file.json, "variable")) {
+      if (body.type === undefined)
+        findings.push({ file: file.path, message: `variable "${name}" has no type` });
+      if (typeof body.description !== "string" || body.description.trim() === "") {
+        findings.push({ file: file.path, message: `variable "${name}" has no description` });
+      }
+    }
+  }
+  return findings;
+}
+
+function checkBlockArguments(
+  file: string,
+  where: string,
+  body: HclObject,
+  allowed: readonly string[],
+  blocks: Readonly<Record<string, readonly string[]>>,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (key === "lifecycle") {
+      for (const lifecycle of bodies(value)) {
+        for (const arg of Object.keys(lifecycle)) {
+          if (!LIFECYCLE_ARGUMENTS.includes(arg))
+            findings.push({ file, message: `${where}: unknown lifecycle argument "${arg}"` });
+        }
+      }
+    } else if (key === "dynamic" && isObject(value)) {
+      for (const [label, list] of Object.entries(value)) {
+        const nested = blocks[label];
+        if (!nested) {
+          findings.push({ file, message: `${where}: dynamic block "${label}" is not a documented block` });
+          continue;
+        }
+        for (const dynamic of bodies(list)) {
+          for (const content of bodies(dynamic.content)) {
+            findings.push(...checkBlockArguments(file, `${where} ${label}`, content, nested, {}));
+          }
+        }
+      }
+    } else if (blocks[key] && Array.isArray(value)) {
+      for (const nestedBody of bodies(value)) {
+        findings.push(...checkBlockArguments(file, `${where} ${key}`, nestedBody, blocks[key] ?? [], {}));
+      }
+    } else if (!allowed.includes(key) && !blocks[key]) {
+      findings.push({ file, message: `${where}: "${key}" is not a documented argument` });
+    }
+  }
+  return findings;
+}
+
+/** Every resource type, provider and argument used is in the allowlist; no data source is used unless listed. */
+export function checkResources(module: TfModule, allowlist: Allowlist): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of module.files) {
+    for (const { type, name, body } of labelledBlocks(file.json, "resource")) {
+      const schema = allowlist.resources[type];
+      const where = `resource ${type}.${name}`;
+      if (!schema) {
+        findings.push({
+          file: file.path,
+          message: `${where}: resource type "${type}" is not in the allowlist`,
+        });
+        continue;
+      }
+      findings.push(
+        ...checkBlockArguments(
+          file.path,
+          where,
+          body,
+          [...schema.args, ...RESOURCE_META_ARGUMENTS],
+          schema.blocks ?? {},
+        ),
+      );
+    }
+    for (const { type, name } of labelledBlocks(file.json, "data")) {
+      findings.push({
+        file: file.path,
+        message: `data ${type}.${name}: data sources are not in the allowlist`,
+      });
+    }
+    for (const { name, body } of namedBlocks(file.json, "provider")) {
+      const args = allowlist.providers[name];
+      if (!args) {
+        findings.push({ file: file.path, message: `provider "${name}" is not in the allowlist` });
+        continue;
+      }
+      findings.push(...checkBlockArguments(file.path, `provider ${name}`, body, [...args, "alias"], {}));
+    }
+  }
+  return findings;
+}
+
+/** Follows `local.X` references from an expression to the object literals they end in, and returns their keys. */
+function objectKeysBehind(
+  expression: string,
+  locals: Map<string, unknown>,
+  seen = new Set<string>(),
+): string[] {
+  return references(expression, "local").flatMap((name) => {
+    if (seen.has(name)) return [];
+    seen.add(name);
+    const value = locals.get(name);
+    if (isObject(value)) return Object.keys(value);
+    if (typeof value === "string") return objectKeysBehind(value, locals, seen);
+    return [];
+  });
+}
+
+function moduleLocals(module: TfModule): Map<string, unknown> {
+  const locals = new Map<string, unknown>();
+  for (const file of module.files) {
+    for (const block of bodies(file.json.locals)) {
+      for (const [name, value] of Object.entries(block)) locals.set(name, value);
+    }
+  }
+  return locals;
+}
+
+/**
+ * Environment keys of each function resource: the keys of the object literals in `locals` that its
+ * environment argument reaches through `local.X` references. `null` when none can be resolved
+ * (for instance an inline `jsonencode({ ... })`, whose keys hcl2json leaves inside an expression).
+ */
+export function environmentKeys(
+  module: TfModule,
+  rules: EnvironmentRules,
+): { file: string; resource: string; keys: string[] | null }[] {
+  const locals = moduleLocals(module);
+  return module.files.flatMap((file) =>
+    labelledBlocks(file.json, "resource")
+      .filter(({ type }) => rules.functionTypes[type] !== undefined)
+      .map(({ type, name, body }) => {
+        const expressions = (rules.functionTypes[type] ?? [])
+          .map((arg) => body[arg])
+          .filter((v) => typeof v === "string");
+        const keys = [...new Set(expressions.flatMap((e) => objectKeysBehind(e, locals)))];
+        return { file: file.path, resource: `${type}.${name}`, keys: keys.length > 0 ? keys.sort() : null };
+      }),
+  );
+}
+
+/** Every function's environment keys are allowed, and the required ones are all there. */
+export function checkEnvironment(module: TfModule, rules: EnvironmentRules): Finding[] {
+  return environmentKeys(module, rules).flatMap(({ file, resource, keys }) => {
+    if (keys === null) {
+      return [
+        {
+          file,
+          message: `${resource}: its environment keys cannot be read; write it as jsonencode(local.<name>) where the local is an object literal (or filters one)`,
+        },
+      ];
+    }
+    return [
+      ...keys
+        .filter((key) => !rules.allowed.includes(key))
+        .map((key) => ({
+          file,
+          message: `${resource}: environment key "${key}" is not one the functions read (DEPLOYED_ENV_KEYS)`,
+        })),
+      ...rules.required
+        .filter((key) => !keys.includes(key))
+        .map((key) => ({ file, message: `${resource}: environment lacks required key "${key}"` })),
+    ];
+  });
+}
+
+function requiredVariables(module: TfModule): string[] {
+  return [...declaredVariables(module)].filter(([, body]) => !("default" in body)).map(([name]) => name);
+}
+
+/**
+ * Each `module` block with a local source passes every variable the called module requires, and
+ * nothing the called module does not declare. `modules` is keyed by directory.
+ */
+export function checkModuleCalls(caller: TfModule, modules: ReadonlyMap<string, TfModule>): Finding[] {
+  const findings: Finding[] = [];
+  for (const file of caller.files) {
+    for (const { name, body } of namedBlocks(file.json, "module")) {
+      const source = body.source;
+      if (typeof source !== "string" || !source.startsWith(".")) continue;
+      const calleeDir = posix.join(caller.dir, source);
+      const callee = modules.get(calleeDir);
+      if (!callee) {
+        findings.push({
+          file: file.path,
+          message: `module "${name}": source ${source} (${calleeDir}) is not a known module`,
+        });
+        continue;
+      }
+      const declared = declaredVariables(callee);
+      const passed = Object.keys(body).filter((key) => !MODULE_META_ARGUMENTS.includes(key));
+      for (const key of passed) {
+        if (!declared.has(key))
+          findings.push({
+            file: file.path,
+            message: `module "${name}": "${key}" is not a variable of ${calleeDir}`,
+          });
+      }
+      for (const key of requiredVariables(callee)) {
+        if (!passed.includes(key))
+          findings.push({
+            file: file.path,
+            message: `module "${name}": required variable "${key}" of ${calleeDir} is not set`,
+          });
+      }
+    }
+  }
+  return findings;
+}
+
+/** A tfvars file sets only declared variables, and every required one. */
+export function checkTfvars(path: string, tfvars: HclObject, module: TfModule): Finding[] {
+  const declared = declaredVariables(module);
+  const set = Object.keys(tfvars);
+  return [
+    ...set
+      .filter((key) => !declared.has(key))
+      .map((key) => ({ file: path, message: `"${key}" is not a variable of ${module.dir}` })),
+    ...requiredVariables(module)
+      .filter((key) => !set.includes(key))
+      .map((key) => ({ file: path, message: `required variable "${key}" of ${module.dir} is not set` })),
+  ];
+}
+
+/** The checks every module gets. */
+export function checkModule(
+  module: TfModule,
+  allowlist: Allowlist,
+  environment: EnvironmentRules,
+): Finding[] {
+  return [
+    ...checkResources(module, allowlist),
+    ...checkVariableReferences(module),
+    ...checkVariableDeclarations(module),
+    ...checkEnvironment(module, environment),
+  ];
+}
+
+/** Groups parsed files into modules by directory. */
+export function groupModules(files: readonly TfFile[]): Map<string, TfModule> {
+  const modules = new Map<string, TfModule>();
+  for (const file of files) {
+    const dir = posix.dirname(file.path);
+    const module = modules.get(dir) ?? { dir, files: [] };
+    module.files.push(file);
+    modules.set(dir, module);
+  }
+  return modules;
+}
+
+/** Findings as lines, for readable assertion failures. */
+export function formatFindings(findings: readonly Finding[]): string[] {
+  return findings.map(({ file, message }) => `${file}: ${message}`);
+}
