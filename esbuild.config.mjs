@@ -1,0 +1,55 @@
+// Builds one CommonJS bundle per function (dist/<name>/index.js, `exports.handler`) and a zip with
+// index.js at its root (dist/<name>.zip). Zips are byte-for-byte reproducible: fixed timestamp, mode
+// and order, so Terraform sees no change when the code did not change.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
+import yazl from "yazl";
+
+export const FUNCTIONS = ["scaling-events", "reconcile", "backfill"];
+
+// A local-time date: yazl writes DOS timestamps in local time, so this is the same bytes in every TZ.
+const FIXED_MTIME = new Date(2000, 0, 1, 0, 0, 0);
+
+export async function zipFile(buffer, name) {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(buffer, name, { mtime: FIXED_MTIME, mode: 0o100644, compress: true, forceDosTimestamp: true });
+  zip.end();
+  const chunks = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+export async function buildAll({ outdir = "dist", quiet = false } = {}) {
+  await rm(outdir, { recursive: true, force: true });
+  const report = [];
+  for (const name of FUNCTIONS) {
+    const outfile = `${outdir}/${name}/index.js`;
+    const result = await build({
+      entryPoints: [`functions/${name}/index.ts`],
+      outfile,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      minify: true,
+      legalComments: "none",
+      sourcemap: "external",
+      metafile: true,
+      logLevel: "warning",
+    });
+    await writeFile(`${outdir}/${name}/meta.json`, JSON.stringify(result.metafile));
+    const code = await readFile(outfile);
+    await mkdir(outdir, { recursive: true });
+    const zip = await zipFile(code, "index.js");
+    await writeFile(`${outdir}/${name}.zip`, zip);
+    report.push({ name, bytes: code.length, zipBytes: zip.length });
+  }
+  if (!quiet) {
+    for (const r of report) console.log(`dist/${r.name}/index.js ${(r.bytes / 1024).toFixed(1)} KB  zip ${(r.zipBytes / 1024).toFixed(1)} KB`);
+  }
+  return report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildAll();
+}

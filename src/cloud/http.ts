@@ -1,0 +1,171 @@
+import type { Service } from "../config/endpoints";
+import type { Credentials } from "../config/load";
+import type { RunMetrics } from "../observability/metrics";
+import type { Deadline } from "../reliability/deadline";
+import type { TokenBucket } from "../reliability/rate-limit";
+import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
+import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
+import { signRequest } from "./signer";
+
+export interface CloudRequest {
+  service: Service;
+  /** A short name for logs and errors, e.g. `addMembers`. */
+  operation: string;
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path from the service root, with the project id already in it. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+export interface CloudResponse<T> {
+  status: number;
+  body: T;
+}
+
+export interface CloudHttpOptions {
+  projectId: string;
+  endpoints: Record<Service, string | undefined>;
+  credentials: Credentials;
+  deadline: Deadline;
+  policy: RetryPolicy;
+  requestTimeoutMs: number;
+  metrics: RunMetrics;
+  limiters: Partial<Record<Service, TokenBucket>>;
+  onRetry?: RetryObserver["onRetry"];
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "DELETE"]);
+
+/** RFC 3986 encoding, as the SDK-HMAC-SHA256 canonical query expects. */
+function encode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function queryString(query: Record<string, string>): string {
+  const keys = Object.keys(query).sort();
+  return keys.map((k) => `${encode(k)}=${encode(query[k]!)}`).join("&");
+}
+
+/** Pulls `{code, message}` out of any of the error shapes Huawei services use. */
+export function parseErrorBody(text: string): { code?: string; message?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!json || typeof json !== "object") return {};
+  const o = json as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
+  if (o.error_code !== undefined) return { code: str(o.error_code), message: str(o.error_msg) };
+  for (const inner of Object.values(o)) {
+    if (inner && typeof inner === "object" && !Array.isArray(inner)) {
+      const e = inner as Record<string, unknown>;
+      if (e.code !== undefined || e.message !== undefined) return { code: str(e.code), message: str(e.message) };
+    }
+  }
+  return {};
+}
+
+/**
+ * Signed JSON calls over Node's own fetch (keep-alive connections), with the per-request timeout,
+ * the client-side rate limit and the retry policy applied to every call.
+ */
+export class CloudHttp {
+  constructor(private readonly opts: CloudHttpOptions) {}
+
+  get projectId(): string {
+    return this.opts.projectId;
+  }
+
+  get deadline(): Deadline {
+    return this.opts.deadline;
+  }
+
+  async request<T>(req: CloudRequest): Promise<CloudResponse<T>> {
+    const { metrics } = this.opts;
+    return withRetry((attempt) => this.once<T>(req, attempt), {
+      policy: this.opts.policy,
+      deadline: this.opts.deadline,
+      observer: {
+        onRetry: (info) => {
+          metrics.retries += 1;
+          if (info.throttled) metrics.throttles += 1;
+          this.opts.onRetry?.(info);
+        },
+      },
+    });
+  }
+
+  private async once<T>(req: CloudRequest, _attempt: number): Promise<CloudResponse<T>> {
+    const base = this.opts.endpoints[req.service];
+    if (!base) throw new Error(`no endpoint configured for ${req.service}`);
+    await this.opts.limiters[req.service]?.take();
+    const remaining = this.opts.deadline.remainingMs();
+    if (remaining <= 0) throw new DeadlineExceededError("the invocation's time budget is used up");
+    const timeoutMs = Math.max(1, Math.min(this.opts.requestTimeoutMs, remaining));
+
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query[k] = String(v);
+    const url = base + req.path;
+    const qs = queryString(query);
+    const bodyText = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers = signRequest({
+      method: req.method,
+      url,
+      query,
+      body: req.body,
+      projectId: this.opts.projectId,
+      credentials: this.opts.credentials,
+    });
+
+    this.opts.metrics.recordCall(req.service, WRITE_METHODS.has(req.method));
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(qs ? `${url}?${qs}` : url, {
+        method: req.method,
+        headers,
+        body: bodyText,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      const name = (err as Error)?.name;
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new RequestTimeoutError(req.service, req.operation, timeoutMs);
+      }
+      const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+      throw new NetworkError(
+        req.service,
+        req.operation,
+        `${req.operation}: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? "network error"}`,
+      );
+    }
+
+    if (res.status >= 200 && res.status < 300) {
+      if (text === "") return { status: res.status, body: undefined as T };
+      try {
+        return { status: res.status, body: JSON.parse(text) as T };
+      } catch {
+        throw new ApiError(
+          req.service,
+          req.operation,
+          res.status,
+          "MALFORMED_RESPONSE",
+          `${req.operation}: ${req.service} answered ${res.status} with a body that is not JSON`,
+        );
+      }
+    }
+    const { code, message } = parseErrorBody(text);
+    throw new ApiError(
+      req.service,
+      req.operation,
+      res.status,
+      code ?? `HTTP_${res.status}`,
+      `${req.operation}: ${message ?? (text.slice(0, 200) || res.statusText || "no message")}`,
+      parseRetryAfter(res.headers.get("retry-after")),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Every environment key the functions read, in one place. FunctionGraph hands them to Node.js through
+ * `context.getUserData(key)`; local runs and the CLI use `process.env[key]`.
+ */
+export const ENV_KEYS = {
+  bindings: "BINDINGS",
+  region: "HUAWEICLOUD_SDK_REGION",
+  projectId: "HUAWEICLOUD_SDK_PROJECT_ID",
+  runtimeProjectId: "RUNTIME_PROJECT_ID",
+  romaEndpoint: "ROMA_ENDPOINT",
+  apigEndpoint: "APIG_ENDPOINT",
+  asEndpoint: "AS_ENDPOINT",
+  ecsEndpoint: "ECS_ENDPOINT",
+  smnEndpoint: "SMN_ENDPOINT",
+  functionGraphEndpoint: "FUNCTIONGRAPH_ENDPOINT",
+  deadLetterTopicUrn: "DEAD_LETTER_TOPIC_URN",
+  ak: "HUAWEICLOUD_SDK_AK",
+  sk: "HUAWEICLOUD_SDK_SK",
+  securityToken: "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+  logLevel: "LOG_LEVEL",
+  requestTimeoutMs: "REQUEST_TIMEOUT_MS",
+  retryMaxAttempts: "RETRY_MAX_ATTEMPTS",
+  retryBaseDelayMs: "RETRY_BASE_DELAY_MS",
+  retryMaxDelayMs: "RETRY_MAX_DELAY_MS",
+  maxConcurrency: "MAX_CONCURRENCY",
+  apiRateLimit: "API_RATE_LIMIT",
+} as const;
+
+export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
+
+/** Keys an operator sets on a deployed function (the platform supplies RUNTIME_PROJECT_ID itself). */
+export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
+  ENV_KEYS.bindings,
+  ENV_KEYS.region,
+  ENV_KEYS.projectId,
+  ENV_KEYS.romaEndpoint,
+  ENV_KEYS.apigEndpoint,
+  ENV_KEYS.asEndpoint,
+  ENV_KEYS.ecsEndpoint,
+  ENV_KEYS.smnEndpoint,
+  ENV_KEYS.functionGraphEndpoint,
+  ENV_KEYS.deadLetterTopicUrn,
+  ENV_KEYS.logLevel,
+  ENV_KEYS.requestTimeoutMs,
+  ENV_KEYS.retryMaxAttempts,
+  ENV_KEYS.retryBaseDelayMs,
+  ENV_KEYS.retryMaxDelayMs,
+  ENV_KEYS.maxConcurrency,
+  ENV_KEYS.apiRateLimit,
+];

@@ -1,0 +1,239 @@
+import type * as z from "zod";
+import { checkEndpoint, defaultEndpoint, type Service } from "./endpoints";
+import { ConfigError, type ConfigIssue } from "./errors";
+import { ENV_KEYS, type EnvKey } from "./keys";
+import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
+
+/** FunctionGraph caps a function's environment (keys and values together); some regions at 2,048. */
+export const ENV_SIZE_LIMIT = 4096;
+export const ENV_SIZE_WARN_AT = 2048;
+
+export type EnvReader = (key: EnvKey) => string | undefined;
+
+export interface Credentials {
+  ak: string;
+  sk: string;
+  securityToken?: string;
+}
+
+export interface Config {
+  bindings: Binding[];
+  projectId: string;
+  region: string | undefined;
+  endpoints: Record<Service, string | undefined>;
+  deadLetterTopicUrn: string | undefined;
+  logLevel: LogLevel;
+  tuning: Tuning;
+  /** Non-fatal findings, e.g. BINDINGS approaching FunctionGraph's environment cap. */
+  warnings: string[];
+}
+
+/** Operational knobs with safe defaults; an operator rarely needs them, tests and benchmarks do. */
+export interface Tuning {
+  requestTimeoutMs: number;
+  retryMaxAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  maxConcurrency: number;
+  /** Calls per second per service (token bucket, burst of the same size). */
+  apiRateLimit: number;
+}
+
+const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; default: number }[] = [
+  { field: "requestTimeoutMs", key: ENV_KEYS.requestTimeoutMs, min: 100, max: 120_000, default: 10_000 },
+  { field: "retryMaxAttempts", key: ENV_KEYS.retryMaxAttempts, min: 1, max: 10, default: 5 },
+  { field: "retryBaseDelayMs", key: ENV_KEYS.retryBaseDelayMs, min: 0, max: 10_000, default: 200 },
+  { field: "retryMaxDelayMs", key: ENV_KEYS.retryMaxDelayMs, min: 0, max: 60_000, default: 5_000 },
+  { field: "maxConcurrency", key: ENV_KEYS.maxConcurrency, min: 1, max: 32, default: 4 },
+  { field: "apiRateLimit", key: ENV_KEYS.apiRateLimit, min: 1, max: 1_000, default: 20 },
+];
+
+const ENDPOINT_KEYS: Record<Service, EnvKey> = {
+  roma: ENV_KEYS.romaEndpoint,
+  apig: ENV_KEYS.apigEndpoint,
+  as: ENV_KEYS.asEndpoint,
+  ecs: ENV_KEYS.ecsEndpoint,
+  smn: ENV_KEYS.smnEndpoint,
+  functiongraph: ENV_KEYS.functionGraphEndpoint,
+};
+
+const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
+
+/** Reads a key the FunctionGraph way: `context.getUserData(key)` first, then `process.env[key]`. */
+export function envReader(
+  context: { getUserData?: (key: string) => unknown } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): EnvReader {
+  return (key) => {
+    const fromContext = typeof context?.getUserData === "function" ? context.getUserData(key) : undefined;
+    if (typeof fromContext === "string" && fromContext !== "") return fromContext;
+    const fromEnv = env[key];
+    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  };
+}
+
+function zodPath(root: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
+    root,
+  );
+}
+
+export function zodIssues(root: string, error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issue.message }));
+}
+
+/** Parses BINDINGS text; returns the bindings or the issues found. Shared by the functions and the CLI. */
+export function parseBindings(
+  raw: string | undefined,
+  root: string = ENV_KEYS.bindings,
+): { bindings: Binding[]; issues: ConfigIssue[] } {
+  if (raw === undefined || raw.trim() === "") {
+    return { bindings: [], issues: [{ path: root, message: "is required (a JSON array of bindings)" }] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { bindings: [], issues: [{ path: root, message: `is not valid JSON (${(err as Error).message})` }] };
+  }
+  const parsed = BindingsSchema.safeParse(json);
+  if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };
+  return { bindings: parsed.data, issues: [] };
+}
+
+/** Characters FunctionGraph counts towards its environment cap for these keys. */
+export function environmentSize(read: EnvReader, keys: readonly EnvKey[]): number {
+  return keys.reduce((n, key) => {
+    const value = read(key);
+    return value === undefined ? n : n + key.length + value.length;
+  }, 0);
+}
+
+/** Validates the whole environment at once; throws ConfigError listing every problem. */
+export function loadConfig(read: EnvReader): Config {
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const rawBindings = read(ENV_KEYS.bindings);
+  const { bindings, issues: bindingIssues } = parseBindings(rawBindings);
+  issues.push(...bindingIssues);
+
+  const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
+  if (!projectId) {
+    issues.push({ path: ENV_KEYS.projectId, message: `is required (or ${ENV_KEYS.runtimeProjectId})` });
+  } else if (!/^[A-Za-z0-9_-]{1,64}$/.test(projectId)) {
+    issues.push({ path: ENV_KEYS.projectId, message: "must be a project id (letters, digits, - and _)" });
+  }
+
+  const region = read(ENV_KEYS.region);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z0-9]+){1,3}$/.test(region)) {
+    issues.push({ path: ENV_KEYS.region, message: `"${region}" is not a region name like cn-north-4` });
+  }
+
+  const deadLetterTopicUrn = read(ENV_KEYS.deadLetterTopicUrn);
+  if (deadLetterTopicUrn !== undefined && !SMN_TOPIC_URN.test(deadLetterTopicUrn)) {
+    issues.push({
+      path: ENV_KEYS.deadLetterTopicUrn,
+      message: "must be an SMN topic URN like urn:smn:cn-north-4:<project_id>:<topic>",
+    });
+  }
+
+  const needed = new Set<Service>(["as", "ecs"]);
+  for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
+  if (deadLetterTopicUrn) needed.add("smn");
+
+  const endpoints = {} as Record<Service, string | undefined>;
+  for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
+    const override = read(key);
+    if (override !== undefined) {
+      const checked = checkEndpoint(override);
+      if (checked.ok) endpoints[service] = checked.url;
+      else issues.push({ path: key, message: checked.reason });
+    } else if (region !== undefined) {
+      endpoints[service] = defaultEndpoint(service, region);
+    } else {
+      endpoints[service] = undefined;
+      if (needed.has(service)) {
+        issues.push({ path: key, message: `is required when ${ENV_KEYS.region} is not set` });
+      }
+    }
+  }
+
+  const rawLevel = read(ENV_KEYS.logLevel)?.toLowerCase() ?? "info";
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as LogLevel) : "info";
+  if (rawLevel !== logLevel) {
+    issues.push({ path: ENV_KEYS.logLevel, message: `must be one of ${LOG_LEVELS.join(", ")}` });
+  }
+
+  const tuning = {} as Tuning;
+  for (const t of TUNING) {
+    const raw = read(t.key);
+    const n = raw === undefined ? t.default : Number(raw);
+    if (!Number.isInteger(n) || n < t.min || n > t.max) {
+      issues.push({ path: t.key, message: `must be a whole number from ${t.min} to ${t.max}` });
+    }
+    tuning[t.field] = n;
+  }
+
+  if (rawBindings !== undefined) {
+    const size = ENV_KEYS.bindings.length + rawBindings.length;
+    if (size > ENV_SIZE_LIMIT) {
+      warnings.push(
+        `BINDINGS is ${size} characters; FunctionGraph caps all environment variables together at ${ENV_SIZE_LIMIT}`,
+      );
+    } else if (size > ENV_SIZE_WARN_AT) {
+      warnings.push(
+        `BINDINGS is ${size} characters; FunctionGraph caps the environment at ${ENV_SIZE_LIMIT} (${ENV_SIZE_WARN_AT} in some regions)`,
+      );
+    }
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    bindings,
+    projectId: projectId!,
+    region,
+    endpoints,
+    deadLetterTopicUrn,
+    logLevel,
+    tuning,
+    warnings,
+  };
+}
+
+/** Context agency credentials when present and non-empty, else the HUAWEICLOUD_SDK_* variables. */
+export function resolveCredentials(
+  context:
+    | {
+        getSecurityAccessKey?: () => unknown;
+        getSecuritySecretKey?: () => unknown;
+        getSecurityToken?: () => unknown;
+      }
+    | undefined,
+  read: EnvReader,
+): Credentials {
+  const call = (fn: (() => unknown) | undefined): string | undefined => {
+    if (typeof fn !== "function") return undefined;
+    const value = fn.call(context);
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const ak = call(context?.getSecurityAccessKey);
+  const sk = call(context?.getSecuritySecretKey);
+  if (ak && sk) {
+    const token = call(context?.getSecurityToken);
+    return token ? { ak, sk, securityToken: token } : { ak, sk };
+  }
+  const envAk = read(ENV_KEYS.ak);
+  const envSk = read(ENV_KEYS.sk);
+  if (!envAk || !envSk) {
+    throw new ConfigError([
+      {
+        path: `${ENV_KEYS.ak}/${ENV_KEYS.sk}`,
+        message:
+          "no credentials: give the function an agency (the context then carries temporary keys) or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
+      },
+    ]);
+  }
+  const envToken = read(ENV_KEYS.securityToken);
+  return envToken ? { ak: envAk, sk: envSk, securityToken: envToken } : { ak: envAk, sk: envSk };
+}

@@ -1,0 +1,37 @@
+import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "../cloud/errors";
+
+/** Error codes that mean "try again later" whatever their HTTP status (huawei-apis.md §1.10, §2.8). */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  "APIG.9008", // too many requests
+  "APIG.9999", // system error, also concurrent writes to one channel
+  "APIG.0308", // gateway throttling
+  "APIG.3500", // failed to synchronise to etcd
+  "AS.0001", // AS system error
+  "MALFORMED_RESPONSE",
+]);
+
+/** Codes that mean the API is throttling us; counted separately in the run summary. */
+export const THROTTLE_CODES: ReadonlySet<string> = new Set(["APIG.9008", "APIG.0308"]);
+
+export function isTransient(err: unknown): boolean {
+  if (err instanceof DeadlineExceededError) return false;
+  if (err instanceof NetworkError || err instanceof RequestTimeoutError) return true;
+  if (err instanceof ApiError) {
+    return err.status === 429 || err.status >= 500 || TRANSIENT_CODES.has(err.code);
+  }
+  return false;
+}
+
+export function isThrottle(err: unknown): boolean {
+  return err instanceof ApiError && (err.status === 429 || THROTTLE_CODES.has(err.code));
+}
+
+/** A delete that finds the member gone has done its job. */
+export function isAlreadyDeleted(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "APIG.3024";
+}
+
+/** A hook callback refused because the hook no longer waits has nothing left to do. */
+export function isHookAlreadyCompleted(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "AS.7042";
+}

@@ -1,0 +1,34 @@
+/** The time an invocation may still spend, leaving a margin to log the summary and dead letters. */
+export class Deadline {
+  private readonly endsAt: number;
+  constructor(
+    remainingMs: number,
+    readonly safetyMarginMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.endsAt = now() + Math.max(0, remainingMs - safetyMarginMs);
+  }
+
+  /** FunctionGraph's `getRemainingTimeInMilliSeconds()` when the context has it, else `fallbackMs`. */
+  static fromContext(
+    context: { getRemainingTimeInMilliSeconds?: () => unknown } | undefined,
+    fallbackMs: number,
+    safetyMarginMs: number,
+  ): Deadline {
+    const raw =
+      typeof context?.getRemainingTimeInMilliSeconds === "function"
+        ? Number(context.getRemainingTimeInMilliSeconds())
+        : Number.NaN;
+    const remaining = Number.isFinite(raw) && raw > 0 ? raw : fallbackMs;
+    // A short invocation still needs most of its time for work: never reserve more than a fifth of it.
+    return new Deadline(remaining, Math.min(safetyMarginMs, remaining / 5));
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.endsAt - this.now());
+  }
+
+  expired(): boolean {
+    return this.remainingMs() <= 0;
+  }
+}

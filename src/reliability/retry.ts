@@ -1,0 +1,99 @@
+import pRetry from "p-retry";
+import { ApiError, DeadlineExceededError } from "../cloud/errors";
+import { isThrottle, isTransient } from "./classify";
+import type { Deadline } from "./deadline";
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Base of the exponential backoff. */
+  baseDelayMs: number;
+  /** Cap of one backoff delay. */
+  maxDelayMs: number;
+  /** A server's Retry-After is honoured up to this much. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  maxRetryAfterMs: 20_000,
+};
+
+/**
+ * Full-jitter exponential backoff: a uniform draw from [0, min(cap, base·2^(attempt-1))]. When the server
+ * sent Retry-After, never retry earlier than it asked (bounded by maxRetryAfterMs): jitter must not undercut it.
+ */
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  err: unknown,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const jittered = Math.floor(random() * ceiling);
+  const asked = err instanceof ApiError ? err.retryAfterMs : undefined;
+  if (asked === undefined) return jittered;
+  return Math.max(jittered, Math.min(asked, policy.maxRetryAfterMs));
+}
+
+/** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds from now. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export interface RetryObserver {
+  onRetry(info: { attempt: number; delayMs: number; error: unknown; throttled: boolean }): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `fn` until it succeeds, fails permanently, runs out of attempts, or the next try would not
+ * finish before the deadline. Resolves to the value; rejects with the last error and its attempt count.
+ */
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: { policy: RetryPolicy; deadline: Deadline; observer?: RetryObserver; random?: () => number },
+): Promise<T> {
+  const { policy, deadline, observer } = opts;
+  let attempts = 0;
+  try {
+    return await pRetry(
+      async (attempt) => {
+        attempts = attempt;
+        if (deadline.expired()) throw new DeadlineExceededError("the invocation's time budget is used up");
+        return fn(attempt);
+      },
+      {
+        retries: Math.max(0, policy.maxAttempts - 1),
+        // Delays are ours (full jitter, Retry-After); p-retry counts attempts and stops on a permanent error.
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        shouldRetry: async ({ error, attemptNumber }) => {
+          if (!isTransient(error)) return false;
+          const delayMs = backoffDelay(policy, attemptNumber, error, opts.random);
+          // Waiting past the deadline only delays the dead letter; give up now instead.
+          if (delayMs >= deadline.remainingMs()) return false;
+          observer?.onRetry({ attempt: attemptNumber, delayMs, error, throttled: isThrottle(error) });
+          await sleep(delayMs);
+          return true;
+        },
+      },
+    );
+  } catch (err) {
+    throw Object.assign(err as object, { attempts });
+  }
+}
+
+/** Attempts spent on an error thrown by withRetry (1 when it never went through it). */
+export function attemptsOf(err: unknown): number {
+  const n = (err as { attempts?: unknown } | null)?.attempts;
+  return typeof n === "number" && n > 0 ? n : 1;
+}

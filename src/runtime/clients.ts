@@ -1,0 +1,75 @@
+import { AutoScalingClient } from "../cloud/autoscaling";
+import { EcsClient } from "../cloud/ecs";
+import { GatewayClient } from "../cloud/gateway";
+import { CloudHttp } from "../cloud/http";
+import { SmnClient } from "../cloud/smn";
+import type { Service } from "../config/endpoints";
+import type { Config, Credentials } from "../config/load";
+import type { Logger } from "../observability/logger";
+import type { RunMetrics } from "../observability/metrics";
+import type { Deadline } from "../reliability/deadline";
+import { TokenBucket } from "../reliability/rate-limit";
+
+export interface Clients {
+  http: CloudHttp;
+  gateway: GatewayClient;
+  autoscaling: AutoScalingClient;
+  ecs: EcsClient;
+  smn: SmnClient;
+}
+
+// Buckets outlive one invocation: a warm container that is invoked again keeps pacing the same API.
+const buckets = new Map<string, TokenBucket>();
+
+function limiters(rate: number): Partial<Record<Service, TokenBucket>> {
+  const out: Partial<Record<Service, TokenBucket>> = {};
+  for (const service of ["roma", "apig", "as", "ecs", "smn", "functiongraph"] as const) {
+    const key = `${service}:${rate}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(rate, rate);
+      buckets.set(key, bucket);
+    }
+    out[service] = bucket;
+  }
+  return out;
+}
+
+export function createClients(
+  config: Config,
+  credentials: Credentials,
+  deadline: Deadline,
+  metrics: RunMetrics,
+  logger: Logger,
+): Clients {
+  const http = new CloudHttp({
+    projectId: config.projectId,
+    endpoints: config.endpoints,
+    credentials,
+    deadline,
+    policy: {
+      maxAttempts: config.tuning.retryMaxAttempts,
+      baseDelayMs: config.tuning.retryBaseDelayMs,
+      maxDelayMs: config.tuning.retryMaxDelayMs,
+      maxRetryAfterMs: 20_000,
+    },
+    requestTimeoutMs: config.tuning.requestTimeoutMs,
+    metrics,
+    limiters: limiters(config.tuning.apiRateLimit),
+    onRetry: ({ attempt, delayMs, error, throttled }) =>
+      logger.warn("retrying after a transient failure", {
+        action: "retry",
+        attempt,
+        delay_ms: delayMs,
+        throttled,
+        error: { code: (error as { code?: string }).code, message: (error as Error).message },
+      }),
+  });
+  return {
+    http,
+    gateway: new GatewayClient(http),
+    autoscaling: new AutoScalingClient(http),
+    ecs: new EcsClient(http),
+    smn: new SmnClient(http),
+  };
+}

@@ -1,0 +1,185 @@
+import { ConfigError } from "../config/errors";
+import { type Config, envReader, loadConfig, resolveCredentials } from "../config/load";
+import { InputError } from "../events/errors";
+import { type FunctionKind, readEvent, type Selection } from "../events/read";
+import { Logger } from "../observability/logger";
+import { RunMetrics } from "../observability/metrics";
+import { DeadLetterSink } from "../reliability/dead-letter";
+import { Deadline } from "../reliability/deadline";
+import { type PlanEntry, reconcile, type SyncResult } from "../sync/reconcile";
+import { selectBindings } from "../sync/targets";
+import { createClients } from "./clients";
+import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
+
+/** What every invocation resolves to (contract §5). */
+export interface Summary {
+  bindings: number;
+  added: number;
+  updated: number;
+  removed: number;
+  disabled: number;
+  unchanged: number;
+  hooks_completed: number;
+  dead_lettered: number;
+  dry_run: boolean;
+  plan: PlanEntry[];
+}
+
+/** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
+const FALLBACK_BUDGET_MS = 60_000;
+/** Kept back from the invocation's time to log the summary and publish dead letters. */
+const SAFETY_MARGIN_MS = 3_000;
+
+/** Thrown when every selected binding failed for transient reasons: the platform's async retry takes over. */
+export class TransientFailureError extends Error {
+  override readonly name = "TransientFailureError";
+}
+
+/** Input and configuration errors carry no useful stack: keep them to their message in every log. */
+function withoutStack<E extends Error>(err: E): E {
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
+}
+
+function unknownGroups(selection: Selection, config: Config): string[] {
+  if (selection.groups === "all") return [];
+  const known = new Set(config.bindings.map((b) => b.scaling_group_id));
+  return selection.groups.filter((id) => !known.has(id));
+}
+
+export interface InvokeOptions {
+  /** Overrides for the environment (the CLI passes --bindings this way). */
+  env?: NodeJS.ProcessEnv;
+  /** Force a dry run whatever the event says (the CLI's `plan`). */
+  dryRun?: boolean;
+  write?: (line: string) => void;
+}
+
+/** One invocation of any of the three functions: event → selection → reconcile → summary. */
+export async function invoke(
+  kind: FunctionKind,
+  event: unknown,
+  context: FunctionContext | undefined,
+  options: InvokeOptions = {},
+): Promise<Summary> {
+  const requestId = requestIdOf(context);
+  const functionName = functionNameOf(context, `channel-autoscaler-${kind}`);
+  const base = { request_id: requestId, function: functionName };
+  const read = envReader(context, options.env ?? process.env);
+  const bootLogger = new Logger({ level: "info", base, ...(options.write ? { write: options.write } : {}) });
+
+  let config: Config;
+  let logger: Logger;
+  let credentials: ReturnType<typeof resolveCredentials>;
+  try {
+    config = loadConfig(read);
+    credentials = resolveCredentials(context, read);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      bootLogger.error(err.message, { action: "load_config", issues: err.issues });
+      throw withoutStack(err);
+    }
+    throw err;
+  }
+  logger = new Logger({
+    level: config.logLevel,
+    base,
+    secrets: [credentials.ak, credentials.sk, credentials.securityToken ?? ""],
+    ...(options.write ? { write: options.write } : {}),
+  });
+  for (const warning of config.warnings) logger.warn(warning, { action: "load_config" });
+
+  let selection: Selection;
+  try {
+    selection = readEvent(
+      kind,
+      event,
+      config.bindings.map((b) => b.scaling_group_id),
+    );
+    const unknown = unknownGroups(selection, config);
+    if (unknown.length > 0) {
+      throw new InputError(
+        `unknown scaling_group_ids: ${unknown.join(", ")} (bound groups: ${[
+          ...new Set(config.bindings.map((b) => b.scaling_group_id)),
+        ].join(", ")})`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof InputError) {
+      logger.error(err.message, { action: "read_event" });
+      throw withoutStack(err);
+    }
+    throw err;
+  }
+  if (options.dryRun) selection.dryRun = true;
+
+  const metrics = new RunMetrics();
+  const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
+  const clients = createClients(config, credentials, deadline, metrics, logger);
+  const deadLetters = new DeadLetterSink({
+    requestId,
+    functionName,
+    logger,
+    topicUrn: config.deadLetterTopicUrn,
+    smn: clients.smn,
+  });
+  for (const u of selection.unreadable) {
+    deadLetters.add({
+      action: "parse_event",
+      binding: null,
+      error: { status: null, code: "UNREADABLE_RECORD", message: u.reason },
+      attempts: 1,
+      detail: { record_index: u.index, ...(u.message_id ? { message_id: u.message_id } : {}) },
+    });
+  }
+
+  const bindings = selectBindings(config.bindings, selection.groups);
+  logger.info("run started", {
+    action: "start",
+    trigger: kind,
+    dry_run: selection.dryRun,
+    bindings: bindings.length,
+    groups: selection.groups,
+    hints: selection.hints,
+  });
+
+  let result: SyncResult;
+  result = await reconcile(
+    bindings,
+    {
+      gateway: clients.gateway,
+      autoscaling: clients.autoscaling,
+      ecs: clients.ecs,
+      logger,
+      deadline,
+      deadLetters,
+    },
+    { dryRun: selection.dryRun, channelConcurrency: config.tuning.maxConcurrency },
+  );
+  await deadLetters.flush();
+
+  const summary: Summary = {
+    ...result.counts,
+    dead_lettered: deadLetters.records.length,
+    dry_run: selection.dryRun,
+    plan: result.plan,
+  };
+  const outcomes = [...result.outcomes.values()];
+  logger.info("run summary", {
+    action: "summary",
+    summary: { ...summary, plan: undefined, planned_actions: summary.plan.length },
+    calls: metrics.calls,
+    writes: metrics.totalWrites(),
+    retries: metrics.retries,
+    throttles: metrics.throttles,
+    failed_bindings: outcomes.filter((o) => o !== "ok").length,
+    duration_ms: metrics.durationMs(),
+  });
+
+  if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
+    throw new TransientFailureError(
+      `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+    );
+  }
+  return summary;
+}

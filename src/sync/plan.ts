@@ -1,0 +1,172 @@
+import type { Member } from "../cloud/gateway";
+import type { DesiredMember } from "./desired";
+
+export type MemberType = "ecs" | "ip";
+
+export interface PlanInput {
+  desired: readonly DesiredMember[];
+  /** Members of the target's member group, as listed. */
+  actual: readonly Member[];
+  /** The channel's member type, when known; needed only to build adds. */
+  memberType: MemberType | undefined;
+  /** Private IPv4 per instance id (ip channels). */
+  ips: ReadonlyMap<string, string>;
+}
+
+export interface Upsert {
+  kind: "add" | "update";
+  desired: DesiredMember;
+  /** For updates: the member being updated and the fields that differ. */
+  member?: Member;
+  changes: string[];
+  /** ip channels: the address to send. */
+  host?: string;
+}
+
+export interface Removal {
+  member: Member;
+  /** Instance the member stands for, when it says (ecs_id). */
+  instanceId: string | undefined;
+  reason: "not_desired" | "duplicate" | "replaced";
+  /** Still enabled: disable and drain before the delete. */
+  drain: boolean;
+}
+
+export interface TargetPlan {
+  upserts: Upsert[];
+  /** Disabled members of desired instances, to enable again. */
+  enable: Member[];
+  removals: Removal[];
+  unchanged: number;
+  /** Desired instances that need an address before they can be added (ip channels). */
+  needsAddress: string[];
+  /** True when adds exist but the member type is unknown: read the channel and plan again. */
+  needsMemberType: boolean;
+  /** Instance id → member (present after this plan is applied), for hook decisions. */
+  memberFor: Map<string, Member | undefined>;
+}
+
+const isEnabled = (m: Member) => (m.status ?? 1) !== 2;
+
+/** Prefer the member that serves (enabled), then the oldest, then the smallest id: stable across runs. */
+function better(a: Member, b: Member): Member {
+  if (isEnabled(a) !== isEnabled(b)) return isEnabled(a) ? a : b;
+  const ta = a.create_time ?? "";
+  const tb = b.create_time ?? "";
+  if (ta !== tb) return ta < tb ? a : b;
+  return a.id <= b.id ? a : b;
+}
+
+function differences(desired: DesiredMember, member: Member, matchedById: boolean): string[] {
+  const changes: string[] = [];
+  if ((member.weight ?? 1) !== desired.weight) changes.push("weight");
+  if ((member.is_backup ?? false) !== desired.is_backup) changes.push("is_backup");
+  if (desired.port !== undefined && member.port !== desired.port) changes.push("port");
+  // A member matched by its address may not carry ECS fields at all (ip channels); don't chase them.
+  if (matchedById && (member.ecs_name ?? "") !== desired.ecs_name) changes.push("ecs_name");
+  return changes;
+}
+
+/**
+ * The difference between what a target should hold and what it holds, by identity (the instance id,
+ * or the private address on ip channels). Pure: same input, same plan.
+ */
+export function planTarget(input: PlanInput): TargetPlan {
+  const { desired, actual, memberType, ips } = input;
+  const byInstance = new Map<string, Member>();
+  const removals: Removal[] = [];
+  const unclaimed: Member[] = [];
+
+  for (const m of actual) {
+    if (!m.ecs_id) {
+      unclaimed.push(m);
+      continue;
+    }
+    const seen = byInstance.get(m.ecs_id);
+    if (!seen) {
+      byInstance.set(m.ecs_id, m);
+      continue;
+    }
+    const keep = better(seen, m);
+    const drop = keep === seen ? m : seen;
+    byInstance.set(m.ecs_id, keep);
+    removals.push({ member: drop, instanceId: drop.ecs_id ?? undefined, reason: "duplicate", drain: isEnabled(drop) });
+  }
+
+  // ip channels: members without an ECS id are claimed by their address.
+  const byHost = new Map<string, Member>();
+  for (const m of unclaimed) {
+    const host = m.host ?? "";
+    const seen = byHost.get(host);
+    if (host !== "" && !seen) byHost.set(host, m);
+    else if (seen) {
+      const keep = better(seen, m);
+      const drop = keep === seen ? m : seen;
+      byHost.set(host, keep);
+      removals.push({ member: drop, instanceId: undefined, reason: "duplicate", drain: isEnabled(drop) });
+    } else removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
+  }
+
+  const upserts: Upsert[] = [];
+  const enable: Member[] = [];
+  const needsAddress: string[] = [];
+  const memberFor = new Map<string, Member | undefined>();
+  const claimed = new Set<Member>();
+  let unchanged = 0;
+  let needsMemberType = false;
+
+  for (const d of desired) {
+    let member = byInstance.get(d.ecs_id);
+    let matchedById = member !== undefined;
+    if (!member) {
+      const ip = ips.get(d.ecs_id);
+      member = ip === undefined ? undefined : byHost.get(ip);
+      matchedById = false;
+    }
+    if (!member) {
+      if (memberType === undefined) needsMemberType = true;
+      const host = ips.get(d.ecs_id);
+      if (memberType === "ip" && host === undefined) {
+        needsAddress.push(d.ecs_id);
+        continue;
+      }
+      upserts.push({ kind: "add", desired: d, changes: [], ...(memberType === "ip" ? { host } : {}) });
+      memberFor.set(d.ecs_id, undefined);
+      continue;
+    }
+    claimed.add(member);
+    memberFor.set(d.ecs_id, member);
+    const changes = differences(d, member, matchedById);
+    const host = memberType === "ip" ? (ips.get(d.ecs_id) ?? member.host ?? undefined) : undefined;
+    // On ip channels the address and port are the member's identity: changing them makes a new member.
+    const replace =
+      memberType === "ip" && (changes.includes("port") || (host !== undefined && member.host !== host));
+    if (replace) {
+      claimed.delete(member);
+      upserts.push({ kind: "add", desired: d, changes, host });
+      removals.push({ member, instanceId: d.ecs_id, reason: "replaced", drain: isEnabled(member) });
+      continue;
+    }
+    if (changes.length > 0) {
+      upserts.push({ kind: "update", desired: d, member, changes, ...(host !== undefined ? { host } : {}) });
+    } else if (isEnabled(member)) unchanged += 1;
+    if (!isEnabled(member)) enable.push(member);
+  }
+
+  const desiredIds = new Set(desired.map((d) => d.ecs_id));
+  for (const m of byInstance.values()) {
+    if (!claimed.has(m) && !desiredIds.has(m.ecs_id ?? "")) {
+      removals.push({ member: m, instanceId: m.ecs_id ?? undefined, reason: "not_desired", drain: isEnabled(m) });
+    }
+  }
+  for (const m of byHost.values()) {
+    if (!claimed.has(m)) removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
+  }
+
+  return { upserts, enable, removals, unchanged, needsAddress, needsMemberType, memberFor };
+}
+
+/** True when applying the plan would write nothing. */
+export function isEmptyPlan(plan: TargetPlan): boolean {
+  return plan.upserts.length === 0 && plan.enable.length === 0 && plan.removals.length === 0;
+}

@@ -1,0 +1,608 @@
+import type { AutoScalingClient, GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
+import type { EcsClient } from "../cloud/ecs";
+import { describeError } from "../cloud/errors";
+import type { Channel, GatewayClient, Member, MemberInfo } from "../cloud/gateway";
+import type { Binding } from "../config/schema";
+import type { Logger } from "../observability/logger";
+import { isAlreadyDeleted, isHookAlreadyCompleted, isTransient } from "../reliability/classify";
+import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
+import type { Deadline } from "../reliability/deadline";
+import { attemptsOf } from "../reliability/retry";
+import { planChannelSetup } from "./channel-setup";
+import { chunk, mapLimit } from "./concurrency";
+import { type DesiredMember, desiredMembers } from "./desired";
+import { type MemberType, planTarget, type TargetPlan } from "./plan";
+import { type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
+
+export interface SyncDeps {
+  gateway: GatewayClient;
+  autoscaling: AutoScalingClient;
+  ecs: EcsClient;
+  logger: Logger;
+  deadline: Deadline;
+  deadLetters: DeadLetterSink;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SyncOptions {
+  dryRun: boolean;
+  /** Channels reconciled at once; writes within one channel are always serialised. */
+  channelConcurrency: number;
+  /** Members per POST. */
+  addChunkSize: number;
+  /** Time kept back after a drain wait for the deletes and hook callbacks that follow it. */
+  drainReserveMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  dryRun: false,
+  channelConcurrency: 4,
+  addChunkSize: 100,
+  drainReserveMs: 5_000,
+};
+
+export type PlanAction =
+  | "update_channel"
+  | "add"
+  | "update"
+  | "enable"
+  | "disable"
+  | "delete"
+  | "complete_hook"
+  | "wait_hook";
+
+export interface PlanEntry {
+  action: PlanAction;
+  channel: string;
+  member_group_name?: string;
+  scaling_group_id?: string;
+  instance_id?: string;
+  member_id?: string;
+  changes?: string[];
+  result?: HookResult;
+  reason?: string;
+  status: "planned" | "done" | "failed" | "skipped";
+}
+
+export interface SyncCounts {
+  bindings: number;
+  added: number;
+  updated: number;
+  removed: number;
+  disabled: number;
+  unchanged: number;
+  hooks_completed: number;
+}
+
+export type BindingOutcome = "ok" | "transient" | "permanent";
+
+export interface SyncResult {
+  counts: SyncCounts;
+  plan: PlanEntry[];
+  outcomes: Map<Binding, BindingOutcome>;
+}
+
+interface GroupState {
+  instances: GroupInstance[];
+  hooks: HangingHook[];
+}
+
+/** What one target ended with, for the hook decisions that follow. */
+interface TargetOutcome {
+  target: Target;
+  failed: boolean;
+  /** Instance id → member now serving it (undefined: just added, not listed yet). */
+  present: Map<string, Member | undefined>;
+  /** Instances whose member is still in the group although not desired (drain pending or failed). */
+  lingering: Set<string>;
+  channel: Channel | undefined;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Level-triggered reconcile of the given bindings: read every target's members, then every group's
+ * instances and hanging hooks (in that order, so a member another invocation just added can never look
+ * stray), plan by identity, apply channel by channel, then complete the lifecycle hooks that are ready.
+ */
+export async function reconcile(
+  bindings: readonly Binding[],
+  deps: SyncDeps,
+  options: Partial<SyncOptions> = {},
+): Promise<SyncResult> {
+  return new Reconciler(deps, { ...DEFAULT_SYNC_OPTIONS, ...options }).run(bindings);
+}
+
+class Reconciler {
+  private readonly plan: PlanEntry[] = [];
+  private readonly counts: SyncCounts = {
+    bindings: 0,
+    added: 0,
+    updated: 0,
+    removed: 0,
+    disabled: 0,
+    unchanged: 0,
+    hooks_completed: 0,
+  };
+  private readonly outcomes = new Map<Binding, BindingOutcome>();
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly opts: SyncOptions,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? sleepMs;
+  }
+
+  async run(bindings: readonly Binding[]): Promise<SyncResult> {
+    this.counts.bindings = bindings.length;
+    for (const b of bindings) this.outcomes.set(b, "ok");
+    const jobs = groupIntoJobs(bindings);
+    const targets = jobs.flatMap((j) => j.targets);
+
+    // 1. Members first: see the ordering argument above.
+    const actual = new Map<Target, Member[] | undefined>();
+    await mapLimit(targets, this.opts.channelConcurrency, async (t) => {
+      try {
+        actual.set(t, await this.deps.gateway.listGroupMembers(t.channel, t.memberGroupName));
+      } catch (err) {
+        actual.set(t, undefined);
+        this.fail(t.bindings, "read_members", err, []);
+      }
+    });
+
+    // 2. Then each scaling group once: instances and hanging lifecycle hooks.
+    const groupIds = [...new Set(bindings.map((b) => b.scaling_group_id))];
+    const groups = new Map<string, GroupState | undefined>();
+    await mapLimit(groupIds, this.opts.channelConcurrency, async (id) => {
+      try {
+        const instances = await this.deps.autoscaling.listGroupInstances(id);
+        const hooks = await this.deps.autoscaling.listHangingHooks(id);
+        groups.set(id, { instances, hooks });
+      } catch (err) {
+        groups.set(id, undefined);
+        this.fail(
+          bindings.filter((b) => b.scaling_group_id === id),
+          "read_instances",
+          err,
+          [],
+        );
+      }
+    });
+
+    // 3. Plan and apply, channel by channel.
+    const results = await mapLimit(jobs, this.opts.channelConcurrency, (job) => this.runJob(job, actual, groups));
+
+    // 4. Lifecycle hooks, once every target of their group has had its turn.
+    await this.completeHooks(results.flat(), groups);
+    return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
+  }
+
+  private fail(bindings: readonly Binding[], action: DeadLetterAction, err: unknown, instanceIds: string[]): void {
+    const transient = isTransient(err);
+    for (const b of bindings) {
+      const prev = this.outcomes.get(b);
+      if (prev === "ok" || prev === undefined) this.outcomes.set(b, transient ? "transient" : "permanent");
+      else if (prev === "transient" && !transient) this.outcomes.set(b, "permanent");
+      this.deps.deadLetters.add({
+        action,
+        binding: b,
+        instanceIds,
+        error: describeError(err),
+        attempts: attemptsOf(err),
+      });
+    }
+  }
+
+  /** Splits a failure over the bindings the instances came from (a shared target has several). */
+  private failInstances(target: Target, action: DeadLetterAction, err: unknown, members: DesiredMember[]): void {
+    const byGroup = new Map<string, string[]>();
+    for (const m of members) byGroup.set(m.scaling_group_id, [...(byGroup.get(m.scaling_group_id) ?? []), m.ecs_id]);
+    for (const [groupId, ids] of byGroup) {
+      const binding = target.bindings.find((b) => b.scaling_group_id === groupId) ?? target.bindings[0]!;
+      this.fail([binding], action, err, ids);
+    }
+  }
+
+  private entry(e: Omit<PlanEntry, "status">): PlanEntry {
+    const full: PlanEntry = { ...e, status: "planned" };
+    this.plan.push(full);
+    return full;
+  }
+
+  private async runJob(
+    job: ChannelJob,
+    actual: Map<Target, Member[] | undefined>,
+    groups: Map<string, GroupState | undefined>,
+  ): Promise<TargetOutcome[]> {
+    const log = this.deps.logger.child({ channel: job.key });
+    const outcomes: TargetOutcome[] = [];
+    const ready: { target: Target; members: Member[]; desired: DesiredMember[] }[] = [];
+    for (const target of job.targets) {
+      const members = actual.get(target);
+      const states = target.bindings.map((b) => groups.get(b.scaling_group_id));
+      if (members === undefined || states.some((s) => s === undefined)) {
+        outcomes.push({ target, failed: true, present: new Map(), lingering: new Set(), channel: undefined });
+        continue;
+      }
+      const instancesByGroup = new Map(target.bindings.map((b) => [b.scaling_group_id, groups.get(b.scaling_group_id)!.instances]));
+      ready.push({ target, members, desired: desiredMembers(target.bindings, instancesByGroup) });
+    }
+    if (ready.length === 0) return outcomes;
+
+    // First pass without the channel: a converged target needs no channel read at all.
+    const noIps = new Map<string, string>();
+    let plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: noIps }));
+    const healthCheck = job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
+    const mustReadChannel =
+      healthCheck !== undefined ||
+      plans.some((p) => p.needsMemberType) ||
+      ready.some((r) => r.members.length === 0 && r.desired.length > 0);
+
+    let channel: Channel | undefined;
+    if (mustReadChannel) {
+      try {
+        channel = await this.deps.gateway.showChannel(job.channel);
+      } catch (err) {
+        this.fail(
+          ready.flatMap((r) => r.target.bindings),
+          "read_channel",
+          err,
+          [],
+        );
+        for (const r of ready) {
+          outcomes.push({ target: r.target, failed: true, present: new Map(), lingering: new Set(), channel: undefined });
+        }
+        return outcomes;
+      }
+      const setup = planChannelSetup(
+        channel,
+        ready.map((r) => r.target.memberGroupName),
+        healthCheck,
+      );
+      if (setup) {
+        const e = this.entry({
+          action: "update_channel",
+          channel: job.key,
+          reason: [
+            ...setup.missingGroups.map((g) => `create member group ${g}`),
+            ...(setup.healthCheckChanged ? ["set health check"] : []),
+          ].join(", "),
+        });
+        if (!this.opts.dryRun) {
+          try {
+            channel = { ...channel, ...(await this.deps.gateway.updateChannel(job.channel, setup.update)) };
+            e.status = "done";
+            log.info("channel updated", { action: "update_channel", reason: e.reason });
+          } catch (err) {
+            e.status = "failed";
+            this.fail(
+              ready.flatMap((r) => r.target.bindings),
+              "update_channel",
+              err,
+              [],
+            );
+            // Without its member group no member can be added; the other steps still run.
+          }
+        }
+      }
+    }
+
+    const memberType: MemberType | undefined =
+      channel === undefined ? undefined : channel.member_type === "ip" ? "ip" : "ecs";
+    let ips = noIps;
+    if (memberType !== undefined) {
+      plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
+      const need = [...new Set(plans.flatMap((p) => p.needsAddress))];
+      if (need.length > 0) {
+        let lookupFailed = false;
+        try {
+          ips = await this.deps.ecs.privateAddresses(need);
+        } catch (err) {
+          lookupFailed = true;
+          for (const r of ready) {
+            const missing = r.desired.filter((d) => need.includes(d.ecs_id));
+            if (missing.length > 0) this.failInstances(r.target, "resolve_address", err, missing);
+          }
+        }
+        plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
+        if (!lookupFailed) {
+          for (const [i, p] of plans.entries()) {
+            const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
+            if (unresolved.length > 0) {
+              this.failInstances(
+                ready[i]!.target,
+                "resolve_address",
+                new Error("ECS reports no private IPv4 address for the instance"),
+                unresolved,
+              );
+            }
+          }
+        }
+      }
+    }
+
+    const drainQueue: { target: Target; plan: TargetPlan; outcome: TargetOutcome; toDelete: Member[]; justDisabled: Member[] }[] = [];
+    for (const [i, r] of ready.entries()) {
+      const plan = plans[i]!;
+      const outcome: TargetOutcome = {
+        target: r.target,
+        failed: false,
+        present: new Map(plan.memberFor),
+        lingering: new Set(),
+        channel,
+      };
+      outcomes.push(outcome);
+      this.counts.unchanged += plan.unchanged;
+      await this.applyUpserts(r.target, plan, outcome, log);
+      await this.applyEnable(r.target, plan, outcome);
+      const { toDelete, justDisabled } = await this.applyDisable(r.target, plan, outcome);
+      drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled });
+    }
+
+    // One drain wait for the whole channel, bounded by the time left.
+    const justDisabled = drainQueue.filter((d) => d.justDisabled.length > 0);
+    let drained = true;
+    if (justDisabled.length > 0 && !this.opts.dryRun) {
+      const drainMs = Math.max(...justDisabled.map((d) => Math.max(...d.target.bindings.map((b) => b.drain_seconds)))) * 1000;
+      const available = this.deps.deadline.remainingMs() - this.opts.drainReserveMs;
+      if (drainMs <= available) {
+        if (drainMs > 0) {
+          log.info("draining disabled members", { action: "drain", drain_ms: drainMs });
+          await this.sleep(drainMs);
+        }
+      } else {
+        drained = false;
+        log.warn("not enough time left to drain; disabled members stay and the next run deletes them", {
+          action: "drain",
+          drain_ms: drainMs,
+          remaining_ms: this.deps.deadline.remainingMs(),
+        });
+      }
+    }
+    for (const d of drainQueue) {
+      const deletable = drained ? d.toDelete : d.toDelete.filter((m) => !d.justDisabled.includes(m));
+      for (const m of d.toDelete) if (!deletable.includes(m)) this.markLingering(d.outcome, m);
+      await this.applyDeletes(d.target, deletable, d.outcome);
+    }
+    return outcomes;
+  }
+
+  private markLingering(outcome: TargetOutcome, m: Member): void {
+    if (m.ecs_id) outcome.lingering.add(m.ecs_id);
+  }
+
+  private async applyUpserts(target: Target, plan: TargetPlan, outcome: TargetOutcome, log: Logger): Promise<void> {
+    for (const u of plan.upserts) {
+      this.entry({
+        action: u.kind,
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        scaling_group_id: u.desired.scaling_group_id,
+        instance_id: u.desired.ecs_id,
+        ...(u.member ? { member_id: u.member.id } : {}),
+        ...(u.changes.length > 0 ? { changes: u.changes } : {}),
+      });
+    }
+    if (this.opts.dryRun || plan.upserts.length === 0) return;
+    const entries = this.plan.slice(-plan.upserts.length);
+    for (const [c, batch] of chunk(plan.upserts, this.opts.addChunkSize).entries()) {
+      const body: MemberInfo[] = batch.map((u) => ({
+        ecs_id: u.desired.ecs_id,
+        ecs_name: u.desired.ecs_name,
+        weight: u.desired.weight,
+        is_backup: u.desired.is_backup,
+        member_group_name: u.desired.member_group_name,
+        ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
+        ...(u.host !== undefined ? { host: u.host } : {}),
+      }));
+      const batchEntries = entries.slice(c * this.opts.addChunkSize, c * this.opts.addChunkSize + batch.length);
+      try {
+        const returned = await this.deps.gateway.addMembers(target.channel, body);
+        for (const u of batch) {
+          const echoed = returned.find(
+            (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
+          );
+          outcome.present.set(u.desired.ecs_id, echoed);
+          if (u.kind === "add") this.counts.added += 1;
+          else this.counts.updated += 1;
+        }
+        for (const e of batchEntries) e.status = "done";
+        log.info("members upserted", {
+          action: "add_members",
+          member_group_name: target.memberGroupName,
+          instance_ids: batch.map((u) => u.desired.ecs_id),
+        });
+      } catch (err) {
+        for (const e of batchEntries) e.status = "failed";
+        for (const u of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
+        const adds = batch.filter((u) => u.kind === "add").map((u) => u.desired);
+        const updates = batch.filter((u) => u.kind === "update").map((u) => u.desired);
+        if (adds.length > 0) this.failInstances(target, "add_members", err, adds);
+        if (updates.length > 0) this.failInstances(target, "update_members", err, updates);
+      }
+    }
+  }
+
+  private async applyEnable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<void> {
+    if (plan.enable.length === 0) return;
+    const entries = plan.enable.map((m) =>
+      this.entry({
+        action: "enable",
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
+        member_id: m.id,
+      }),
+    );
+    if (this.opts.dryRun) return;
+    try {
+      await this.deps.gateway.setMembersEnabled(
+        target.channel,
+        plan.enable.map((m) => m.id),
+        true,
+      );
+      this.counts.updated += plan.enable.length;
+      for (const e of entries) e.status = "done";
+    } catch (err) {
+      for (const e of entries) e.status = "failed";
+      for (const m of plan.enable) if (m.ecs_id) outcome.present.delete(m.ecs_id);
+      this.fail(
+        target.bindings.slice(0, 1),
+        "enable_members",
+        err,
+        plan.enable.map((m) => m.ecs_id ?? m.id),
+      );
+    }
+  }
+
+  private async applyDisable(
+    target: Target,
+    plan: TargetPlan,
+    outcome: TargetOutcome,
+  ): Promise<{ toDelete: Member[]; justDisabled: Member[] }> {
+    const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
+    const entries = toDisable.map((m) =>
+      this.entry({
+        action: "disable",
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
+        member_id: m.id,
+      }),
+    );
+    const all = plan.removals.map((r) => r.member);
+    if (this.opts.dryRun || toDisable.length === 0) return { toDelete: all, justDisabled: toDisable };
+    try {
+      await this.deps.gateway.setMembersEnabled(
+        target.channel,
+        toDisable.map((m) => m.id),
+        false,
+      );
+      this.counts.disabled += toDisable.length;
+      for (const e of entries) e.status = "done";
+      return { toDelete: all, justDisabled: toDisable };
+    } catch (err) {
+      for (const e of entries) e.status = "failed";
+      // Never delete a member that still takes traffic without its drain: leave it for the next run.
+      for (const m of toDisable) this.markLingering(outcome, m);
+      this.fail(
+        target.bindings.slice(0, 1),
+        "disable_members",
+        err,
+        toDisable.map((m) => m.ecs_id ?? m.id),
+      );
+      return { toDelete: all.filter((m) => !toDisable.includes(m)), justDisabled: [] };
+    }
+  }
+
+  private async applyDeletes(target: Target, members: Member[], outcome: TargetOutcome): Promise<void> {
+    const failed: { member: Member; err: unknown }[] = [];
+    for (const m of members) {
+      const e = this.entry({
+        action: "delete",
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
+        member_id: m.id,
+      });
+      if (this.opts.dryRun) continue;
+      try {
+        await this.deps.gateway.deleteMember(target.channel, m.id);
+        this.counts.removed += 1;
+        e.status = "done";
+      } catch (err) {
+        if (isAlreadyDeleted(err)) {
+          this.counts.removed += 1;
+          e.status = "done";
+          continue;
+        }
+        e.status = "failed";
+        this.markLingering(outcome, m);
+        failed.push({ member: m, err });
+      }
+    }
+    if (failed.length > 0) {
+      this.fail(
+        target.bindings.slice(0, 1),
+        "delete_members",
+        failed[0]!.err,
+        failed.map((f) => f.member.ecs_id ?? f.member.id),
+      );
+    }
+  }
+
+  /** Decides and completes the lifecycle hooks of every group, once all their targets are done. */
+  private async completeHooks(outcomes: TargetOutcome[], groups: Map<string, GroupState | undefined>): Promise<void> {
+    for (const [groupId, state] of groups) {
+      if (!state || state.hooks.length === 0) continue;
+      const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
+      const byId = new Map(state.instances.map((i) => [i.instance_id, i]));
+      for (const hook of state.hooks) {
+        const instance = byId.get(hook.instance_id);
+        const decision = this.decideHook(hook, instance, targets);
+        const base = {
+          channel: targets.map((t) => channelKey(t.target.channel)).join(","),
+          scaling_group_id: groupId,
+          instance_id: hook.instance_id,
+        };
+        if (decision.result === undefined) {
+          this.entry({ action: "wait_hook", ...base, reason: decision.reason }).status = "skipped";
+          continue;
+        }
+        const e = this.entry({ action: "complete_hook", ...base, result: decision.result, reason: decision.reason });
+        if (this.opts.dryRun) continue;
+        try {
+          await this.deps.autoscaling.completeHook(hook, decision.result);
+          this.counts.hooks_completed += 1;
+          e.status = "done";
+        } catch (err) {
+          if (isHookAlreadyCompleted(err)) {
+            e.status = "done";
+            continue;
+          }
+          e.status = "failed";
+          const binding = targets[0]?.target.bindings.find((b) => b.scaling_group_id === groupId);
+          if (binding) this.fail([binding], "complete_hook", err, [hook.instance_id]);
+        }
+      }
+    }
+  }
+
+  private decideHook(
+    hook: HangingHook,
+    instance: GroupInstance | undefined,
+    targets: TargetOutcome[],
+  ): { result: HookResult | undefined; reason: string } {
+    const state = instance?.life_cycle_state;
+    if (targets.some((t) => t.failed)) return { result: undefined, reason: "a channel of this group failed this run" };
+    if (state === "REMOVING_WAIT" || instance === undefined) {
+      const still = targets.filter((t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id));
+      return still.length > 0
+        ? { result: undefined, reason: "member not removed yet" }
+        : { result: "CONTINUE", reason: "member drained and removed" };
+    }
+    if (state !== "PENDING_WAIT") return { result: undefined, reason: `instance is ${state}` };
+    if (instance.health_status === "ERROR") return { result: undefined, reason: "instance health is ERROR" };
+    let abandon = false;
+    for (const t of targets) {
+      if (!t.present.has(hook.instance_id)) return { result: undefined, reason: "member not registered" };
+      if (t.target.channel.gateway !== "apig") continue;
+      const member = t.present.get(hook.instance_id);
+      const health = member?.health_status ?? "unknown";
+      if (health === "healthy") continue;
+      const noHealthCheck = t.channel !== undefined && !t.channel.vpc_health_config;
+      if (health === "unknown" && noHealthCheck) continue;
+      const timeoutS = Math.min(...t.target.bindings.map((b) => b.healthy_timeout_seconds));
+      const since = Date.parse(member?.create_time ?? "");
+      if (Number.isFinite(since) && this.now() - since >= timeoutS * 1000) abandon = true;
+      else return { result: undefined, reason: `member health is ${health}` };
+    }
+    return abandon
+      ? { result: "ABANDON", reason: "member not healthy within healthy_timeout_seconds" }
+      : { result: "CONTINUE", reason: "member registered" };
+  }
+}
