@@ -1,0 +1,69 @@
+import { CallLog } from "./calllog";
+import { FaultStore } from "./faults";
+import { Clock } from "./ids";
+import type { MemberHealth } from "./model";
+import { emptyWorld, type World } from "./state";
+import type { Credential, EmulatorOptions, OptionsUpdate } from "./types";
+
+export interface RuntimeOptions {
+  projectId: string;
+  credentials: Credential[];
+  memberQuota: number;
+  latencyMs: number;
+  defaultMemberHealth: MemberHealth;
+}
+
+/** Everything one emulator instance holds. `world` is replaced wholesale by load and reset. */
+export interface EmulatorContext {
+  world: World;
+  options: RuntimeOptions;
+  faults: FaultStore;
+  log: CallLog;
+  clock: Clock;
+  /** Channels with a write in progress, keyed "instance/channel". */
+  busyChannels: Set<string>;
+}
+
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+const HEALTH: readonly string[] = ["healthy", "unhealthy", "unknown"];
+
+export function createContext(opts: EmulatorOptions): EmulatorContext {
+  const options: RuntimeOptions = {
+    projectId: opts.projectId ?? "proj-emulator",
+    credentials: opts.credentials ?? [{ ak: "EMULATORAK", sk: "EMULATORSK" }],
+    memberQuota: 10,
+    latencyMs: 0,
+    defaultMemberHealth: "healthy",
+  };
+  if (options.credentials.length === 0)
+    throw new OptionsError("credentials must list at least one access key");
+  applyOptions(options, opts);
+  return {
+    world: emptyWorld(),
+    options,
+    faults: new FaultStore(),
+    log: new CallLog(),
+    clock: new Clock(),
+    busyChannels: new Set(),
+  };
+}
+
+/** Validates and applies the runtime-changeable options. Throws on a bad value, changing nothing. */
+export function applyOptions(options: RuntimeOptions, update: OptionsUpdate): void {
+  const { memberQuota, latencyMs, defaultMemberHealth } = update;
+  if (memberQuota !== undefined && !(Number.isInteger(memberQuota) && memberQuota >= 0)) {
+    throw new OptionsError("memberQuota must be an integer >= 0");
+  }
+  if (latencyMs !== undefined && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
+    throw new OptionsError("latencyMs must be a number >= 0");
+  }
+  if (defaultMemberHealth !== undefined && !HEALTH.includes(defaultMemberHealth)) {
+    throw new OptionsError(`defaultMemberHealth must be one of ${HEALTH.join(", ")}`);
+  }
+  if (memberQuota !== undefined) options.memberQuota = memberQuota;
+  if (latencyMs !== undefined) options.latencyMs = latencyMs;
+  if (defaultMemberHealth !== undefined) options.defaultMemberHealth = defaultMemberHealth;
+}

@@ -1,0 +1,147 @@
+import type { ServerResponse } from "node:http";
+import { faultBody } from "./errors";
+import { type ApiResponse, writeResponse } from "./http";
+import { newHexId } from "./ids";
+import type { Fault, Service } from "./types";
+import { isRecord } from "./validators";
+
+const SERVICES: readonly string[] = ["gateway", "as", "ecs", "smn", "fgs"];
+const MALFORMED_BODY = '{"size":1,"total":1,"members":[{"id":"5c868f02240847';
+
+interface ArmedFault {
+  fault: Fault & { id: string };
+  pathRe: RegExp | undefined;
+  /** Uses left; Infinity for `times: 0`. */
+  remaining: number;
+}
+
+export class FaultError extends Error {
+  override name = "FaultError";
+}
+
+/** Scripted faults, matched in the order they were added. */
+export class FaultStore {
+  private armed: ArmedFault[] = [];
+
+  /** Validates and arms the faults; returns their ids. Throws FaultError on a malformed fault. */
+  add(faults: Fault | Fault[]): string[] {
+    const list = (Array.isArray(faults) ? faults : [faults]).map(validateFault);
+    for (const f of list) this.armed.push(f);
+    return list.map((f) => f.fault.id);
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  /** The first fault that matches and has uses left, consuming one use. */
+  take(method: string, path: string, service: Service | "unknown"): Fault | undefined {
+    const hit = this.armed.find(
+      (a) =>
+        a.remaining > 0 &&
+        (a.fault.method === undefined || a.fault.method.toUpperCase() === method) &&
+        (a.fault.service === undefined || a.fault.service === service) &&
+        (a.pathRe === undefined || a.pathRe.test(path)),
+    );
+    if (!hit) return undefined;
+    hit.remaining -= 1;
+    if (hit.remaining <= 0) this.armed = this.armed.filter((a) => a !== hit);
+    return hit.fault;
+  }
+}
+
+/** True when the fault only slows the call down and the real handler still answers. */
+export function isDelayOnly(fault: Fault): boolean {
+  return (
+    (fault.delayMs ?? 0) > 0 &&
+    fault.status === undefined &&
+    fault.body === undefined &&
+    fault.headers === undefined &&
+    !fault.reset &&
+    !fault.malformed &&
+    !fault.hang
+  );
+}
+
+/**
+ * Carries out an answering fault on `res`. Resolves with the status written (0 when the socket was
+ * destroyed or the client gave up on a hang) once the exchange is over.
+ */
+export function applyFault(
+  fault: Fault,
+  res: ServerResponse,
+  service: Service | "unknown",
+  requestId: string,
+): Promise<number> {
+  if (fault.hang) {
+    return new Promise((resolve) => res.once("close", () => resolve(0)));
+  }
+  if (fault.reset) {
+    const socket = res.socket;
+    if (socket && typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket?.destroy();
+    return Promise.resolve(0);
+  }
+  if (fault.malformed) {
+    writeResponse(res, { status: 200, body: MALFORMED_BODY, headers: fault.headers ?? {} }, requestId);
+    return Promise.resolve(200);
+  }
+  const status = fault.status ?? 500;
+  const response: ApiResponse = {
+    status,
+    body: fault.body ?? faultBody(service, status),
+    headers: fault.headers ?? {},
+  };
+  writeResponse(res, response, requestId);
+  return Promise.resolve(status);
+}
+
+function validateFault(input: unknown): ArmedFault {
+  if (!isRecord(input)) throw new FaultError("a fault must be an object");
+  const fault = input as Fault;
+  const problems: string[] = [];
+  const optionalType = (key: keyof Fault, type: string) => {
+    if (fault[key] !== undefined && typeof fault[key] !== type) problems.push(`${key} must be a ${type}`);
+  };
+  optionalType("id", "string");
+  optionalType("method", "string");
+  optionalType("path", "string");
+  optionalType("reset", "boolean");
+  optionalType("malformed", "boolean");
+  optionalType("hang", "boolean");
+  for (const key of ["times", "delayMs"] as const) {
+    const v = fault[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${key} must be an integer >= 0`);
+  }
+  if (
+    fault.status !== undefined &&
+    !(Number.isInteger(fault.status) && fault.status >= 100 && fault.status <= 599)
+  ) {
+    problems.push("status must be an HTTP status code");
+  }
+  if (fault.service !== undefined && !SERVICES.includes(fault.service)) {
+    problems.push(`service must be one of ${SERVICES.join(", ")}`);
+  }
+  if (
+    fault.headers !== undefined &&
+    !(isRecord(fault.headers) && Object.values(fault.headers).every((v) => typeof v === "string"))
+  ) {
+    problems.push("headers must map names to strings");
+  }
+  let pathRe: RegExp | undefined;
+  if (typeof fault.path === "string") {
+    try {
+      pathRe = new RegExp(fault.path);
+    } catch (error) {
+      problems.push(`path is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0)
+    throw new FaultError(`Invalid fault ${JSON.stringify(input)}: ${problems.join("; ")}`);
+  const times = fault.times ?? 1;
+  return {
+    fault: { ...fault, id: fault.id ?? newHexId() },
+    pathRe,
+    remaining: times === 0 ? Number.POSITIVE_INFINITY : times,
+  };
+}

@@ -1,0 +1,125 @@
+import type { EmulatorState, HangingEntry, MemberHealth } from "./model";
+import type { HangingInput, InstanceInput, StateInput } from "./state";
+
+/** The services one emulator answers for; faults and the call log name them. */
+export type Service = "gateway" | "as" | "ecs" | "smn" | "fgs";
+
+export interface Credential {
+  ak: string;
+  sk: string;
+  /** When set, requests must carry (and sign) an equal `X-Security-Token`. */
+  securityToken?: string;
+}
+
+export interface EmulatorOptions {
+  /** Default 0 (ephemeral). The host is always 127.0.0.1. */
+  port?: number;
+  /** Default "proj-emulator". */
+  projectId?: string;
+  /** Default [{ ak: "EMULATORAK", sk: "EMULATORSK" }]. */
+  credentials?: Credential[];
+  /** Members per VPC channel, default 10 (APIG.3110 beyond). */
+  memberQuota?: number;
+  /** Added to every API call (not control calls), default 0. Writes hold their channel busy meanwhile. */
+  latencyMs?: number;
+  /** health_status of new APIG members, default "healthy". */
+  defaultMemberHealth?: MemberHealth;
+}
+
+/** The options that can change while the emulator runs. */
+export type OptionsUpdate = Partial<
+  Pick<EmulatorOptions, "memberQuota" | "latencyMs" | "defaultMemberHealth">
+>;
+
+/**
+ * A scripted failure. The first fault whose method, path (a regex source matched against the request
+ * path) and service match, and that has uses left, replaces the real handler. A fault with only
+ * `delayMs` delays the call and then runs the real handler.
+ */
+export interface Fault {
+  id?: string;
+  method?: string;
+  path?: string;
+  service?: Service;
+  /** Uses before the fault retires; default 1, 0 = forever. */
+  times?: number;
+  /** Response status; default 500 when the fault answers and no status is given. */
+  status?: number;
+  /** Response body: a string is written as is, anything else as JSON. Default: the service's error body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  /** Destroy the socket without a response. */
+  reset?: boolean;
+  /** Answer 200 with a truncated JSON body. */
+  malformed?: boolean;
+  /** Never answer; the client has to time out. */
+  hang?: boolean;
+}
+
+/**
+ * A write that an operator would not want: PUT channel without `member_groups` (wipes every group and
+ * its members), PUT channel deleting an existing group, PUT channel with non-empty `members` (replaces
+ * all members). Recorded on the call so tests can assert the client never does it.
+ */
+export type Trap = "member_groups_absent" | "member_groups_deleted" | "members_replaced";
+
+export interface CallLogEntry {
+  /** Arrival order, never reused (not even after clearCalls). */
+  seq: number;
+  /** Arrival time, ISO 8601. */
+  time: string;
+  method: string;
+  /** Raw request path without the query. */
+  path: string;
+  /** Decoded query parameters; a repeated key gives an array. */
+  query: Record<string, string | string[]>;
+  /** Parsed JSON body, the raw text when it is not JSON, undefined when empty. */
+  body: unknown;
+  /** Response status; 0 while in flight and for reset / hang faults. */
+  status: number;
+  service: Service | "unknown";
+  fault: boolean;
+  headers: { "x-project-id"?: string; "x-security-token"?: "<present>" };
+  traps?: Trap[];
+}
+
+/** Selects members of one channel: by member_id, ecs_id or host; none of them selects every member. */
+export interface MemberHealthUpdate {
+  instance_id: string;
+  vpc_channel_id: string;
+  member_id?: string;
+  ecs_id?: string;
+  host?: string;
+  health_status: MemberHealth;
+}
+
+/** An AS instance to add or update; `ipv4` also creates or updates the ECS server of the same id. */
+export type InstanceUpsert = InstanceInput & { scaling_group_id: string; ipv4?: string };
+
+export type HangingHookInput = HangingInput & { scaling_group_id: string };
+
+/** In-process twin of the HTTP control API; every method is synchronous and throws on bad input. */
+export interface EmulatorControl {
+  load(state: StateInput): void;
+  state(): EmulatorState;
+  reset(): void;
+  addFault(fault: Fault | Fault[]): void;
+  clearFaults(): void;
+  calls(): CallLogEntry[];
+  clearCalls(): void;
+  setMemberHealth(update: MemberHealthUpdate): void;
+  setInstance(instance: InstanceUpsert): void;
+  removeInstance(scalingGroupId: string, instanceId: string): void;
+  /** Adds a HANGING entry (key generated when absent) and returns it. */
+  addHangingHook(entry: HangingHookInput): HangingEntry;
+  setOptions(update: OptionsUpdate): void;
+}
+
+export interface Emulator {
+  /** "http://127.0.0.1:<port>" */
+  url: string;
+  projectId: string;
+  control: EmulatorControl;
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+/** Syntax rules shared by state loading and request validation. */
+
+const IPV4_OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4_RE = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
+
+export function isIpv4(value: string): boolean {
+  return IPV4_RE.test(value);
+}
+
+export const ECS_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const ECS_NAME_RE = /^[\p{L}A-Za-z0-9_.-]{1,64}$/u;
+export const ROMA_CHANNEL_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{2,63}$/;
+export const APIG_CHANNEL_NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{2,63}$/;
+export const MEMBER_GROUP_NAME_RE = /^[\p{L}][\p{L}0-9_.-]{2,63}$/u;
+/** `200`, `200-299`, `201,202,210-299`. */
+export const HTTP_CODE_RE = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
+
+export function isInt(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
