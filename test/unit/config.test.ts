@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config/errors";
+import { type EnvReader, envReader, loadConfig, resolveCredentials } from "../../src/config/load";
+
+const binding = {
+  scaling_group_id: "asg-1",
+  instance_id: "roma-1",
+  vpc_channel_id: "chan-1",
+  member_group_name: "web",
+};
+
+function reader(env: Record<string, string>): EnvReader {
+  return (key) => env[key];
+}
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(reader(env));
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const good = {
+  BINDINGS: JSON.stringify([binding]),
+  HUAWEICLOUD_SDK_REGION: "cn-north-4",
+  HUAWEICLOUD_SDK_PROJECT_ID: "proj1",
+};
+
+describe("loadConfig", () => {
+  it("applies the contract's defaults and derives endpoints from the region", () => {
+    const config = loadConfig(reader(good));
+    expect(config.bindings[0]).toEqual({
+      ...binding,
+      gateway: "roma",
+      weight: 1,
+      standby: false,
+      drain_seconds: 30,
+      healthy_timeout_seconds: 300,
+    });
+    expect(config.endpoints.roma).toBe("https://roma.cn-north-4.myhuaweicloud.com");
+    expect(config.endpoints.as).toBe("https://as.cn-north-4.myhuaweicloud.com");
+    expect(config.logLevel).toBe("info");
+  });
+
+  it("uses the documented exception endpoints", () => {
+    const config = loadConfig(reader({ ...good, HUAWEICLOUD_SDK_REGION: "ap-southeast-1" }));
+    expect(config.endpoints.as).toBe("https://as.ap-southeast-1.myhwclouds.com");
+  });
+
+  it("falls back to RUNTIME_PROJECT_ID", () => {
+    const { HUAWEICLOUD_SDK_PROJECT_ID: _, ...rest } = good;
+    expect(loadConfig(reader({ ...rest, RUNTIME_PROJECT_ID: "rp" })).projectId).toBe("rp");
+  });
+
+  it("lists every problem at once, each with its field path", () => {
+    const found = problems({
+      BINDINGS: JSON.stringify([
+        { ...binding, weight: 10001, port: -1, gateway: "elb" },
+        { scaling_group_id: "asg-2", instance_id: "i", vpc_channel_id: "c", member_group_name: "1bad", extra: 1 },
+      ]),
+      LOG_LEVEL: "loud",
+      ROMA_ENDPOINT: "http://example.com",
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^BINDINGS\[0\]\.weight: /),
+        expect.stringMatching(/^BINDINGS\[0\]\.port: /),
+        expect.stringMatching(/^BINDINGS\[0\]\.gateway: /),
+        expect.stringMatching(/^BINDINGS\[1\]\.member_group_name: /),
+        expect.stringMatching(/^BINDINGS\[1\]: .*extra/),
+        expect.stringMatching(/^HUAWEICLOUD_SDK_PROJECT_ID: is required/),
+        expect.stringMatching(/^LOG_LEVEL: /),
+        expect.stringMatching(/^ROMA_ENDPOINT: must use https/),
+        expect.stringMatching(/^AS_ENDPOINT: is required when HUAWEICLOUD_SDK_REGION is not set/),
+      ]),
+    );
+  });
+
+  it("rejects BINDINGS that is not JSON, not an array, or empty", () => {
+    expect(problems({ ...good, BINDINGS: "{nope" })[0]).toMatch(/^BINDINGS: is not valid JSON/);
+    expect(problems({ ...good, BINDINGS: "{}" })[0]).toMatch(/^BINDINGS: /);
+    expect(problems({ ...good, BINDINGS: "[]" })[0]).toMatch(/^BINDINGS: must list at least one binding/);
+    const { BINDINGS: _, ...noBindings } = good;
+    expect(problems(noBindings)[0]).toMatch(/^BINDINGS: is required/);
+  });
+
+  it("rejects bindings of one member group that disagree, and duplicates", () => {
+    const found = problems({
+      ...good,
+      BINDINGS: JSON.stringify([binding, binding, { ...binding, scaling_group_id: "asg-2", weight: 5 }]),
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^BINDINGS\[1\]: duplicates binding 0/),
+        expect.stringMatching(/^BINDINGS\[2\]\.weight: differs from binding 0/),
+      ]),
+    );
+  });
+
+  it("checks health_check rules (timeout < interval, http needs path and code)", () => {
+    const found = problems({
+      ...good,
+      BINDINGS: JSON.stringify([
+        {
+          ...binding,
+          health_check: { protocol: "HTTP", threshold_normal: 2, threshold_abnormal: 3, time_interval: 10, timeout: 10 },
+        },
+      ]),
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "BINDINGS[0].health_check.timeout: must be less than time_interval",
+        "BINDINGS[0].health_check.path: is required for http/https",
+        "BINDINGS[0].health_check.http_code: is required for http/https",
+      ]),
+    );
+  });
+
+  it("allows http endpoints only on loopback", () => {
+    const config = loadConfig(
+      reader({
+        BINDINGS: good.BINDINGS,
+        HUAWEICLOUD_SDK_PROJECT_ID: "p",
+        ROMA_ENDPOINT: "http://127.0.0.1:4010/",
+        AS_ENDPOINT: "http://localhost:4010",
+        ECS_ENDPOINT: "http://[::1]:4010",
+      }),
+    );
+    expect(config.endpoints.roma).toBe("http://127.0.0.1:4010");
+    expect(config.endpoints.ecs).toBe("http://[::1]:4010");
+  });
+
+  it("warns when BINDINGS approaches FunctionGraph's 4,096-character cap", () => {
+    const many = Array.from({ length: 20 }, (_, i) => ({ ...binding, scaling_group_id: `asg-${i}` }));
+    const many2 = Array.from({ length: 40 }, (_, i) => ({ ...binding, scaling_group_id: `asg-${i}` }));
+    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many) })).warnings[0]).toMatch(/caps the environment/);
+    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many2) })).warnings[0]).toMatch(/caps all environment/);
+  });
+});
+
+describe("envReader", () => {
+  it("reads context.getUserData first, then process.env, and treats empty as unset", () => {
+    const read = envReader({ getUserData: (k) => (k === "BINDINGS" ? "[1]" : k === "LOG_LEVEL" ? "" : undefined) }, {
+      BINDINGS: "[2]",
+      LOG_LEVEL: "debug",
+    });
+    expect(read("BINDINGS")).toBe("[1]");
+    expect(read("LOG_LEVEL")).toBe("debug");
+    expect(read("HUAWEICLOUD_SDK_REGION")).toBeUndefined();
+  });
+});
+
+describe("resolveCredentials", () => {
+  const env = reader({ HUAWEICLOUD_SDK_AK: "envak", HUAWEICLOUD_SDK_SK: "envsk" });
+  it("prefers the context's temporary agency credentials", () => {
+    const ctx = { getSecurityAccessKey: () => "tak", getSecuritySecretKey: () => "tsk", getSecurityToken: () => "tok" };
+    expect(resolveCredentials(ctx, env)).toEqual({ ak: "tak", sk: "tsk", securityToken: "tok" });
+  });
+  it("falls back to the environment when the context's are empty", () => {
+    const ctx = { getSecurityAccessKey: () => "", getSecuritySecretKey: () => "", getSecurityToken: () => "" };
+    expect(resolveCredentials(ctx, env)).toEqual({ ak: "envak", sk: "envsk" });
+  });
+  it("names the problem when there are none", () => {
+    expect(() => resolveCredentials(undefined, reader({}))).toThrow(/no credentials/);
+  });
+});

@@ -1,0 +1,211 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { GroupInstance } from "../../src/cloud/autoscaling";
+import type { Member } from "../../src/cloud/gateway";
+import { BindingSchema } from "../../src/config/schema";
+import { type DesiredMember, desiredMembers, memberName } from "../../src/sync/desired";
+import { isEmptyPlan, planTarget } from "../../src/sync/plan";
+
+const binding = BindingSchema.parse({
+  scaling_group_id: "asg-1",
+  instance_id: "roma-1",
+  vpc_channel_id: "chan-1",
+  member_group_name: "web",
+});
+
+const instance = (id: string, state = "INSERVICE", health = "NORMAL"): GroupInstance => ({
+  instance_id: id,
+  instance_name: `name-${id}`,
+  life_cycle_state: state,
+  health_status: health,
+  scaling_group_id: "asg-1",
+});
+
+const desired = (id: string, over: Partial<DesiredMember> = {}): DesiredMember => ({
+  ecs_id: id,
+  ecs_name: `name-${id}`,
+  weight: 1,
+  is_backup: false,
+  port: undefined,
+  member_group_name: "web",
+  scaling_group_id: "asg-1",
+  life_cycle_state: "INSERVICE",
+  ...over,
+});
+
+const member = (id: string, over: Partial<Member> = {}): Member => ({
+  id: `m-${id}`,
+  ecs_id: id,
+  ecs_name: `name-${id}`,
+  weight: 1,
+  is_backup: false,
+  status: 1,
+  port: 8080,
+  member_group_name: "web",
+  create_time: "2026-01-01T00:00:00Z",
+  ...over,
+});
+
+describe("desiredMembers", () => {
+  it.each([
+    ["INSERVICE", "NORMAL", true],
+    ["PENDING_WAIT", "INITIALIZING", true],
+    ["PENDING_WAIT", "INITAILIZING", true],
+    ["INSERVICE", "ERROR", false],
+    ["PENDING", "NORMAL", false],
+    ["REMOVING_WAIT", "NORMAL", false],
+    ["REMOVING", "NORMAL", false],
+    ["STANDBY", "NORMAL", false],
+    ["ENTERING_STANDBY", "NORMAL", false],
+  ])("an instance %s with health %s is desired: %s", (state, health, want) => {
+    const out = desiredMembers([binding], new Map([["asg-1", [instance("i-1", state, health)]]]));
+    expect(out.length === 1).toBe(want);
+  });
+
+  it("takes weight, standby and port from the binding", () => {
+    const b = BindingSchema.parse({ ...binding, weight: 7, standby: true, port: 9000 });
+    expect(desiredMembers([b], new Map([["asg-1", [instance("i-1")]]]))[0]).toMatchObject({
+      weight: 7,
+      is_backup: true,
+      port: 9000,
+      ecs_name: "name-i-1",
+    });
+  });
+
+  it("is the union over bindings that share a target", () => {
+    const b2 = { ...binding, scaling_group_id: "asg-2" };
+    const out = desiredMembers(
+      [binding, b2],
+      new Map([
+        ["asg-1", [instance("i-1")]],
+        ["asg-2", [{ ...instance("i-2"), scaling_group_id: "asg-2" }]],
+      ]),
+    );
+    expect(out.map((d) => [d.ecs_id, d.scaling_group_id])).toEqual([
+      ["i-1", "asg-1"],
+      ["i-2", "asg-2"],
+    ]);
+  });
+
+  it("makes member names the gateway accepts", () => {
+    expect(memberName({ ...instance("i-1"), instance_name: "web server #1" })).toBe("web-server--1");
+    expect(memberName({ ...instance("i-1"), instance_name: "" })).toBe("i-1");
+  });
+});
+
+describe("planTarget (ecs channels)", () => {
+  const plan = (d: DesiredMember[], a: Member[]) => planTarget({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
+
+  it.each<[string, DesiredMember[], Member[], { add?: string[]; update?: string[]; enable?: string[]; remove?: string[]; unchanged?: number }]>([
+    ["empty both", [], [], { unchanged: 0 }],
+    ["scale-out adds", [desired("a"), desired("b")], [member("a")], { add: ["b"], unchanged: 1 }],
+    ["scale-in removes", [desired("a")], [member("a"), member("b")], { remove: ["m-b"], unchanged: 1 }],
+    ["converged", [desired("a"), desired("b")], [member("a"), member("b")], { unchanged: 2 }],
+    ["weight drift updates", [desired("a", { weight: 5 })], [member("a")], { update: ["a"] }],
+    ["standby drift updates", [desired("a", { is_backup: true })], [member("a")], { update: ["a"] }],
+    ["port enforced only when set", [desired("a", { port: 9000 })], [member("a")], { update: ["a"] }],
+    ["channel port left alone", [desired("a")], [member("a", { port: 1234 })], { unchanged: 1 }],
+    ["disabled but desired is enabled", [desired("a")], [member("a", { status: 2 })], { enable: ["m-a"] }],
+    ["duplicates keep the enabled one", [desired("a")], [member("a", { id: "m-1", status: 2 }), member("a", { id: "m-2" })], { remove: ["m-1"], unchanged: 1 }],
+    ["member without ecs_id is a stray", [], [member("x", { ecs_id: null, host: "10.0.0.9" })], { remove: ["m-x"] }],
+    ["missing defaults compare equal", [desired("a")], [member("a", { weight: null, is_backup: null, status: null })], { unchanged: 1 }],
+  ])("%s", (_, d, a, want) => {
+    const p = plan(d, a);
+    expect(p.upserts.filter((u) => u.kind === "add").map((u) => u.desired.ecs_id)).toEqual(want.add ?? []);
+    expect(p.upserts.filter((u) => u.kind === "update").map((u) => u.desired.ecs_id)).toEqual(want.update ?? []);
+    expect(p.enable.map((m) => m.id)).toEqual(want.enable ?? []);
+    expect(p.removals.map((r) => r.member.id)).toEqual(want.remove ?? []);
+    expect(p.unchanged).toBe(want.unchanged ?? 0);
+  });
+
+  it("drains enabled members and deletes disabled ones straight away", () => {
+    const p = plan([], [member("a"), member("b", { status: 2 })]);
+    expect(p.removals.map((r) => [r.member.id, r.drain])).toEqual([
+      ["m-a", true],
+      ["m-b", false],
+    ]);
+  });
+
+  it("asks for the member type before it can add", () => {
+    const p = planTarget({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
+    expect(p.needsMemberType).toBe(true);
+    const converged = planTarget({ desired: [desired("a")], actual: [member("a")], memberType: undefined, ips: new Map() });
+    expect(converged.needsMemberType).toBe(false);
+    expect(isEmptyPlan(converged)).toBe(true);
+  });
+});
+
+describe("planTarget (ip channels)", () => {
+  it("asks for addresses, then adds with host", () => {
+    const first = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
+    expect(first.needsAddress).toEqual(["a"]);
+    expect(first.upserts).toEqual([]);
+    const second = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map([["a", "10.0.0.1"]]) });
+    expect(second.upserts[0]).toMatchObject({ kind: "add", host: "10.0.0.1" });
+  });
+
+  it("claims members without ECS fields by their address", () => {
+    const m = member("a", { ecs_id: null, ecs_name: null, host: "10.0.0.1" });
+    const p = planTarget({ desired: [desired("a")], actual: [m], memberType: "ip", ips: new Map([["a", "10.0.0.1"]]) });
+    expect(isEmptyPlan(p)).toBe(true);
+    expect(p.unchanged).toBe(1);
+  });
+
+  it("replaces a member whose port changes (address and port are its identity)", () => {
+    const m = member("a", { host: "10.0.0.1", port: 80 });
+    const p = planTarget({
+      desired: [desired("a", { port: 81 })],
+      actual: [m],
+      memberType: "ip",
+      ips: new Map([["a", "10.0.0.1"]]),
+    });
+    expect(p.upserts.map((u) => u.kind)).toEqual(["add"]);
+    expect(p.removals.map((r) => [r.member.id, r.reason])).toEqual([["m-a", "replaced"]]);
+  });
+});
+
+describe("planTarget properties", () => {
+  const ids = fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h"), { maxLength: 8 });
+  const arb = fc.record({
+    want: ids,
+    have: fc.array(fc.record({ id: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "z"), status: fc.constantFrom(1, 2), weight: fc.constantFrom(1, 2) }), { maxLength: 10 }),
+  });
+
+  it("applying the plan converges: planning again yields nothing", () => {
+    fc.assert(
+      fc.property(arb, ({ want, have }) => {
+        const d = want.map((id) => desired(id));
+        const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status, weight: h.weight }));
+        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        // Simulate the gateway: upsert by ecs_id, enable, delete.
+        const removed = new Set(p.removals.map((r) => r.member.id));
+        const after = new Map<string, Member>();
+        for (const m of actual) if (!removed.has(m.id)) after.set(m.id, { ...m });
+        for (const m of p.enable) after.set(m.id, { ...after.get(m.id)!, status: 1 });
+        for (const u of p.upserts) {
+          const existing = [...after.values()].find((m) => m.ecs_id === u.desired.ecs_id);
+          if (existing) after.set(existing.id, { ...existing, weight: u.desired.weight, ecs_name: u.desired.ecs_name });
+          else after.set(`new-${u.desired.ecs_id}`, member(u.desired.ecs_id, { id: `new-${u.desired.ecs_id}` }));
+        }
+        const again = planTarget({ desired: d, actual: [...after.values()], memberType: "ecs", ips: new Map() });
+        expect(isEmptyPlan(again)).toBe(true);
+        expect(new Set([...after.values()].map((m) => m.ecs_id))).toEqual(new Set(want));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never touches a member of a desired instance except to fix it", () => {
+    fc.assert(
+      fc.property(arb, ({ want, have }) => {
+        const d = want.map((id) => desired(id));
+        const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status }));
+        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        for (const r of p.removals) {
+          if (r.reason === "not_desired") expect(want).not.toContain(r.member.ecs_id);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

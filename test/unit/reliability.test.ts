@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, NetworkError, RequestTimeoutError } from "../../src/cloud/errors";
+import { isAlreadyDeleted, isHookAlreadyCompleted, isThrottle, isTransient } from "../../src/reliability/classify";
+import { Deadline } from "../../src/reliability/deadline";
+import { TokenBucket } from "../../src/reliability/rate-limit";
+import { attemptsOf, backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry } from "../../src/reliability/retry";
+
+const api = (status: number, code: string, retryAfterMs?: number) =>
+  new ApiError("roma", "op", status, code, "msg", retryAfterMs);
+
+describe("classification", () => {
+  it.each([
+    [api(429, "HTTP_429"), true],
+    [api(500, "APIG.9999"), true],
+    [api(503, "HTTP_503"), true],
+    [api(500, "APIG.9008"), true],
+    [api(400, "APIG.0308"), true],
+    [api(500, "AS.0001"), true],
+    [api(200, "MALFORMED_RESPONSE"), true],
+    [new NetworkError("roma", "op", "ECONNRESET"), true],
+    [new RequestTimeoutError("roma", "op", 10), true],
+    [api(400, "APIG.2004"), false],
+    [api(401, "APIG.1002"), false],
+    [api(403, "APIG.3110"), false],
+    [api(404, "APIG.3023"), false],
+    [new Error("bug"), false],
+  ])("%s transient: %s", (err, want) => {
+    expect(isTransient(err)).toBe(want);
+  });
+
+  it("knows throttles and done-equivalents", () => {
+    expect(isThrottle(api(429, "x"))).toBe(true);
+    expect(isThrottle(api(500, "APIG.0308"))).toBe(true);
+    expect(isThrottle(api(500, "APIG.9999"))).toBe(false);
+    expect(isAlreadyDeleted(api(404, "APIG.3024"))).toBe(true);
+    expect(isHookAlreadyCompleted(api(400, "AS.7042"))).toBe(true);
+  });
+});
+
+describe("backoff", () => {
+  it("is full jitter under an exponential cap", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffDelay(policy, 1, api(500, "x"), () => 0.999)).toBe(99);
+    expect(backoffDelay(policy, 3, api(500, "x"), () => 0.5)).toBe(200);
+    expect(backoffDelay(policy, 10, api(500, "x"), () => 0.999)).toBe(999);
+    expect(backoffDelay(policy, 10, api(500, "x"), () => 0)).toBe(0);
+  });
+
+  it("never undercuts Retry-After, and bounds it", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+    expect(backoffDelay(policy, 1, api(429, "x", 2000), () => 0)).toBe(2000);
+    expect(backoffDelay(policy, 1, api(429, "x", 60_000), () => 0)).toBe(5000);
+  });
+
+  it("parses Retry-After as seconds or an HTTP date", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter("0.5")).toBe(500);
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe("withRetry", () => {
+  const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1, maxDelayMs: 2 };
+
+  it("retries transient failures until success", async () => {
+    let calls = 0;
+    const value = await withRetry(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw api(503, "HTTP_503");
+        return "ok";
+      },
+      { policy, deadline: new Deadline(10_000, 0) },
+    );
+    expect(value).toBe("ok");
+    expect(calls).toBe(3);
+  });
+
+  it("does not retry permanent failures and reports the attempts", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls += 1;
+        throw api(400, "APIG.2004");
+      },
+      { policy, deadline: new Deadline(10_000, 0) },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((err as ApiError).code).toBe("APIG.2004");
+    expect(attemptsOf(err)).toBe(1);
+  });
+
+  it("stops after maxAttempts", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls += 1;
+        throw api(500, "APIG.9999");
+      },
+      { policy: { ...policy, maxAttempts: 3 }, deadline: new Deadline(10_000, 0) },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(3);
+    expect(attemptsOf(err)).toBe(3);
+  });
+
+  it("gives up when the next wait would pass the deadline", async () => {
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls += 1;
+        throw api(429, "HTTP_429", 5_000);
+      },
+      { policy, deadline: new Deadline(1_000, 0) },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((err as ApiError).status).toBe(429);
+  });
+});
+
+describe("Deadline", () => {
+  it("keeps a safety margin, never more than a fifth of a short budget", () => {
+    let t = 0;
+    const d = new Deadline(10_000, 3_000, () => t);
+    expect(d.remainingMs()).toBe(7_000);
+    t = 8_000;
+    expect(d.expired()).toBe(true);
+    const short = Deadline.fromContext({ getRemainingTimeInMilliSeconds: () => 5_000 }, 60_000, 3_000);
+    expect(short.safetyMarginMs).toBe(1_000);
+    const noContext = Deadline.fromContext(undefined, 60_000, 3_000);
+    expect(noContext.remainingMs()).toBeGreaterThan(50_000);
+  });
+});
+
+describe("TokenBucket", () => {
+  it("hands out a burst at once, then paces at the rate", async () => {
+    let t = 0;
+    const bucket = new TokenBucket(1000, 2, () => t);
+    await bucket.take();
+    await bucket.take();
+    let third = false;
+    const p = bucket.take().then(() => {
+      third = true;
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(third).toBe(false);
+    t = 5; // 5 ms at 1000/s refills the bucket
+    await p;
+    expect(third).toBe(true);
+  });
+});
