@@ -114,12 +114,16 @@ export function interpolations(text: string): string[] {
   return found;
 }
 
-/** Names `prefix.<name>` refers to in the expressions of a string (`var`, `local`, ...). */
+/** Names `prefix.<name>` refers to in one expression (`var`, `local`, `module.x`, ...). */
+function namesIn(expression: string, prefix: string): string[] {
+  const escaped = prefix.replace(/[.]/g, "\\.");
+  const pattern = new RegExp(`(?<![\\w.])${escaped}\\.([A-Za-z_][A-Za-z0-9_-]*)`, "g");
+  return [...expression.matchAll(pattern)].map((m) => m[1] ?? "");
+}
+
+/** Names `prefix.<name>` refers to in the expressions of a string. */
 export function references(text: string, prefix: string): string[] {
-  const pattern = new RegExp(`(?<![\\w.])${prefix}\\.([A-Za-z_][A-Za-z0-9_-]*)`, "g");
-  return interpolations(text).flatMap((expression) =>
-    [...expression.matchAll(pattern)].map((m) => m[1] ?? ""),
-  );
+  return interpolations(text).flatMap((expression) => namesIn(expression, prefix));
 }
 
 /** Every string in a parsed value, object keys included. */
@@ -152,6 +156,39 @@ export function checkVariableReferences(module: TfModule): Finding[] {
           message: `var.${name} is used but no variable "${name}" is declared in ${module.dir}`,
         });
       }
+    }
+  }
+  return findings;
+}
+
+/**
+ * Every `local.X` used in a module is defined there, and every `<provider>_<type>.<name>` it
+ * references (for the given provider names) is a resource declared there.
+ */
+export function checkLocalAndResourceReferences(module: TfModule, providers: readonly string[]): Finding[] {
+  const locals = moduleLocals(module);
+  const resources = new Set(
+    module.files.flatMap((file) =>
+      labelledBlocks(file.json, "resource").map(({ type, name }) => `${type}.${name}`),
+    ),
+  );
+  const resourcePattern = new RegExp(
+    `(?<![\\w.])((?:${providers.join("|")})_[a-z0-9_]+)\\.([A-Za-z_][A-Za-z0-9_-]*)`,
+    "g",
+  );
+  const findings: Finding[] = [];
+  for (const file of module.files) {
+    const expressions = strings(file.json).flatMap(interpolations);
+    for (const name of new Set(expressions.flatMap((e) => namesIn(e, "local")))) {
+      if (!locals.has(name))
+        findings.push({ file: file.path, message: `local.${name} is used but not defined in ${module.dir}` });
+    }
+    const used = new Set(
+      expressions.flatMap((e) => [...e.matchAll(resourcePattern)].map((m) => `${m[1]}.${m[2]}`)),
+    );
+    for (const ref of used) {
+      if (!resources.has(ref))
+        findings.push({ file: file.path, message: `${ref} is referenced but not declared in ${module.dir}` });
     }
   }
   return findings;
@@ -333,8 +370,9 @@ function requiredVariables(module: TfModule): string[] {
 }
 
 /**
- * Each `module` block with a local source passes every variable the called module requires, and
- * nothing the called module does not declare. `modules` is keyed by directory.
+ * Each `module` block with a local source passes every variable the called module requires and
+ * nothing the called module does not declare, and the caller reads only outputs the called module
+ * has. `modules` is keyed by directory.
  */
 export function checkModuleCalls(caller: TfModule, modules: ReadonlyMap<string, TfModule>): Finding[] {
   const findings: Finding[] = [];
@@ -367,6 +405,17 @@ export function checkModuleCalls(caller: TfModule, modules: ReadonlyMap<string, 
             message: `module "${name}": required variable "${key}" of ${calleeDir} is not set`,
           });
       }
+      const outputs = new Set(callee.files.flatMap((f) => namedBlocks(f.json, "output").map((o) => o.name)));
+      const read = caller.files.flatMap((f) =>
+        strings(f.json).flatMap((s) => references(s, `module.${name}`)),
+      );
+      for (const output of new Set(read)) {
+        if (!outputs.has(output))
+          findings.push({
+            file: file.path,
+            message: `module "${name}": "${output}" is not an output of ${calleeDir}`,
+          });
+      }
     }
   }
   return findings;
@@ -395,6 +444,7 @@ export function checkModule(
   return [
     ...checkResources(module, allowlist),
     ...checkVariableReferences(module),
+    ...checkLocalAndResourceReferences(module, Object.keys(allowlist.providers)),
     ...checkVariableDeclarations(module),
     ...checkEnvironment(module, environment),
   ];

@@ -148,7 +148,7 @@ variable "memory_size" {
 }
 
 variable "timeout" {
-  description = "Timeout of each function in seconds. A scale-in drains a member for drain_seconds inside one invocation, so keep it above the largest drain_seconds plus the time the API calls take."
+  description = "Timeout of each function in seconds. A scale-in disables a member, waits drain_seconds, then deletes it, so keep this above the largest drain_seconds plus the time the API calls take."
   type        = number
   default     = 300
 
