@@ -126,6 +126,41 @@ export function references(text: string, prefix: string): string[] {
   return interpolations(text).flatMap((expression) => namesIn(expression, prefix));
 }
 
+export interface TypeAttribute {
+  optional: boolean;
+  /** The attribute's type expression, e.g. `optional(number)`. */
+  type: string;
+}
+
+/**
+ * Attributes of the first `object({ ... })` in a type expression such as a variable's
+ * `${list(object({ a = string, b = optional(number) }))}`; empty when there is none.
+ */
+export function objectTypeAttributes(typeExpression: string): Map<string, TypeAttribute> {
+  const attributes = new Map<string, TypeAttribute>();
+  const open = typeExpression.indexOf("object({");
+  if (open < 0) return attributes;
+  const pieces: string[] = [];
+  let depth = 0;
+  let piece = "";
+  for (const char of typeExpression.slice(open + "object({".length)) {
+    if (depth === 0 && char === "}") break;
+    if ("({[".includes(char)) depth++;
+    if (")}]".includes(char)) depth--;
+    if (depth === 0 && (char === "\n" || char === ",")) {
+      pieces.push(piece);
+      piece = "";
+    } else piece += char;
+  }
+  pieces.push(piece);
+  for (const text of pieces) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*([\s\S]+?)\s*$/.exec(text);
+    if (match?.[1] && match[2])
+      attributes.set(match[1], { optional: match[2].startsWith("optional("), type: match[2] });
+  }
+  return attributes;
+}
+
 /** Every string in a parsed value, object keys included. */
 function strings(value: unknown): string[] {
   if (typeof value === "string") return [value];

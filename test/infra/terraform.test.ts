@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEPLOYED_ENV_KEYS, ENV_KEYS } from "../../src/config/keys";
+import { BindingSchema, HealthCheckSchema } from "../../src/config/schema";
 import {
   type Allowlist,
   checkEnvironment,
@@ -18,8 +19,10 @@ import {
   groupModules,
   type HclObject,
   interpolations,
+  objectTypeAttributes,
   references,
   type TfFile,
+  type TypeAttribute,
 } from "./check-terraform";
 
 /**
@@ -199,6 +202,38 @@ async function checkInfra(edits: Edits = {}): Promise<string[]> {
   ]);
 }
 
+type FieldSchema = { safeParse(value: unknown): { success: boolean } };
+
+/** `name` or `name?` (optional, or defaulted by the function) for each field. */
+function fieldList(attributes: Map<string, TypeAttribute>): string[] {
+  return [...attributes].map(([name, { optional }]) => `${name}${optional ? "?" : ""}`);
+}
+
+function schemaFieldList(shape: Record<string, FieldSchema>): string[] {
+  return Object.entries(shape).map(
+    ([name, field]) => `${name}${field.safeParse(undefined).success ? "?" : ""}`,
+  );
+}
+
+/**
+ * Fields that differ between the module's `bindings` type and the function's BindingSchema (and
+ * their health_check objects): `+x` only in Terraform, `-x` only in the schema.
+ */
+function bindingFieldDrift(files: TfFile[]): string[] {
+  const binding = objectTypeAttributes(
+    String(declaredVariables(moduleOf(files, MODULE_DIR)).get("bindings")?.type),
+  );
+  const healthCheck = objectTypeAttributes(binding.get("health_check")?.type ?? "");
+  const diff = (where: string, terraform: string[], schema: string[]) => [
+    ...terraform.filter((f) => !schema.includes(f)).map((f) => `+${where}${f}`),
+    ...schema.filter((f) => !terraform.includes(f)).map((f) => `-${where}${f}`),
+  ];
+  return [
+    ...diff("", fieldList(binding), schemaFieldList(BindingSchema.shape)),
+    ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema.shape)),
+  ];
+}
+
 function replaceOnce(search: string, replacement: string) {
   return (source: string) => {
     const at = source.indexOf(search);
@@ -284,18 +319,39 @@ describe("channel-autoscaler module", () => {
     expect(locals?.dist_dir).toContain(`\${path.module}/../../../dist`);
   });
 
-  it("mirrors the binding ranges of the contract in validation blocks", async () => {
+  it("declares exactly the binding fields of the function's config schema, optional where it has a default", async () => {
+    expect(bindingFieldDrift(await loadInfra())).toEqual([]);
+  });
+
+  it("mirrors the binding rules of the function's config schema in validation blocks", async () => {
     const module = moduleOf(await loadInfra(), MODULE_DIR);
     const bindings = declaredVariables(module).get("bindings");
     const conditions = ((bindings?.validation as HclObject[] | undefined) ?? []).map((v) =>
       String(v.condition),
     );
-    const ruleFor = (field: string) => conditions.find((c) => c.includes(`b.${field} `)) ?? "";
-    expect(ruleFor("weight")).toMatch(/b\.weight >= 0 && b\.weight <= 10000/);
-    expect(ruleFor("port")).toMatch(/b\.port >= 0 && b\.port <= 65535/);
-    expect(ruleFor("drain_seconds")).toMatch(/b\.drain_seconds >= 0 && b\.drain_seconds <= 3600/);
-    expect(ruleFor("gateway")).toContain('["roma", "apig"]');
-    expect(conditions.some((c) => c.includes("jsonencode") && c.includes("4096"))).toBe(true);
+    const rules = [
+      /b\.weight >= 0 && b\.weight <= 10000 && floor\(b\.weight\) == b\.weight/,
+      /b\.port >= 0 && b\.port <= 65535/,
+      /b\.drain_seconds >= 0 && b\.drain_seconds <= 3600/,
+      /b\.healthy_timeout_seconds >= 0 && b\.healthy_timeout_seconds <= 86400/,
+      /contains\(\["roma", "apig"\], b\.gateway\)/,
+      /\^\[A-Za-z0-9\]\[A-Za-z0-9_-\]\{0,63\}\$/,
+      /\{2,63\}\$/,
+      /length\(var\.bindings\) == length\(distinct\(/,
+      /weight, 1\), b\.port, coalesce\(b\.standby, false\), coalesce\(b\.drain_seconds, 30\), coalesce\(b\.healthy_timeout_seconds, 300\)/,
+      /jsonencode\(b\.health_check\)/,
+      /\["TCP", "HTTP", "HTTPS", "tcp", "http", "https"\]/,
+      /n >= 1 && n <= 10/,
+      /hc\.time_interval >= 5 && hc\.time_interval <= 300/,
+      /hc\.timeout >= 2 && hc\.timeout <= 30 && floor\(hc\.timeout\) == hc\.timeout && hc\.timeout < hc\.time_interval/,
+      /hc\.path != null && hc\.http_code != null/,
+      /<= 4096 - length\("BINDINGS"\)/,
+    ];
+    for (const rule of rules)
+      expect(
+        conditions.some((c) => rule.test(c)),
+        String(rule),
+      ).toBe(true);
   });
 
   it("grants explicit IAM actions only, no wildcards", async () => {
@@ -381,6 +437,22 @@ describe("the checks fail when the configuration is wrong", () => {
       ),
     });
     expect(findings).toEqual([expect.stringContaining("its environment keys cannot be read")]);
+  });
+
+  it("reports binding fields that drifted from the function's config schema", async () => {
+    const files = await loadInfra({
+      [`${MODULE_DIR}/variables.tf`]: (source) =>
+        replaceOnce(
+          "      enable_client_ssl  = optional(bool)",
+          "      enable_client_ssl  = optional(bool)\n      status = optional(number)",
+        )(
+          replaceOnce(
+            "    standby                 = optional(bool)",
+            "    standby                 = bool",
+          )(source),
+        ),
+    });
+    expect(bindingFieldDrift(files)).toEqual(["+standby", "-standby?", "+health_check.status?"]);
   });
 
   it("reports a variable that is used but not declared", async () => {

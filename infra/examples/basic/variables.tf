@@ -29,10 +29,9 @@ variable "bindings" {
       threshold_normal   = number
       threshold_abnormal = number
       time_interval      = number
+      timeout            = number
       http_code          = optional(string)
       enable_client_ssl  = optional(bool)
-      status             = optional(number)
-      timeout            = optional(number)
     }))
   }))
 }

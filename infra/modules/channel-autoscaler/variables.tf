@@ -11,18 +11,18 @@ variable "region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]+$", var.region))
+    condition     = can(regex("^[a-z]{2}(-[a-z0-9]+){1,3}$", var.region))
     error_message = "region must look like cn-north-4 or ap-southeast-1."
   }
 }
 
 variable "project_id" {
-  description = "ID of the Huawei Cloud project (32 hex characters) that owns the AS groups and gateway instances. Passed to the functions as HUAWEICLOUD_SDK_PROJECT_ID."
+  description = "ID (not name) of the Huawei Cloud project that owns the AS groups and gateway instances, shown under My Credentials > API Credentials. Passed to the functions as HUAWEICLOUD_SDK_PROJECT_ID."
   type        = string
 
   validation {
-    condition     = can(regex("^[0-9a-f]{32}$", var.project_id))
-    error_message = "project_id must be the 32-character hexadecimal project ID shown under My Credentials > API Credentials."
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.project_id))
+    error_message = "project_id must be a project ID (up to 64 letters, digits, '-' and '_'), as shown under My Credentials > API Credentials."
   }
 }
 
@@ -33,7 +33,7 @@ variable "project_name" {
 }
 
 variable "bindings" {
-  description = "Bindings, each tying one AS group to one member group of one ROMA Connect or APIG VPC channel. Field meanings, ranges and defaults are those of the product's BINDINGS (see infra/README.md). Leave an optional field unset (null) to use the function's default."
+  description = "Bindings, each tying one AS group to one member group of one ROMA Connect or APIG VPC channel. Fields, ranges and defaults are those of the product's BINDINGS (src/config/schema.ts; see infra/README.md). Leave an optional field unset (null) to use the function's default."
   type = list(object({
     scaling_group_id        = string
     gateway                 = optional(string)
@@ -53,25 +53,29 @@ variable "bindings" {
       threshold_normal   = number
       threshold_abnormal = number
       time_interval      = number
+      timeout            = number
       http_code          = optional(string)
       enable_client_ssl  = optional(bool)
-      status             = optional(number)
-      timeout            = optional(number)
     }))
   }))
 
   validation {
     condition     = length(var.bindings) > 0
-    error_message = "bindings must name at least one binding."
+    error_message = "bindings must list at least one binding."
   }
 
   validation {
-    condition = alltrue([
-      for b in var.bindings :
-      length(trimspace(b.scaling_group_id)) > 0 && length(trimspace(b.instance_id)) > 0 &&
-      length(trimspace(b.vpc_channel_id)) > 0 && length(trimspace(b.member_group_name)) > 0
-    ])
-    error_message = "Every binding needs a non-empty scaling_group_id, instance_id, vpc_channel_id and member_group_name."
+    condition = alltrue(flatten([
+      for b in var.bindings : [
+        for id in [b.scaling_group_id, b.instance_id, b.vpc_channel_id] : can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", id))
+      ]
+    ]))
+    error_message = "binding scaling_group_id, instance_id and vpc_channel_id must be resource IDs: up to 64 letters, digits, '-' and '_', starting with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : can(regex("^[A-Za-z\\x{4e00}-\\x{9fa5}][A-Za-z0-9_.\\x{4e00}-\\x{9fa5}-]{2,63}$", b.member_group_name))])
+    error_message = "binding member_group_name must be 3-64 characters starting with a letter (letters, digits, '-', '_', '.')."
   }
 
   validation {
@@ -95,13 +99,68 @@ variable "bindings" {
   }
 
   validation {
-    condition     = alltrue([for b in var.bindings : b.healthy_timeout_seconds == null ? true : (b.healthy_timeout_seconds >= 0 && floor(b.healthy_timeout_seconds) == b.healthy_timeout_seconds)])
-    error_message = "binding healthy_timeout_seconds must be a whole number of seconds, 0 or more (default 300)."
+    condition     = alltrue([for b in var.bindings : b.healthy_timeout_seconds == null ? true : (b.healthy_timeout_seconds >= 0 && b.healthy_timeout_seconds <= 86400 && floor(b.healthy_timeout_seconds) == b.healthy_timeout_seconds)])
+    error_message = "binding healthy_timeout_seconds must be a whole number from 0 to 86400 (default 300)."
   }
 
   validation {
-    condition     = alltrue([for b in var.bindings : b.health_check == null ? true : contains(["TCP", "HTTP", "HTTPS"], upper(b.health_check.protocol))])
-    error_message = "binding health_check.protocol must be TCP, HTTP or HTTPS."
+    condition = length(var.bindings) == length(distinct([
+      for b in var.bindings : join("/", [b.scaling_group_id, coalesce(b.gateway, "roma"), b.instance_id, b.vpc_channel_id, b.member_group_name])
+    ]))
+    error_message = "Two bindings name the same scaling group, channel and member group."
+  }
+
+  # Bindings that share a channel member group are reconciled as one, so their member settings
+  # (after defaults) must agree; the health check belongs to the whole channel.
+  validation {
+    condition = alltrue([
+      for target, settings in {
+        for b in var.bindings : join("/", [coalesce(b.gateway, "roma"), b.instance_id, b.vpc_channel_id, b.member_group_name]) => jsonencode([
+          coalesce(b.weight, 1), b.port, coalesce(b.standby, false), coalesce(b.drain_seconds, 30), coalesce(b.healthy_timeout_seconds, 300)
+        ])...
+      } : length(distinct(settings)) == 1
+    ])
+    error_message = "Bindings that name the same channel member group must agree on weight, port, standby, drain_seconds and healthy_timeout_seconds."
+  }
+
+  validation {
+    condition = alltrue([
+      for channel, checks in {
+        for b in var.bindings : join("/", [coalesce(b.gateway, "roma"), b.instance_id, b.vpc_channel_id]) => jsonencode(b.health_check)...
+        if b.health_check != null
+      } : length(distinct(checks)) == 1
+    ])
+    error_message = "Bindings that set the health_check of the same channel must set the same one."
+  }
+
+  validation {
+    condition = alltrue([
+      for hc in [for b in var.bindings : b.health_check if b.health_check != null] :
+      contains(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"], hc.protocol) &&
+      (hc.method == null ? true : contains(["GET", "HEAD"], hc.method)) &&
+      (hc.path == null ? true : (length(hc.path) >= 1 && length(hc.path) <= 512)) &&
+      (hc.port == null ? true : (hc.port >= 0 && hc.port <= 65535 && floor(hc.port) == hc.port)) &&
+      (hc.http_code == null ? true : can(regex("^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$", hc.http_code)))
+    ])
+    error_message = "binding health_check: protocol must be TCP, HTTP or HTTPS (either case), method GET or HEAD, path 1-512 characters, port 0-65535, http_code like 200, 200-299 or 200,201,210-299."
+  }
+
+  validation {
+    condition = alltrue([
+      for hc in [for b in var.bindings : b.health_check if b.health_check != null] :
+      alltrue([for n in [hc.threshold_normal, hc.threshold_abnormal] : n >= 1 && n <= 10 && floor(n) == n]) &&
+      hc.time_interval >= 5 && hc.time_interval <= 300 && floor(hc.time_interval) == hc.time_interval &&
+      hc.timeout >= 2 && hc.timeout <= 30 && floor(hc.timeout) == hc.timeout && hc.timeout < hc.time_interval
+    ])
+    error_message = "binding health_check: threshold_normal and threshold_abnormal must be whole numbers 1-10, time_interval 5-300, timeout 2-30 and less than time_interval."
+  }
+
+  validation {
+    condition = alltrue([
+      for hc in [for b in var.bindings : b.health_check if b.health_check != null] :
+      upper(hc.protocol) == "TCP" ? true : (hc.path != null && hc.http_code != null)
+    ])
+    error_message = "binding health_check: path and http_code are required for HTTP and HTTPS."
   }
 
   # FunctionGraph caps all environment variables of a function at 4,096 characters (keys and
@@ -183,9 +242,9 @@ variable "endpoints" {
 
   validation {
     condition = alltrue([
-      for url in values(var.endpoints) : url == null ? true : can(regex("^(https://[^/\\s]+|http://(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|\\[::1\\])(:[0-9]+)?)(/\\S*)?$", url))
+      for url in values(var.endpoints) : url == null ? true : can(regex("^(https://[^/\\s?#@]+|http://((?i)localhost|127(\\.[0-9]{1,3}){3}|\\[::1\\])(:[0-9]+)?)(/[^\\s?#]*)?$", url))
     ])
-    error_message = "Every endpoint must be an https:// URL (plain http:// is accepted only for loopback hosts)."
+    error_message = "Every endpoint must be an https:// URL without query, fragment or credentials (plain http:// is accepted only for loopback hosts)."
   }
 }
 
