@@ -39,7 +39,9 @@ export function verifySignature(
 ): AuthOutcome {
   const auth = parseAuthorization(headerValue(req.headers, "authorization"));
   if (!auth)
-    return deny(`Authorization header missing or not "${ALGORITHM} Access=..., SignedHeaders=..., Signature=..."`);
+    return deny(
+      `Authorization header missing or not "${ALGORITHM} Access=..., SignedHeaders=..., Signature=..."`,
+    );
   const credential = credentials.find((c) => c.ak === auth.ak);
   if (!credential) return deny(`unknown access key ${auth.ak}`);
   const signed = new Set(auth.signedHeaders);
