@@ -25,16 +25,17 @@ locals {
     "apig:vpcChannels:batchDisableInstance",
   ]
 
-  # Auto Scaling: list a group's instances, list the instances held by a lifecycle hook and call
-  # the hook back, and list a group's hooks (to tell a launch hook from a terminate hook).
+  # Auto Scaling: list a group's instances, list the instances held by a lifecycle hook (with
+  # their lifecycle_action_key) and call the hook back.
   as_actions = [
     "as:instances:list",
     "as:instanceHooks:list",
     "as:instanceHooks:action",
-    "as:lifecycleHooks:list",
   ]
 
-  # ECS: read a server's private IPv4 address for channels whose member_type is ip.
+  # ECS: list servers by ID for their private IPv4 address (channels whose member_type is ip);
+  # get, because the gateway checks an ECS member's server with the caller's rights when members
+  # are added or the channel is updated (ecs:cloudServers:showServer in the APIG dependencies).
   ecs_actions = [
     "ecs:cloudServers:get",
     "ecs:cloudServers:list",
