@@ -34,8 +34,8 @@ locals {
   ]
 
   # ECS: list servers by ID for their private IPv4 address (channels whose member_type is ip);
-  # get, because the gateway checks an ECS member's server with the caller's rights when members
-  # are added or the channel is updated (ecs:cloudServers:showServer in the APIG dependencies).
+  # get, because APIG lists ecs:cloudServers:showServer as a dependency of adding members and
+  # updating a channel (inferred: it looks the server up with the caller's rights).
   ecs_actions = [
     "ecs:cloudServers:get",
     "ecs:cloudServers:list",
