@@ -203,11 +203,14 @@ describe("signature verification", () => {
     expect(add.status).toBe(201);
   });
 
-  it("accepts a path segment with reserved characters (SMN topic URN)", async () => {
-    const res = await call(emu, "POST", `/v2/${PROJECT}/notifications/topics/${TOPIC}/publish`, {
-      body: { message: "hello" },
-    });
-    expect(res.status).toBe(200);
+  it("accepts a topic URN path segment sent raw or percent-encoded", async () => {
+    for (const urn of [TOPIC, encodeURIComponent(TOPIC)]) {
+      const res = await call(emu, "POST", `/v2/${PROJECT}/notifications/topics/${urn}/publish`, {
+        body: { message: "hello" },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(emu.control.state().topics[0]?.messages).toHaveLength(2);
   });
 
   it.each([

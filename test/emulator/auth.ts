@@ -8,7 +8,7 @@ import type { Credential } from "./types";
  * body bytes) so any change in transit, or a wrong secret key, fails.
  */
 
-export const ALGORITHM = "SDK-HMAC-SHA256";
+const ALGORITHM = "SDK-HMAC-SHA256";
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
@@ -71,10 +71,7 @@ export function verifySignature(
  * The canonical request: `METHOD\nURI/\nQUERY\nname:value\n...\n\nsigned;names\nhex(sha256(body))`.
  * Returns a denial when a signed header is missing or the payload hash header disagrees with the body.
  */
-export function canonicalRequest(
-  req: ReceivedRequest,
-  signedHeaders: readonly string[],
-): string | AuthOutcome {
+function canonicalRequest(req: ReceivedRequest, signedHeaders: readonly string[]): string | AuthOutcome {
   let uri: string;
   let query: string;
   try {
@@ -102,13 +99,13 @@ export function canonicalRequest(
 }
 
 /** Each raw path segment RFC 3986-encoded, joined by `/`, with a trailing `/`. */
-export function canonicalUri(rawPath: string): string {
+function canonicalUri(rawPath: string): string {
   const uri = rawPath.split("/").map(rfc3986).join("/");
   return uri.endsWith("/") ? uri : `${uri}/`;
 }
 
 /** Keys sorted, `key=value` with both encoded, repeated keys' values sorted, joined by `&`. */
-export function canonicalQuery(rawQuery: string): string {
+function canonicalQuery(rawQuery: string): string {
   const byKey = new Map<string, string[]>();
   for (const part of rawQuery.split("&")) {
     if (part === "") continue;
@@ -129,7 +126,7 @@ export function canonicalQuery(rawQuery: string): string {
 }
 
 /** Percent-encodes everything except the RFC 3986 unreserved characters `A-Za-z0-9-_.~`. */
-export function rfc3986(text: string): string {
+function rfc3986(text: string): string {
   return encodeURIComponent(text).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

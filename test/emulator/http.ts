@@ -5,7 +5,6 @@ export type QueryRecord = Record<string, string | string[]>;
 
 /** A request as handlers see it: decoded path parameters, decoded query, parsed body. */
 export interface ApiRequest {
-  method: string;
   /** Decoded path segments after the service prefix (`/v2/{project_id}/` etc.). */
   params: string[];
   query: QueryRecord;

@@ -26,7 +26,7 @@ export class Clock {
     return new Date(this.nextMs()).toISOString();
   }
 
-  nextMs(): number {
+  private nextMs(): number {
     this.last = Math.max(Date.now(), this.last + 1);
     return this.last;
   }

@@ -34,7 +34,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 }
 
 export { ControlError } from "./control";
-export { ApiError } from "./errors";
 export { FaultError } from "./faults";
 export type * from "./model";
 export { StateError, type StateInput } from "./state";

@@ -25,9 +25,9 @@ import { createSmnRouter } from "./smn";
 import type { CallLogEntry, EmulatorControl, Service } from "./types";
 
 /**
- * The HTTP front: control calls go to the control API; every other call is an API call and runs
- * through the same pipeline: log → route → authenticate → fault → latency (with per-channel write
- * serialisation) → handler → response.
+ * The HTTP front. Control calls (`/_emulator/...`) go straight to the control API. Every other call is
+ * an API call: logged on arrival, routed, authenticated, matched against faults, delayed by the
+ * configured latency (refusals included), serialised per channel when it is a gateway write, handled.
  */
 
 const CONTROL_PREFIX = "/_emulator";
@@ -107,10 +107,15 @@ async function handle(
   };
 
   const route = target.service === "unknown" ? undefined : routers[target.service](method, target.params);
-  if (!route) return finish(errorResponse(routeNotFound()));
-
-  const authProblem = authenticate(ctx, req, { method, rawPath, rawQuery, body }, target);
-  if (authProblem) return finish(authProblem);
+  if (!route) {
+    await sleep(ctx.options.latencyMs);
+    return finish(errorResponse(routeNotFound()));
+  }
+  const refusal = authenticate(ctx, req, { method, rawPath, rawQuery, body }, target);
+  if (refusal) {
+    await sleep(ctx.options.latencyMs);
+    return finish(refusal);
+  }
 
   const fault = ctx.faults.take(method, rawPath, target.service);
   if (fault) entry.fault = true;
@@ -121,7 +126,7 @@ async function handle(
   }
   if (fault) await sleep(fault.delayMs ?? 0);
 
-  const apiRequest: ApiRequest = { method, params: target.params, query, body: parsed, rawText, jsonError };
+  const apiRequest: ApiRequest = { params: target.params, query, body: parsed, rawText, jsonError };
   finish(await run(ctx, route, apiRequest));
 }
 
