@@ -1,0 +1,215 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { type Emulator, type StateInput, startEmulator } from "../emulator";
+
+export const AK = "EMULATORAK";
+export const SK = "EMULATORSK";
+
+export type FunctionName = "scaling-events" | "reconcile" | "backfill";
+type Handler = (event: unknown, context: unknown) => Promise<Summary>;
+
+export interface Summary {
+  bindings: number;
+  added: number;
+  updated: number;
+  removed: number;
+  disabled: number;
+  unchanged: number;
+  hooks_completed: number;
+  dead_lettered: number;
+  dry_run: boolean;
+  plan: Array<Record<string, unknown>>;
+}
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** The built bundle, exactly what FunctionGraph loads (`npm run build` first; `npm test` does). */
+export function loadBundle(name: FunctionName): Handler {
+  return (require(path.join(root, "dist", name, "index.js")) as { handler: Handler }).handler;
+}
+
+export interface ContextOptions {
+  env: Record<string, string>;
+  remainingMs?: number;
+  requestId?: string;
+  credentials?: { ak: string; sk: string; token?: string };
+}
+
+/** A FunctionGraph-like context: environment variables reach the code only through getUserData. */
+export function fakeContext(opts: ContextOptions) {
+  const started = Date.now();
+  const budget = opts.remainingMs ?? 60_000;
+  return {
+    getRequestID: () => opts.requestId ?? "req-test",
+    getRemainingTimeInMilliSeconds: () => budget - (Date.now() - started),
+    getSecurityAccessKey: () => opts.credentials?.ak ?? "",
+    getSecuritySecretKey: () => opts.credentials?.sk ?? "",
+    getSecurityToken: () => opts.credentials?.token ?? "",
+    getUserData: (key: string) => opts.env[key],
+    getFunctionName: () => "channel-autoscaler-test",
+    getLogger: () => console,
+  };
+}
+
+export interface Binding {
+  scaling_group_id: string;
+  instance_id: string;
+  vpc_channel_id: string;
+  member_group_name: string;
+  gateway?: "roma" | "apig";
+  weight?: number;
+  port?: number;
+  standby?: boolean;
+  drain_seconds?: number;
+  healthy_timeout_seconds?: number;
+  health_check?: Record<string, unknown>;
+}
+
+export function envFor(emu: Emulator, bindings: Binding[], extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BINDINGS: JSON.stringify(bindings),
+    HUAWEICLOUD_SDK_PROJECT_ID: emu.projectId,
+    ROMA_ENDPOINT: emu.url,
+    APIG_ENDPOINT: emu.url,
+    AS_ENDPOINT: emu.url,
+    ECS_ENDPOINT: emu.url,
+    SMN_ENDPOINT: emu.url,
+    FUNCTIONGRAPH_ENDPOINT: emu.url,
+    HUAWEICLOUD_SDK_AK: AK,
+    HUAWEICLOUD_SDK_SK: SK,
+    RETRY_BASE_DELAY_MS: "5",
+    RETRY_MAX_DELAY_MS: "20",
+    REQUEST_TIMEOUT_MS: "2000",
+    API_RATE_LIMIT: "1000",
+    ...extra,
+  };
+}
+
+/** Captures everything written to stdout and stderr while `fn` runs (log lines, dead letters). */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: string[] }> {
+  const lines: string[] = [];
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const grab = (chunk: unknown) => {
+    lines.push(...String(chunk).split("\n").filter(Boolean));
+    return true;
+  };
+  process.stdout.write = grab as typeof process.stdout.write;
+  process.stderr.write = grab as typeof process.stderr.write;
+  try {
+    return { result: await fn(), lines };
+  } catch (error) {
+    return { error, lines };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+export interface Invocation {
+  summary?: Summary;
+  error?: Error;
+  lines: string[];
+  logs: Array<Record<string, unknown>>;
+  deadLetters: Array<Record<string, unknown>>;
+}
+
+/** Invokes a built bundle as FunctionGraph would, capturing its log lines. */
+export async function invoke(name: FunctionName, event: unknown, ctx: ContextOptions): Promise<Invocation> {
+  const handler = loadBundle(name);
+  const { result, error, lines } = await captureOutput(() => handler(event, fakeContext(ctx)));
+  const logs = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    ...(result ? { summary: result } : {}),
+    ...(error ? { error: error as Error } : {}),
+    lines,
+    logs,
+    deadLetters: logs.filter((l) => l.dead_letter === true),
+  };
+}
+
+export const smnEvent = (...messages: string[]) => ({
+  record: messages.map((message, i) => ({
+    event_version: "1.0",
+    event_source: "smn",
+    event_subscription_urn: "urn:fss:cn-north-4:proj:function:default:scaling-events",
+    smn: {
+      topic_urn: "urn:smn:cn-north-4:proj:as-events",
+      timestamp: "2026-11-22T01:00:00Z",
+      message_attributes: null,
+      message,
+      type: "notification",
+      message_id: `msg-${i}`,
+      subject: "AS notification",
+    },
+  })),
+  functionname: "scaling-events",
+  requestId: "7c307f6a",
+  timestamp: "Sun Nov 22 2026 01:00:00 GMT+0000",
+});
+
+export const timerEvent = (userEvent = "") => ({
+  version: "v1.0",
+  time: "2026-11-22T01:00:00+00:00",
+  trigger_type: "TIMER",
+  trigger_name: "reconcile-every-10m",
+  user_event: userEvent,
+});
+
+export function instance(id: string, state = "INSERVICE", health = "NORMAL") {
+  return { instance_id: id, instance_name: `web-${id}`, life_cycle_state: state, health_status: health };
+}
+
+/** A ROMA gateway with one ecs channel holding `other` (a foreign member group) and our `web` group. */
+export function baseState(over: Partial<{ members: unknown[]; instances: unknown[]; instances2: unknown[] }> = {}): StateInput {
+  return {
+    gateways: [
+      {
+        instance_id: "roma-1",
+        kind: "roma",
+        channels: [
+          {
+            id: "chan-1",
+            name: "web_channel",
+            port: 8080,
+            balance_strategy: 1,
+            member_type: "ecs",
+            member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
+            members: (over.members ?? [
+              { ecs_id: "foreign-1", ecs_name: "foreign-1", member_group_name: "other", weight: 3 },
+            ]) as never,
+          },
+        ],
+      },
+    ],
+    scaling_groups: [
+      { scaling_group_id: "asg-1", scaling_group_name: "web", instances: (over.instances ?? []) as never },
+      { scaling_group_id: "asg-2", scaling_group_name: "batch", instances: (over.instances2 ?? []) as never },
+    ],
+  } as StateInput;
+}
+
+export const webBinding: Binding = {
+  scaling_group_id: "asg-1",
+  instance_id: "roma-1",
+  vpc_channel_id: "chan-1",
+  member_group_name: "web",
+  drain_seconds: 0,
+};
+
+export function members(emu: Emulator, gateway = "roma-1", channel = "chan-1") {
+  const gw = emu.control.state().gateways.find((g) => g.instance_id === gateway);
+  return gw?.channels.find((c) => c.id === channel)?.members ?? [];
+}
+
+export const writes = (emu: Emulator) => emu.control.calls().filter((c) => c.method !== "GET");
+
+export { startEmulator };
+export type { Emulator };
