@@ -12,7 +12,12 @@ const FIXED_MTIME = new Date(2000, 0, 1, 0, 0, 0);
 
 export async function zipFile(buffer, name) {
   const zip = new yazl.ZipFile();
-  zip.addBuffer(buffer, name, { mtime: FIXED_MTIME, mode: 0o100644, compress: true, forceDosTimestamp: true });
+  zip.addBuffer(buffer, name, {
+    mtime: FIXED_MTIME,
+    mode: 0o100644,
+    compress: true,
+    forceDosTimestamp: true,
+  });
   zip.end();
   const chunks = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk);
@@ -45,7 +50,10 @@ export async function buildAll({ outdir = "dist", quiet = false } = {}) {
     report.push({ name, bytes: code.length, zipBytes: zip.length });
   }
   if (!quiet) {
-    for (const r of report) console.log(`dist/${r.name}/index.js ${(r.bytes / 1024).toFixed(1)} KB  zip ${(r.zipBytes / 1024).toFixed(1)} KB`);
+    for (const r of report)
+      console.log(
+        `dist/${r.name}/index.js ${(r.bytes / 1024).toFixed(1)} KB  zip ${(r.zipBytes / 1024).toFixed(1)} KB`,
+      );
   }
   return report;
 }

@@ -1,5 +1,5 @@
-import { invoke, type Summary } from "../../src/runtime/invoke";
 import type { FunctionContext } from "../../src/runtime/context";
+import { invoke, type Summary } from "../../src/runtime/invoke";
 
 /** FunctionGraph entry (handler `index.handler`): scaling-events trigger → reconcile → summary. */
 export const handler = (event: unknown, context: FunctionContext): Promise<Summary> =>

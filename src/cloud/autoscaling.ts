@@ -52,7 +52,8 @@ export class AutoScalingClient {
       const page = parsed.data.scaling_group_instances ?? [];
       for (const i of page) all.push({ ...i, scaling_group_id: groupId });
       const total = parsed.data.total_number ?? undefined;
-      if (page.length < INSTANCE_PAGE_SIZE || (total !== undefined && start + page.length >= total)) return all;
+      if (page.length < INSTANCE_PAGE_SIZE || (total !== undefined && start + page.length >= total))
+        return all;
     }
   }
 

@@ -39,7 +39,10 @@ const WRITE_METHODS = new Set(["POST", "PUT", "DELETE"]);
 
 /** RFC 3986 encoding, as the SDK-HMAC-SHA256 canonical query expects. */
 function encode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function queryString(query: Record<string, string>): string {
@@ -62,7 +65,8 @@ export function parseErrorBody(text: string): { code?: string; message?: string 
   for (const inner of Object.values(o)) {
     if (inner && typeof inner === "object" && !Array.isArray(inner)) {
       const e = inner as Record<string, unknown>;
-      if (e.code !== undefined || e.message !== undefined) return { code: str(e.code), message: str(e.message) };
+      if (e.code !== undefined || e.message !== undefined)
+        return { code: str(e.code), message: str(e.message) };
     }
   }
   return {};

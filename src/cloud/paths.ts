@@ -11,7 +11,13 @@ export const paths = {
   members(kind: GatewayKind, projectId: string, instanceId: string, channelId: string): string {
     return `${paths.channel(kind, projectId, instanceId, channelId)}/members`;
   },
-  member(kind: GatewayKind, projectId: string, instanceId: string, channelId: string, memberId: string): string {
+  member(
+    kind: GatewayKind,
+    projectId: string,
+    instanceId: string,
+    channelId: string,
+    memberId: string,
+  ): string {
     return `${paths.members(kind, projectId, instanceId, channelId)}/${seg(memberId)}`;
   },
   batchMembers(

@@ -21,7 +21,13 @@ export function signRequest(input: SignInput): Record<string, string> {
   // sdk-core's signer alone: its ClientBuilder/axios stack costs ~550 KB and ~90 ms of cold start and logs
   // request headers (X-Security-Token included) on errors; the signer does neither.
   const signed: Record<string, string> = AKSKSigner.sign(
-    { endpoint: input.url, method: input.method, headers, queryParams: input.query, data: input.body } as never,
+    {
+      endpoint: input.url,
+      method: input.method,
+      headers,
+      queryParams: input.query,
+      data: input.body,
+    } as never,
     { getAk: () => ak, getSk: () => sk } as never,
   );
   // fetch sets Host itself from the URL; the signer put the same value in `host`.

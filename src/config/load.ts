@@ -95,7 +95,10 @@ export function parseBindings(
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    return { bindings: [], issues: [{ path: root, message: `is not valid JSON (${(err as Error).message})` }] };
+    return {
+      bindings: [],
+      issues: [{ path: root, message: `is not valid JSON (${(err as Error).message})` }],
+    };
   }
   const parsed = BindingsSchema.safeParse(json);
   if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };

@@ -11,7 +11,10 @@ export const HealthCheckSchema = z
     threshold_abnormal: z.number().int().min(1).max(10),
     time_interval: z.number().int().min(5).max(300),
     timeout: z.number().int().min(2).max(30),
-    http_code: z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299").optional(),
+    http_code: z
+      .string()
+      .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299")
+      .optional(),
     enable_client_ssl: z.boolean().optional(),
   })
   .strict()
@@ -21,7 +24,8 @@ export const HealthCheckSchema = z
     }
     if (hc.protocol.toUpperCase() !== "TCP") {
       if (!hc.path) ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
-      if (!hc.http_code) ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
+      if (!hc.http_code)
+        ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
     }
   });
 
@@ -74,7 +78,13 @@ export const BindingsSchema = z
       const sameTarget = byTarget.get(target);
       if (sameTarget === undefined) byTarget.set(target, i);
       else {
-        for (const field of ["weight", "port", "standby", "drain_seconds", "healthy_timeout_seconds"] as const) {
+        for (const field of [
+          "weight",
+          "port",
+          "standby",
+          "drain_seconds",
+          "healthy_timeout_seconds",
+        ] as const) {
           if (bindings[sameTarget]![field] !== b[field]) {
             ctx.addIssue({
               code: "custom",

@@ -61,7 +61,12 @@ const TEXT_PAIR =
   /(scaling[_ ]?group[_ ]?id|instance[_ ]?id|lifecycle[_ ]?action[_ ]?key|lifecycle[_ ]?hook[_ ]?name)["']?\s*[:=]\s*["']?([A-Za-z0-9][A-Za-z0-9_.-]*)/gi;
 
 export function readMessage(message: string, knownGroupIds: readonly string[]): MessageHints {
-  const hints: MessageHints = { scalingGroupIds: [], instanceIds: [], lifecycleActionKeys: [], lifecycleHookNames: [] };
+  const hints: MessageHints = {
+    scalingGroupIds: [],
+    instanceIds: [],
+    lifecycleActionKeys: [],
+    lifecycleHookNames: [],
+  };
   let parsed: unknown;
   let isJson = false;
   try {

@@ -63,7 +63,8 @@ function normalise(event: unknown): unknown {
 
 function fromBackfill(payload: unknown, where: string): Selection {
   const parsed = BackfillPayloadSchema.safeParse(payload);
-  if (!parsed.success) throw new InputError(`invalid backfill payload: ${describeIssues(where, parsed.error)}`);
+  if (!parsed.success)
+    throw new InputError(`invalid backfill payload: ${describeIssues(where, parsed.error)}`);
   return selectionFromPayload(parsed.data);
 }
 
@@ -122,8 +123,11 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     }
   });
   // A message that names no group we know reconciles everything: an event is only a hint.
-  const groups: Selection["groups"] =
-    !anyRead ? [] : namesUnknownOrNoGroup ? "all" : hints.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
+  const groups: Selection["groups"] = !anyRead
+    ? []
+    : namesUnknownOrNoGroup
+      ? "all"
+      : hints.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
   return { groups, dryRun: false, hints, unreadable };
 }
 
@@ -131,7 +135,11 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
  * Turns a trigger event into a Selection. Each function reads its own trigger first and is lenient
  * about the others (a TIMER event sent to backfill, a backfill payload sent to reconcile).
  */
-export function readEvent(kind: FunctionKind, rawEvent: unknown, knownGroupIds: readonly string[]): Selection {
+export function readEvent(
+  kind: FunctionKind,
+  rawEvent: unknown,
+  knownGroupIds: readonly string[],
+): Selection {
   const event = normalise(rawEvent);
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new InputError(`the event must be a JSON object, got ${typeName(event)}`);
@@ -140,7 +148,9 @@ export function readEvent(kind: FunctionKind, rawEvent: unknown, knownGroupIds: 
   if ("record" in e) return fromSmn(e, knownGroupIds);
   if (e.trigger_type !== undefined) return fromTimer(e);
   if (kind === "scaling-events") {
-    throw new InputError('not an SMN trigger event: record: missing (expected {"record":[{"smn":{"message":…}}]})');
+    throw new InputError(
+      'not an SMN trigger event: record: missing (expected {"record":[{"smn":{"message":…}}]})',
+    );
   }
   return fromBackfill(e, "");
 }

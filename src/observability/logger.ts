@@ -3,7 +3,8 @@ import type { LogLevel } from "../config/schema";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Field names whose values never reach a log line, whatever they hold. */
-const SECRET_KEYS = /^(authorization|x-security-token|security_?token|sk|ak|secret(_?key)?|access_?key|password|token)$/i;
+const SECRET_KEYS =
+  /^(authorization|x-security-token|security_?token|sk|ak|secret(_?key)?|access_?key|password|token)$/i;
 
 export type LogFields = Record<string, unknown>;
 
@@ -21,7 +22,8 @@ function redactKeys(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map((v) => redactKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? "[REDACTED]" : redactKeys(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = SECRET_KEYS.test(k) ? "[REDACTED]" : redactKeys(v, depth + 1);
   return out;
 }
 
@@ -32,7 +34,9 @@ export class Logger {
 
   constructor(private readonly opts: LoggerOptions) {
     // Longest first so a secret that contains another is scrubbed whole.
-    this.secrets = [...new Set((opts.secrets ?? []).filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set((opts.secrets ?? []).filter((s) => s.length >= 4))].sort(
+      (a, b) => b.length - a.length,
+    );
     this.write = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
   }
 

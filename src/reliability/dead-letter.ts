@@ -25,7 +25,12 @@ export interface DeadLetterRecord {
   request_id: string;
   function: string;
   action: DeadLetterAction;
-  binding: { scaling_group_id: string; instance_id: string; vpc_channel_id: string; member_group_name: string } | null;
+  binding: {
+    scaling_group_id: string;
+    instance_id: string;
+    vpc_channel_id: string;
+    member_group_name: string;
+  } | null;
   instance_ids: string[];
   error: { status: number | null; code: string; message: string };
   attempts: number;

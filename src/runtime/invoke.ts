@@ -143,8 +143,7 @@ export async function invoke(
     hints: selection.hints,
   });
 
-  let result: SyncResult;
-  result = await reconcile(
+  const result: SyncResult = await reconcile(
     bindings,
     {
       gateway: clients.gateway,

@@ -8,7 +8,9 @@ export interface ChannelSetupPlan {
 }
 
 /** Fields of a health check compared after defaults, so a converged channel compares equal. */
-function normaliseHealth(hc: Record<string, unknown> | null | undefined): Record<string, unknown> | undefined {
+function normaliseHealth(
+  hc: Record<string, unknown> | null | undefined,
+): Record<string, unknown> | undefined {
   if (!hc) return undefined;
   return {
     protocol: String(hc.protocol ?? "").toUpperCase(),
@@ -24,7 +26,10 @@ function normaliseHealth(hc: Record<string, unknown> | null | undefined): Record
   };
 }
 
-export function sameHealthCheck(wanted: HealthCheck, actual: Record<string, unknown> | null | undefined): boolean {
+export function sameHealthCheck(
+  wanted: HealthCheck,
+  actual: Record<string, unknown> | null | undefined,
+): boolean {
   return JSON.stringify(normaliseHealth(wanted)) === JSON.stringify(normaliseHealth(actual));
 }
 

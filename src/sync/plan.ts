@@ -90,7 +90,12 @@ export function planTarget(input: PlanInput): TargetPlan {
     const keep = better(seen, m);
     const drop = keep === seen ? m : seen;
     byInstance.set(m.ecs_id, keep);
-    removals.push({ member: drop, instanceId: drop.ecs_id ?? undefined, reason: "duplicate", drain: isEnabled(drop) });
+    removals.push({
+      member: drop,
+      instanceId: drop.ecs_id ?? undefined,
+      reason: "duplicate",
+      drain: isEnabled(drop),
+    });
   }
 
   // ip channels: members without an ECS id are claimed by their address.
@@ -156,11 +161,17 @@ export function planTarget(input: PlanInput): TargetPlan {
   const desiredIds = new Set(desired.map((d) => d.ecs_id));
   for (const m of byInstance.values()) {
     if (!claimed.has(m) && !desiredIds.has(m.ecs_id ?? "")) {
-      removals.push({ member: m, instanceId: m.ecs_id ?? undefined, reason: "not_desired", drain: isEnabled(m) });
+      removals.push({
+        member: m,
+        instanceId: m.ecs_id ?? undefined,
+        reason: "not_desired",
+        drain: isEnabled(m),
+      });
     }
   }
   for (const m of byHost.values()) {
-    if (!claimed.has(m)) removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
+    if (!claimed.has(m))
+      removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
   }
 
   return { upserts, enable, removals, unchanged, needsAddress, needsMemberType, memberFor };

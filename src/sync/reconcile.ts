@@ -174,14 +174,21 @@ class Reconciler {
     });
 
     // 3. Plan and apply, channel by channel.
-    const results = await mapLimit(jobs, this.opts.channelConcurrency, (job) => this.runJob(job, actual, groups));
+    const results = await mapLimit(jobs, this.opts.channelConcurrency, (job) =>
+      this.runJob(job, actual, groups),
+    );
 
     // 4. Lifecycle hooks, once every target of their group has had its turn.
     await this.completeHooks(results.flat(), groups);
     return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
   }
 
-  private fail(bindings: readonly Binding[], action: DeadLetterAction, err: unknown, instanceIds: string[]): void {
+  private fail(
+    bindings: readonly Binding[],
+    action: DeadLetterAction,
+    err: unknown,
+    instanceIds: string[],
+  ): void {
     const transient = isTransient(err);
     for (const b of bindings) {
       const prev = this.outcomes.get(b);
@@ -198,9 +205,15 @@ class Reconciler {
   }
 
   /** Splits a failure over the bindings the instances came from (a shared target has several). */
-  private failInstances(target: Target, action: DeadLetterAction, err: unknown, members: DesiredMember[]): void {
+  private failInstances(
+    target: Target,
+    action: DeadLetterAction,
+    err: unknown,
+    members: DesiredMember[],
+  ): void {
     const byGroup = new Map<string, string[]>();
-    for (const m of members) byGroup.set(m.scaling_group_id, [...(byGroup.get(m.scaling_group_id) ?? []), m.ecs_id]);
+    for (const m of members)
+      byGroup.set(m.scaling_group_id, [...(byGroup.get(m.scaling_group_id) ?? []), m.ecs_id]);
     for (const [groupId, ids] of byGroup) {
       const binding = target.bindings.find((b) => b.scaling_group_id === groupId) ?? target.bindings[0]!;
       this.fail([binding], action, err, ids);
@@ -228,14 +241,18 @@ class Reconciler {
         outcomes.push({ target, failed: true, present: new Map(), lingering: new Set(), channel: undefined });
         continue;
       }
-      const instancesByGroup = new Map(target.bindings.map((b) => [b.scaling_group_id, groups.get(b.scaling_group_id)!.instances]));
+      const instancesByGroup = new Map(
+        target.bindings.map((b) => [b.scaling_group_id, groups.get(b.scaling_group_id)!.instances]),
+      );
       ready.push({ target, members, desired: desiredMembers(target.bindings, instancesByGroup) });
     }
     if (ready.length === 0) return outcomes;
 
     // First pass without the channel: a converged target needs no channel read at all.
     const noIps = new Map<string, string>();
-    let plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: noIps }));
+    let plans = ready.map((r) =>
+      planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: noIps }),
+    );
     const healthCheck = job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
     const mustReadChannel =
       healthCheck !== undefined ||
@@ -254,7 +271,13 @@ class Reconciler {
           [],
         );
         for (const r of ready) {
-          outcomes.push({ target: r.target, failed: true, present: new Map(), lingering: new Set(), channel: undefined });
+          outcomes.push({
+            target: r.target,
+            failed: true,
+            present: new Map(),
+            lingering: new Set(),
+            channel: undefined,
+          });
         }
         return outcomes;
       }
@@ -325,7 +348,13 @@ class Reconciler {
       }
     }
 
-    const drainQueue: { target: Target; plan: TargetPlan; outcome: TargetOutcome; toDelete: Member[]; justDisabled: Member[] }[] = [];
+    const drainQueue: {
+      target: Target;
+      plan: TargetPlan;
+      outcome: TargetOutcome;
+      toDelete: Member[];
+      justDisabled: Member[];
+    }[] = [];
     for (const [i, r] of ready.entries()) {
       const plan = plans[i]!;
       const outcome: TargetOutcome = {
@@ -347,7 +376,9 @@ class Reconciler {
     const justDisabled = drainQueue.filter((d) => d.justDisabled.length > 0);
     let drained = true;
     if (justDisabled.length > 0 && !this.opts.dryRun) {
-      const drainMs = Math.max(...justDisabled.map((d) => Math.max(...d.target.bindings.map((b) => b.drain_seconds)))) * 1000;
+      const drainMs =
+        Math.max(...justDisabled.map((d) => Math.max(...d.target.bindings.map((b) => b.drain_seconds)))) *
+        1000;
       const available = this.deps.deadline.remainingMs() - this.opts.drainReserveMs;
       if (drainMs <= available) {
         if (drainMs > 0) {
@@ -375,7 +406,12 @@ class Reconciler {
     if (m.ecs_id) outcome.lingering.add(m.ecs_id);
   }
 
-  private async applyUpserts(target: Target, plan: TargetPlan, outcome: TargetOutcome, log: Logger): Promise<void> {
+  private async applyUpserts(
+    target: Target,
+    plan: TargetPlan,
+    outcome: TargetOutcome,
+    log: Logger,
+  ): Promise<void> {
     for (const u of plan.upserts) {
       this.entry({
         action: u.kind,
@@ -399,7 +435,10 @@ class Reconciler {
         ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
         ...(u.host !== undefined ? { host: u.host } : {}),
       }));
-      const batchEntries = entries.slice(c * this.opts.addChunkSize, c * this.opts.addChunkSize + batch.length);
+      const batchEntries = entries.slice(
+        c * this.opts.addChunkSize,
+        c * this.opts.addChunkSize + batch.length,
+      );
       try {
         const returned = await this.deps.gateway.addMembers(target.channel, body);
         for (const u of batch) {
@@ -536,7 +575,10 @@ class Reconciler {
   }
 
   /** Decides and completes the lifecycle hooks of every group, once all their targets are done. */
-  private async completeHooks(outcomes: TargetOutcome[], groups: Map<string, GroupState | undefined>): Promise<void> {
+  private async completeHooks(
+    outcomes: TargetOutcome[],
+    groups: Map<string, GroupState | undefined>,
+  ): Promise<void> {
     for (const [groupId, state] of groups) {
       if (!state || state.hooks.length === 0) continue;
       const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
@@ -553,7 +595,12 @@ class Reconciler {
           this.entry({ action: "wait_hook", ...base, reason: decision.reason }).status = "skipped";
           continue;
         }
-        const e = this.entry({ action: "complete_hook", ...base, result: decision.result, reason: decision.reason });
+        const e = this.entry({
+          action: "complete_hook",
+          ...base,
+          result: decision.result,
+          reason: decision.reason,
+        });
         if (this.opts.dryRun) continue;
         try {
           await this.deps.autoscaling.completeHook(hook, decision.result);
@@ -578,9 +625,12 @@ class Reconciler {
     targets: TargetOutcome[],
   ): { result: HookResult | undefined; reason: string } {
     const state = instance?.life_cycle_state;
-    if (targets.some((t) => t.failed)) return { result: undefined, reason: "a channel of this group failed this run" };
+    if (targets.some((t) => t.failed))
+      return { result: undefined, reason: "a channel of this group failed this run" };
     if (state === "REMOVING_WAIT" || instance === undefined) {
-      const still = targets.filter((t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id));
+      const still = targets.filter(
+        (t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id),
+      );
       return still.length > 0
         ? { result: undefined, reason: "member not removed yet" }
         : { result: "CONTINUE", reason: "member drained and removed" };

@@ -1,5 +1,5 @@
-import type { Binding } from "../config/schema";
 import type { ChannelRef } from "../cloud/gateway";
+import type { Binding } from "../config/schema";
 
 /**
  * One member group of one channel and every binding that names it. Bindings that share a target
@@ -24,7 +24,11 @@ export const channelKey = (c: ChannelRef) => `${c.gateway}/${c.instance_id}/${c.
 export function groupIntoJobs(bindings: readonly Binding[]): ChannelJob[] {
   const jobs = new Map<string, ChannelJob>();
   for (const b of bindings) {
-    const channel: ChannelRef = { gateway: b.gateway, instance_id: b.instance_id, vpc_channel_id: b.vpc_channel_id };
+    const channel: ChannelRef = {
+      gateway: b.gateway,
+      instance_id: b.instance_id,
+      vpc_channel_id: b.vpc_channel_id,
+    };
     const ck = channelKey(channel);
     let job = jobs.get(ck);
     if (!job) {

@@ -45,11 +45,19 @@ describe("scaling-events bundle, end to end", () => {
   it("registers exactly the healthy instances of the group the SMN event names, then writes nothing", async () => {
     load();
     const env = envFor(emu, [webBinding, { ...batchBinding, member_group_name: "other" }]);
-    const event = smnEvent(JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-2", activity: "SCALING_UP" }));
+    const event = smnEvent(
+      JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-2", activity: "SCALING_UP" }),
+    );
 
     const first = await invoke("scaling-events", event, { env });
     expect(first.error).toBeUndefined();
-    expect(first.summary).toMatchObject({ bindings: 1, added: 2, removed: 0, dead_lettered: 0, dry_run: false });
+    expect(first.summary).toMatchObject({
+      bindings: 1,
+      added: 2,
+      removed: 0,
+      dead_lettered: 0,
+      dry_run: false,
+    });
 
     const chan = members(emu);
     expect(
@@ -67,7 +75,9 @@ describe("scaling-events bundle, end to end", () => {
     ]);
     expect(emu.control.calls().some((c) => c.path.includes("asg-2"))).toBe(false);
     // Every call was signed and carried the project id (the emulator rejects anything else).
-    expect(emu.control.calls().every((c) => c.status < 400 && c.headers["x-project-id"] === emu.projectId)).toBe(true);
+    expect(
+      emu.control.calls().every((c) => c.status < 400 && c.headers["x-project-id"] === emu.projectId),
+    ).toBe(true);
 
     emu.control.clearCalls();
     const second = await invoke("scaling-events", event, { env });
@@ -108,9 +118,15 @@ describe("scaling-events bundle, end to end", () => {
         ],
       }),
     );
-    const res = await invoke("scaling-events", smnEvent("scale in finished"), { env: envFor(emu, [webBinding]) });
+    const res = await invoke("scaling-events", smnEvent("scale in finished"), {
+      env: envFor(emu, [webBinding]),
+    });
     expect(res.summary).toMatchObject({ removed: 1, disabled: 1, unchanged: 1 });
-    expect(members(emu).map((m) => `${m.member_group_name}/${m.ecs_id}`).sort()).toEqual(["other/gone", "web/i-1"]);
+    expect(
+      members(emu)
+        .map((m) => `${m.member_group_name}/${m.ecs_id}`)
+        .sort(),
+    ).toEqual(["other/gone", "web/i-1"]);
     const order = writes(emu).map((c) => c.path.split("/").slice(-1)[0]);
     expect(order).toEqual(["batch-disable", expect.stringMatching(/^[0-9a-f]+$/)]);
   });
@@ -151,16 +167,27 @@ describe("reconcile and backfill bundles", () => {
 
   it("backfill dry_run returns the plan and writes nothing", async () => {
     load();
-    const res = await invoke("backfill", { scaling_group_ids: ["asg-1"], dry_run: true }, { env: envFor(emu, [webBinding]) });
+    const res = await invoke(
+      "backfill",
+      { scaling_group_ids: ["asg-1"], dry_run: true },
+      { env: envFor(emu, [webBinding]) },
+    );
     expect(res.summary?.dry_run).toBe(true);
-    expect(res.summary?.plan.filter((p) => p.action === "add").map((p) => p.instance_id)).toEqual(["i-1", "i-2"]);
+    expect(res.summary?.plan.filter((p) => p.action === "add").map((p) => p.instance_id)).toEqual([
+      "i-1",
+      "i-2",
+    ]);
     expect(res.summary?.plan.every((p) => p.status === "planned")).toBe(true);
     expect(writes(emu)).toEqual([]);
   });
 
   it("backfill rejects unknown group ids by name before any call", async () => {
     load();
-    const res = await invoke("backfill", { scaling_group_ids: ["asg-1", "nope", "zzz"] }, { env: envFor(emu, [webBinding]) });
+    const res = await invoke(
+      "backfill",
+      { scaling_group_ids: ["asg-1", "nope", "zzz"] },
+      { env: envFor(emu, [webBinding]) },
+    );
     expect(res.error?.message).toMatch(/unknown scaling_group_ids: nope, zzz/);
     expect(emu.control.calls()).toEqual([]);
   });
@@ -177,7 +204,9 @@ describe("reconcile and backfill bundles", () => {
   });
 
   it("uses the context's temporary credentials and sends X-Security-Token", async () => {
-    const tokenEmu = await startEmulator({ credentials: [{ ak: "TMPAK", sk: "TMPSK", securityToken: "TMPTOKEN" }] });
+    const tokenEmu = await startEmulator({
+      credentials: [{ ak: "TMPAK", sk: "TMPSK", securityToken: "TMPTOKEN" }],
+    });
     try {
       tokenEmu.control.load(baseState({ instances: [instance("i-1")] }));
       const { HUAWEICLOUD_SDK_AK: _a, HUAWEICLOUD_SDK_SK: _s, ...env } = envFor(tokenEmu, [webBinding]);

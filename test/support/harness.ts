@@ -66,7 +66,11 @@ export interface Binding {
   health_check?: Record<string, unknown>;
 }
 
-export function envFor(emu: Emulator, bindings: Binding[], extra: Record<string, string> = {}): Record<string, string> {
+export function envFor(
+  emu: Emulator,
+  bindings: Binding[],
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     BINDINGS: JSON.stringify(bindings),
     HUAWEICLOUD_SDK_PROJECT_ID: emu.projectId,
@@ -87,7 +91,9 @@ export function envFor(emu: Emulator, bindings: Binding[], extra: Record<string,
 }
 
 /** Captures everything written to stdout and stderr while `fn` runs (log lines, dead letters). */
-export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; lines: string[] }> {
+export async function captureOutput<T>(
+  fn: () => Promise<T>,
+): Promise<{ result?: T; error?: unknown; lines: string[] }> {
   const lines: string[] = [];
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
@@ -168,7 +174,9 @@ export function instance(id: string, state = "INSERVICE", health = "NORMAL") {
 }
 
 /** A ROMA gateway with one ecs channel holding `other` (a foreign member group) and our `web` group. */
-export function baseState(over: Partial<{ members: unknown[]; instances: unknown[]; instances2: unknown[] }> = {}): StateInput {
+export function baseState(
+  over: Partial<{ members: unknown[]; instances: unknown[]; instances2: unknown[] }> = {},
+): StateInput {
   return {
     gateways: [
       {
@@ -211,5 +219,5 @@ export function members(emu: Emulator, gateway = "roma-1", channel = "chan-1") {
 
 export const writes = (emu: Emulator) => emu.control.calls().filter((c) => c.method !== "GET");
 
-export { startEmulator };
 export type { Emulator };
+export { startEmulator };

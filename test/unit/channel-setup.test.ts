@@ -10,7 +10,12 @@ const channel: Channel = {
   member_type: "ecs",
   type: 2,
   member_groups: [
-    { member_group_name: "other", member_group_id: "g1", member_group_weight: 3, member_group_remark: "theirs" },
+    {
+      member_group_name: "other",
+      member_group_id: "g1",
+      member_group_weight: 3,
+      member_group_remark: "theirs",
+    },
     { member_group_name: "web", member_group_id: "g2" },
   ],
   vpc_health_config: {
@@ -47,7 +52,10 @@ describe("planChannelSetup", () => {
     const plan = planChannelSetup(channel, ["api"], undefined)!;
     expect(plan.missingGroups).toEqual(["api"]);
     expect(plan.update.member_groups.map((g) => g.member_group_name)).toEqual(["other", "web", "api"]);
-    expect(plan.update.member_groups[0]).toMatchObject({ member_group_weight: 3, member_group_remark: "theirs" });
+    expect(plan.update.member_groups[0]).toMatchObject({
+      member_group_weight: 3,
+      member_group_remark: "theirs",
+    });
     expect(plan.update).not.toHaveProperty("members");
     expect(plan.update).toMatchObject({ name: "web", port: 8080, balance_strategy: 1, member_type: "ecs" });
     // The existing health check is kept as it is (no read-only fields echoed back).

@@ -59,7 +59,13 @@ describe("loadConfig", () => {
     const found = problems({
       BINDINGS: JSON.stringify([
         { ...binding, weight: 10001, port: -1, gateway: "elb" },
-        { scaling_group_id: "asg-2", instance_id: "i", vpc_channel_id: "c", member_group_name: "1bad", extra: 1 },
+        {
+          scaling_group_id: "asg-2",
+          instance_id: "i",
+          vpc_channel_id: "c",
+          member_group_name: "1bad",
+          extra: 1,
+        },
       ]),
       LOG_LEVEL: "loud",
       ROMA_ENDPOINT: "http://example.com",
@@ -106,7 +112,13 @@ describe("loadConfig", () => {
       BINDINGS: JSON.stringify([
         {
           ...binding,
-          health_check: { protocol: "HTTP", threshold_normal: 2, threshold_abnormal: 3, time_interval: 10, timeout: 10 },
+          health_check: {
+            protocol: "HTTP",
+            threshold_normal: 2,
+            threshold_abnormal: 3,
+            time_interval: 10,
+            timeout: 10,
+          },
         },
       ]),
     });
@@ -136,17 +148,24 @@ describe("loadConfig", () => {
   it("warns when BINDINGS approaches FunctionGraph's 4,096-character cap", () => {
     const many = Array.from({ length: 20 }, (_, i) => ({ ...binding, scaling_group_id: `asg-${i}` }));
     const many2 = Array.from({ length: 40 }, (_, i) => ({ ...binding, scaling_group_id: `asg-${i}` }));
-    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many) })).warnings[0]).toMatch(/caps the environment/);
-    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many2) })).warnings[0]).toMatch(/caps all environment/);
+    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many) })).warnings[0]).toMatch(
+      /caps the environment/,
+    );
+    expect(loadConfig(reader({ ...good, BINDINGS: JSON.stringify(many2) })).warnings[0]).toMatch(
+      /caps all environment/,
+    );
   });
 });
 
 describe("envReader", () => {
   it("reads context.getUserData first, then process.env, and treats empty as unset", () => {
-    const read = envReader({ getUserData: (k) => (k === "BINDINGS" ? "[1]" : k === "LOG_LEVEL" ? "" : undefined) }, {
-      BINDINGS: "[2]",
-      LOG_LEVEL: "debug",
-    });
+    const read = envReader(
+      { getUserData: (k) => (k === "BINDINGS" ? "[1]" : k === "LOG_LEVEL" ? "" : undefined) },
+      {
+        BINDINGS: "[2]",
+        LOG_LEVEL: "debug",
+      },
+    );
     expect(read("BINDINGS")).toBe("[1]");
     expect(read("LOG_LEVEL")).toBe("debug");
     expect(read("HUAWEICLOUD_SDK_REGION")).toBeUndefined();
@@ -156,11 +175,19 @@ describe("envReader", () => {
 describe("resolveCredentials", () => {
   const env = reader({ HUAWEICLOUD_SDK_AK: "envak", HUAWEICLOUD_SDK_SK: "envsk" });
   it("prefers the context's temporary agency credentials", () => {
-    const ctx = { getSecurityAccessKey: () => "tak", getSecuritySecretKey: () => "tsk", getSecurityToken: () => "tok" };
+    const ctx = {
+      getSecurityAccessKey: () => "tak",
+      getSecuritySecretKey: () => "tsk",
+      getSecurityToken: () => "tok",
+    };
     expect(resolveCredentials(ctx, env)).toEqual({ ak: "tak", sk: "tsk", securityToken: "tok" });
   });
   it("falls back to the environment when the context's are empty", () => {
-    const ctx = { getSecurityAccessKey: () => "", getSecuritySecretKey: () => "", getSecurityToken: () => "" };
+    const ctx = {
+      getSecurityAccessKey: () => "",
+      getSecuritySecretKey: () => "",
+      getSecurityToken: () => "",
+    };
     expect(resolveCredentials(ctx, env)).toEqual({ ak: "envak", sk: "envsk" });
   });
   it("names the problem when there are none", () => {

@@ -7,7 +7,14 @@ const known = ["asg-1", "asg-2"];
 const smn = (...messages: unknown[]) => ({
   record: messages.map((message, i) => ({
     event_source: "smn",
-    smn: { message, subject: "AS", topic_urn: "urn:smn:x:p:t", message_id: `m${i}`, timestamp: "t", type: "notification" },
+    smn: {
+      message,
+      subject: "AS",
+      topic_urn: "urn:smn:x:p:t",
+      message_id: `m${i}`,
+      timestamp: "t",
+      type: "notification",
+    },
   })),
   functionname: "f",
 });
@@ -16,8 +23,14 @@ describe("readMessage", () => {
   it.each([
     ["flat JSON", JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-1" })],
     ["camel case", JSON.stringify({ ScalingGroupId: "asg-1", InstanceId: "i-1" })],
-    ["nested", JSON.stringify({ body: { detail: [{ scalingGroupID: "asg-1", instance: { instance_id: "i-1" } }] } })],
-    ["JSON string inside JSON", JSON.stringify({ message: JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-1" }) })],
+    [
+      "nested",
+      JSON.stringify({ body: { detail: [{ scalingGroupID: "asg-1", instance: { instance_id: "i-1" } }] } }),
+    ],
+    [
+      "JSON string inside JSON",
+      JSON.stringify({ message: JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-1" }) }),
+    ],
     ["plain text pairs", "Scaling out: scaling_group_id=asg-1 instance_id: i-1 done"],
   ])("finds group and instance in %s", (_, message) => {
     const hints = readMessage(message, known);
@@ -31,7 +44,11 @@ describe("readMessage", () => {
 
   it("reads hook keys", () => {
     const hints = readMessage(
-      JSON.stringify({ lifecycle_action_key: "k-1", lifecycle_hook_name: "launch", scaling_group_id: "asg-1" }),
+      JSON.stringify({
+        lifecycle_action_key: "k-1",
+        lifecycle_hook_name: "launch",
+        scaling_group_id: "asg-1",
+      }),
       known,
     );
     expect(hints.lifecycleActionKeys).toEqual(["k-1"]);
@@ -53,7 +70,11 @@ describe("readEvent", () => {
   });
 
   it("handles every record", () => {
-    const s = readEvent("scaling-events", smn('{"scaling_group_id":"asg-1"}', '{"scaling_group_id":"asg-2"}'), known);
+    const s = readEvent(
+      "scaling-events",
+      smn('{"scaling_group_id":"asg-1"}', '{"scaling_group_id":"asg-2"}'),
+      known,
+    );
     expect(s.groups).toEqual(["asg-1", "asg-2"]);
   });
 
@@ -72,22 +93,34 @@ describe("readEvent", () => {
   });
 
   it("accepts the event as a JSON string", () => {
-    expect(readEvent("scaling-events", JSON.stringify(smn('{"scaling_group_id":"asg-1"}')), known).groups).toEqual([
-      "asg-1",
-    ]);
+    expect(
+      readEvent("scaling-events", JSON.stringify(smn('{"scaling_group_id":"asg-1"}')), known).groups,
+    ).toEqual(["asg-1"]);
   });
 
   it("reads TIMER events, with an optional backfill payload in user_event", () => {
-    const timer = { version: "v1.0", time: "t", trigger_type: "TIMER", trigger_name: "tick", user_event: "hello" };
+    const timer = {
+      version: "v1.0",
+      time: "t",
+      trigger_type: "TIMER",
+      trigger_name: "tick",
+      user_event: "hello",
+    };
     expect(readEvent("reconcile", timer, known).groups).toBe("all");
-    const s = readEvent("reconcile", { ...timer, user_event: '{"scaling_group_ids":["asg-1"],"dry_run":true}' }, known);
+    const s = readEvent(
+      "reconcile",
+      { ...timer, user_event: '{"scaling_group_ids":["asg-1"],"dry_run":true}' },
+      known,
+    );
     expect(s.groups).toEqual(["asg-1"]);
     expect(s.dryRun).toBe(true);
   });
 
   it("reads backfill payloads", () => {
     expect(readEvent("backfill", {}, known).groups).toBe("all");
-    expect(readEvent("backfill", { scaling_group_ids: ["asg-1", "asg-1"], dry_run: true }, known)).toMatchObject({
+    expect(
+      readEvent("backfill", { scaling_group_ids: ["asg-1", "asg-1"], dry_run: true }, known),
+    ).toMatchObject({
       groups: ["asg-1"],
       dryRun: true,
     });
@@ -103,7 +136,11 @@ describe("readEvent", () => {
     ["backfill", { scaling_group_ids: "asg-1" }, /scaling_group_ids/],
     ["backfill", { dry_run: "yes" }, /dry_run/],
     ["backfill", { group: ["asg-1"] }, /group/],
-    ["reconcile", { trigger_type: "TIMER", user_event: "{bad" }, /user_event starts with \{ but is not valid JSON/],
+    [
+      "reconcile",
+      { trigger_type: "TIMER", user_event: "{bad" },
+      /user_event starts with \{ but is not valid JSON/,
+    ],
     ["reconcile", { trigger_type: "TIMER", user_event: '{"dry_run":1}' }, /user_event\.dry_run/],
   ] as const)("%s rejects %j with a message naming the problem", (kind, event, message) => {
     expect(() => readEvent(kind, event, known)).toThrow(InputError);

@@ -94,9 +94,17 @@ describe("desiredMembers", () => {
 });
 
 describe("planTarget (ecs channels)", () => {
-  const plan = (d: DesiredMember[], a: Member[]) => planTarget({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
+  const plan = (d: DesiredMember[], a: Member[]) =>
+    planTarget({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
 
-  it.each<[string, DesiredMember[], Member[], { add?: string[]; update?: string[]; enable?: string[]; remove?: string[]; unchanged?: number }]>([
+  it.each<
+    [
+      string,
+      DesiredMember[],
+      Member[],
+      { add?: string[]; update?: string[]; enable?: string[]; remove?: string[]; unchanged?: number },
+    ]
+  >([
     ["empty both", [], [], { unchanged: 0 }],
     ["scale-out adds", [desired("a"), desired("b")], [member("a")], { add: ["b"], unchanged: 1 }],
     ["scale-in removes", [desired("a")], [member("a"), member("b")], { remove: ["m-b"], unchanged: 1 }],
@@ -106,13 +114,30 @@ describe("planTarget (ecs channels)", () => {
     ["port enforced only when set", [desired("a", { port: 9000 })], [member("a")], { update: ["a"] }],
     ["channel port left alone", [desired("a")], [member("a", { port: 1234 })], { unchanged: 1 }],
     ["disabled but desired is enabled", [desired("a")], [member("a", { status: 2 })], { enable: ["m-a"] }],
-    ["duplicates keep the enabled one", [desired("a")], [member("a", { id: "m-1", status: 2 }), member("a", { id: "m-2" })], { remove: ["m-1"], unchanged: 1 }],
-    ["member without ecs_id is a stray", [], [member("x", { ecs_id: null, host: "10.0.0.9" })], { remove: ["m-x"] }],
-    ["missing defaults compare equal", [desired("a")], [member("a", { weight: null, is_backup: null, status: null })], { unchanged: 1 }],
+    [
+      "duplicates keep the enabled one",
+      [desired("a")],
+      [member("a", { id: "m-1", status: 2 }), member("a", { id: "m-2" })],
+      { remove: ["m-1"], unchanged: 1 },
+    ],
+    [
+      "member without ecs_id is a stray",
+      [],
+      [member("x", { ecs_id: null, host: "10.0.0.9" })],
+      { remove: ["m-x"] },
+    ],
+    [
+      "missing defaults compare equal",
+      [desired("a")],
+      [member("a", { weight: null, is_backup: null, status: null })],
+      { unchanged: 1 },
+    ],
   ])("%s", (_, d, a, want) => {
     const p = plan(d, a);
     expect(p.upserts.filter((u) => u.kind === "add").map((u) => u.desired.ecs_id)).toEqual(want.add ?? []);
-    expect(p.upserts.filter((u) => u.kind === "update").map((u) => u.desired.ecs_id)).toEqual(want.update ?? []);
+    expect(p.upserts.filter((u) => u.kind === "update").map((u) => u.desired.ecs_id)).toEqual(
+      want.update ?? [],
+    );
     expect(p.enable.map((m) => m.id)).toEqual(want.enable ?? []);
     expect(p.removals.map((r) => r.member.id)).toEqual(want.remove ?? []);
     expect(p.unchanged).toBe(want.unchanged ?? 0);
@@ -129,7 +154,12 @@ describe("planTarget (ecs channels)", () => {
   it("asks for the member type before it can add", () => {
     const p = planTarget({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
     expect(p.needsMemberType).toBe(true);
-    const converged = planTarget({ desired: [desired("a")], actual: [member("a")], memberType: undefined, ips: new Map() });
+    const converged = planTarget({
+      desired: [desired("a")],
+      actual: [member("a")],
+      memberType: undefined,
+      ips: new Map(),
+    });
     expect(converged.needsMemberType).toBe(false);
     expect(isEmptyPlan(converged)).toBe(true);
   });
@@ -140,13 +170,23 @@ describe("planTarget (ip channels)", () => {
     const first = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
     expect(first.needsAddress).toEqual(["a"]);
     expect(first.upserts).toEqual([]);
-    const second = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map([["a", "10.0.0.1"]]) });
+    const second = planTarget({
+      desired: [desired("a")],
+      actual: [],
+      memberType: "ip",
+      ips: new Map([["a", "10.0.0.1"]]),
+    });
     expect(second.upserts[0]).toMatchObject({ kind: "add", host: "10.0.0.1" });
   });
 
   it("claims members without ECS fields by their address", () => {
     const m = member("a", { ecs_id: null, ecs_name: null, host: "10.0.0.1" });
-    const p = planTarget({ desired: [desired("a")], actual: [m], memberType: "ip", ips: new Map([["a", "10.0.0.1"]]) });
+    const p = planTarget({
+      desired: [desired("a")],
+      actual: [m],
+      memberType: "ip",
+      ips: new Map([["a", "10.0.0.1"]]),
+    });
     expect(isEmptyPlan(p)).toBe(true);
     expect(p.unchanged).toBe(1);
   });
@@ -168,7 +208,14 @@ describe("planTarget properties", () => {
   const ids = fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h"), { maxLength: 8 });
   const arb = fc.record({
     want: ids,
-    have: fc.array(fc.record({ id: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "z"), status: fc.constantFrom(1, 2), weight: fc.constantFrom(1, 2) }), { maxLength: 10 }),
+    have: fc.array(
+      fc.record({
+        id: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "z"),
+        status: fc.constantFrom(1, 2),
+        weight: fc.constantFrom(1, 2),
+      }),
+      { maxLength: 10 },
+    ),
   });
 
   it("applying the plan converges: planning again yields nothing", () => {
@@ -184,10 +231,17 @@ describe("planTarget properties", () => {
         for (const m of p.enable) after.set(m.id, { ...after.get(m.id)!, status: 1 });
         for (const u of p.upserts) {
           const existing = [...after.values()].find((m) => m.ecs_id === u.desired.ecs_id);
-          if (existing) after.set(existing.id, { ...existing, weight: u.desired.weight, ecs_name: u.desired.ecs_name });
-          else after.set(`new-${u.desired.ecs_id}`, member(u.desired.ecs_id, { id: `new-${u.desired.ecs_id}` }));
+          if (existing)
+            after.set(existing.id, { ...existing, weight: u.desired.weight, ecs_name: u.desired.ecs_name });
+          else
+            after.set(`new-${u.desired.ecs_id}`, member(u.desired.ecs_id, { id: `new-${u.desired.ecs_id}` }));
         }
-        const again = planTarget({ desired: d, actual: [...after.values()], memberType: "ecs", ips: new Map() });
+        const again = planTarget({
+          desired: d,
+          actual: [...after.values()],
+          memberType: "ecs",
+          ips: new Map(),
+        });
         expect(isEmptyPlan(again)).toBe(true);
         expect(new Set([...after.values()].map((m) => m.ecs_id))).toEqual(new Set(want));
       }),

@@ -1,9 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError, RequestTimeoutError } from "../../src/cloud/errors";
-import { isAlreadyDeleted, isHookAlreadyCompleted, isThrottle, isTransient } from "../../src/reliability/classify";
+import {
+  isAlreadyDeleted,
+  isHookAlreadyCompleted,
+  isThrottle,
+  isTransient,
+} from "../../src/reliability/classify";
 import { Deadline } from "../../src/reliability/deadline";
 import { TokenBucket } from "../../src/reliability/rate-limit";
-import { attemptsOf, backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry } from "../../src/reliability/retry";
+import {
+  attemptsOf,
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  withRetry,
+} from "../../src/reliability/retry";
 
 const api = (status: number, code: string, retryAfterMs?: number) =>
   new ApiError("roma", "op", status, code, "msg", retryAfterMs);
