@@ -169,7 +169,10 @@ export const timerEvent = (userEvent = "") => ({
   user_event: userEvent,
 });
 
-export function instance(id: string, state = "INSERVICE", health = "NORMAL") {
+type InstanceState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "REMOVING" | "STANDBY";
+type InstanceHealth = "NORMAL" | "ERROR" | "INITIALIZING";
+
+export function instance(id: string, state: InstanceState = "INSERVICE", health: InstanceHealth = "NORMAL") {
   return { instance_id: id, instance_name: `web-${id}`, life_cycle_state: state, health_status: health };
 }
 
