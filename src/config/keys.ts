@@ -24,6 +24,8 @@ export const ENV_KEYS = {
   retryMaxDelayMs: "RETRY_MAX_DELAY_MS",
   maxConcurrency: "MAX_CONCURRENCY",
   apiRateLimit: "API_RATE_LIMIT",
+  healthPollIntervalMs: "HEALTH_POLL_INTERVAL_MS",
+  healthWaitMaxMs: "HEALTH_WAIT_MAX_MS",
 } as const;
 
 export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
@@ -47,4 +49,6 @@ export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.retryMaxDelayMs,
   ENV_KEYS.maxConcurrency,
   ENV_KEYS.apiRateLimit,
+  ENV_KEYS.healthPollIntervalMs,
+  ENV_KEYS.healthWaitMaxMs,
 ];

@@ -37,6 +37,9 @@ export interface Tuning {
   maxConcurrency: number;
   /** Calls per second per service (token bucket, burst of the same size). */
   apiRateLimit: number;
+  /** Launch hooks on APIG: how often to re-read member health, and for how long per invocation. */
+  healthPollIntervalMs: number;
+  healthWaitMaxMs: number;
 }
 
 const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; default: number }[] = [
@@ -46,6 +49,8 @@ const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; defa
   { field: "retryMaxDelayMs", key: ENV_KEYS.retryMaxDelayMs, min: 0, max: 60_000, default: 5_000 },
   { field: "maxConcurrency", key: ENV_KEYS.maxConcurrency, min: 1, max: 32, default: 4 },
   { field: "apiRateLimit", key: ENV_KEYS.apiRateLimit, min: 1, max: 1_000, default: 20 },
+  { field: "healthPollIntervalMs", key: ENV_KEYS.healthPollIntervalMs, min: 10, max: 60_000, default: 5_000 },
+  { field: "healthWaitMaxMs", key: ENV_KEYS.healthWaitMaxMs, min: 0, max: 900_000, default: 30_000 },
 ];
 
 const ENDPOINT_KEYS: Record<Service, EnvKey> = {

@@ -153,7 +153,12 @@ export async function invoke(
       deadline,
       deadLetters,
     },
-    { dryRun: selection.dryRun, channelConcurrency: config.tuning.maxConcurrency },
+    {
+      dryRun: selection.dryRun,
+      channelConcurrency: config.tuning.maxConcurrency,
+      healthPollIntervalMs: config.tuning.healthPollIntervalMs,
+      healthWaitMaxMs: config.tuning.healthWaitMaxMs,
+    },
   );
   await deadLetters.flush();
 

@@ -33,6 +33,10 @@ export interface SyncOptions {
   addChunkSize: number;
   /** Time kept back after a drain wait for the deletes and hook callbacks that follow it. */
   drainReserveMs: number;
+  /** How often to re-read APIG member health while a launch hook waits for `healthy`. */
+  healthPollIntervalMs: number;
+  /** How long one invocation may wait for health before leaving the hook to the next run. */
+  healthWaitMaxMs: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -40,6 +44,8 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   channelConcurrency: 4,
   addChunkSize: 100,
   drainReserveMs: 5_000,
+  healthPollIntervalMs: 5_000,
+  healthWaitMaxMs: 30_000,
 };
 
 export type PlanAction =
@@ -81,6 +87,13 @@ export interface SyncResult {
   counts: SyncCounts;
   plan: PlanEntry[];
   outcomes: Map<Binding, BindingOutcome>;
+}
+
+interface PendingHook {
+  groupId: string;
+  hook: HangingHook;
+  instance: GroupInstance | undefined;
+  targets: TargetOutcome[];
 }
 
 interface GroupState {
@@ -574,48 +587,103 @@ class Reconciler {
     }
   }
 
-  /** Decides and completes the lifecycle hooks of every group, once all their targets are done. */
-  private async completeHooks(
-    outcomes: TargetOutcome[],
-    groups: Map<string, GroupState | undefined>,
-  ): Promise<void> {
+  /**
+   * Decides and completes the lifecycle hooks of every group, once all their targets are done. Launch
+   * hooks that only wait for an APIG member to report `healthy` are polled for a bounded time, so a
+   * healthy instance goes into service in seconds rather than at the next timer run.
+   */
+  private async completeHooks(outcomes: TargetOutcome[], groups: Map<string, GroupState | undefined>): Promise<void> {
+    const pending: PendingHook[] = [];
     for (const [groupId, state] of groups) {
-      if (!state || state.hooks.length === 0) continue;
+      if (!state) continue;
       const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
       const byId = new Map(state.instances.map((i) => [i.instance_id, i]));
-      for (const hook of state.hooks) {
-        const instance = byId.get(hook.instance_id);
-        const decision = this.decideHook(hook, instance, targets);
-        const base = {
-          channel: targets.map((t) => channelKey(t.target.channel)).join(","),
-          scaling_group_id: groupId,
-          instance_id: hook.instance_id,
-        };
-        if (decision.result === undefined) {
-          this.entry({ action: "wait_hook", ...base, reason: decision.reason }).status = "skipped";
-          continue;
-        }
-        const e = this.entry({
-          action: "complete_hook",
-          ...base,
-          result: decision.result,
-          reason: decision.reason,
-        });
-        if (this.opts.dryRun) continue;
-        try {
-          await this.deps.autoscaling.completeHook(hook, decision.result);
-          this.counts.hooks_completed += 1;
-          e.status = "done";
-        } catch (err) {
-          if (isHookAlreadyCompleted(err)) {
-            e.status = "done";
-            continue;
-          }
-          e.status = "failed";
-          const binding = targets[0]?.target.bindings.find((b) => b.scaling_group_id === groupId);
-          if (binding) this.fail([binding], "complete_hook", err, [hook.instance_id]);
-        }
+      for (const hook of state.hooks) pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
+    }
+    let waitedMs = 0;
+    while (pending.length > 0) {
+      const waitingOnHealth: PendingHook[] = [];
+      for (const p of pending.splice(0)) {
+        const decision = this.decideHook(p.hook, p.instance, p.targets);
+        if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
+        else if (decision.healthWait) waitingOnHealth.push(p);
+        else this.recordHookWait(p, decision.reason);
       }
+      const canWait =
+        !this.opts.dryRun &&
+        waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
+        this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
+      if (waitingOnHealth.length === 0 || !canWait) {
+        for (const p of waitingOnHealth) this.recordHookWait(p, this.decideHook(p.hook, p.instance, p.targets).reason);
+        return;
+      }
+      await this.sleep(this.opts.healthPollIntervalMs);
+      waitedMs += this.opts.healthPollIntervalMs;
+      await this.refreshHealth(waitingOnHealth);
+      pending.push(...waitingOnHealth);
+    }
+  }
+
+  /** Re-lists the members of the APIG targets these hooks wait on, to see their current health. */
+  private async refreshHealth(waiting: PendingHook[]): Promise<void> {
+    const targets = new Set(waiting.flatMap((p) => p.targets).filter((t) => t.target.channel.gateway === "apig"));
+    for (const t of targets) {
+      try {
+        const members = await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName);
+        for (const m of members) if (m.ecs_id && t.present.has(m.ecs_id)) t.present.set(m.ecs_id, m);
+      } catch (err) {
+        // Health is re-read by the next run; a failed poll is not worth a dead letter.
+        this.deps.logger.warn("could not re-read member health", {
+          action: "poll_health",
+          channel: channelKey(t.target.channel),
+          error: describeError(err),
+        });
+      }
+    }
+  }
+
+  private hookEntryBase(p: PendingHook) {
+    return {
+      channel: p.targets.map((t) => channelKey(t.target.channel)).join(","),
+      scaling_group_id: p.groupId,
+      instance_id: p.hook.instance_id,
+    };
+  }
+
+  private recordHookWait(p: PendingHook, reason: string): void {
+    this.entry({ action: "wait_hook", ...this.hookEntryBase(p), reason }).status = "skipped";
+    this.deps.logger.info("lifecycle hook left waiting", {
+      action: "wait_hook",
+      scaling_group_id: p.groupId,
+      instance_id: p.hook.instance_id,
+      lifecycle_hook_name: p.hook.lifecycle_hook_name,
+      reason,
+    });
+  }
+
+  private async completeHook(p: PendingHook, result: HookResult, reason: string): Promise<void> {
+    const e = this.entry({ action: "complete_hook", ...this.hookEntryBase(p), result, reason });
+    if (this.opts.dryRun) return;
+    try {
+      await this.deps.autoscaling.completeHook(p.hook, result);
+      this.counts.hooks_completed += 1;
+      e.status = "done";
+      this.deps.logger.info("lifecycle hook completed", {
+        action: "complete_hook",
+        scaling_group_id: p.groupId,
+        instance_id: p.hook.instance_id,
+        lifecycle_hook_name: p.hook.lifecycle_hook_name,
+        result,
+        reason,
+      });
+    } catch (err) {
+      if (isHookAlreadyCompleted(err)) {
+        e.status = "done";
+        return;
+      }
+      e.status = "failed";
+      const binding = p.targets[0]?.target.bindings.find((b) => b.scaling_group_id === p.groupId);
+      if (binding) this.fail([binding], "complete_hook", err, [p.hook.instance_id]);
     }
   }
 
@@ -623,14 +691,13 @@ class Reconciler {
     hook: HangingHook,
     instance: GroupInstance | undefined,
     targets: TargetOutcome[],
-  ): { result: HookResult | undefined; reason: string } {
-    const state = instance?.life_cycle_state;
-    if (targets.some((t) => t.failed))
-      return { result: undefined, reason: "a channel of this group failed this run" };
-    if (state === "REMOVING_WAIT" || instance === undefined) {
-      const still = targets.filter(
-        (t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id),
-      );
+  ): { result: HookResult | undefined; reason: string; healthWait?: boolean } {
+    if (targets.some((t) => t.failed)) return { result: undefined, reason: "a channel of this group failed this run" };
+    // Without the instance we cannot tell a launch hook from a terminate hook: never guess.
+    if (instance === undefined) return { result: undefined, reason: "instance not in the group's instance list" };
+    const state = instance.life_cycle_state;
+    if (state === "REMOVING_WAIT") {
+      const still = targets.filter((t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id));
       return still.length > 0
         ? { result: undefined, reason: "member not removed yet" }
         : { result: "CONTINUE", reason: "member drained and removed" };
@@ -640,16 +707,17 @@ class Reconciler {
     let abandon = false;
     for (const t of targets) {
       if (!t.present.has(hook.instance_id)) return { result: undefined, reason: "member not registered" };
+      // ROMA members report no health: registration is all there is to wait for.
       if (t.target.channel.gateway !== "apig") continue;
       const member = t.present.get(hook.instance_id);
       const health = member?.health_status ?? "unknown";
       if (health === "healthy") continue;
-      const noHealthCheck = t.channel !== undefined && !t.channel.vpc_health_config;
-      if (health === "unknown" && noHealthCheck) continue;
-      const timeoutS = Math.min(...t.target.bindings.map((b) => b.healthy_timeout_seconds));
+      // No health check on the channel: the gateway will never say more than "unknown".
+      if (health === "unknown" && t.channel !== undefined && !t.channel.vpc_health_config) continue;
+      const timeoutMs = Math.min(...t.target.bindings.map((b) => b.healthy_timeout_seconds)) * 1000;
       const since = Date.parse(member?.create_time ?? "");
-      if (Number.isFinite(since) && this.now() - since >= timeoutS * 1000) abandon = true;
-      else return { result: undefined, reason: `member health is ${health}` };
+      if (Number.isFinite(since) && this.now() - since >= timeoutMs) abandon = true;
+      else return { result: undefined, reason: `member health is ${health}`, healthWait: true };
     }
     return abandon
       ? { result: "ABANDON", reason: "member not healthy within healthy_timeout_seconds" }

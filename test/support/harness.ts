@@ -85,6 +85,8 @@ export function envFor(
     RETRY_BASE_DELAY_MS: "5",
     RETRY_MAX_DELAY_MS: "20",
     REQUEST_TIMEOUT_MS: "2000",
+    HEALTH_POLL_INTERVAL_MS: "50",
+    HEALTH_WAIT_MAX_MS: "300",
     API_RATE_LIMIT: "1000",
     ...extra,
   };
