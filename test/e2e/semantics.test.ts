@@ -1,0 +1,528 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { StateInput } from "../emulator";
+import {
+  type Binding,
+  baseState,
+  type Emulator,
+  envFor,
+  instance,
+  invoke,
+  members,
+  smnEvent,
+  startEmulator,
+  timerEvent,
+  webBinding,
+  writes,
+} from "../support/harness";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(() => {
+  emu.control.reset();
+  emu.control.setOptions({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });
+});
+
+const HOOKS = [
+  { lifecycle_hook_name: "launch", lifecycle_hook_type: "INSTANCE_LAUNCHING" as const },
+  { lifecycle_hook_name: "terminate", lifecycle_hook_type: "INSTANCE_TERMINATING" as const },
+];
+
+function withHooks(state: StateInput): StateInput {
+  return {
+    ...state,
+    scaling_groups: (state.scaling_groups ?? []).map((g) => ({ ...g, lifecycle_hooks: HOOKS })),
+  };
+}
+
+const group = (id = "asg-1") => emu.control.state().scaling_groups.find((g) => g.scaling_group_id === id)!;
+const lastSegment = (path: string) => path.split("/").pop()!;
+/** The write calls, named the way a person reads them. */
+const writeNames = () =>
+  writes(emu).map((c) => {
+    const last = lastSegment(c.path);
+    if (c.method === "DELETE") return "DELETE member";
+    if (last === "callback")
+      return `callback ${(c.body as { lifecycle_action_result: string }).lifecycle_action_result}`;
+    if (last === "members") return "POST members";
+    if (last.startsWith("batch-")) return last;
+    return `${c.method} ${last}`;
+  });
+
+function apigState(
+  over: { health_check?: boolean; instances?: unknown[]; members?: unknown[] } = {},
+): StateInput {
+  return withHooks({
+    gateways: [
+      {
+        instance_id: "apig-1",
+        kind: "apig",
+        channels: [
+          {
+            id: "chan-a",
+            name: "api_channel",
+            port: 443,
+            balance_strategy: 1,
+            member_type: "ecs",
+            member_groups: [{ member_group_name: "web" }],
+            ...(over.health_check === false
+              ? {}
+              : {
+                  vpc_health_config: {
+                    protocol: "HTTP",
+                    path: "/healthz",
+                    http_code: "200",
+                    threshold_normal: 2,
+                    threshold_abnormal: 3,
+                    time_interval: 10,
+                    timeout: 5,
+                  },
+                }),
+            members: (over.members ?? []) as never,
+          },
+        ],
+      },
+    ],
+    scaling_groups: [{ scaling_group_id: "asg-1", instances: (over.instances ?? []) as never }],
+  } as StateInput);
+}
+
+const apigBinding: Binding = {
+  scaling_group_id: "asg-1",
+  gateway: "apig",
+  instance_id: "apig-1",
+  vpc_channel_id: "chan-a",
+  member_group_name: "web",
+  drain_seconds: 0,
+};
+
+describe("scale-in with draining", () => {
+  it("disables, waits drain_seconds, then deletes", async () => {
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    const res = await invoke("scaling-events", smnEvent("scale in"), {
+      env: envFor(emu, [{ ...webBinding, drain_seconds: 1 }]),
+    });
+    expect(res.summary).toMatchObject({ disabled: 1, removed: 1, dead_lettered: 0 });
+    expect(writeNames()).toEqual(["batch-disable", "DELETE member"]);
+    const [disable, del] = writes(emu);
+    // The delete waited out the drain after the disable (a lower bound, so a slow machine cannot fail it).
+    expect(Date.parse(del!.time) - Date.parse(disable!.time)).toBeGreaterThanOrEqual(950);
+    expect(members(emu).map((m) => m.ecs_id)).toEqual(["i-1"]);
+  });
+
+  it("leaves a member disabled when the drain does not fit, and the next run deletes it without waiting", async () => {
+    emu.control.load(
+      withHooks(
+        baseState({
+          instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
+          members: [
+            { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+            { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+          ],
+        }),
+      ),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-9",
+      lifecycle_hook_name: "terminate",
+    });
+    const env = envFor(emu, [{ ...webBinding, drain_seconds: 600 }]);
+    const first = await invoke("scaling-events", smnEvent("scale in"), { env, remainingMs: 20_000 });
+    expect(first.summary).toMatchObject({ disabled: 1, removed: 0, hooks_completed: 0, dead_lettered: 0 });
+    expect(members(emu).find((m) => m.ecs_id === "i-9")?.status).toBe(2);
+    // The terminate hook must not be completed while the member is still there.
+    expect(group().hanging).toHaveLength(1);
+
+    emu.control.clearCalls();
+    const second = await invoke("reconcile", timerEvent(), { env, remainingMs: 20_000 });
+    expect(second.summary).toMatchObject({ disabled: 0, removed: 1, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["DELETE member", "callback CONTINUE"]);
+    expect(group().hanging).toHaveLength(0);
+    expect(group().instances.map((i) => i.instance_id)).toEqual(["i-1"]);
+  });
+
+  it("counts a delete that finds the member already gone (APIG.3024) as done", async () => {
+    emu.control.load(
+      baseState({ members: [{ ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" }] }),
+    );
+    emu.control.addFault({
+      method: "DELETE",
+      status: 404,
+      body: { error_code: "APIG.3024", error_msg: "The VPC instance does not exist,id:x" },
+    });
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary).toMatchObject({ removed: 1, dead_lettered: 0 });
+    expect(res.deadLetters).toEqual([]);
+  });
+
+  it("re-enables a disabled member whose instance is desired again", async () => {
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1")],
+        members: [{ ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", status: 2 }],
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary?.updated).toBe(1);
+    expect(writeNames()).toEqual(["batch-enable"]);
+    expect(members(emu).find((m) => m.ecs_id === "i-1")?.status).toBe(1);
+  });
+});
+
+describe("lifecycle hooks", () => {
+  it("registers a launching instance, then completes its hook with CONTINUE", async () => {
+    emu.control.load(
+      withHooks(baseState({ instances: [instance("i-1"), instance("i-2", "PENDING_WAIT", "INITIALIZING")] })),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const res = await invoke(
+      "scaling-events",
+      smnEvent(
+        JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-2", lifecycle_hook_name: "launch" }),
+      ),
+      { env: envFor(emu, [webBinding]) },
+    );
+    expect(res.summary).toMatchObject({ added: 2, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["POST members", "callback CONTINUE"]);
+    const callback = writes(emu)[1]!.body as Record<string, string>;
+    expect(callback.lifecycle_action_key).toBeTruthy();
+    expect(group().instances.find((i) => i.instance_id === "i-2")?.life_cycle_state).toBe("INSERVICE");
+  });
+
+  it("never completes a launch hook when the registration failed", async () => {
+    emu.control.load(withHooks(baseState({ instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] })));
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    emu.control.addFault({
+      method: "POST",
+      path: "/members$",
+      status: 400,
+      times: 0,
+      body: { error_code: "APIG.2012", error_msg: "Invalid parameter value" },
+    });
+    const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: envFor(emu, [webBinding]),
+    });
+    expect(res.summary).toMatchObject({ added: 0, hooks_completed: 0, dead_lettered: 1 });
+    expect(res.deadLetters[0]).toMatchObject({
+      action: "add_members",
+      instance_ids: ["i-2"],
+      error: { code: "APIG.2012" },
+    });
+    expect(writes(emu).some((c) => c.path.endsWith("/callback"))).toBe(false);
+    expect(group().hanging).toHaveLength(1);
+  });
+
+  it("drains and deletes a terminating instance's member before completing its hook", async () => {
+    emu.control.load(
+      withHooks(
+        baseState({
+          instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
+          members: [
+            { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+            { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+          ],
+        }),
+      ),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-9",
+      lifecycle_hook_name: "terminate",
+    });
+    const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: envFor(emu, [webBinding]),
+    });
+    expect(res.summary).toMatchObject({ disabled: 1, removed: 1, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["batch-disable", "DELETE member", "callback CONTINUE"]);
+    expect(group().instances.map((i) => i.instance_id)).toEqual(["i-1"]);
+  });
+
+  it("counts a callback refused because the hook no longer waits (AS.7042) as done", async () => {
+    emu.control.load(withHooks(baseState({ instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] })));
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    emu.control.addFault({
+      path: "/callback$",
+      status: 400,
+      body: { error: { code: "AS.7042", message: "The lifecycle hook callback object does not exist." } },
+    });
+    const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: envFor(emu, [webBinding]),
+    });
+    expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
+    expect(res.summary?.plan.find((p) => p.action === "complete_hook")).toMatchObject({ status: "done" });
+  });
+
+  it("plans hook completions in a dry run without calling back", async () => {
+    emu.control.load(withHooks(baseState({ instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] })));
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const res = await invoke("backfill", { dry_run: true }, { env: envFor(emu, [webBinding]) });
+    expect(res.summary?.plan.map((p) => [p.action, p.instance_id, p.result ?? ""])).toEqual([
+      ["add", "i-2", ""],
+      ["complete_hook", "i-2", "CONTINUE"],
+    ]);
+    expect(writes(emu)).toEqual([]);
+  });
+});
+
+describe("health-driven launch hooks (APIG)", () => {
+  it("waits while the member is unhealthy, then continues once it reports healthy", async () => {
+    emu.control.setOptions({ defaultMemberHealth: "unhealthy" });
+    emu.control.load(apigState({ instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] }));
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const env = envFor(emu, [apigBinding]);
+    const first = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), { env });
+    expect(first.summary).toMatchObject({ added: 1, hooks_completed: 0 });
+    expect(first.summary?.plan.find((p) => p.action === "wait_hook")?.reason).toBe(
+      "member health is unhealthy",
+    );
+    expect(writes(emu).every((c) => c.path.includes("/apigw/") || !c.path.includes("/apic/"))).toBe(true);
+    expect(group().hanging).toHaveLength(1);
+
+    emu.control.setMemberHealth({
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-a",
+      ecs_id: "i-2",
+      health_status: "healthy",
+    });
+    emu.control.clearCalls();
+    const second = await invoke("reconcile", timerEvent(), { env });
+    expect(second.summary).toMatchObject({ added: 0, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["callback CONTINUE"]);
+  });
+
+  it("polls health within the invocation, so a member that turns healthy is continued in the same run", async () => {
+    emu.control.setOptions({ defaultMemberHealth: "unknown" });
+    emu.control.load(apigState({ instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] }));
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const timer = setTimeout(
+      () =>
+        emu.control.setMemberHealth({
+          instance_id: "apig-1",
+          vpc_channel_id: "chan-a",
+          health_status: "healthy",
+        }),
+      150,
+    );
+    const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: envFor(emu, [apigBinding], { HEALTH_WAIT_MAX_MS: "10000" }),
+    });
+    clearTimeout(timer);
+    expect(res.summary).toMatchObject({ added: 1, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["POST members", "callback CONTINUE"]);
+  });
+
+  it("abandons when the member stays unhealthy past healthy_timeout_seconds, and AS replaces the instance", async () => {
+    emu.control.load(
+      apigState({
+        instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")],
+        members: [
+          {
+            ecs_id: "i-2",
+            ecs_name: "web-i-2",
+            member_group_name: "web",
+            health_status: "unhealthy",
+            create_time: new Date(Date.now() - 120_000).toISOString(),
+          },
+        ],
+      }),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const env = envFor(emu, [{ ...apigBinding, healthy_timeout_seconds: 60 }]);
+    const res = await invoke("reconcile", timerEvent(), { env });
+    expect(res.summary).toMatchObject({ hooks_completed: 1 });
+    expect(writeNames()).toEqual(["callback ABANDON"]);
+    expect(group().instances).toEqual([]);
+    // The next run removes the member of the abandoned instance.
+    const next = await invoke("reconcile", timerEvent(), { env });
+    expect(next.summary?.removed).toBe(1);
+    expect(members(emu, "apig-1", "chan-a")).toEqual([]);
+  });
+
+  it("does not wait for health on a channel without a health check", async () => {
+    emu.control.setOptions({ defaultMemberHealth: "unknown" });
+    emu.control.load(
+      apigState({ health_check: false, instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")] }),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: envFor(emu, [apigBinding]),
+    });
+    expect(res.summary).toMatchObject({ added: 1, hooks_completed: 1 });
+  });
+});
+
+describe("channel setup (seed 002)", () => {
+  it("creates a missing member group by read-modify-write, keeping every other group and member", async () => {
+    const state = baseState({ instances: [instance("i-1")] });
+    emu.control.load(state);
+    const res = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
+    });
+    expect(res.summary?.added).toBe(1);
+    const put = writes(emu).find((c) => c.method === "PUT")!;
+    expect(put.traps).toBeUndefined();
+    expect(put.body).not.toHaveProperty("members");
+    expect(
+      (put.body as { member_groups: { member_group_name: string }[] }).member_groups.map(
+        (g) => g.member_group_name,
+      ),
+    ).toEqual(["web", "other", "blue"]);
+    const chan = emu.control.state().gateways[0]!.channels[0]!;
+    expect(chan.member_groups.map((g) => g.member_group_name).sort()).toEqual(["blue", "other", "web"]);
+    expect(chan.members.map((m) => `${m.member_group_name}/${m.ecs_id}`).sort()).toEqual([
+      "blue/i-1",
+      "other/foreign-1",
+    ]);
+  });
+
+  it("enforces health_check once, then writes nothing", async () => {
+    emu.control.load(apigState({ health_check: false, instances: [instance("i-1")] }));
+    const health_check = {
+      protocol: "HTTP",
+      path: "/ready",
+      http_code: "200-299",
+      threshold_normal: 2,
+      threshold_abnormal: 2,
+      time_interval: 15,
+      timeout: 3,
+    };
+    const env = envFor(emu, [{ ...apigBinding, health_check }]);
+    const first = await invoke("reconcile", timerEvent(), { env });
+    expect(first.summary?.added).toBe(1);
+    expect(writeNames()).toEqual(["PUT chan-a", "POST members"]);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject({
+      path: "/ready",
+      timeout: 3,
+    });
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(writes(emu)).toEqual([]);
+  });
+});
+
+describe("ip channels", () => {
+  it("registers the private IPv4 with the binding's port, and a converged run reads no ECS", async () => {
+    emu.control.load({
+      gateways: [
+        {
+          instance_id: "roma-1",
+          kind: "roma",
+          channels: [
+            {
+              id: "chan-ip",
+              name: "ip_channel",
+              port: 80,
+              balance_strategy: 1,
+              member_type: "ip",
+              member_groups: [{ member_group_name: "web" }],
+              members: [],
+            },
+          ],
+        },
+      ],
+      scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] }],
+      servers: [
+        { id: "i-1", name: "web-i-1", ipv4: "192.168.0.11" },
+        { id: "i-2", name: "web-i-2", ipv4: "192.168.0.12" },
+      ],
+    } as StateInput);
+    const env = envFor(emu, [{ ...webBinding, vpc_channel_id: "chan-ip", port: 8443 }]);
+    const first = await invoke("reconcile", timerEvent(), { env });
+    expect(first.summary?.added).toBe(2);
+    expect(
+      members(emu, "roma-1", "chan-ip")
+        .map((m) => [m.host, m.port])
+        .sort(),
+    ).toEqual([
+      ["192.168.0.11", 8443],
+      ["192.168.0.12", 8443],
+    ]);
+    expect(emu.control.calls().filter((c) => c.service === "ecs")).toHaveLength(1);
+    emu.control.clearCalls();
+    const second = await invoke("reconcile", timerEvent(), { env });
+    expect(second.summary?.unchanged).toBe(2);
+    expect(writes(emu)).toEqual([]);
+    expect(emu.control.calls().filter((c) => c.service === "ecs")).toEqual([]);
+  });
+});
+
+describe("writes and scale", () => {
+  it("serialises writes to one channel (concurrent writes would fail with APIG.9999)", async () => {
+    emu.control.setOptions({ latencyMs: 30 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2")],
+        instances2: [instance("b-1")],
+        members: [{ ecs_id: "old", ecs_name: "old", member_group_name: "other" }],
+      }),
+    );
+    const env = envFor(emu, [
+      webBinding,
+      { ...webBinding, scaling_group_id: "asg-2", member_group_name: "other" },
+    ]);
+    const res = await invoke("reconcile", timerEvent(), { env });
+    expect(res.summary).toMatchObject({ added: 3, removed: 1, dead_lettered: 0 });
+    expect(emu.control.calls().every((c) => c.status < 400)).toBe(true);
+  });
+
+  it("makes no write on a converged channel of 45 members and a group of 45 instances", async () => {
+    emu.control.setOptions({ memberQuota: 100 });
+    const ids = Array.from({ length: 45 }, (_, i) => `i-${String(i).padStart(2, "0")}`);
+    emu.control.load(
+      baseState({
+        instances: ids.map((id) => instance(id)),
+        members: ids.map((id) => ({ ecs_id: id, ecs_name: `web-${id}`, member_group_name: "web" })),
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary).toMatchObject({ unchanged: 45, added: 0, updated: 0, removed: 0 });
+    expect(writes(emu)).toEqual([]);
+    // Reads: one member page, one instance page, one hook list; no channel read.
+    expect(emu.control.calls().map((c) => lastSegment(c.path))).toEqual(["members", "list", "list"]);
+  });
+});
