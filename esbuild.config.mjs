@@ -41,6 +41,9 @@ export async function buildAll({ outdir = "dist", quiet = false } = {}) {
       sourcemap: "external",
       metafile: true,
       logLevel: "warning",
+      // sdk-core's signer uses one lodash and one moment function; these shims are exactly those
+      // (test/unit/shims.test.ts compares them with the real libraries).
+      alias: { lodash: "./src/cloud/shims/lodash.ts", moment: "./src/cloud/shims/moment.ts" },
     });
     await writeFile(`${outdir}/${name}/meta.json`, JSON.stringify(result.metafile));
     const code = await readFile(outfile);
