@@ -26,6 +26,9 @@ export const ENV_KEYS = {
   apiRateLimit: "API_RATE_LIMIT",
   healthPollIntervalMs: "HEALTH_POLL_INTERVAL_MS",
   healthWaitMaxMs: "HEALTH_WAIT_MAX_MS",
+  backfillFunctionUrn: "BACKFILL_FUNCTION_URN",
+  fanOutThreshold: "FANOUT_THRESHOLD",
+  fanOutShardSize: "FANOUT_SHARD_SIZE",
 } as const;
 
 export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
@@ -51,4 +54,7 @@ export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.apiRateLimit,
   ENV_KEYS.healthPollIntervalMs,
   ENV_KEYS.healthWaitMaxMs,
+  ENV_KEYS.backfillFunctionUrn,
+  ENV_KEYS.fanOutThreshold,
+  ENV_KEYS.fanOutShardSize,
 ];

@@ -22,6 +22,8 @@ export interface Config {
   region: string | undefined;
   endpoints: Record<Service, string | undefined>;
   deadLetterTopicUrn: string | undefined;
+  /** The `backfill` function `reconcile` fans out to; unset: never fan out. */
+  backfillFunctionUrn: string | undefined;
   logLevel: LogLevel;
   tuning: Tuning;
   /** Non-fatal findings, e.g. BINDINGS approaching FunctionGraph's environment cap. */
@@ -40,6 +42,9 @@ export interface Tuning {
   /** Launch hooks on APIG: how often to re-read member health, and for how long per invocation. */
   healthPollIntervalMs: number;
   healthWaitMaxMs: number;
+  /** `reconcile` hands shards of this many bindings to async `backfill` invocations above the threshold. */
+  fanOutThreshold: number;
+  fanOutShardSize: number;
 }
 
 const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; default: number }[] = [
@@ -51,6 +56,8 @@ const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; defa
   { field: "apiRateLimit", key: ENV_KEYS.apiRateLimit, min: 1, max: 1_000, default: 20 },
   { field: "healthPollIntervalMs", key: ENV_KEYS.healthPollIntervalMs, min: 10, max: 60_000, default: 5_000 },
   { field: "healthWaitMaxMs", key: ENV_KEYS.healthWaitMaxMs, min: 0, max: 900_000, default: 30_000 },
+  { field: "fanOutThreshold", key: ENV_KEYS.fanOutThreshold, min: 1, max: 10_000, default: 50 },
+  { field: "fanOutShardSize", key: ENV_KEYS.fanOutShardSize, min: 1, max: 10_000, default: 25 },
 ];
 
 const ENDPOINT_KEYS: Record<Service, EnvKey> = {
@@ -62,6 +69,8 @@ const ENDPOINT_KEYS: Record<Service, EnvKey> = {
   functiongraph: ENV_KEYS.functionGraphEndpoint,
 };
 
+const FUNCTION_URN =
+  /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
 const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
 
 /** Reads a key the FunctionGraph way: `context.getUserData(key)` first, then `process.env[key]`. */
@@ -146,9 +155,18 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
+  const backfillFunctionUrn = read(ENV_KEYS.backfillFunctionUrn);
+  if (backfillFunctionUrn !== undefined && !FUNCTION_URN.test(backfillFunctionUrn)) {
+    issues.push({
+      path: ENV_KEYS.backfillFunctionUrn,
+      message: "must be a function URN like urn:fss:cn-north-4:<project_id>:function:default:<name>:latest",
+    });
+  }
+
   const needed = new Set<Service>(["as", "ecs"]);
   for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
   if (deadLetterTopicUrn) needed.add("smn");
+  if (backfillFunctionUrn) needed.add("functiongraph");
 
   const endpoints = {} as Record<Service, string | undefined>;
   for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
@@ -203,6 +221,7 @@ export function loadConfig(read: EnvReader): Config {
     region,
     endpoints,
     deadLetterTopicUrn,
+    backfillFunctionUrn,
     logLevel,
     tuning,
     warnings,

@@ -16,7 +16,8 @@ export type DeadLetterAction =
   | "enable_members"
   | "disable_members"
   | "delete_members"
-  | "complete_hook";
+  | "complete_hook"
+  | "fan_out";
 
 export interface DeadLetterRecord {
   dead_letter: true;

@@ -1,5 +1,6 @@
 import { AutoScalingClient } from "../cloud/autoscaling";
 import { EcsClient } from "../cloud/ecs";
+import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
 import { SmnClient } from "../cloud/smn";
@@ -16,6 +17,7 @@ export interface Clients {
   autoscaling: AutoScalingClient;
   ecs: EcsClient;
   smn: SmnClient;
+  functionGraph: FunctionGraphClient;
 }
 
 // Buckets outlive one invocation: a warm container that is invoked again keeps pacing the same API.
@@ -71,5 +73,6 @@ export function createClients(
     autoscaling: new AutoScalingClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
+    functionGraph: new FunctionGraphClient(http),
   };
 }

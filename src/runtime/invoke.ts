@@ -10,6 +10,7 @@ import { type PlanEntry, reconcile, type SyncResult } from "../sync/reconcile";
 import { selectBindings } from "../sync/targets";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
+import { fanOut } from "./fanout";
 
 /** What every invocation resolves to (contract §5). */
 export interface Summary {
@@ -143,23 +144,38 @@ export async function invoke(
     hints: selection.hints,
   });
 
-  const result: SyncResult = await reconcile(
-    bindings,
-    {
-      gateway: clients.gateway,
-      autoscaling: clients.autoscaling,
-      ecs: clients.ecs,
-      logger,
-      deadline,
-      deadLetters,
-    },
-    {
-      dryRun: selection.dryRun,
-      channelConcurrency: config.tuning.maxConcurrency,
-      healthPollIntervalMs: config.tuning.healthPollIntervalMs,
-      healthWaitMaxMs: config.tuning.healthWaitMaxMs,
-    },
-  );
+  // Past the threshold, the timer's full reconcile is split across async backfill invocations (a dry
+  // run stays here, so its plan comes back whole).
+  const fanOutTo = config.backfillFunctionUrn;
+  const shouldFanOut =
+    kind === "reconcile" &&
+    fanOutTo !== undefined &&
+    !selection.dryRun &&
+    bindings.length > config.tuning.fanOutThreshold;
+  const result: SyncResult = shouldFanOut
+    ? await fanOut(bindings, config.tuning.fanOutShardSize, {
+        functionGraph: clients.functionGraph,
+        functionUrn: fanOutTo,
+        deadLetters,
+        logger,
+      })
+    : await reconcile(
+        bindings,
+        {
+          gateway: clients.gateway,
+          autoscaling: clients.autoscaling,
+          ecs: clients.ecs,
+          logger,
+          deadline,
+          deadLetters,
+        },
+        {
+          dryRun: selection.dryRun,
+          channelConcurrency: config.tuning.maxConcurrency,
+          healthPollIntervalMs: config.tuning.healthPollIntervalMs,
+          healthWaitMaxMs: config.tuning.healthWaitMaxMs,
+        },
+      );
   await deadLetters.flush();
 
   const summary: Summary = {

@@ -56,13 +56,16 @@ export type PlanAction =
   | "disable"
   | "delete"
   | "complete_hook"
-  | "wait_hook";
+  | "wait_hook"
+  | "fan_out";
 
 export interface PlanEntry {
   action: PlanAction;
   channel: string;
   member_group_name?: string;
   scaling_group_id?: string;
+  /** fan_out: the groups handed to one backfill invocation. */
+  scaling_group_ids?: string[];
   instance_id?: string;
   member_id?: string;
   changes?: string[];
@@ -592,13 +595,17 @@ class Reconciler {
    * hooks that only wait for an APIG member to report `healthy` are polled for a bounded time, so a
    * healthy instance goes into service in seconds rather than at the next timer run.
    */
-  private async completeHooks(outcomes: TargetOutcome[], groups: Map<string, GroupState | undefined>): Promise<void> {
+  private async completeHooks(
+    outcomes: TargetOutcome[],
+    groups: Map<string, GroupState | undefined>,
+  ): Promise<void> {
     const pending: PendingHook[] = [];
     for (const [groupId, state] of groups) {
       if (!state) continue;
       const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
       const byId = new Map(state.instances.map((i) => [i.instance_id, i]));
-      for (const hook of state.hooks) pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
+      for (const hook of state.hooks)
+        pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
     }
     let waitedMs = 0;
     while (pending.length > 0) {
@@ -614,7 +621,8 @@ class Reconciler {
         waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
         this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
       if (waitingOnHealth.length === 0 || !canWait) {
-        for (const p of waitingOnHealth) this.recordHookWait(p, this.decideHook(p.hook, p.instance, p.targets).reason);
+        for (const p of waitingOnHealth)
+          this.recordHookWait(p, this.decideHook(p.hook, p.instance, p.targets).reason);
         return;
       }
       await this.sleep(this.opts.healthPollIntervalMs);
@@ -626,7 +634,9 @@ class Reconciler {
 
   /** Re-lists the members of the APIG targets these hooks wait on, to see their current health. */
   private async refreshHealth(waiting: PendingHook[]): Promise<void> {
-    const targets = new Set(waiting.flatMap((p) => p.targets).filter((t) => t.target.channel.gateway === "apig"));
+    const targets = new Set(
+      waiting.flatMap((p) => p.targets).filter((t) => t.target.channel.gateway === "apig"),
+    );
     for (const t of targets) {
       try {
         const members = await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName);
@@ -692,12 +702,16 @@ class Reconciler {
     instance: GroupInstance | undefined,
     targets: TargetOutcome[],
   ): { result: HookResult | undefined; reason: string; healthWait?: boolean } {
-    if (targets.some((t) => t.failed)) return { result: undefined, reason: "a channel of this group failed this run" };
+    if (targets.some((t) => t.failed))
+      return { result: undefined, reason: "a channel of this group failed this run" };
     // Without the instance we cannot tell a launch hook from a terminate hook: never guess.
-    if (instance === undefined) return { result: undefined, reason: "instance not in the group's instance list" };
+    if (instance === undefined)
+      return { result: undefined, reason: "instance not in the group's instance list" };
     const state = instance.life_cycle_state;
     if (state === "REMOVING_WAIT") {
-      const still = targets.filter((t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id));
+      const still = targets.filter(
+        (t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id),
+      );
       return still.length > 0
         ? { result: undefined, reason: "member not removed yet" }
         : { result: "CONTINUE", reason: "member drained and removed" };
