@@ -43,8 +43,14 @@ locals {
     ECS_ENDPOINT               = var.endpoints.ecs
     SMN_ENDPOINT               = var.endpoints.smn
     FUNCTIONGRAPH_ENDPOINT     = var.endpoints.functiongraph
+    # reconcile hands shards of bindings to async backfill invocations past the threshold. The URN
+    # is built from its fixed shape: the function resource cannot reference its own instances.
+    BACKFILL_FUNCTION_URN = local.backfill_function_urn
+    FANOUT_THRESHOLD      = tostring(var.fan_out_threshold)
+    FANOUT_SHARD_SIZE     = tostring(var.fan_out_shard_size)
   }
-  function_environment = { for k, v in local.environment_all : k => v if v != null }
+  backfill_function_urn = "urn:fss:${var.region}:${var.project_id}:function:default:${var.name_prefix}-backfill:latest"
+  function_environment  = { for k, v in local.environment_all : k => v if v != null }
 
   # The topic URN is only known after apply, but its shape is fixed (urn:smn:<region>:<project
   # id>:<name>), so the size limit can be checked at plan time.

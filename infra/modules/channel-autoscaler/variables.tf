@@ -373,6 +373,28 @@ variable "scope_dead_letter_publish" {
   default     = true
 }
 
+variable "fan_out_threshold" {
+  description = "When a reconcile run covers more bindings than this, it hands them to asynchronous backfill invocations (shards of fan_out_shard_size bindings) instead of reconciling them itself."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.fan_out_threshold >= 1 && var.fan_out_threshold <= 10000 && floor(var.fan_out_threshold) == var.fan_out_threshold
+    error_message = "fan_out_threshold must be a whole number from 1 to 10000."
+  }
+}
+
+variable "fan_out_shard_size" {
+  description = "Bindings per asynchronous backfill invocation when reconcile fans out (bindings that share a channel always stay together)."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.fan_out_shard_size >= 1 && var.fan_out_shard_size <= 10000 && floor(var.fan_out_shard_size) == var.fan_out_shard_size
+    error_message = "fan_out_shard_size must be a whole number from 1 to 10000."
+  }
+}
+
 variable "enterprise_project_id" {
   description = "Enterprise project of the functions, topics and log group. Null uses the default enterprise project."
   type        = string
