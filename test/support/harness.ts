@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
+import { format } from "node:util";
 import { type Emulator, type StateInput, startEmulator } from "../emulator";
 
 export const AK = "EMULATORAK";
@@ -92,7 +93,12 @@ export function envFor(
   };
 }
 
-/** Captures everything written to stdout and stderr while `fn` runs (log lines, dead letters). */
+const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug", "trace"] as const;
+
+/**
+ * Captures everything written to stdout and stderr while `fn` runs (log lines, dead letters), and
+ * anything sent to `console` (a library's own logging), formatted as Node would print it.
+ */
 export async function captureOutput<T>(
   fn: () => Promise<T>,
 ): Promise<{ result?: T; error?: unknown; lines: string[] }> {
@@ -103,8 +109,10 @@ export async function captureOutput<T>(
     lines.push(...String(chunk).split("\n").filter(Boolean));
     return true;
   };
+  const consoleBefore = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
   process.stdout.write = grab as typeof process.stdout.write;
   process.stderr.write = grab as typeof process.stderr.write;
+  for (const m of CONSOLE_METHODS) console[m] = (...args: unknown[]) => grab(format(...args));
   try {
     return { result: await fn(), lines };
   } catch (error) {
@@ -112,6 +120,7 @@ export async function captureOutput<T>(
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;
+    for (const [m, fn] of consoleBefore) console[m] = fn;
   }
 }
 
