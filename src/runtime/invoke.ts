@@ -48,6 +48,25 @@ function unknownGroups(selection: Selection, config: Config): string[] {
   return selection.groups.filter((id) => !known.has(id));
 }
 
+const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
+  "add",
+  "update",
+  "enable",
+  "disable",
+  "delete",
+]);
+
+/** Distinct members written this run (a drained and deleted member counts once). */
+function membersChanged(plan: readonly PlanEntry[]): number {
+  const changed = new Set<string>();
+  for (const e of plan) {
+    if (e.status === "done" && MEMBER_WRITES.has(e.action)) {
+      changed.add(`${e.channel}/${e.member_group_name}/${e.instance_id ?? e.member_id}`);
+    }
+  }
+  return changed.size;
+}
+
 export interface InvokeOptions {
   /** Overrides for the environment (the CLI passes --bindings this way). */
   env?: NodeJS.ProcessEnv;
@@ -192,6 +211,8 @@ export async function invoke(
     writes: metrics.totalWrites(),
     retries: metrics.retries,
     throttles: metrics.throttles,
+    dead_letters: deadLetters.records.length,
+    members_changed: membersChanged(summary.plan),
     failed_bindings: outcomes.filter((o) => o !== "ok").length,
     duration_ms: metrics.durationMs(),
   });
