@@ -12,7 +12,7 @@ import { planChannelSetup } from "./channel-setup";
 import { chunk, mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
 import { type MemberType, planTarget, type TargetPlan } from "./plan";
-import { type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
+import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
 
 export interface SyncDeps {
   gateway: GatewayClient;
@@ -247,7 +247,10 @@ class Reconciler {
     actual: Map<Target, Member[] | undefined>,
     groups: Map<string, GroupState | undefined>,
   ): Promise<TargetOutcome[]> {
-    const log = this.deps.logger.child({ channel: job.key });
+    const log = this.deps.logger.child({
+      channel: job.key,
+      binding: bindingKeys(job.targets.flatMap((t) => t.bindings)),
+    });
     const outcomes: TargetOutcome[] = [];
     const ready: { target: Target; members: Member[]; desired: DesiredMember[] }[] = [];
     for (const target of job.targets) {
@@ -418,6 +421,22 @@ class Reconciler {
     return outcomes;
   }
 
+  /** One log line per write to a target's members: what was done, to which members, for which bindings. */
+  private logMembers(
+    target: Target,
+    action: DeadLetterAction,
+    msg: string,
+    members: readonly Member[],
+  ): void {
+    this.deps.logger.info(msg, {
+      action,
+      channel: channelKey(target.channel),
+      binding: bindingKeys(target.bindings),
+      member_group_name: target.memberGroupName,
+      instance_ids: members.map((m) => m.ecs_id ?? m.id),
+    });
+  }
+
   private markLingering(outcome: TargetOutcome, m: Member): void {
     if (m.ecs_id) outcome.lingering.add(m.ecs_id);
   }
@@ -468,6 +487,7 @@ class Reconciler {
         for (const e of batchEntries) e.status = "done";
         log.info("members upserted", {
           action: "add_members",
+          binding: bindingKeys(target.bindings),
           member_group_name: target.memberGroupName,
           instance_ids: batch.map((u) => u.desired.ecs_id),
         });
@@ -502,6 +522,7 @@ class Reconciler {
       );
       this.counts.updated += plan.enable.length;
       for (const e of entries) e.status = "done";
+      this.logMembers(target, "enable_members", "members re-enabled", plan.enable);
     } catch (err) {
       for (const e of entries) e.status = "failed";
       for (const m of plan.enable) if (m.ecs_id) outcome.present.delete(m.ecs_id);
@@ -539,6 +560,7 @@ class Reconciler {
       );
       this.counts.disabled += toDisable.length;
       for (const e of entries) e.status = "done";
+      this.logMembers(target, "disable_members", "members disabled", toDisable);
       return { toDelete: all, justDisabled: toDisable };
     } catch (err) {
       for (const e of entries) e.status = "failed";
@@ -556,6 +578,7 @@ class Reconciler {
 
   private async applyDeletes(target: Target, members: Member[], outcome: TargetOutcome): Promise<void> {
     const failed: { member: Member; err: unknown }[] = [];
+    const deleted: Member[] = [];
     for (const m of members) {
       const e = this.entry({
         action: "delete",
@@ -569,6 +592,7 @@ class Reconciler {
         await this.deps.gateway.deleteMember(target.channel, m.id);
         this.counts.removed += 1;
         e.status = "done";
+        deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
           this.counts.removed += 1;
@@ -580,6 +604,7 @@ class Reconciler {
         failed.push({ member: m, err });
       }
     }
+    if (deleted.length > 0) this.logMembers(target, "delete_members", "members deleted", deleted);
     if (failed.length > 0) {
       this.fail(
         target.bindings.slice(0, 1),
@@ -660,10 +685,17 @@ class Reconciler {
     };
   }
 
+  private hookBindings(p: PendingHook): string {
+    return bindingKeys(
+      p.targets.flatMap((t) => t.target.bindings.filter((b) => b.scaling_group_id === p.groupId)),
+    );
+  }
+
   private recordHookWait(p: PendingHook, reason: string): void {
     this.entry({ action: "wait_hook", ...this.hookEntryBase(p), reason }).status = "skipped";
     this.deps.logger.info("lifecycle hook left waiting", {
       action: "wait_hook",
+      binding: this.hookBindings(p),
       scaling_group_id: p.groupId,
       instance_id: p.hook.instance_id,
       lifecycle_hook_name: p.hook.lifecycle_hook_name,
@@ -680,6 +712,7 @@ class Reconciler {
       e.status = "done";
       this.deps.logger.info("lifecycle hook completed", {
         action: "complete_hook",
+        binding: this.hookBindings(p),
         scaling_group_id: p.groupId,
         instance_id: p.hook.instance_id,
         lifecycle_hook_name: p.hook.lifecycle_hook_name,

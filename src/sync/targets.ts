@@ -21,6 +21,10 @@ export interface ChannelJob {
 
 export const channelKey = (c: ChannelRef) => `${c.gateway}/${c.instance_id}/${c.vpc_channel_id}`;
 
+/** How log lines name bindings: `<scaling_group_id>@<channel key>/<member_group_name>`, comma-joined. */
+export const bindingKeys = (bindings: readonly Binding[]) =>
+  bindings.map((b) => `${b.scaling_group_id}@${channelKey(b)}/${b.member_group_name}`).join(",");
+
 export function groupIntoJobs(bindings: readonly Binding[]): ChannelJob[] {
   const jobs = new Map<string, ChannelJob>();
   for (const b of bindings) {
