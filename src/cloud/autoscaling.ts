@@ -11,10 +11,16 @@ export const GroupInstanceSchema = z.looseObject({
 });
 export type GroupInstance = z.infer<typeof GroupInstanceSchema> & { scaling_group_id: string };
 
-const InstancePageSchema = z.looseObject({
-  total_number: z.number().nullish(),
-  scaling_group_instances: z.array(GroupInstanceSchema).nullish(),
-});
+const InstancePageSchema = z
+  .looseObject({
+    total_number: z.number().nullish(),
+    scaling_group_instances: z.array(GroupInstanceSchema).nullish(),
+  })
+  // Read as "no instances", a page without the list would remove every member: it must say so itself.
+  .refine(
+    (p) => Array.isArray(p.scaling_group_instances) || p.total_number === 0,
+    "scaling_group_instances is missing",
+  );
 
 export const HangingHookSchema = z.looseObject({
   instance_id: z.string(),
@@ -46,6 +52,7 @@ export class AutoScalingClient {
         method: "GET",
         path: paths.groupInstances(this.http.projectId, groupId),
         query: { start_number: start, limit: INSTANCE_PAGE_SIZE },
+        schema: InstancePageSchema,
       });
       const parsed = InstancePageSchema.safeParse(res.body);
       if (!parsed.success) throw new Error("listGroupInstances: unexpected response shape");
@@ -64,6 +71,7 @@ export class AutoScalingClient {
       operation: "listHangingHooks",
       method: "GET",
       path: paths.hangingHooks(this.http.projectId, groupId),
+      schema: HangingListSchema,
     });
     const parsed = HangingListSchema.safeParse(res.body);
     if (!parsed.success) throw new Error("listHangingHooks: unexpected response shape");

@@ -39,6 +39,7 @@ export class EcsClient {
         method: "GET",
         path: paths.serversDetail(this.http.projectId),
         query: { server_id: batch.join(","), limit: SERVER_BATCH },
+        schema: DetailSchema,
       });
       const parsed = DetailSchema.safeParse(res.body);
       if (!parsed.success) throw new Error("listServers: unexpected response shape");

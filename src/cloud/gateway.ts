@@ -47,6 +47,11 @@ const MemberPageSchema = z.looseObject({
   size: z.number().nullish(),
   members: z.array(MemberSchema).nullish(),
 });
+/** A page of the members list: without `members` it is not one (unless it says there are none). */
+const MemberListPageSchema = MemberPageSchema.refine(
+  (p) => Array.isArray(p.members) || p.total === 0,
+  "members is missing",
+);
 
 /** What we send for one member (seed 000, MemberInfo). */
 export interface MemberInfo {
@@ -101,6 +106,7 @@ export class GatewayClient {
       operation: "showChannel",
       method: "GET",
       path: paths.channel(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
+      schema: ChannelSchema,
     });
     return parse(ChannelSchema, res.body, "showChannel");
   }
@@ -120,6 +126,7 @@ export class GatewayClient {
           member_group_name: memberGroupName,
           precise_search: "member_group_name",
         },
+        schema: MemberListPageSchema,
       });
       const page = parse(MemberPageSchema, res.body, "listMembers");
       const members = page.members ?? [];
@@ -172,6 +179,7 @@ export class GatewayClient {
       method: "PUT",
       path: paths.channel(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
       body: update,
+      schema: ChannelSchema,
     });
     return parse(ChannelSchema, res.body, "updateChannel");
   }

@@ -16,6 +16,11 @@ export interface CloudRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /**
+   * The shape a successful answer must have. One that does not (a proxy's page, a body cut short) is
+   * MALFORMED_RESPONSE and retried like a network error: never read as, say, an empty list.
+   */
+  schema?: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } };
 }
 
 export interface CloudResponse<T> {
@@ -105,10 +110,14 @@ export class CloudHttp {
   private async once<T>(req: CloudRequest, _attempt: number): Promise<CloudResponse<T>> {
     const base = this.opts.endpoints[req.service];
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
-    await this.opts.limiters[req.service]?.take();
+    const limiter = this.opts.limiters[req.service];
+    if (limiter && !(await limiter.take(this.opts.deadline.remainingMs()))) {
+      throw new DeadlineExceededError(`${req.operation}: the time budget ran out waiting for the rate limit`);
+    }
     const remaining = this.opts.deadline.remainingMs();
     if (remaining <= 0) throw new DeadlineExceededError("the invocation's time budget is used up");
-    const timeoutMs = Math.max(1, Math.min(this.opts.requestTimeoutMs, remaining));
+    // Whole milliseconds: AbortSignal.timeout throws on a fraction, and the deadline's margin can leave one.
+    const timeoutMs = Math.max(1, Math.floor(Math.min(this.opts.requestTimeoutMs, remaining)));
 
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query[k] = String(v);
@@ -149,9 +158,9 @@ export class CloudHttp {
     }
 
     if (res.status >= 200 && res.status < 300) {
-      if (text === "") return { status: res.status, body: undefined as T };
+      let body: unknown;
       try {
-        return { status: res.status, body: JSON.parse(text) as T };
+        body = text === "" ? undefined : JSON.parse(text);
       } catch {
         throw new ApiError(
           req.service,
@@ -161,6 +170,17 @@ export class CloudHttp {
           `${req.operation}: ${req.service} answered ${res.status} with a body that is not JSON`,
         );
       }
+      const checked = req.schema?.safeParse(body);
+      if (checked && !checked.success) {
+        throw new ApiError(
+          req.service,
+          req.operation,
+          res.status,
+          "MALFORMED_RESPONSE",
+          `${req.operation}: ${req.service} answered ${res.status} with an unexpected body (${checked.error?.issues[0]?.message ?? "invalid"})`,
+        );
+      }
+      return { status: res.status, body: body as T };
     }
     const { code, message } = parseErrorBody(text);
     throw new ApiError(

@@ -13,8 +13,12 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 /** Codes that mean the API is throttling us; counted separately in the run summary. */
 export const THROTTLE_CODES: ReadonlySet<string> = new Set(["APIG.9008", "APIG.0308"]);
 
+/**
+ * Worth trying again later. Running out of the invocation's time is transient too: the platform's retry
+ * brings a fresh budget (withRetry never retries it within the invocation).
+ */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof DeadlineExceededError) return false;
+  if (err instanceof DeadlineExceededError) return true;
   if (err instanceof NetworkError || err instanceof RequestTimeoutError) return true;
   if (err instanceof ApiError) {
     return err.status === 429 || err.status >= 500 || TRANSIENT_CODES.has(err.code);

@@ -24,6 +24,14 @@ export class Deadline {
     return new Deadline(remaining, Math.min(safetyMarginMs, remaining / 5));
   }
 
+  /**
+   * The same deadline moved `ms` later, into the safety margin: for publishing the dead letters the
+   * work left behind when its own time ran out.
+   */
+  extendedBy(ms: number): Deadline {
+    return new Deadline(this.endsAt - this.now() + ms, 0, this.now);
+  }
+
   remainingMs(): number {
     return Math.max(0, this.endsAt - this.now());
   }

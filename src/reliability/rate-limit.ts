@@ -16,10 +16,16 @@ export class TokenBucket {
     this.last = now();
   }
 
-  take(): Promise<void> {
+  /**
+   * Waits for a token; resolves true once taken. A caller that could not have its token within
+   * `maxWaitMs` (say, its invocation's deadline) resolves false at its turn without waiting or taking
+   * one, so the callers behind it, and the next invocation of a warm container, are not held up.
+   */
+  take(maxWaitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const giveUpAt = this.now() + maxWaitMs;
     // Chain callers so tokens are handed out in arrival order.
-    const turn = this.queue.then(() => this.waitForToken());
-    this.queue = turn;
+    const turn = this.queue.then(() => this.waitForToken(giveUpAt));
+    this.queue = turn.then(() => undefined);
     return turn;
   }
 
@@ -29,13 +35,15 @@ export class TokenBucket {
     this.last = t;
   }
 
-  private async waitForToken(): Promise<void> {
+  private async waitForToken(giveUpAt: number): Promise<boolean> {
     this.refill();
     while (this.tokens < 1) {
       const waitMs = Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000);
+      if (this.now() + waitMs > giveUpAt) return false;
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       this.refill();
     }
     this.tokens -= 1;
+    return true;
   }
 }

@@ -77,7 +77,7 @@ export async function withRetry<T>(
         maxTimeout: 0,
         factor: 1,
         shouldRetry: async ({ error, attemptNumber }) => {
-          if (!isTransient(error)) return false;
+          if (error instanceof DeadlineExceededError || !isTransient(error)) return false;
           const delayMs = backoffDelay(policy, attemptNumber, error, opts.random);
           // Waiting past the deadline only delays the dead letter; give up now instead.
           if (delayMs >= deadline.remainingMs()) return false;

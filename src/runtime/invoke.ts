@@ -136,12 +136,15 @@ export async function invoke(
   const metrics = new RunMetrics();
   const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
   const clients = createClients(config, credentials, deadline, metrics, logger);
+  // Dead letters may be published into two thirds of the safety margin: the ones raised because the
+  // work's time ran out must still reach the topic, and the last third is left for the summary.
+  const publishDeadline = deadline.extendedBy((deadline.safetyMarginMs * 2) / 3);
   const deadLetters = new DeadLetterSink({
     requestId,
     functionName,
     logger,
     topicUrn: config.deadLetterTopicUrn,
-    smn: clients.smn,
+    smn: createClients(config, credentials, publishDeadline, metrics, logger).smn,
   });
   for (const u of selection.unreadable) {
     deadLetters.add({
