@@ -1,0 +1,37 @@
+/**
+ * `channel-autoscaler`: the functions' code run from a shell. `plan` shows what a run would do, `sync`
+ * and `backfill` do it, `validate` checks bindings, `replay` re-runs what dead letters could not do.
+ */
+import type { ExitCode } from "./exit-codes";
+import { buildProgram, type CliIo, reportError } from "./program";
+
+export type { CliIo } from "./program";
+
+/** Runs one command line (without `node` and the script) and returns the exit code; never exits. */
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const result: { code: ExitCode } = { code: 0 };
+  try {
+    await buildProgram(io, result).parseAsync([...argv], { from: "user" });
+    return result.code;
+  } catch (err) {
+    return reportError(err, io, argv);
+  }
+}
+
+/** The bin entry: the real process's arguments, environment and streams. */
+export async function runFromProcess(): Promise<void> {
+  // Output piped into `head` and the like: a closed pipe ends the output, it is not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+  const code = await main(process.argv.slice(2), {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}

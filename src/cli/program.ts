@@ -1,0 +1,357 @@
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { version } from "../../package.json";
+import { ConfigError, type ConfigIssue } from "../config/errors";
+import { ENV_KEYS } from "../config/keys";
+import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
+import type { Binding } from "../config/schema";
+import { channelKey, selectBindings } from "../sync/targets";
+import { UsageError } from "./errors";
+import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
+import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
+import { formatTable, renderRun } from "./plan-table";
+import { type CliStream, createProgress } from "./progress";
+import { loadCliConfig, type RunResult, runBatches } from "./runner";
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: CliStream;
+  stderr: CliStream;
+  cwd: string;
+}
+
+interface GlobalOptions {
+  bindings?: string;
+  envFile?: string;
+  json?: boolean;
+  verbose?: boolean;
+  logFile?: string;
+}
+
+interface RunOptions extends GlobalOptions {
+  group?: string[];
+  dryRun?: boolean;
+  timeout: number;
+  deadLetterFile?: string;
+}
+
+const DEFAULT_TIMEOUT_S = 900;
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
+    throw new InvalidArgumentError("must be a whole number of seconds from 1 to 86400");
+  }
+  return n;
+}
+
+/** The JSON log lines of the functions' code: kept off the terminal unless --verbose, or in --log-file. */
+function logSink(opts: GlobalOptions, io: CliIo): (line: string) => void {
+  const file = opts.logFile ? path.resolve(io.cwd, opts.logFile) : undefined;
+  if (file) mkdirSync(path.dirname(file), { recursive: true });
+  return (line) => {
+    if (opts.verbose) io.stderr.write(`${line}\n`);
+    if (file) appendFileSync(file, `${line}\n`);
+  };
+}
+
+function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+interface RunSpec {
+  command: string;
+  groups: "all" | string[];
+  dryRun: boolean;
+  /** One invocation per batch of bindings, with progress; else one invocation for all. */
+  batched: boolean;
+  /** Printed before the run (human output only). */
+  preface?: (bindings: readonly Binding[]) => string;
+}
+
+async function run(spec: RunSpec, opts: RunOptions, io: CliIo): Promise<ExitCode> {
+  const env = buildEnv(io.env, opts, io.cwd);
+  const config = loadCliConfig(env);
+  if (!opts.json) {
+    for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
+    if (spec.preface) io.stdout.write(spec.preface(config.bindings));
+  }
+  const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
+  const result: RunResult = await runBatches(
+    spec.groups,
+    spec.dryRun,
+    { env, timeoutMs: opts.timeout * 1000, onLog: logSink(opts, io) },
+    config.bindings,
+    progress,
+  );
+  if (opts.deadLetterFile && result.deadLetters.length > 0) {
+    const file = path.resolve(io.cwd, opts.deadLetterFile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result.deadLetters, null, 2)}\n`);
+  }
+  const code = result.errors.length > 0 ? EXIT.failed : exitCodeForRun(result.summary, result.deadLetters);
+  if (opts.json) {
+    printJson(io, {
+      command: spec.command,
+      exit_code: code,
+      summary: result.summary,
+      dead_letters: result.deadLetters,
+      metrics: result.totals,
+      request_ids: result.requestIds,
+      errors: result.errors.map((e) => ({ name: e.name, message: e.message })),
+    });
+    return code;
+  }
+  const selected = selectBindings(config.bindings, spec.groups);
+  io.stdout.write(
+    renderRun({
+      bindings: selected,
+      summary: result.summary,
+      deadLetters: result.deadLetters,
+      totals: result.totals,
+    }),
+  );
+  for (const e of result.errors) io.stdout.write(`\nerror: ${e.message}\n`);
+  if (result.deadLetters.length > 0) {
+    io.stdout.write(
+      opts.deadLetterFile
+        ? `\nDead letters saved to ${opts.deadLetterFile}; once fixed: channel-autoscaler replay ${opts.deadLetterFile}\n`
+        : "\nSave them with --dead-letter-file <file> to replay them later (or rerun: every run is level-triggered).\n",
+    );
+  }
+  return code;
+}
+
+interface ValidateReport {
+  command: "validate";
+  exit_code: ExitCode;
+  valid: boolean;
+  source: string;
+  bindings: number;
+  scaling_groups: number;
+  channels: number;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): ExitCode {
+  const source = file ?? opts.bindings;
+  let raw: string | undefined;
+  let root: string = ENV_KEYS.bindings;
+  if (source !== undefined) {
+    raw = readTextFile(source, io.cwd, "bindings file");
+    root = source;
+  } else {
+    raw = buildEnv(io.env, { ...(opts.envFile ? { envFile: opts.envFile } : {}) }, io.cwd)[ENV_KEYS.bindings];
+    if (raw === undefined) {
+      throw new UsageError(
+        "nothing to validate: give a bindings file (validate <file> or --bindings) or set BINDINGS",
+      );
+    }
+  }
+  const { bindings, issues } = parseBindings(raw, root);
+  const warnings: string[] = [];
+  if (issues.length === 0) {
+    // What Terraform deploys is the compact JSON; that is what counts against the environment cap.
+    const size = ENV_KEYS.bindings.length + JSON.stringify(JSON.parse(raw)).length;
+    if (size > ENV_SIZE_WARN_AT) {
+      warnings.push(
+        `BINDINGS is ${size} characters as compact JSON; FunctionGraph caps the whole environment at ${ENV_SIZE_LIMIT} (${ENV_SIZE_WARN_AT} in some regions)`,
+      );
+    }
+  }
+  const code = issues.length === 0 ? EXIT.ok : EXIT.usage;
+  const report: ValidateReport = {
+    command: "validate",
+    exit_code: code,
+    valid: issues.length === 0,
+    source: root,
+    bindings: bindings.length,
+    scaling_groups: new Set(bindings.map((b) => b.scaling_group_id)).size,
+    channels: new Set(bindings.map((b) => channelKey(b))).size,
+    issues,
+    warnings,
+  };
+  if (opts.json) {
+    printJson(io, report);
+    return code;
+  }
+  if (issues.length > 0) {
+    io.stdout.write(
+      `${root}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n` +
+        `${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}\n`,
+    );
+    return code;
+  }
+  io.stdout.write(
+    `${root}: valid, ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
+      `(${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
+  );
+  io.stdout.write(
+    `${formatTable([
+      ["SCALING GROUP", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
+      ...bindings.map((b) => [
+        b.scaling_group_id,
+        channelKey(b),
+        b.member_group_name,
+        String(b.weight),
+        b.standby ? "yes" : "no",
+        `${b.drain_seconds} s`,
+      ]),
+    ])}\n`,
+  );
+  for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
+  return code;
+}
+
+function replayPreface(file: string, records: ReturnType<typeof parseDeadLetters>) {
+  return () =>
+    `Replaying ${records.length} dead letter${records.length === 1 ? "" : "s"} from ${file}:\n` +
+    `${formatTable(
+      records.map((r) => [
+        r.action,
+        r.binding?.scaling_group_id ?? "(every binding)",
+        `${r.error.code}${r.error.status === null ? "" : ` ${r.error.status}`}`,
+        r.time ?? "",
+      ]),
+    )}\n\n`;
+}
+
+/** The commander program; every action stores its exit code in `result.code`. */
+export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
+  const program = new Command("channel-autoscaler")
+    .description(
+      "Keep VPC channel members equal to Auto Scaling groups, from a shell: the functions' own code and " +
+        "configuration (BINDINGS, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_PROJECT_ID, *_ENDPOINT, ...). " +
+        "Credentials: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (and HUAWEICLOUD_SDK_SECURITY_TOKEN).",
+    )
+    .version(version)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(add --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .option("--bindings <file>", "read BINDINGS from a JSON file (overrides the environment)")
+    .option("--env-file <file>", "read KEY=value lines into the environment (they override it)")
+    .option("--json", "print one JSON document on stdout instead of tables")
+    .option("-v, --verbose", "also print the functions' JSON log lines on stderr")
+    .option("--log-file <file>", "append the functions' JSON log lines to a file")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 done (or planned) with nothing dead-lettered; 1 failures or dead letters; 2 bad usage, file or configuration.",
+    );
+
+  const runOptions = (cmd: Command) =>
+    cmd
+      .addOption(
+        new Option("--timeout <seconds>", "time each run may take, like the function's timeout")
+          .argParser(seconds)
+          .default(DEFAULT_TIMEOUT_S),
+      )
+      .option("--dead-letter-file <file>", "write the run's dead-letter records to a JSON file (for replay)");
+
+  const optsOf = (cmd: Command) => cmd.optsWithGlobals<RunOptions>();
+
+  runOptions(
+    program
+      .command("plan")
+      .description(
+        "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
+      )
+      .option("--group <id...>", "only the bindings of these scaling groups"),
+  ).action(async (_opts, cmd: Command) => {
+    const o = optsOf(cmd);
+    result.code = await run(
+      { command: "plan", groups: o.group ?? "all", dryRun: true, batched: false },
+      o,
+      io,
+    );
+  });
+
+  runOptions(
+    program
+      .command("sync")
+      .description("reconcile every binding now (one run per independent set of channels, with progress)")
+      .option("--group <id...>", "only the bindings of these scaling groups"),
+  ).action(async (_opts, cmd: Command) => {
+    const o = optsOf(cmd);
+    result.code = await run(
+      { command: "sync", groups: o.group ?? "all", dryRun: false, batched: true },
+      o,
+      io,
+    );
+  });
+
+  runOptions(
+    program
+      .command("backfill")
+      .description("reconcile the bindings of the given scaling groups (the backfill function's payload)")
+      .requiredOption("--group <id...>", "scaling group ids")
+      .option("--dry-run", "plan only, write nothing"),
+  ).action(async (_opts, cmd: Command) => {
+    const o = optsOf(cmd);
+    result.code = await run(
+      { command: "backfill", groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true },
+      o,
+      io,
+    );
+  });
+
+  program
+    .command("validate")
+    .description("check a bindings file (or BINDINGS) and print every problem")
+    .argument("[file]", "bindings JSON file (default: --bindings, then BINDINGS)")
+    .action((file: string | undefined, _opts, cmd: Command) => {
+      result.code = validate(file, cmd.optsWithGlobals<GlobalOptions>(), io);
+    });
+
+  runOptions(
+    program
+      .command("replay")
+      .description("run again what dead-letter records could not do (their replay payloads)")
+      .argument("<dead-letter-file>", "a record, an array of records, or log lines holding them")
+      .option("--dry-run", "plan only, write nothing"),
+  ).action(async (file: string, _opts, cmd: Command) => {
+    const o = optsOf(cmd);
+    const records = parseDeadLetters(readTextFile(file, io.cwd, "dead-letter file"), file);
+    result.code = await run(
+      {
+        command: "replay",
+        groups: replayGroups(records),
+        dryRun: o.dryRun ?? false,
+        batched: true,
+        preface: replayPreface(file, records),
+      },
+      o,
+      io,
+    );
+  });
+
+  return program;
+}
+
+/** Prints an error the way the output mode asks, and returns its exit code. */
+export function reportError(err: unknown, io: CliIo, argv: readonly string[]): ExitCode {
+  const code = exitCodeForError(err);
+  // Commander has printed its own message (or the help) already.
+  if (err instanceof CommanderError && !argv.includes("--json")) return code;
+  const json = argv.includes("--json");
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (json) {
+    printJson(io, {
+      exit_code: code,
+      error: {
+        name: e.name,
+        message: e.message,
+        ...(err instanceof ConfigError ? { issues: err.issues } : {}),
+      },
+    });
+  } else {
+    io.stderr.write(`error: ${e.message}\n`);
+    if (code === EXIT.failed && argv.includes("--verbose") && e.stack) io.stderr.write(`${e.stack}\n`);
+  }
+  return code;
+}

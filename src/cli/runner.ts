@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import { ConfigError, type ConfigIssue } from "../config/errors";
+import { type Config, envReader, loadConfig, resolveCredentials } from "../config/load";
+import type { Binding } from "../config/schema";
+import type { DeadLetterRecord } from "../reliability/dead-letter";
+import type { FunctionContext } from "../runtime/context";
+import { shardGroups } from "../runtime/fanout";
+import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
+import { channelKey, selectBindings } from "../sync/targets";
+import { UsageError } from "./errors";
+import type { RunTotals } from "./plan-table";
+import type { Progress } from "./progress";
+
+export const CLI_FUNCTION_NAME = "channel-autoscaler-cli";
+
+export interface RunSettings {
+  env: NodeJS.ProcessEnv;
+  /** Time each invocation may take, like a function's timeout. */
+  timeoutMs: number;
+  /** Every JSON log line of the functions' code (the CLI keeps them off the terminal unless asked). */
+  onLog: (line: string) => void;
+}
+
+export interface RunResult {
+  summary: Summary;
+  deadLetters: DeadLetterRecord[];
+  totals: RunTotals;
+  /** Runs that failed as a whole (every binding failed for transient reasons). */
+  errors: Error[];
+  requestIds: string[];
+}
+
+/** Checks the environment the way the functions do, and the credentials; one ConfigError lists every problem. */
+export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
+  const read = envReader(undefined, env);
+  const issues: ConfigIssue[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
+    }
+  };
+  const config = collect(() => loadConfig(read));
+  collect(() => resolveCredentials(undefined, read));
+  if (!config || issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+function cliContext(requestId: string, timeoutMs: number): FunctionContext {
+  const started = Date.now();
+  return {
+    getRequestID: () => requestId,
+    getFunctionName: () => CLI_FUNCTION_NAME,
+    getRemainingTimeInMilliSeconds: () => timeoutMs - (Date.now() - started),
+  };
+}
+
+const emptySummary = (dryRun: boolean): Summary => ({
+  bindings: 0,
+  added: 0,
+  updated: 0,
+  removed: 0,
+  disabled: 0,
+  unchanged: 0,
+  hooks_completed: 0,
+  dead_lettered: 0,
+  dry_run: dryRun,
+  plan: [],
+});
+
+const COUNTS = [
+  "bindings",
+  "added",
+  "updated",
+  "removed",
+  "disabled",
+  "unchanged",
+  "hooks_completed",
+  "dead_lettered",
+] as const;
+
+function addSummary(into: Summary, s: Summary): void {
+  for (const k of COUNTS) into[k] += s[k];
+  into.plan.push(...s.plan);
+}
+
+function addTotals(into: RunTotals, line: Record<string, unknown>): void {
+  into.invocations += 1;
+  for (const [service, n] of Object.entries((line.calls as Record<string, number>) ?? {})) {
+    into.calls[service] = (into.calls[service] ?? 0) + n;
+  }
+  into.writes += Number(line.writes ?? 0);
+  into.retries += Number(line.retries ?? 0);
+  into.throttles += Number(line.throttles ?? 0);
+  into.members_changed += Number(line.members_changed ?? 0);
+  into.duration_ms += Number(line.duration_ms ?? 0);
+}
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the backfill function's code in this process once per batch (one batch when `progress` is
+ * absent), and adds up what the runs did. Configuration and input errors are thrown (exit code 2);
+ * a run that failed for transient reasons is kept in `errors` and the other batches still run.
+ */
+export async function runBatches(
+  groups: "all" | readonly string[],
+  dryRun: boolean,
+  settings: RunSettings,
+  bindings: readonly Binding[],
+  progress?: Progress,
+): Promise<RunResult> {
+  const result: RunResult = {
+    summary: emptySummary(dryRun),
+    deadLetters: [],
+    totals: {
+      invocations: 0,
+      calls: {},
+      writes: 0,
+      retries: 0,
+      throttles: 0,
+      members_changed: 0,
+      duration_ms: 0,
+    },
+    errors: [],
+    requestIds: [],
+  };
+  if (groups !== "all") {
+    const known = new Set(bindings.map((b) => b.scaling_group_id));
+    const unknown = groups.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `unknown scaling group ${unknown.join(", ")}: no binding names it (bound groups: ${[...known].join(", ")})`,
+      );
+    }
+  }
+  const selected = selectBindings(bindings, groups);
+  // With progress, one invocation per set of channel-connected bindings (a shard size of 1 gives one
+  // shard per such set): they are independent, and no two invocations write to the same channel.
+  const batches: { groups: "all" | string[]; bindings: Binding[] }[] = progress
+    ? shardGroups(selected, 1).map((ids) => ({
+        groups: ids,
+        bindings: selected.filter((b) => ids.includes(b.scaling_group_id)),
+      }))
+    : [{ groups: groups === "all" ? "all" : [...groups], bindings: selected }];
+  // The run-summary line of the latest invocation: its counts stand in for a run that threw.
+  let lastSummary: Summary | undefined;
+  const onLog = (line: string) => {
+    settings.onLog(line);
+    const record = parseLine(line);
+    if (record?.dead_letter === true) result.deadLetters.push(record as unknown as DeadLetterRecord);
+    else if (record?.action === "summary") {
+      addTotals(result.totals, record);
+      const counts = (record.summary ?? {}) as Partial<Record<(typeof COUNTS)[number], number>>;
+      lastSummary = emptySummary(dryRun);
+      for (const k of COUNTS) lastSummary[k] = Number(counts[k] ?? 0);
+    }
+  };
+  progress?.start(selected.length);
+  try {
+    for (const batch of batches) {
+      const requestId = `cli-${randomUUID().slice(0, 8)}`;
+      result.requestIds.push(requestId);
+      const payload = batch.groups === "all" ? {} : { scaling_group_ids: batch.groups };
+      let summary: Summary | undefined;
+      lastSummary = undefined;
+      try {
+        summary = await invoke("backfill", payload, cliContext(requestId, settings.timeoutMs), {
+          env: settings.env,
+          dryRun,
+          write: onLog,
+        });
+      } catch (err) {
+        if (!(err instanceof TransientFailureError)) throw err;
+        result.errors.push(err);
+        summary = lastSummary;
+      }
+      if (summary) addSummary(result.summary, summary);
+      progress?.tick(batch.bindings.length, describeBatch(batch.bindings, summary));
+    }
+  } finally {
+    progress?.stop();
+  }
+  return result;
+}
+
+function describeBatch(bindings: readonly Binding[], s: Summary | undefined): string {
+  const names = bindings.map((b) => `${b.scaling_group_id} → ${channelKey(b)}/${b.member_group_name}`);
+  const label = names.length > 2 ? `${names[0]} and ${names.length - 1} more` : names.join(", ");
+  if (!s) return `${label}: failed`;
+  const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");
+  return (
+    `${label}: ${s.added} added, ${s.updated} updated, ${s.removed} removed, ${s.hooks_completed} hooks` +
+    (failed ? `, ${s.dead_lettered} dead letters` : ", ok")
+  );
+}
