@@ -221,8 +221,11 @@ export async function invoke(
   });
 
   if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
-    throw new TransientFailureError(
-      `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+    // An expected outcome, not a crash: the platform logs the message, and a stack would only mislead.
+    throw withoutStack(
+      new TransientFailureError(
+        `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+      ),
     );
   }
   return summary;
