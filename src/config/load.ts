@@ -97,6 +97,16 @@ export function zodIssues(root: string, error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issue.message }));
 }
 
+/**
+ * What JSON.parse found wrong, without the excerpt of the text V8 quotes (`Unexpected token 'x', "…" is
+ * not valid JSON`): the text may hold a secret pasted in the wrong place, and the excerpt cuts it short,
+ * past any scrubbing by value.
+ */
+export function jsonErrorReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/,?\s*".*"(\.\.\.)? is not valid JSON$/s, "").trim() || "unexpected text";
+}
+
 /** Parses BINDINGS text; returns the bindings or the issues found. Shared by the functions and the CLI. */
 export function parseBindings(
   raw: string | undefined,
@@ -111,7 +121,7 @@ export function parseBindings(
   } catch (err) {
     return {
       bindings: [],
-      issues: [{ path: root, message: `is not valid JSON (${(err as Error).message})` }],
+      issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
   const parsed = BindingsSchema.safeParse(json);

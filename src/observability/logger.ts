@@ -6,6 +6,9 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const SECRET_KEYS =
   /^(authorization|x-security-token|security_?token|sk|ak|secret(_?key)?|access_?key|password|token)$/i;
 
+/** The credential-bearing parts of an SDK-HMAC-SHA256 Authorization value. */
+const SIGNATURE = /((?:Access|Signature)=)[A-Za-z0-9+/=_-]{8,}/g;
+
 export type LogFields = Record<string, unknown>;
 
 export interface LoggerOptions {
@@ -44,11 +47,15 @@ export class Logger {
     return new Logger({ ...this.opts, secrets: this.secrets, base: { ...this.opts.base, ...fields } });
   }
 
-  /** Scrubs known secret values out of any text (also used on dead-letter JSON before it is published). */
+  /**
+   * Scrubs known secret values, and anything shaped like a request signature (an API may echo the
+   * request's Authorization header in an error body), out of any text; also used on dead-letter JSON
+   * before it is published.
+   */
   scrub(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join("[REDACTED]");
-    return out;
+    return out.replace(SIGNATURE, "$1[REDACTED]");
   }
 
   enabled(level: LogLevel): boolean {

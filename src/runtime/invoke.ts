@@ -1,5 +1,6 @@
 import { ConfigError } from "../config/errors";
-import { type Config, envReader, loadConfig, resolveCredentials } from "../config/load";
+import { ENV_KEYS } from "../config/keys";
+import { type Config, type EnvReader, envReader, loadConfig, resolveCredentials } from "../config/load";
 import { InputError } from "../events/errors";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
@@ -67,6 +68,17 @@ function membersChanged(plan: readonly PlanEntry[]): number {
   return changed.size;
 }
 
+/** Every credential value the context or the environment holds, whether or not it will be used. */
+function candidateSecrets(context: FunctionContext | undefined, read: EnvReader): string[] {
+  const fromContext = [
+    context?.getSecurityAccessKey,
+    context?.getSecuritySecretKey,
+    context?.getSecurityToken,
+  ].map((fn) => (typeof fn === "function" ? fn.call(context) : undefined));
+  const fromEnv = [ENV_KEYS.ak, ENV_KEYS.sk, ENV_KEYS.securityToken].map((key) => read(key));
+  return [...fromContext, ...fromEnv].filter((v): v is string => typeof v === "string" && v !== "");
+}
+
 export interface InvokeOptions {
   /** Overrides for the environment (the CLI passes --bindings this way). */
   env?: NodeJS.ProcessEnv;
@@ -86,7 +98,14 @@ export async function invoke(
   const functionName = functionNameOf(context, `channel-autoscaler-${kind}`);
   const base = { request_id: requestId, function: functionName };
   const read = envReader(context, options.env ?? process.env);
-  const bootLogger = new Logger({ level: "info", base, ...(options.write ? { write: options.write } : {}) });
+  // Credentials are known before the configuration is: a value pasted into the wrong variable must not
+  // come back in a configuration error either.
+  const bootLogger = new Logger({
+    level: "info",
+    base,
+    secrets: candidateSecrets(context, read),
+    ...(options.write ? { write: options.write } : {}),
+  });
 
   let config: Config;
   let logger: Logger;
@@ -96,8 +115,11 @@ export async function invoke(
     credentials = resolveCredentials(context, read);
   } catch (err) {
     if (err instanceof ConfigError) {
-      bootLogger.error(err.message, { action: "load_config", issues: err.issues });
-      throw withoutStack(err);
+      const scrubbed = new ConfigError(
+        err.issues.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
+      );
+      bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
+      throw withoutStack(scrubbed);
     }
     throw err;
   }
