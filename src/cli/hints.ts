@@ -7,9 +7,13 @@ const HINTS: Record<string, string> = {
     "the channel's member quota is reached (default 10 members per VPC channel): raise the quota, remove members you do not need, or cap the AS group's max size",
   "APIG.3023": "the VPC channel does not exist: check vpc_channel_id and instance_id in the binding",
   "APIG.3030": "the gateway instance does not exist here: check instance_id, gateway (roma/apig) and region",
-  "APIG.3031": "the member group does not exist: the run creates it; check member_group_name",
   "APIG.1002":
     "the signature or credentials were refused: check the agency (or HUAWEICLOUD_SDK_AK/SK), project id and clock",
+  "APIG.1005":
+    "the agency may not call this gateway API: check the custom policy (infra/README.md, permissions)",
+  "APIG.1113":
+    "the agency may not change this VPC channel: check the custom policy (infra/README.md, permissions)",
+  "AS.0011": "the agency may not call this AS API: check the custom policy (infra/README.md, permissions)",
   "AS.0006": "AS refused the credentials: check the agency (or HUAWEICLOUD_SDK_AK/SK) and project id",
   "AS.2007": "the AS group does not exist: check scaling_group_id and region",
   "AS.7042": "the lifecycle hook no longer waits (it timed out or was completed): nothing to do",

@@ -200,7 +200,8 @@ function describeBatch(bindings: readonly Binding[], s: Summary | undefined): st
   if (!s) return `${label}: failed`;
   const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");
   return (
-    `${label}: ${s.added} added, ${s.updated} updated, ${s.removed} removed, ${s.hooks_completed} hooks` +
+    `${label}: ${s.added} added, ${s.updated} updated, ${s.removed} removed, ` +
+    `${s.hooks_completed} hook${s.hooks_completed === 1 ? "" : "s"} completed` +
     (failed ? `, ${s.dead_lettered} dead letters` : ", ok")
   );
 }

@@ -148,7 +148,7 @@ describe("sync", () => {
     ).toEqual(["b-1"]);
     // Both bindings write to chan-1: one batch, so one invocation and one progress line.
     expect(res.stderr.trim().split("\n")).toEqual([
-      "[2/2] asg-1 → roma/roma-1/chan-1/web, asg-2 → roma/roma-1/chan-1/other: 3 added, 0 updated, 2 removed, 0 hooks, ok",
+      "[2/2] asg-1 → roma/roma-1/chan-1/web, asg-2 → roma/roma-1/chan-1/other: 3 added, 0 updated, 2 removed, 0 hooks completed, ok",
     ]);
     expect(res.stdout).toMatch(/add +i-1 +- +- +done/);
     expect(res.stdout).toContain("Done: 3 added, 0 updated, 2 drained, 2 removed, 0 hooks completed");
@@ -187,8 +187,8 @@ describe("sync", () => {
     const res = await cli(["sync"], env);
     expect(res.code).toBe(0);
     expect(res.stderr.trim().split("\n")).toEqual([
-      "[1/2] asg-1 → roma/roma-1/chan-1/web: 1 added, 0 updated, 0 removed, 0 hooks, ok",
-      "[2/2] asg-2 → roma/roma-1/chan-2/web: 1 added, 0 updated, 0 removed, 0 hooks, ok",
+      "[1/2] asg-1 → roma/roma-1/chan-1/web: 1 added, 0 updated, 0 removed, 0 hooks completed, ok",
+      "[2/2] asg-2 → roma/roma-1/chan-2/web: 1 added, 0 updated, 0 removed, 0 hooks completed, ok",
     ]);
     expect(members(emu, "roma-1", "chan-2").map((m) => m.ecs_id)).toEqual(["b-1"]);
   });
