@@ -1,38 +1,51 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
 import { paths } from "./paths";
 
-export const GroupInstanceSchema = z.looseObject({
-  instance_id: z.string(),
-  instance_name: z.string().nullish(),
-  life_cycle_state: z.string().nullish(),
-  health_status: z.string().nullish(),
-  create_time: z.string().nullish(),
-});
-export type GroupInstance = z.infer<typeof GroupInstanceSchema> & { scaling_group_id: string };
+// Response schemas are built on first use (src/config/zod.ts).
 
-const InstancePageSchema = z
-  .looseObject({
-    total_number: z.number().nullish(),
-    scaling_group_instances: z.array(GroupInstanceSchema).nullish(),
-  })
-  // Read as "no instances", a page without the list would remove every member: it must say so itself.
-  .refine(
-    (p) => Array.isArray(p.scaling_group_instances) || p.total_number === 0,
-    "scaling_group_instances is missing",
-  );
+export const GroupInstanceSchema = lazy(() =>
+  z.looseObject({
+    instance_id: z.string(),
+    instance_name: z.nullish(z.string()),
+    life_cycle_state: z.nullish(z.string()),
+    health_status: z.nullish(z.string()),
+    create_time: z.nullish(z.string()),
+  }),
+);
+export type GroupInstance = z.infer<ReturnType<typeof GroupInstanceSchema>> & { scaling_group_id: string };
 
-export const HangingHookSchema = z.looseObject({
-  instance_id: z.string(),
-  lifecycle_action_key: z.string().nullish(),
-  lifecycle_hook_name: z.string(),
-  lifecycle_hook_status: z.string().nullish(),
-  timeout: z.string().nullish(),
-  default_result: z.string().nullish(),
-});
-export type HangingHook = z.infer<typeof HangingHookSchema> & { scaling_group_id: string };
+const InstancePageSchema = lazy(() =>
+  z
+    .looseObject({
+      total_number: z.nullish(z.number()),
+      scaling_group_instances: z.nullish(z.array(GroupInstanceSchema())),
+    })
+    // Read as "no instances", a page without the list would remove every member: it must say so itself.
+    .check(
+      z.refine(
+        (p) => Array.isArray(p.scaling_group_instances) || p.total_number === 0,
+        "scaling_group_instances is missing",
+      ),
+    ),
+);
 
-const HangingListSchema = z.looseObject({ instance_hanging_info: z.array(HangingHookSchema).nullish() });
+export const HangingHookSchema = lazy(() =>
+  z.looseObject({
+    instance_id: z.string(),
+    lifecycle_action_key: z.nullish(z.string()),
+    lifecycle_hook_name: z.string(),
+    lifecycle_hook_status: z.nullish(z.string()),
+    timeout: z.nullish(z.string()),
+    default_result: z.nullish(z.string()),
+  }),
+);
+export type HangingHook = z.infer<ReturnType<typeof HangingHookSchema>> & { scaling_group_id: string };
+
+const HangingListSchema = lazy(() =>
+  z.looseObject({ instance_hanging_info: z.nullish(z.array(HangingHookSchema())) }),
+);
 
 export type HookResult = "CONTINUE" | "ABANDON";
 
@@ -46,19 +59,17 @@ export class AutoScalingClient {
   async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
     for (let start = 0; ; start += INSTANCE_PAGE_SIZE) {
-      const res = await this.http.request<unknown>({
+      const { body } = await this.http.request({
         service: "as",
         operation: "listGroupInstances",
         method: "GET",
         path: paths.groupInstances(this.http.projectId, groupId),
         query: { start_number: start, limit: INSTANCE_PAGE_SIZE },
-        schema: InstancePageSchema,
+        schema: InstancePageSchema(),
       });
-      const parsed = InstancePageSchema.safeParse(res.body);
-      if (!parsed.success) throw new Error("listGroupInstances: unexpected response shape");
-      const page = parsed.data.scaling_group_instances ?? [];
+      const page = body.scaling_group_instances ?? [];
       for (const i of page) all.push({ ...i, scaling_group_id: groupId });
-      const total = parsed.data.total_number ?? undefined;
+      const total = body.total_number ?? undefined;
       if (page.length < INSTANCE_PAGE_SIZE || (total !== undefined && start + page.length >= total))
         return all;
     }
@@ -66,16 +77,14 @@ export class AutoScalingClient {
 
   /** Instances a lifecycle hook holds right now, with their authoritative action keys. */
   async listHangingHooks(groupId: string): Promise<HangingHook[]> {
-    const res = await this.http.request<unknown>({
+    const { body } = await this.http.request({
       service: "as",
       operation: "listHangingHooks",
       method: "GET",
       path: paths.hangingHooks(this.http.projectId, groupId),
-      schema: HangingListSchema,
+      schema: HangingListSchema(),
     });
-    const parsed = HangingListSchema.safeParse(res.body);
-    if (!parsed.success) throw new Error("listHangingHooks: unexpected response shape");
-    return (parsed.data.instance_hanging_info ?? [])
+    return (body.instance_hanging_info ?? [])
       .filter((h) => (h.lifecycle_hook_status ?? "HANGING") === "HANGING")
       .map((h) => ({ ...h, scaling_group_id: groupId }));
   }

@@ -1,56 +1,66 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { HealthCheck } from "../config/schema";
+import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
 import { type GatewayKind, paths } from "./paths";
 
-export const MemberSchema = z.looseObject({
-  id: z.string(),
-  host: z.string().nullish(),
-  weight: z.number().nullish(),
-  is_backup: z.boolean().nullish(),
-  member_group_name: z.string().nullish(),
-  member_group_id: z.string().nullish(),
-  status: z.number().nullish(),
-  port: z.number().nullish(),
-  ecs_id: z.string().nullish(),
-  ecs_name: z.string().nullish(),
-  create_time: z.string().nullish(),
-  /** APIG only: healthy | unhealthy | unknown. */
-  health_status: z.string().nullish(),
-});
-export type Member = z.infer<typeof MemberSchema>;
+// Response schemas are built on first use (src/config/zod.ts).
 
-export const MemberGroupSchema = z.looseObject({
-  member_group_name: z.string(),
-  member_group_id: z.string().nullish(),
-  member_group_remark: z.string().nullish(),
-  member_group_weight: z.number().nullish(),
-  microservice_version: z.string().nullish(),
-  microservice_port: z.number().nullish(),
-});
-export type MemberGroup = z.infer<typeof MemberGroupSchema>;
+export const MemberSchema = lazy(() =>
+  z.looseObject({
+    id: z.string(),
+    host: z.nullish(z.string()),
+    weight: z.nullish(z.number()),
+    is_backup: z.nullish(z.boolean()),
+    member_group_name: z.nullish(z.string()),
+    member_group_id: z.nullish(z.string()),
+    status: z.nullish(z.number()),
+    port: z.nullish(z.number()),
+    ecs_id: z.nullish(z.string()),
+    ecs_name: z.nullish(z.string()),
+    create_time: z.nullish(z.string()),
+    /** APIG only: healthy | unhealthy | unknown. */
+    health_status: z.nullish(z.string()),
+  }),
+);
+export type Member = z.infer<ReturnType<typeof MemberSchema>>;
 
-export const ChannelSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  port: z.number(),
-  balance_strategy: z.number(),
-  member_type: z.string(),
-  type: z.number().nullish(),
-  member_groups: z.array(MemberGroupSchema).nullish(),
-  vpc_health_config: z.looseObject({}).nullish(),
-});
-export type Channel = z.infer<typeof ChannelSchema>;
+export const MemberGroupSchema = lazy(() =>
+  z.looseObject({
+    member_group_name: z.string(),
+    member_group_id: z.nullish(z.string()),
+    member_group_remark: z.nullish(z.string()),
+    member_group_weight: z.nullish(z.number()),
+    microservice_version: z.nullish(z.string()),
+    microservice_port: z.nullish(z.number()),
+  }),
+);
+export type MemberGroup = z.infer<ReturnType<typeof MemberGroupSchema>>;
 
-const MemberPageSchema = z.looseObject({
-  total: z.number().nullish(),
-  size: z.number().nullish(),
-  members: z.array(MemberSchema).nullish(),
-});
+export const ChannelSchema = lazy(() =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string(),
+    port: z.number(),
+    balance_strategy: z.number(),
+    member_type: z.string(),
+    type: z.nullish(z.number()),
+    member_groups: z.nullish(z.array(MemberGroupSchema())),
+    vpc_health_config: z.nullish(z.looseObject({})),
+  }),
+);
+export type Channel = z.infer<ReturnType<typeof ChannelSchema>>;
+
+const MemberPageSchema = lazy(() =>
+  z.looseObject({
+    total: z.nullish(z.number()),
+    size: z.nullish(z.number()),
+    members: z.nullish(z.array(MemberSchema())),
+  }),
+);
 /** A page of the members list: without `members` it is not one (unless it says there are none). */
-const MemberListPageSchema = MemberPageSchema.refine(
-  (p) => Array.isArray(p.members) || p.total === 0,
-  "members is missing",
+const MemberListPageSchema = lazy(() =>
+  MemberPageSchema().check(z.refine((p) => Array.isArray(p.members) || p.total === 0, "members is missing")),
 );
 
 /** What we send for one member (seed 000, MemberInfo). */
@@ -84,7 +94,7 @@ export interface ChannelRef {
 /** Members list page size: APIG documents a maximum of 500. */
 export const MEMBER_PAGE_SIZE = 500;
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     throw new Error(`${what}: unexpected response shape (${result.error.issues[0]?.message ?? "invalid"})`);
@@ -101,21 +111,21 @@ export class GatewayClient {
   }
 
   async showChannel(ref: ChannelRef): Promise<Channel> {
-    const res = await this.http.request<unknown>({
+    const res = await this.http.request({
       service: this.service(ref),
       operation: "showChannel",
       method: "GET",
       path: paths.channel(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
-      schema: ChannelSchema,
+      schema: ChannelSchema(),
     });
-    return parse(ChannelSchema, res.body, "showChannel");
+    return res.body;
   }
 
   /** Every member of one member group, paging with offset/limit until a short page. */
   async listGroupMembers(ref: ChannelRef, memberGroupName: string): Promise<Member[]> {
     const all: Member[] = [];
     for (let offset = 0; ; offset += MEMBER_PAGE_SIZE) {
-      const res = await this.http.request<unknown>({
+      const { body: page } = await this.http.request({
         service: this.service(ref),
         operation: "listMembers",
         method: "GET",
@@ -126,9 +136,8 @@ export class GatewayClient {
           member_group_name: memberGroupName,
           precise_search: "member_group_name",
         },
-        schema: MemberListPageSchema,
+        schema: MemberListPageSchema(),
       });
-      const page = parse(MemberPageSchema, res.body, "listMembers");
       const members = page.members ?? [];
       // The filter is exact with precise_search; keep the check so a gateway that ignores it cannot
       // hand us another group's members to manage.
@@ -149,7 +158,7 @@ export class GatewayClient {
       path: paths.members(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
       body: { members },
     });
-    return parse(MemberPageSchema, res.body ?? {}, "addMembers").members ?? [];
+    return parse(MemberPageSchema(), res.body ?? {}, "addMembers").members ?? [];
   }
 
   async deleteMember(ref: ChannelRef, memberId: string): Promise<void> {
@@ -173,14 +182,14 @@ export class GatewayClient {
   }
 
   async updateChannel(ref: ChannelRef, update: ChannelUpdate): Promise<Channel> {
-    const res = await this.http.request<unknown>({
+    const res = await this.http.request({
       service: this.service(ref),
       operation: "updateChannel",
       method: "PUT",
       path: paths.channel(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
       body: update,
-      schema: ChannelSchema,
+      schema: ChannelSchema(),
     });
-    return parse(ChannelSchema, res.body, "updateChannel");
+    return res.body;
   }
 }

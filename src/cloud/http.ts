@@ -7,7 +7,7 @@ import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
 import { signRequest } from "./signer";
 
-export interface CloudRequest {
+export interface CloudRequest<T = unknown> {
   service: Service;
   /** A short name for logs and errors, e.g. `addMembers`. */
   operation: string;
@@ -18,9 +18,17 @@ export interface CloudRequest {
   body?: unknown;
   /**
    * The shape a successful answer must have. One that does not (a proxy's page, a body cut short) is
-   * MALFORMED_RESPONSE and retried like a network error: never read as, say, an empty list.
+   * MALFORMED_RESPONSE and retried like a network error: never read as, say, an empty list. The answer's
+   * body is then the parsed value, so the caller never parses it a second time.
    */
-  schema?: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } };
+  schema?: ResponseSchema<T>;
+}
+
+/** A zod schema, as far as a request needs one. */
+export interface ResponseSchema<T> {
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
 }
 
 export interface CloudResponse<T> {
@@ -92,7 +100,7 @@ export class CloudHttp {
     return this.opts.deadline;
   }
 
-  async request<T>(req: CloudRequest): Promise<CloudResponse<T>> {
+  async request<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
     const { metrics } = this.opts;
     return withRetry((attempt) => this.once<T>(req, attempt), {
       policy: this.opts.policy,
@@ -107,7 +115,7 @@ export class CloudHttp {
     });
   }
 
-  private async once<T>(req: CloudRequest, _attempt: number): Promise<CloudResponse<T>> {
+  private async once<T>(req: CloudRequest<T>, _attempt: number): Promise<CloudResponse<T>> {
     const base = this.opts.endpoints[req.service];
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];
@@ -170,17 +178,18 @@ export class CloudHttp {
           `${req.operation}: ${req.service} answered ${res.status} with a body that is not JSON`,
         );
       }
-      const checked = req.schema?.safeParse(body);
-      if (checked && !checked.success) {
+      if (req.schema === undefined) return { status: res.status, body: body as T };
+      const checked = req.schema.safeParse(body);
+      if (!checked.success) {
         throw new ApiError(
           req.service,
           req.operation,
           res.status,
           "MALFORMED_RESPONSE",
-          `${req.operation}: ${req.service} answered ${res.status} with an unexpected body (${checked.error?.issues[0]?.message ?? "invalid"})`,
+          `${req.operation}: ${req.service} answered ${res.status} with an unexpected body (${checked.error.issues[0]?.message ?? "invalid"})`,
         );
       }
-      return { status: res.status, body: body as T };
+      return { status: res.status, body: checked.data };
     }
     const { code, message } = parseErrorBody(text);
     throw new ApiError(

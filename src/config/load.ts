@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { checkEndpoint, defaultEndpoint, type Service } from "./endpoints";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { ENV_KEYS, type EnvKey } from "./keys";
@@ -93,7 +93,7 @@ function zodPath(root: string, path: readonly PropertyKey[]): string {
   );
 }
 
-export function zodIssues(root: string, error: z.ZodError): ConfigIssue[] {
+export function zodIssues(root: string, error: z.core.$ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issue.message }));
 }
 

@@ -1,61 +1,70 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod";
+
+/** A whole number from min to max (`z.number().int().min(min).max(max)` in `zod`). */
+const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
 /** Fields APIG accepts in `vpc_health_config` (seed 002, Table 6). */
 export const HealthCheckSchema = z
-  .object({
+  .strictObject({
     protocol: z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),
-    path: z.string().min(1).max(512).optional(),
-    method: z.enum(["GET", "HEAD"]).optional(),
-    port: z.number().int().min(0).max(65535).optional(),
-    threshold_normal: z.number().int().min(1).max(10),
-    threshold_abnormal: z.number().int().min(1).max(10),
-    time_interval: z.number().int().min(5).max(300),
-    timeout: z.number().int().min(2).max(30),
-    http_code: z
-      .string()
-      .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299")
-      .optional(),
-    enable_client_ssl: z.boolean().optional(),
+    path: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+    method: z.optional(z.enum(["GET", "HEAD"])),
+    port: z.optional(int(0, 65535)),
+    threshold_normal: int(1, 10),
+    threshold_abnormal: int(1, 10),
+    time_interval: int(5, 300),
+    timeout: int(2, 30),
+    http_code: z.optional(
+      z.string().check(z.regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299")),
+    ),
+    enable_client_ssl: z.optional(z.boolean()),
   })
-  .strict()
-  .superRefine((hc, ctx) => {
-    if (hc.timeout >= hc.time_interval) {
-      ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be less than time_interval" });
-    }
-    if (hc.protocol.toUpperCase() !== "TCP") {
-      if (!hc.path) ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
-      if (!hc.http_code)
-        ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
-    }
-  });
+  .check(
+    z.superRefine((hc, ctx) => {
+      if (hc.timeout >= hc.time_interval) {
+        ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be less than time_interval" });
+      }
+      if (hc.protocol.toUpperCase() !== "TCP") {
+        if (!hc.path) ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
+        if (!hc.http_code)
+          ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
+      }
+    }),
+  );
 
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
 const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const BindingSchema = z
-  .object({
-    scaling_group_id: z.string().regex(RESOURCE_ID, "must be an AS group id (letters, digits, - and _)"),
-    gateway: z.enum(["roma", "apig"]).default("roma"),
-    instance_id: z.string().regex(RESOURCE_ID, "must be a gateway instance id (letters, digits, - and _)"),
-    vpc_channel_id: z.string().regex(RESOURCE_ID, "must be a VPC channel id (letters, digits, - and _)"),
-    member_group_name: z
-      .string()
-      .regex(MEMBER_GROUP_NAME, "must be 3-64 characters starting with a letter (letters, digits, -, _, .)"),
-    weight: z.number().int().min(0).max(10000).default(1),
-    port: z.number().int().min(0).max(65535).optional(),
-    standby: z.boolean().default(false),
-    drain_seconds: z.number().int().min(0).max(3600).default(30),
-    healthy_timeout_seconds: z.number().int().min(0).max(86400).default(300),
-    health_check: HealthCheckSchema.optional(),
-  })
-  .strict();
+export const BindingSchema = z.strictObject({
+  scaling_group_id: z
+    .string()
+    .check(z.regex(RESOURCE_ID, "must be an AS group id (letters, digits, - and _)")),
+  gateway: z._default(z.enum(["roma", "apig"]), "roma"),
+  instance_id: z
+    .string()
+    .check(z.regex(RESOURCE_ID, "must be a gateway instance id (letters, digits, - and _)")),
+  vpc_channel_id: z
+    .string()
+    .check(z.regex(RESOURCE_ID, "must be a VPC channel id (letters, digits, - and _)")),
+  member_group_name: z
+    .string()
+    .check(
+      z.regex(MEMBER_GROUP_NAME, "must be 3-64 characters starting with a letter (letters, digits, -, _, .)"),
+    ),
+  weight: z._default(int(0, 10000), 1),
+  port: z.optional(int(0, 65535)),
+  standby: z._default(z.boolean(), false),
+  drain_seconds: z._default(int(0, 3600), 30),
+  healthy_timeout_seconds: z._default(int(0, 86400), 300),
+  health_check: z.optional(HealthCheckSchema),
+});
 
-export const BindingsSchema = z
-  .array(BindingSchema)
-  .min(1, "must list at least one binding")
-  .superRefine((bindings, ctx) => {
+export const BindingsSchema = z.array(BindingSchema).check(
+  z.minLength(1, "must list at least one binding"),
+  z.superRefine((bindings, ctx) => {
     const seen = new Map<string, number>();
     bindings.forEach((b, i) => {
       const key = `${b.scaling_group_id}\u0000${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
@@ -105,7 +114,8 @@ export const BindingsSchema = z
         });
       }
     });
-  });
+  }),
+);
 
 export type Binding = z.infer<typeof BindingSchema>;
 export type BindingInput = z.input<typeof BindingSchema>;

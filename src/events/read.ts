@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { InputError } from "./errors";
 import { type MessageHints, readMessage } from "./message";
 import {
@@ -28,7 +28,7 @@ export interface Selection {
   unreadable: UnreadableRecord[];
 }
 
-function describeIssues(where: string, error: z.ZodError): string {
+function describeIssues(where: string, error: z.core.$ZodError): string {
   return error.issues
     .map((i) => `${[where, ...i.path.map(String)].filter(Boolean).join(".")}: ${i.message}`)
     .join("; ");
@@ -62,7 +62,7 @@ function normalise(event: unknown): unknown {
 }
 
 function fromBackfill(payload: unknown, where: string): Selection {
-  const parsed = BackfillPayloadSchema.safeParse(payload);
+  const parsed = BackfillPayloadSchema().safeParse(payload);
   if (!parsed.success)
     throw new InputError(`invalid backfill payload: ${describeIssues(where, parsed.error)}`);
   return selectionFromPayload(parsed.data);
@@ -79,7 +79,7 @@ export function selectionFromPayload(payload: BackfillPayload): Selection {
 }
 
 function fromTimer(event: unknown): Selection {
-  const parsed = TimerEventSchema.safeParse(event);
+  const parsed = TimerEventSchema().safeParse(event);
   if (!parsed.success) throw new InputError(`invalid TIMER event: ${describeIssues("", parsed.error)}`);
   const userEvent = parsed.data.user_event?.trim();
   if (userEvent?.startsWith("{")) {
@@ -95,7 +95,7 @@ function fromTimer(event: unknown): Selection {
 }
 
 function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
-  const envelope = SmnEnvelopeSchema.safeParse(event);
+  const envelope = SmnEnvelopeSchema().safeParse(event);
   if (!envelope.success) {
     throw new InputError(`not an SMN trigger event: ${describeIssues("", envelope.error)}`);
   }
@@ -104,7 +104,7 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
   let namesUnknownOrNoGroup = false;
   let anyRead = false;
   envelope.data.record.forEach((raw, index) => {
-    const rec = SmnRecordSchema.safeParse(raw);
+    const rec = SmnRecordSchema().safeParse(raw);
     if (!rec.success) {
       const id = (raw as { smn?: { message_id?: unknown } } | null)?.smn?.message_id;
       unreadable.push({

@@ -1,38 +1,53 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import { lazy } from "../config/zod";
 
-const SmnRecordSchema = z.looseObject({
-  event_source: z.string().optional(),
-  smn: z.looseObject({
-    message: z.string({ error: "smn.message must be a string" }),
-    subject: z.string().nullish(),
-    topic_urn: z.string().nullish(),
-    message_id: z.string().nullish(),
-    timestamp: z.string().nullish(),
-    type: z.string().nullish(),
+// Built on first use: each function reads one kind of trigger, so the others' schemas are never built.
+
+export const SmnRecordSchema = lazy(() =>
+  z.looseObject({
+    event_source: z.optional(z.string()),
+    smn: z.looseObject({
+      message: z.string({ error: "smn.message must be a string" }),
+      subject: z.nullish(z.string()),
+      topic_urn: z.nullish(z.string()),
+      message_id: z.nullish(z.string()),
+      timestamp: z.nullish(z.string()),
+      type: z.nullish(z.string()),
+    }),
   }),
-});
-export type SmnRecord = z.infer<typeof SmnRecordSchema>;
-export { SmnRecordSchema };
+);
+export type SmnRecord = z.infer<ReturnType<typeof SmnRecordSchema>>;
 
-export const SmnEnvelopeSchema = z.looseObject({
-  record: z.array(z.unknown(), { error: "record must be an array of SMN records" }).min(1, "record is empty"),
-});
+export const SmnEnvelopeSchema = lazy(() =>
+  z.looseObject({
+    record: z
+      .array(z.unknown(), { error: "record must be an array of SMN records" })
+      .check(z.minLength(1, "record is empty")),
+  }),
+);
 
-export const TimerEventSchema = z.looseObject({
-  trigger_type: z.literal("TIMER"),
-  version: z.string().optional(),
-  time: z.string().optional(),
-  trigger_name: z.string().optional(),
-  user_event: z.string().optional(),
-});
+export const TimerEventSchema = lazy(() =>
+  z.looseObject({
+    trigger_type: z.literal("TIMER"),
+    version: z.optional(z.string()),
+    time: z.optional(z.string()),
+    trigger_name: z.optional(z.string()),
+    user_event: z.optional(z.string()),
+  }),
+);
 
-export const BackfillPayloadSchema = z
-  .object({
-    scaling_group_ids: z
-      .array(z.string().min(1, "must not be empty").max(64, "is longer than 64 characters"))
-      .max(1000, "lists more than 1000 groups")
-      .optional(),
-    dry_run: z.boolean().optional(),
-  })
-  .strict();
-export type BackfillPayload = z.infer<typeof BackfillPayloadSchema>;
+export const BackfillPayloadSchema = lazy(() =>
+  z.strictObject({
+    scaling_group_ids: z.optional(
+      z
+        .array(
+          z
+            .string()
+            .check(z.minLength(1, "must not be empty"), z.maxLength(64, "is longer than 64 characters")),
+        )
+        .check(z.maxLength(1000, "lists more than 1000 groups")),
+    ),
+    dry_run: z.optional(z.boolean()),
+  }),
+);
+export type BackfillPayload = z.infer<ReturnType<typeof BackfillPayloadSchema>>;
