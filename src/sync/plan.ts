@@ -40,7 +40,7 @@ export interface TargetPlan {
   unchanged: number;
   /** Desired instances that need an address before they can be added (ip channels). */
   needsAddress: string[];
-  /** True when adds exist but the member type is unknown: read the channel and plan again. */
+  /** True when adds or updates exist but the member type is unknown: read the channel and plan again. */
   needsMemberType: boolean;
   /** Instance id → member (present after this plan is applied), for hook decisions. */
   memberFor: Map<string, Member | undefined>;
@@ -153,6 +153,8 @@ export function planTarget(input: PlanInput): TargetPlan {
       continue;
     }
     if (changes.length > 0) {
+      // An update is a POST like an add: on an ip channel it must carry the host, so the type must be known.
+      if (memberType === undefined) needsMemberType = true;
       upserts.push({ kind: "update", desired: d, member, changes, ...(host !== undefined ? { host } : {}) });
     } else if (isEnabled(member)) unchanged += 1;
     if (!isEnabled(member)) enable.push(member);
@@ -170,7 +172,9 @@ export function planTarget(input: PlanInput): TargetPlan {
     }
   }
   for (const m of byHost.values()) {
-    if (!claimed.has(m))
+    // While a desired instance's address is unknown (ECS failed or has none yet), an address-only member
+    // may be that instance's: keep it rather than take a healthy backend out.
+    if (!claimed.has(m) && needsAddress.length === 0)
       removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
   }
 
