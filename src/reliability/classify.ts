@@ -39,3 +39,8 @@ export function isAlreadyDeleted(err: unknown): boolean {
 export function isHookAlreadyCompleted(err: unknown): boolean {
   return err instanceof ApiError && err.code === "AS.7042";
 }
+
+/** The channel is at its member quota (10 by default; raised by a service ticket). */
+export function isQuotaExceeded(err: unknown): boolean {
+  return err instanceof ApiError && err.code === "APIG.3110";
+}

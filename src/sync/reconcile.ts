@@ -4,14 +4,19 @@ import { describeError } from "../cloud/errors";
 import type { Channel, GatewayClient, Member, MemberInfo } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { isAlreadyDeleted, isHookAlreadyCompleted, isTransient } from "../reliability/classify";
+import {
+  isAlreadyDeleted,
+  isHookAlreadyCompleted,
+  isQuotaExceeded,
+  isTransient,
+} from "../reliability/classify";
 import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
 import type { Deadline } from "../reliability/deadline";
 import { attemptsOf } from "../reliability/retry";
 import { planChannelSetup } from "./channel-setup";
 import { chunk, mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
-import { type MemberType, planTarget, type TargetPlan } from "./plan";
+import { type MemberType, planTarget, type TargetPlan, type Upsert } from "./plan";
 import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
 
 export interface SyncDeps {
@@ -90,6 +95,12 @@ export interface SyncResult {
   counts: SyncCounts;
   plan: PlanEntry[];
   outcomes: Map<Binding, BindingOutcome>;
+}
+
+/** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
+interface DeferredUpsert {
+  upsert: Upsert;
+  entry: PlanEntry;
 }
 
 interface PendingHook {
@@ -373,6 +384,7 @@ class Reconciler {
       outcome: TargetOutcome;
       toDelete: Member[];
       justDisabled: Member[];
+      deferred: DeferredUpsert[];
     }[] = [];
     for (const [i, r] of ready.entries()) {
       const plan = plans[i]!;
@@ -385,10 +397,10 @@ class Reconciler {
       };
       outcomes.push(outcome);
       this.counts.unchanged += plan.unchanged;
-      await this.applyUpserts(r.target, plan, outcome, log);
+      const deferred = await this.applyUpserts(r.target, plan, outcome, log);
       await this.applyEnable(r.target, plan, outcome);
       const { toDelete, justDisabled } = await this.applyDisable(r.target, plan, outcome);
-      drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled });
+      drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled, deferred });
     }
 
     // One drain wait for the whole channel, bounded by the time left.
@@ -417,6 +429,8 @@ class Reconciler {
       const deletable = drained ? d.toDelete : d.toDelete.filter((m) => !d.justDisabled.includes(m));
       for (const m of d.toDelete) if (!deletable.includes(m)) this.markLingering(d.outcome, m);
       await this.applyDeletes(d.target, deletable, d.outcome);
+      // Adds refused for the member quota get one more try once the removals have made room.
+      if (d.deferred.length > 0) await this.writeUpserts(d.target, d.deferred, d.outcome, log, false);
     }
     return outcomes;
   }
@@ -441,27 +455,42 @@ class Reconciler {
     if (m.ecs_id) outcome.lingering.add(m.ecs_id);
   }
 
+  /**
+   * Adds and updates, one POST per chunk. Returns the upserts the gateway refused for its member quota
+   * (APIG.3110) while removals are still to come: they are retried after the deletes.
+   */
   private async applyUpserts(
     target: Target,
     plan: TargetPlan,
     outcome: TargetOutcome,
     log: Logger,
-  ): Promise<void> {
-    for (const u of plan.upserts) {
-      this.entry({
-        action: u.kind,
+  ): Promise<DeferredUpsert[]> {
+    const items = plan.upserts.map((upsert) => ({
+      upsert,
+      entry: this.entry({
+        action: upsert.kind,
         channel: channelKey(target.channel),
         member_group_name: target.memberGroupName,
-        scaling_group_id: u.desired.scaling_group_id,
-        instance_id: u.desired.ecs_id,
-        ...(u.member ? { member_id: u.member.id } : {}),
-        ...(u.changes.length > 0 ? { changes: u.changes } : {}),
-      });
-    }
-    if (this.opts.dryRun || plan.upserts.length === 0) return;
-    const entries = this.plan.slice(-plan.upserts.length);
-    for (const [c, batch] of chunk(plan.upserts, this.opts.addChunkSize).entries()) {
-      const body: MemberInfo[] = batch.map((u) => ({
+        scaling_group_id: upsert.desired.scaling_group_id,
+        instance_id: upsert.desired.ecs_id,
+        ...(upsert.member ? { member_id: upsert.member.id } : {}),
+        ...(upsert.changes.length > 0 ? { changes: upsert.changes } : {}),
+      }),
+    }));
+    if (this.opts.dryRun || items.length === 0) return [];
+    return this.writeUpserts(target, items, outcome, log, plan.removals.length > 0);
+  }
+
+  private async writeUpserts(
+    target: Target,
+    items: DeferredUpsert[],
+    outcome: TargetOutcome,
+    log: Logger,
+    deferOnQuota: boolean,
+  ): Promise<DeferredUpsert[]> {
+    const deferred: DeferredUpsert[] = [];
+    for (const batch of chunk(items, this.opts.addChunkSize)) {
+      const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
         ecs_id: u.desired.ecs_id,
         ecs_name: u.desired.ecs_name,
         weight: u.desired.weight,
@@ -470,36 +499,44 @@ class Reconciler {
         ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
         ...(u.host !== undefined ? { host: u.host } : {}),
       }));
-      const batchEntries = entries.slice(
-        c * this.opts.addChunkSize,
-        c * this.opts.addChunkSize + batch.length,
-      );
       try {
         const returned = await this.deps.gateway.addMembers(target.channel, body);
-        for (const u of batch) {
+        for (const { upsert: u, entry } of batch) {
           const echoed = returned.find(
             (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
           );
           outcome.present.set(u.desired.ecs_id, echoed);
           if (u.kind === "add") this.counts.added += 1;
           else this.counts.updated += 1;
+          entry.status = "done";
         }
-        for (const e of batchEntries) e.status = "done";
         log.info("members upserted", {
           action: "add_members",
           binding: bindingKeys(target.bindings),
           member_group_name: target.memberGroupName,
-          instance_ids: batch.map((u) => u.desired.ecs_id),
+          instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
         });
       } catch (err) {
-        for (const e of batchEntries) e.status = "failed";
-        for (const u of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
-        const adds = batch.filter((u) => u.kind === "add").map((u) => u.desired);
-        const updates = batch.filter((u) => u.kind === "update").map((u) => u.desired);
+        for (const { upsert: u } of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
+        if (deferOnQuota && isQuotaExceeded(err)) {
+          log.warn("member quota reached; adding again after the removals", {
+            action: "add_members",
+            binding: bindingKeys(target.bindings),
+            instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
+          });
+          deferred.push(...batch);
+          continue;
+        }
+        for (const { entry } of batch) entry.status = "failed";
+        const adds = batch.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
+        const updates = batch
+          .filter(({ upsert }) => upsert.kind === "update")
+          .map(({ upsert }) => upsert.desired);
         if (adds.length > 0) this.failInstances(target, "add_members", err, adds);
         if (updates.length > 0) this.failInstances(target, "update_members", err, updates);
       }
     }
+    return deferred;
   }
 
   private async applyEnable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<void> {
@@ -553,15 +590,40 @@ class Reconciler {
     const all = plan.removals.map((r) => r.member);
     if (this.opts.dryRun || toDisable.length === 0) return { toDelete: all, justDisabled: toDisable };
     try {
-      await this.deps.gateway.setMembersEnabled(
-        target.channel,
-        toDisable.map((m) => m.id),
-        false,
-      );
-      this.counts.disabled += toDisable.length;
+      let disabling = toDisable;
+      try {
+        await this.deps.gateway.setMembersEnabled(
+          target.channel,
+          disabling.map((m) => m.id),
+          false,
+        );
+      } catch (err) {
+        // One member deleted since the listing fails the whole batch: disable the ones still there.
+        if (!isAlreadyDeleted(err)) throw err;
+        const still = new Set(
+          (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
+        );
+        const gone = disabling.filter((m) => !still.has(m.id));
+        this.counts.removed += gone.length;
+        for (const [i, m] of toDisable.entries()) if (gone.includes(m)) entries[i]!.status = "done";
+        disabling = disabling.filter((m) => still.has(m.id));
+        if (disabling.length > 0) {
+          await this.deps.gateway.setMembersEnabled(
+            target.channel,
+            disabling.map((m) => m.id),
+            false,
+          );
+        }
+        const remaining = all.filter((m) => !gone.includes(m));
+        this.counts.disabled += disabling.length;
+        for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
+        if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
+        return { toDelete: remaining, justDisabled: disabling };
+      }
+      this.counts.disabled += disabling.length;
       for (const e of entries) e.status = "done";
-      this.logMembers(target, "disable_members", "members disabled", toDisable);
-      return { toDelete: all, justDisabled: toDisable };
+      this.logMembers(target, "disable_members", "members disabled", disabling);
+      return { toDelete: all, justDisabled: disabling };
     } catch (err) {
       for (const e of entries) e.status = "failed";
       // Never delete a member that still takes traffic without its drain: leave it for the next run.

@@ -182,6 +182,63 @@ describe("scale-in with draining", () => {
   });
 });
 
+describe("quota and races", () => {
+  it("at the member quota, removes the replaced member first and then adds the new one", async () => {
+    emu.control.setOptions({ memberQuota: 2 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-2"), instance("i-3")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web" },
+        ],
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary).toMatchObject({ added: 1, removed: 1, dead_lettered: 0 });
+    expect(writeNames()).toEqual(["POST members", "batch-disable", "DELETE member", "POST members"]);
+    expect(writes(emu)[0]!.status).toBe(403);
+    expect(
+      members(emu)
+        .map((m) => m.ecs_id)
+        .sort(),
+    ).toEqual(["i-2", "i-3"]);
+    expect(res.summary?.plan.find((p) => p.action === "add")?.status).toBe("done");
+  });
+
+  it("dead-letters an add refused for the quota when nothing can make room", async () => {
+    emu.control.setOptions({ memberQuota: 1 });
+    emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: [] }));
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary).toMatchObject({ added: 0, dead_lettered: 1 });
+    expect(res.deadLetters[0]).toMatchObject({
+      action: "add_members",
+      instance_ids: ["i-1", "i-2"],
+      error: { status: 403, code: "APIG.3110" },
+      replay: { scaling_group_ids: ["asg-1"] },
+    });
+  });
+
+  it("when batch-disable finds a member gone (APIG.3024), disables the ones still there", async () => {
+    emu.control.load(
+      baseState({
+        members: [
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    emu.control.addFault({
+      path: "batch-disable$",
+      status: 404,
+      body: { error_code: "APIG.3024", error_msg: "The VPC instance does not exist,id:x" },
+    });
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(res.summary).toMatchObject({ disabled: 2, removed: 2, dead_lettered: 0 });
+    expect(members(emu)).toEqual([]);
+  });
+});
+
 describe("lifecycle hooks", () => {
   it("registers a launching instance, then completes its hook with CONTINUE", async () => {
     emu.control.load(
