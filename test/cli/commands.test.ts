@@ -194,7 +194,7 @@ describe("sync", () => {
   });
 
   it("exits 1 with the dead letters when the member quota is hit; replay converges once it is raised", async () => {
-    emu.control.setOptions({ memberQuota: 3 });
+    emu.control.setOptions({ memberQuota: 2 });
     load();
     const env = envWithFile([webBinding]);
     const res = await cli(
