@@ -6,6 +6,7 @@ import type { TokenBucket } from "../reliability/rate-limit";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
 import { signRequest } from "./signer";
+import { type Exchange, exchange } from "./transport";
 
 export interface CloudRequest<T = unknown> {
   service: Service;
@@ -86,8 +87,8 @@ export function parseErrorBody(text: string): { code?: string; message?: string 
 }
 
 /**
- * Signed JSON calls over Node's own fetch (keep-alive connections), with the per-request timeout,
- * the client-side rate limit and the retry policy applied to every call.
+ * Signed JSON calls over Node's own http/https with keep-alive connections (./transport.ts), with the
+ * per-request timeout, the client-side rate limit and the retry policy applied to every call.
  */
 export class CloudHttp {
   constructor(private readonly opts: CloudHttpOptions) {}
@@ -142,28 +143,27 @@ export class CloudHttp {
     });
 
     this.opts.metrics.recordCall(req.service, WRITE_METHODS.has(req.method));
-    let res: Response;
-    let text: string;
+    let res: Exchange;
     try {
-      res = await fetch(qs ? `${url}?${qs}` : url, {
+      res = await exchange(new URL(qs ? `${url}?${qs}` : url), {
         method: req.method,
         headers,
         body: bodyText,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      text = await res.text();
     } catch (err) {
       const name = (err as Error)?.name;
       if (name === "TimeoutError" || name === "AbortError") {
         throw new RequestTimeoutError(req.service, req.operation, timeoutMs);
       }
-      const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+      const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
       throw new NetworkError(
         req.service,
         req.operation,
-        `${req.operation}: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? "network error"}`,
+        `${req.operation}: ${e?.code ?? e?.cause?.code ?? e?.message ?? "network error"}`,
       );
     }
+    const { text } = res;
 
     if (res.status >= 200 && res.status < 300) {
       let body: unknown;
@@ -198,7 +198,7 @@ export class CloudHttp {
       res.status,
       code ?? `HTTP_${res.status}`,
       `${req.operation}: ${message ?? (text.slice(0, 200) || res.statusText || "no message")}`,
-      parseRetryAfter(res.headers.get("retry-after")),
+      parseRetryAfter(res.retryAfter),
     );
   }
 }

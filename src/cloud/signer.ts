@@ -30,7 +30,7 @@ export function signRequest(input: SignInput): Record<string, string> {
     } as never,
     { getAk: () => ak, getSk: () => sk } as never,
   );
-  // fetch sets Host itself from the URL; the signer put the same value in `host`.
+  // Node sets Host itself from the URL; the signer put the same value in `host`.
   const { host: _host, ...toSend } = signed;
   return toSend;
 }

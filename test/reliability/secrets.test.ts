@@ -5,7 +5,7 @@
  * Authorization value actually sent, across normal runs, faults, auth failures, an API that echoes the
  * request's headers back in its error body, and configuration mistakes.
  */
-import { createServer, type Server } from "node:http";
+import http, { createServer, type Server } from "node:http";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault } from "../emulator";
@@ -27,9 +27,9 @@ const AK = "QWERTYAKSECRET0001";
 const SK = "skSecretValueZXCVBNM0987654321";
 const TOKEN = "tokenSecretValue-gQIDAhAoAAAB1234567890abcdef";
 
-/** Every Authorization / X-Security-Token value the bundles sent, recorded at the fetch boundary. */
+/** Every Authorization / X-Security-Token value the bundles sent, recorded at the HTTP client boundary. */
 const sent = new Set<string>();
-const realFetch = globalThis.fetch;
+const realRequest = http.request;
 
 let emu: Emulator;
 let echo: Server;
@@ -37,14 +37,13 @@ let echoUrl: string;
 
 beforeAll(async () => {
   emu = await startEmulator({ credentials: [{ ak: AK, sk: SK, securityToken: TOKEN }] });
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const headers = new Headers(init?.headers);
-    for (const name of ["authorization", "x-security-token"]) {
-      const v = headers.get(name);
-      if (v) sent.add(v);
+  http.request = ((...args: Parameters<typeof http.request>) => {
+    const options = args.find((a) => typeof a === "object" && a !== null && !(a instanceof URL));
+    for (const [name, v] of Object.entries((options as http.RequestOptions | undefined)?.headers ?? {})) {
+      if (/^(authorization|x-security-token)$/i.test(name) && typeof v === "string") sent.add(v);
     }
-    return realFetch(input, init);
-  }) as typeof fetch;
+    return realRequest(...args);
+  }) as typeof http.request;
   // An API that echoes the request's headers in its error body, as some proxies and gateways do.
   echo = createServer((req, res) => {
     const status = req.url?.includes("autoscaling") ? 500 : 400;
@@ -61,7 +60,7 @@ beforeAll(async () => {
   echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}`;
 });
 afterAll(async () => {
-  globalThis.fetch = realFetch;
+  http.request = realRequest;
   await emu.close();
   await new Promise<void>((resolve) => echo.close(() => resolve()));
 });
