@@ -16,6 +16,7 @@ import { attemptsOf } from "../reliability/retry";
 import { planChannelSetup } from "./channel-setup";
 import { chunk, mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
+import { channelsToRead, decideHook, type TargetOutcome } from "./hooks";
 import { type MemberType, planTarget, type TargetPlan, type Upsert } from "./plan";
 import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
 
@@ -113,17 +114,6 @@ interface PendingHook {
 interface GroupState {
   instances: GroupInstance[];
   hooks: HangingHook[];
-}
-
-/** What one target ended with, for the hook decisions that follow. */
-interface TargetOutcome {
-  target: Target;
-  failed: boolean;
-  /** Instance id → member now serving it (undefined: just added, not listed yet). */
-  present: Map<string, Member | undefined>;
-  /** Instances whose member is still in the group although not desired (drain pending or failed). */
-  lingering: Set<string>;
-  channel: Channel | undefined;
 }
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -694,11 +684,23 @@ class Reconciler {
       for (const hook of state.hooks)
         pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
     }
+    // Whether "unknown" health is final depends on the channel's health check: read it if not yet read.
+    for (const t of channelsToRead(pending)) {
+      try {
+        t.channel = await this.deps.gateway.showChannel(t.target.channel);
+      } catch (err) {
+        this.deps.logger.warn("could not read the channel for a launch hook's health rule", {
+          action: "read_channel",
+          channel: channelKey(t.target.channel),
+          error: describeError(err),
+        });
+      }
+    }
     let waitedMs = 0;
     while (pending.length > 0) {
       const waitingOnHealth: PendingHook[] = [];
       for (const p of pending.splice(0)) {
-        const decision = this.decideHook(p.hook, p.instance, p.targets);
+        const decision = decideHook(p.hook, p.instance, p.targets, this.now());
         if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
         else if (decision.healthWait) waitingOnHealth.push(p);
         else this.recordHookWait(p, decision.reason);
@@ -709,7 +711,7 @@ class Reconciler {
         this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
       if (waitingOnHealth.length === 0 || !canWait) {
         for (const p of waitingOnHealth)
-          this.recordHookWait(p, this.decideHook(p.hook, p.instance, p.targets).reason);
+          this.recordHookWait(p, decideHook(p.hook, p.instance, p.targets, this.now()).reason);
         return;
       }
       await this.sleep(this.opts.healthPollIntervalMs);
@@ -790,46 +792,5 @@ class Reconciler {
       const binding = p.targets[0]?.target.bindings.find((b) => b.scaling_group_id === p.groupId);
       if (binding) this.fail([binding], "complete_hook", err, [p.hook.instance_id]);
     }
-  }
-
-  private decideHook(
-    hook: HangingHook,
-    instance: GroupInstance | undefined,
-    targets: TargetOutcome[],
-  ): { result: HookResult | undefined; reason: string; healthWait?: boolean } {
-    if (targets.some((t) => t.failed))
-      return { result: undefined, reason: "a channel of this group failed this run" };
-    // Without the instance we cannot tell a launch hook from a terminate hook: never guess.
-    if (instance === undefined)
-      return { result: undefined, reason: "instance not in the group's instance list" };
-    const state = instance.life_cycle_state;
-    if (state === "REMOVING_WAIT") {
-      const still = targets.filter(
-        (t) => t.lingering.has(hook.instance_id) || t.present.has(hook.instance_id),
-      );
-      return still.length > 0
-        ? { result: undefined, reason: "member not removed yet" }
-        : { result: "CONTINUE", reason: "member drained and removed" };
-    }
-    if (state !== "PENDING_WAIT") return { result: undefined, reason: `instance is ${state}` };
-    if (instance.health_status === "ERROR") return { result: undefined, reason: "instance health is ERROR" };
-    let abandon = false;
-    for (const t of targets) {
-      if (!t.present.has(hook.instance_id)) return { result: undefined, reason: "member not registered" };
-      // ROMA members report no health: registration is all there is to wait for.
-      if (t.target.channel.gateway !== "apig") continue;
-      const member = t.present.get(hook.instance_id);
-      const health = member?.health_status ?? "unknown";
-      if (health === "healthy") continue;
-      // No health check on the channel: the gateway will never say more than "unknown".
-      if (health === "unknown" && t.channel !== undefined && !t.channel.vpc_health_config) continue;
-      const timeoutMs = Math.min(...t.target.bindings.map((b) => b.healthy_timeout_seconds)) * 1000;
-      const since = Date.parse(member?.create_time ?? "");
-      if (Number.isFinite(since) && this.now() - since >= timeoutMs) abandon = true;
-      else return { result: undefined, reason: `member health is ${health}`, healthWait: true };
-    }
-    return abandon
-      ? { result: "ABANDON", reason: "member not healthy within healthy_timeout_seconds" }
-      : { result: "CONTINUE", reason: "member registered" };
   }
 }

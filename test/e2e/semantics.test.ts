@@ -453,6 +453,28 @@ describe("health-driven launch hooks (APIG)", () => {
   });
 });
 
+describe("health-driven launch hooks, channel not otherwise read", () => {
+  it("continues a registered member's hook on an APIG channel without a health check", async () => {
+    emu.control.load(
+      apigState({
+        health_check: false,
+        instances: [instance("i-2", "PENDING_WAIT", "INITIALIZING")],
+        members: [{ ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", health_status: "unknown" }],
+      }),
+    );
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-2",
+      lifecycle_hook_name: "launch",
+    });
+    const res = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [{ ...apigBinding, healthy_timeout_seconds: 0 }]),
+    });
+    expect(res.summary).toMatchObject({ added: 0, hooks_completed: 1 });
+    expect(writeNames()).toEqual(["callback CONTINUE"]);
+  });
+});
+
 describe("channel setup (seed 002)", () => {
   it("creates a missing member group by read-modify-write, keeping every other group and member", async () => {
     const state = baseState({ instances: [instance("i-1")] });

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import type { GroupInstance, HangingHook } from "../../src/cloud/autoscaling";
+import type { Channel, Member } from "../../src/cloud/gateway";
+import { BindingSchema } from "../../src/config/schema";
+import { channelsToRead, decideHook, type TargetOutcome } from "../../src/sync/hooks";
+
+const NOW = Date.parse("2026-11-22T12:00:00Z");
+const hook: HangingHook = {
+  instance_id: "i-1",
+  lifecycle_hook_name: "h",
+  lifecycle_action_key: "k",
+  scaling_group_id: "asg-1",
+};
+const inst = (state: string, health = "NORMAL"): GroupInstance => ({
+  instance_id: "i-1",
+  life_cycle_state: state,
+  health_status: health,
+  scaling_group_id: "asg-1",
+});
+const channel = (healthCheck: boolean): Channel => ({
+  id: "c",
+  name: "c",
+  port: 80,
+  balance_strategy: 1,
+  member_type: "ecs",
+  ...(healthCheck ? { vpc_health_config: { protocol: "TCP" } } : {}),
+});
+function target(
+  gateway: "roma" | "apig",
+  over: Partial<TargetOutcome> & { member?: Partial<Member> | null } = {},
+): TargetOutcome {
+  const binding = BindingSchema.parse({
+    scaling_group_id: "asg-1",
+    gateway,
+    instance_id: "gw",
+    vpc_channel_id: "c",
+    member_group_name: "web",
+    healthy_timeout_seconds: 60,
+  });
+  const present = new Map<string, Member | undefined>();
+  if (over.member !== null) present.set("i-1", { id: "m1", ecs_id: "i-1", ...over.member });
+  return {
+    target: {
+      key: "k",
+      channel: { gateway, instance_id: "gw", vpc_channel_id: "c" },
+      memberGroupName: "web",
+      bindings: [binding],
+    },
+    failed: false,
+    present,
+    lingering: new Set(),
+    channel: undefined,
+    ...over,
+  };
+}
+const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
+
+describe("decideHook", () => {
+  it.each<[string, GroupInstance | undefined, TargetOutcome[], string | undefined]>([
+    ["launch, ROMA member registered", inst("PENDING_WAIT"), [target("roma")], "CONTINUE"],
+    ["launch, member missing", inst("PENDING_WAIT"), [target("roma", { member: null })], undefined],
+    [
+      "launch, one of two targets missing the member",
+      inst("PENDING_WAIT"),
+      [target("roma"), target("roma", { member: null })],
+      undefined,
+    ],
+    ["launch, a target failed", inst("PENDING_WAIT"), [target("roma", { failed: true })], undefined],
+    ["launch, AS health ERROR", inst("PENDING_WAIT", "ERROR"), [target("roma")], undefined],
+    [
+      "launch, APIG healthy",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: { health_status: "healthy" } })],
+      "CONTINUE",
+    ],
+    [
+      "launch, APIG unhealthy, young",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: { health_status: "unhealthy", create_time: ago(10) } })],
+      undefined,
+    ],
+    [
+      "launch, APIG unhealthy, past timeout",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: { health_status: "unhealthy", create_time: ago(61) } })],
+      "ABANDON",
+    ],
+    [
+      "launch, APIG just added (health not listed yet)",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: undefined })],
+      undefined,
+    ],
+    [
+      "launch, APIG unknown, no health check",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: { health_status: "unknown" }, channel: channel(false) })],
+      "CONTINUE",
+    ],
+    [
+      "launch, APIG unknown, health check, young",
+      inst("PENDING_WAIT"),
+      [target("apig", { member: { health_status: "unknown", create_time: ago(1) }, channel: channel(true) })],
+      undefined,
+    ],
+    ["terminate, member gone", inst("REMOVING_WAIT"), [target("roma", { member: null })], "CONTINUE"],
+    ["terminate, member still present", inst("REMOVING_WAIT"), [target("roma")], undefined],
+    [
+      "terminate, member left disabled",
+      inst("REMOVING_WAIT"),
+      [target("roma", { member: null, lingering: new Set(["i-1"]) })],
+      undefined,
+    ],
+    ["instance not listed", undefined, [target("roma", { member: null })], undefined],
+    ["instance INSERVICE", inst("INSERVICE"), [target("roma")], undefined],
+  ])("%s → %s", (_, instance, targets, want) => {
+    expect(decideHook(hook, instance, targets, NOW).result).toBe(want);
+  });
+
+  it("marks waits on APIG health as worth polling, and nothing else", () => {
+    expect(
+      decideHook(
+        hook,
+        inst("PENDING_WAIT"),
+        [target("apig", { member: { health_status: "unhealthy", create_time: ago(1) } })],
+        NOW,
+      ).healthWait,
+    ).toBe(true);
+    expect(
+      decideHook(hook, inst("PENDING_WAIT"), [target("roma", { member: null })], NOW).healthWait,
+    ).toBeUndefined();
+  });
+});
+
+describe("channelsToRead", () => {
+  it("names unread APIG channels that a launch hook's health rule needs", () => {
+    const apig = target("apig");
+    const read = target("apig", { channel: channel(false) });
+    const roma = target("roma");
+    expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [apig, read, roma] }])).toEqual([apig]);
+    expect(channelsToRead([{ instance: inst("REMOVING_WAIT"), targets: [apig] }])).toEqual([]);
+  });
+});
