@@ -1,0 +1,130 @@
+/**
+ * The floor for the scale figures: the same calls the backfill makes, in the same phases (every member
+ * list, then every group's instance pages and hook list, then each channel's read and POSTs) and with the
+ * same concurrency, signed with the same signer over the same keep-alive http, but with nothing else: no
+ * validation, no planning, no logging, no retries. What it takes above the ideal is the emulator's and the
+ * machine's share. Built into bench/.out and run as a child process; the job arrives over IPC.
+ */
+import http from "node:http";
+import { signRequest } from "../src/cloud/signer";
+
+interface Job {
+  url: string;
+  projectId: string;
+  ak: string;
+  sk: string;
+  concurrency: number;
+  bindings: {
+    scaling_group_id: string;
+    instance_id: string;
+    vpc_channel_id: string;
+    member_group_name: string;
+  }[];
+  asPage: number;
+  addChunk: number;
+}
+
+const agent = new http.Agent({ keepAlive: true });
+
+function call(job: Job, method: string, path: string, query: Record<string, string>, body?: unknown) {
+  const headers = signRequest({
+    method,
+    url: job.url + path,
+    query,
+    body,
+    projectId: job.projectId,
+    credentials: { ak: job.ak, sk: job.sk },
+  });
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const qs = new URLSearchParams(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : 1))).toString();
+  return new Promise<unknown>((resolve, reject) => {
+    const req = http.request(
+      new URL(job.url + path + (qs ? `?${qs}` : "")),
+      {
+        method,
+        agent,
+        headers:
+          text === undefined ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(text)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const answer = Buffer.concat(chunks).toString();
+          if ((res.statusCode ?? 0) >= 300)
+            reject(new Error(`${method} ${path}: ${res.statusCode} ${answer}`));
+          else resolve(answer === "" ? undefined : JSON.parse(answer));
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function run(job: Job): Promise<number> {
+  const p = job.projectId;
+  const channel = (b: Job["bindings"][number]) =>
+    `/v2/${p}/apic/instances/${b.instance_id}/vpc-channels/${b.vpc_channel_id}`;
+  const started = performance.now();
+  await mapLimit(job.bindings, job.concurrency, async (b) => {
+    await call(job, "GET", `${channel(b)}/members`, {
+      limit: "500",
+      member_group_name: b.member_group_name,
+      offset: "0",
+      precise_search: "member_group_name",
+    });
+  });
+  const instances = new Map<string, { instance_id: string; instance_name: string }[]>();
+  await mapLimit(job.bindings, job.concurrency, async (b) => {
+    const all: { instance_id: string; instance_name: string }[] = [];
+    for (let start = 0; ; start += job.asPage) {
+      const page = (await call(
+        job,
+        "GET",
+        `/autoscaling-api/v1/${p}/scaling_group_instance/${b.scaling_group_id}/list`,
+        {
+          limit: String(job.asPage),
+          start_number: String(start),
+        },
+      )) as {
+        total_number: number;
+        scaling_group_instances: { instance_id: string; instance_name: string }[];
+      };
+      all.push(...page.scaling_group_instances);
+      if (start + page.scaling_group_instances.length >= page.total_number) break;
+    }
+    await call(job, "GET", `/autoscaling-api/v1/${p}/scaling_instance_hook/${b.scaling_group_id}/list`, {});
+    instances.set(b.scaling_group_id, all);
+  });
+  await mapLimit(job.bindings, job.concurrency, async (b) => {
+    await call(job, "GET", channel(b), {});
+    const all = instances.get(b.scaling_group_id) ?? [];
+    for (let i = 0; i < all.length; i += job.addChunk) {
+      const members = all.slice(i, i + job.addChunk).map((x) => ({
+        ecs_id: x.instance_id,
+        ecs_name: x.instance_name,
+        weight: 1,
+        is_backup: false,
+        member_group_name: b.member_group_name,
+      }));
+      await call(job, "POST", `${channel(b)}/members`, {}, { members });
+    }
+  });
+  return performance.now() - started;
+}
+
+process.once("message", (job: Job) => {
+  run(job).then(
+    (wallMs) => process.send?.({ wallMs }, undefined, {}, () => process.exit(0)),
+    (err: Error) => process.send?.({ error: err.message }, undefined, {}, () => process.exit(0)),
+  );
+});

@@ -1,0 +1,229 @@
+/**
+ * `npm run bench` (after `npm run build`): bundle sizes, cold starts, API calls per scenario and a
+ * 10,000-member backfill at scale, printed as one markdown table (the README's "Performance" section is
+ * a copy of one run) and written to bench/.out/results.json. Figures, not assertions: nothing here fails
+ * on a slow machine; the table says which targets hold.
+ *
+ * Knobs: BENCH_ROUNDS (fresh processes per cold-start variant, 31), BENCH_SCALE_REPEATS (runs per scale
+ * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more).
+ */
+import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { build } from "esbuild";
+import { type CallCount, measureApiCalls, reads, writes } from "./api-calls";
+import { measureColdInvoke } from "./cold-invoke";
+import { buildNaiveBundle, measureColdStart } from "./cold-start";
+import { BINDINGS, FANOUT, INSTANCES_PER_BINDING, LATENCY_MS, measureBackfill, type ScaleRun } from "./scale";
+
+const root = path.resolve(import.meta.dirname, "..");
+const out = path.join(root, "bench", ".out");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "4,10").split(",").map(Number);
+const FANOUT_CONCURRENCY = 4;
+const SCALE_REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
+
+const TARGET = {
+  bundleKb: 200,
+  coldVsBare: 1.3,
+  coldVsNaive: 0.6,
+  scaleVsIdeal: 1.2,
+  peakRssMb: 128,
+};
+
+/** The bundles `npm run build` makes (esbuild.config.mjs; the names are the contract's). */
+const FUNCTIONS = ["scaling-events", "reconcile", "backfill"] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+/** The function bundles' aliases (esbuild.config.mjs), so the bare client signs as they do. */
+const SHIMS = { lodash: "src/cloud/shims/lodash.ts", moment: "src/cloud/shims/moment.ts" };
+type Row = [area: string, measure: string, measured: string, target: string, holds: string];
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const ms = (n: number) => `${Math.round(n).toLocaleString("en")} ms`;
+const x = (n: number) => `${n.toFixed(2)}×`;
+const yes = (ok: boolean) => (ok ? "yes" : "**no**");
+
+function machine(): string {
+  const cpus = os.cpus();
+  return [
+    `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}`,
+    `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `${os.type()} ${os.release()} ${os.arch()}`,
+    `Node.js ${process.version}`,
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} at start`,
+  ].join(", ");
+}
+
+function render(rows: Row[]): string {
+  const header: Row = ["area", "measure", "measured", "target", "holds"];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: Row) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+function callRow(c: CallCount): Row {
+  const parts = [
+    c.asPages && `${c.asPages} AS`,
+    c.memberPages && `${c.memberPages} member`,
+    c.hookLists && `${c.hookLists} hook`,
+    c.channelReads && `${c.channelReads} channel`,
+    c.otherReads && `${c.otherReads} other`,
+  ].filter(Boolean);
+  const w = c.otherWrites ? `${c.posts} POST + ${c.otherWrites} other` : c.posts ? `${c.posts} POST` : "0";
+  return [
+    "API calls",
+    c.scenario,
+    `${reads(c)} reads (${parts.join(", ")}), writes ${w}`,
+    `≤ ${c.minReads} reads, writes ${c.minWrites === 0 ? "0" : `≤ ${c.minWrites} POST`}`,
+    yes(reads(c) <= c.minReads && writes(c) <= c.minWrites),
+  ];
+}
+
+function scaleRows(s: ScaleRun): Row[] {
+  const ratio = s.wallMs / s.idealMs;
+  const failed = s.error ? `, FAILED: ${s.error}` : "";
+  const what = `${ms(s.wallMs)} = ${x(ratio)} ideal ${ms(s.idealMs)}; ${s.calls} calls, ${s.members.toLocaleString("en")} members${failed}`;
+  if (s.kind === "bare client") {
+    return [["scale", `bare signed client, same calls, concurrency ${s.concurrency}`, what, "(floor)", ""]];
+  }
+  const label =
+    s.kind === "fan-out"
+      ? `fan-out: reconcile → ${s.invocations - 1} backfills, concurrency ${s.concurrency}`
+      : `backfill, MAX_CONCURRENCY ${s.concurrency}`;
+  return [
+    [
+      "scale",
+      label,
+      what,
+      s.kind === "bundle" ? `≤ ${x(TARGET.scaleVsIdeal)} ideal` : "",
+      s.kind === "bundle" ? yes(ratio <= TARGET.scaleVsIdeal && !s.error) : "",
+    ],
+    [
+      "scale",
+      `peak RSS, ${label}`,
+      `${s.peakRssMb!.toFixed(0)} MB`,
+      `≤ ${TARGET.peakRssMb} MB`,
+      yes(s.peakRssMb! <= TARGET.peakRssMb),
+    ],
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machineText = machine();
+  await rm(out, { recursive: true, force: true });
+  await mkdir(path.join(out, "bundles"), { recursive: true });
+
+  // Measure copies: a `npm run build` elsewhere cannot pull the bundles away mid-run.
+  const bundles = {} as Record<FunctionName, string>;
+  const sizes: { name: string; bytes: number; zipBytes: number }[] = [];
+  for (const name of FUNCTIONS) {
+    const file = path.join(root, "dist", name, "index.js");
+    bundles[name] = path.join(out, "bundles", `${name}.js`);
+    await copyFile(file, bundles[name]);
+    sizes.push({
+      name,
+      bytes: (await stat(file)).size,
+      zipBytes: (await stat(path.join(root, "dist", `${name}.zip`))).size,
+    });
+  }
+  const naive = path.join(out, "naive.js");
+  const naiveBytes = await buildNaiveBundle(naive);
+  const bareClient = path.join(out, "bare-client.js");
+  await build({
+    entryPoints: [path.join(root, "bench", "bare-client.ts")],
+    outfile: bareClient,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    logLevel: "error",
+    alias: { lodash: path.join(root, SHIMS.lodash), moment: path.join(root, SHIMS.moment) },
+  });
+
+  console.error(`cold start: ${ROUNDS} rounds…`);
+  const cold = measureColdStart(
+    [
+      { name: "bare" },
+      ...FUNCTIONS.map((name) => ({ name, file: bundles[name] })),
+      { name: "naive", file: naive },
+    ],
+    ROUNDS,
+  );
+  const bare = cold.find((c) => c.name === "bare")!.medianMs;
+  const naiveMs = cold.find((c) => c.name === "naive")!.medianMs;
+  const coldInvoke = await measureColdInvoke(bundles["scaling-events"], 15);
+
+  console.error("API calls…");
+  const calls = await measureApiCalls(bundles);
+
+  console.error("backfill at scale…");
+  const scale = await measureBackfill(
+    { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
+    CONCURRENCIES,
+    FANOUT_CONCURRENCY,
+    SCALE_REPEATS,
+  );
+
+  const rows: Row[] = [];
+  for (const s of sizes) {
+    rows.push([
+      "bundle",
+      s.name,
+      `${kb(s.bytes)} minified (zip ${kb(s.zipBytes)})`,
+      `≤ ${TARGET.bundleKb} KB`,
+      yes(s.bytes <= TARGET.bundleKb * 1024),
+    ]);
+  }
+  rows.push(["bundle", "naive reference", kb(naiveBytes), "", ""]);
+  rows.push(["cold start", "bare `node -e 0`", ms(bare), "", ""]);
+  for (const c of cold.filter((c) => c.name !== "bare" && c.name !== "naive")) {
+    const vsBare = c.medianMs / bare;
+    const vsNaive = c.medianMs / naiveMs;
+    rows.push([
+      "cold start",
+      `require ${c.name}`,
+      `${ms(c.medianMs)} = ${x(vsBare)} bare, ${x(vsNaive)} naive`,
+      `≤ ${x(TARGET.coldVsBare)} bare, ≤ ${x(TARGET.coldVsNaive)} naive`,
+      yes(vsBare <= TARGET.coldVsBare && vsNaive <= TARGET.coldVsNaive),
+    ]);
+  }
+  rows.push(["cold start", "require naive reference", `${ms(naiveMs)} = ${x(naiveMs / bare)} bare`, "", ""]);
+  rows.push([
+    "cold start",
+    "first answer, fresh scaling-events",
+    `${ms(coldInvoke.totalMs)} from process start (require ${ms(coldInvoke.requireMs)}, converged run of ${coldInvoke.calls} calls ${ms(coldInvoke.invokeMs)}), RSS ${coldInvoke.peakRssMb.toFixed(0)} MB`,
+    "",
+    "",
+  ]);
+  rows.push(...calls.map(callRow));
+  rows.push(...scale.flatMap(scaleRows));
+
+  const table = render(rows);
+  const members = (BINDINGS * INSTANCES_PER_BINDING).toLocaleString("en");
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\nchannel-autoscaler benchmarks, ${new Date().toISOString().slice(0, 10)}: ${machineText}\n`);
+  console.log(table);
+  const notes = [
+    `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
+    `Scale: a backfill of ${members} members (${BINDINGS} bindings × ${INSTANCES_PER_BINDING} instances, distinct groups and channels) against the emulator at ${LATENCY_MS} ms per call, one invocation in a child process; median of ${SCALE_REPEATS} runs, largest peak RSS.`,
+    `Ideal = calls × ${LATENCY_MS} ms ÷ concurrency. API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service).`,
+    `Bare client: the same calls in the same phases with the same signer, nothing else (bench/bare-client.ts).`,
+    `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
+    `${seconds} s in all.`,
+  ];
+  console.log(`\n${notes.join("\n")}`);
+  await writeFile(
+    path.join(out, "results.json"),
+    `${JSON.stringify({ machine: machineText, sizes, naiveBytes, cold, coldInvoke, calls, scale, rows }, null, 2)}\n`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
