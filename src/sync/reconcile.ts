@@ -16,6 +16,7 @@ import { attemptsOf } from "../reliability/retry";
 import { planChannelSetup } from "./channel-setup";
 import { chunk, mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
+import { type GroupState, GroupStateReader } from "./group-state";
 import { channelsToRead, decideHook, type TargetOutcome } from "./hooks";
 import { type MemberType, planTarget, type TargetPlan, type Upsert } from "./plan";
 import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
@@ -111,17 +112,13 @@ interface PendingHook {
   targets: TargetOutcome[];
 }
 
-interface GroupState {
-  instances: GroupInstance[];
-  hooks: HangingHook[];
-}
-
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Level-triggered reconcile of the given bindings: read every target's members, then every group's
- * instances and hanging hooks (in that order, so a member another invocation just added can never look
- * stray), plan by identity, apply channel by channel, then complete the lifecycle hooks that are ready.
+ * Level-triggered reconcile of the given bindings, channel by channel and several channels at once:
+ * read the channel's members, then its groups' instances and hanging hooks (in that order, so a member
+ * another invocation just added can never look stray), plan by identity and apply; then complete the
+ * lifecycle hooks that are ready.
  */
 export async function reconcile(
   bindings: readonly Binding[],
@@ -158,45 +155,15 @@ class Reconciler {
     this.counts.bindings = bindings.length;
     for (const b of bindings) this.outcomes.set(b, "ok");
     const jobs = groupIntoJobs(bindings);
-    const targets = jobs.flatMap((j) => j.targets);
+    const reader = new GroupStateReader(this.deps.autoscaling);
 
-    // 1. Members first: see the ordering argument above.
-    const actual = new Map<Target, Member[] | undefined>();
-    await mapLimit(targets, this.opts.channelConcurrency, async (t) => {
-      try {
-        actual.set(t, await this.deps.gateway.listGroupMembers(t.channel, t.memberGroupName));
-      } catch (err) {
-        actual.set(t, undefined);
-        this.fail(t.bindings, "read_members", err, []);
-      }
-    });
-
-    // 2. Then each scaling group once: instances and hanging lifecycle hooks.
-    const groupIds = [...new Set(bindings.map((b) => b.scaling_group_id))];
-    const groups = new Map<string, GroupState | undefined>();
-    await mapLimit(groupIds, this.opts.channelConcurrency, async (id) => {
-      try {
-        const instances = await this.deps.autoscaling.listGroupInstances(id);
-        const hooks = await this.deps.autoscaling.listHangingHooks(id);
-        groups.set(id, { instances, hooks });
-      } catch (err) {
-        groups.set(id, undefined);
-        this.fail(
-          bindings.filter((b) => b.scaling_group_id === id),
-          "read_instances",
-          err,
-          [],
-        );
-      }
-    });
-
-    // 3. Plan and apply, channel by channel.
-    const results = await mapLimit(jobs, this.opts.channelConcurrency, (job) =>
-      this.runJob(job, actual, groups),
+    // Each channel on its own, as many at once as allowed: no barrier between channels.
+    const results = await mapLimit(jobs, this.opts.channelConcurrency, async (job) =>
+      this.runJob(job, ...(await this.readJobState(job, reader))),
     );
 
     // 4. Lifecycle hooks, once every target of their group has had its turn.
-    await this.completeHooks(results.flat(), groups);
+    await this.completeHooks(results.flat(), await reader.settled());
     return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
   }
 
@@ -241,6 +208,42 @@ class Reconciler {
     const full: PlanEntry = { ...e, status: "planned" };
     this.plan.push(full);
     return full;
+  }
+
+  /**
+   * A channel's members first, then its groups (see GroupStateReader for why the order matters).
+   * Failed reads are dead-lettered here; runJob skips the targets they leave without state.
+   */
+  private async readJobState(
+    job: ChannelJob,
+    reader: GroupStateReader,
+  ): Promise<[Map<Target, Member[] | undefined>, Map<string, GroupState | undefined>]> {
+    const actual = new Map<Target, Member[] | undefined>();
+    for (const t of job.targets) {
+      try {
+        actual.set(t, await this.deps.gateway.listGroupMembers(t.channel, t.memberGroupName));
+      } catch (err) {
+        actual.set(t, undefined);
+        this.fail(t.bindings, "read_members", err, []);
+      }
+    }
+    const listedAt = reader.mark();
+    const groups = new Map<string, GroupState | undefined>();
+    const bindings = job.targets.filter((t) => actual.get(t) !== undefined).flatMap((t) => t.bindings);
+    for (const id of new Set(bindings.map((b) => b.scaling_group_id))) {
+      try {
+        groups.set(id, await reader.read(id, listedAt));
+      } catch (err) {
+        groups.set(id, undefined);
+        this.fail(
+          bindings.filter((b) => b.scaling_group_id === id),
+          "read_instances",
+          err,
+          [],
+        );
+      }
+    }
+    return [actual, groups];
   }
 
   private async runJob(
