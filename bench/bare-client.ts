@@ -1,7 +1,7 @@
 /**
- * The floor for the scale figures: the same calls the backfill makes, in the same phases (every member
- * list, then every group's instance pages and hook list, then each channel's read and POSTs) and with the
- * same concurrency, signed with the same signer over the same keep-alive http, but with nothing else: no
+ * The floor for the scale figures: the same calls the backfill makes, in the same order (per channel:
+ * its member list, its group's instance pages and hook list, the channel read and the POSTs) and with
+ * the same concurrency, signed with the same signer over the same keep-alive http, but with nothing else: no
  * validation, no planning, no logging, no retries. What it takes above the ideal is the emulator's and the
  * machine's share. Built into bench/.out and run as a child process; the job arrives over IPC.
  */
@@ -82,9 +82,6 @@ async function run(job: Job): Promise<number> {
       offset: "0",
       precise_search: "member_group_name",
     });
-  });
-  const instances = new Map<string, { instance_id: string; instance_name: string }[]>();
-  await mapLimit(job.bindings, job.concurrency, async (b) => {
     const all: { instance_id: string; instance_name: string }[] = [];
     for (let start = 0; ; start += job.asPage) {
       const page = (await call(
@@ -103,11 +100,7 @@ async function run(job: Job): Promise<number> {
       if (start + page.scaling_group_instances.length >= page.total_number) break;
     }
     await call(job, "GET", `/autoscaling-api/v1/${p}/scaling_instance_hook/${b.scaling_group_id}/list`, {});
-    instances.set(b.scaling_group_id, all);
-  });
-  await mapLimit(job.bindings, job.concurrency, async (b) => {
     await call(job, "GET", channel(b), {});
-    const all = instances.get(b.scaling_group_id) ?? [];
     for (let i = 0; i < all.length; i += job.addChunk) {
       const members = all.slice(i, i + job.addChunk).map((x) => ({
         ecs_id: x.instance_id,

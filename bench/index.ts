@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
     `Scale: a backfill of ${members} members (${BINDINGS} bindings × ${INSTANCES_PER_BINDING} instances, distinct groups and channels) against the emulator at ${LATENCY_MS} ms per call, one invocation in a child process; median of ${SCALE_REPEATS} runs, largest peak RSS.`,
     `Ideal = calls × ${LATENCY_MS} ms ÷ concurrency. API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service).`,
-    `Bare client: the same calls in the same phases with the same signer, nothing else (bench/bare-client.ts).`,
+    `Bare client: the same calls in the same order with the same signer, nothing else (bench/bare-client.ts).`,
     `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
     `${seconds} s in all.`,
   ];
