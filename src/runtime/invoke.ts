@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/errors";
+import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { type Config, type EnvReader, envReader, loadConfig, resolveCredentials } from "../config/load";
 import { InputError } from "../events/errors";
@@ -107,23 +107,27 @@ export async function invoke(
     ...(options.write ? { write: options.write } : {}),
   });
 
-  let config: Config;
-  let logger: Logger;
-  let credentials: ReturnType<typeof resolveCredentials>;
-  try {
-    config = loadConfig(read);
-    credentials = resolveCredentials(context, read);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      const scrubbed = new ConfigError(
-        err.issues.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
-      );
-      bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
-      throw withoutStack(scrubbed);
+  // Configuration and credentials are checked together, so one message lists every problem.
+  const problems: ConfigIssue[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.issues);
+      return undefined;
     }
-    throw err;
+  };
+  const config = attempt(() => loadConfig(read));
+  const credentials = attempt(() => resolveCredentials(context, read));
+  if (!config || !credentials) {
+    const scrubbed = new ConfigError(
+      problems.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
+    );
+    bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
+    throw withoutStack(scrubbed);
   }
-  logger = new Logger({
+  const logger = new Logger({
     level: config.logLevel,
     base,
     secrets: [credentials.ak, credentials.sk, credentials.securityToken ?? ""],

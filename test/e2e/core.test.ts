@@ -203,6 +203,15 @@ describe("reconcile and backfill bundles", () => {
     expect(emu.control.calls()).toEqual([]);
   });
 
+  it("lists missing credentials together with the configuration's other problems", async () => {
+    const { HUAWEICLOUD_SDK_AK: _a, HUAWEICLOUD_SDK_SK: _s, ...env } = envFor(emu, [{ ...webBinding, weight: -1 }]);
+    const res = await invoke("reconcile", timerEvent(), { env });
+    expect(res.error?.message).toMatch(/Invalid configuration \(2 problems\)/);
+    expect(res.error?.message).toMatch(/BINDINGS\[0\]\.weight/);
+    expect(res.error?.message).toMatch(/no credentials/);
+    expect(emu.control.calls()).toEqual([]);
+  });
+
   it("uses the context's temporary credentials and sends X-Security-Token", async () => {
     const tokenEmu = await startEmulator({
       credentials: [{ ak: "TMPAK", sk: "TMPSK", securityToken: "TMPTOKEN" }],
