@@ -204,7 +204,11 @@ describe("reconcile and backfill bundles", () => {
   });
 
   it("lists missing credentials together with the configuration's other problems", async () => {
-    const { HUAWEICLOUD_SDK_AK: _a, HUAWEICLOUD_SDK_SK: _s, ...env } = envFor(emu, [{ ...webBinding, weight: -1 }]);
+    const {
+      HUAWEICLOUD_SDK_AK: _a,
+      HUAWEICLOUD_SDK_SK: _s,
+      ...env
+    } = envFor(emu, [{ ...webBinding, weight: -1 }]);
     const res = await invoke("reconcile", timerEvent(), { env });
     expect(res.error?.message).toMatch(/Invalid configuration \(2 problems\)/);
     expect(res.error?.message).toMatch(/BINDINGS\[0\]\.weight/);
