@@ -1,8 +1,8 @@
 import type { Binding } from "../config/schema";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
-import type { PlanAction, PlanEntry } from "../sync/reconcile";
 import { channelKey } from "../sync/targets";
+import type { PlanAction, PlanEntry } from "../sync/types";
 import { hintFor } from "./hints";
 
 /** What the run-summary log lines of one CLI command add up to. */

@@ -5,8 +5,8 @@ import type { Logger } from "../observability/logger";
 import { isTransient } from "../reliability/classify";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 import { attemptsOf } from "../reliability/retry";
-import type { BindingOutcome, PlanEntry, SyncResult } from "../sync/reconcile";
 import { channelKey } from "../sync/targets";
+import type { BindingOutcome, PlanEntry, SyncResult } from "../sync/types";
 
 /**
  * Splits bindings into shards of scaling group ids, each the payload of one `backfill` invocation.

@@ -1,115 +1,29 @@
-import type { AutoScalingClient, GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
-import type { EcsClient } from "../cloud/ecs";
-import { describeError } from "../cloud/errors";
-import type { Channel, GatewayClient, Member, MemberInfo } from "../cloud/gateway";
+import type { Channel, Member, MemberInfo } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import {
-  isAlreadyDeleted,
-  isHookAlreadyCompleted,
-  isQuotaExceeded,
-  isTransient,
-} from "../reliability/classify";
-import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
-import type { Deadline } from "../reliability/deadline";
-import { attemptsOf } from "../reliability/retry";
+import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
+import type { DeadLetterAction } from "../reliability/dead-letter";
 import { planChannelSetup } from "./channel-setup";
 import { chunk, mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
 import { type GroupState, GroupStateReader } from "./group-state";
-import { channelsToRead, decideHook, type TargetOutcome } from "./hooks";
+import { HookPhase } from "./hook-phase";
+import type { TargetOutcome } from "./hooks";
+import { RunLedger } from "./ledger";
 import { type MemberType, planTarget, type TargetPlan, type Upsert } from "./plan";
 import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
-
-export interface SyncDeps {
-  gateway: GatewayClient;
-  autoscaling: AutoScalingClient;
-  ecs: EcsClient;
-  logger: Logger;
-  deadline: Deadline;
-  deadLetters: DeadLetterSink;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export interface SyncOptions {
-  dryRun: boolean;
-  /** Channels reconciled at once; writes within one channel are always serialised. */
-  channelConcurrency: number;
-  /** Members per POST. */
-  addChunkSize: number;
-  /** Time kept back after a drain wait for the deletes and hook callbacks that follow it. */
-  drainReserveMs: number;
-  /** How often to re-read APIG member health while a launch hook waits for `healthy`. */
-  healthPollIntervalMs: number;
-  /** How long one invocation may wait for health before leaving the hook to the next run. */
-  healthWaitMaxMs: number;
-}
-
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  dryRun: false,
-  channelConcurrency: 4,
-  addChunkSize: 100,
-  drainReserveMs: 5_000,
-  healthPollIntervalMs: 5_000,
-  healthWaitMaxMs: 30_000,
-};
-
-export type PlanAction =
-  | "update_channel"
-  | "add"
-  | "update"
-  | "enable"
-  | "disable"
-  | "delete"
-  | "complete_hook"
-  | "wait_hook"
-  | "fan_out";
-
-export interface PlanEntry {
-  action: PlanAction;
-  channel: string;
-  member_group_name?: string;
-  scaling_group_id?: string;
-  /** fan_out: the groups handed to one backfill invocation. */
-  scaling_group_ids?: string[];
-  instance_id?: string;
-  member_id?: string;
-  changes?: string[];
-  result?: HookResult;
-  reason?: string;
-  status: "planned" | "done" | "failed" | "skipped";
-}
-
-export interface SyncCounts {
-  bindings: number;
-  added: number;
-  updated: number;
-  removed: number;
-  disabled: number;
-  unchanged: number;
-  hooks_completed: number;
-}
-
-export type BindingOutcome = "ok" | "transient" | "permanent";
-
-export interface SyncResult {
-  counts: SyncCounts;
-  plan: PlanEntry[];
-  outcomes: Map<Binding, BindingOutcome>;
-}
+import {
+  DEFAULT_SYNC_OPTIONS,
+  type PlanEntry,
+  type SyncDeps,
+  type SyncOptions,
+  type SyncResult,
+} from "./types";
 
 /** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
 interface DeferredUpsert {
   upsert: Upsert;
   entry: PlanEntry;
-}
-
-interface PendingHook {
-  groupId: string;
-  hook: HangingHook;
-  instance: GroupInstance | undefined;
-  targets: TargetOutcome[];
 }
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -125,35 +39,25 @@ export async function reconcile(
   deps: SyncDeps,
   options: Partial<SyncOptions> = {},
 ): Promise<SyncResult> {
-  return new Reconciler(deps, { ...DEFAULT_SYNC_OPTIONS, ...options }).run(bindings);
+  return new Reconciler(bindings, deps, { ...DEFAULT_SYNC_OPTIONS, ...options }).run(bindings);
 }
 
 class Reconciler {
-  private readonly plan: PlanEntry[] = [];
-  private readonly counts: SyncCounts = {
-    bindings: 0,
-    added: 0,
-    updated: 0,
-    removed: 0,
-    disabled: 0,
-    unchanged: 0,
-    hooks_completed: 0,
-  };
-  private readonly outcomes = new Map<Binding, BindingOutcome>();
+  private readonly ledger: RunLedger;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
+    bindings: readonly Binding[],
     private readonly deps: SyncDeps,
     private readonly opts: SyncOptions,
   ) {
+    this.ledger = new RunLedger(bindings, deps.deadLetters);
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepMs;
   }
 
   async run(bindings: readonly Binding[]): Promise<SyncResult> {
-    this.counts.bindings = bindings.length;
-    for (const b of bindings) this.outcomes.set(b, "ok");
     const jobs = groupIntoJobs(bindings);
     const reader = new GroupStateReader(this.deps.autoscaling);
 
@@ -162,52 +66,12 @@ class Reconciler {
       this.runJob(job, ...(await this.readJobState(job, reader))),
     );
 
-    // 4. Lifecycle hooks, once every target of their group has had its turn.
-    await this.completeHooks(results.flat(), await reader.settled());
-    return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
-  }
-
-  private fail(
-    bindings: readonly Binding[],
-    action: DeadLetterAction,
-    err: unknown,
-    instanceIds: string[],
-  ): void {
-    const transient = isTransient(err);
-    for (const b of bindings) {
-      const prev = this.outcomes.get(b);
-      if (prev === "ok" || prev === undefined) this.outcomes.set(b, transient ? "transient" : "permanent");
-      else if (prev === "transient" && !transient) this.outcomes.set(b, "permanent");
-      this.deps.deadLetters.add({
-        action,
-        binding: b,
-        instanceIds,
-        error: describeError(err),
-        attempts: attemptsOf(err),
-      });
-    }
-  }
-
-  /** Splits a failure over the bindings the instances came from (a shared target has several). */
-  private failInstances(
-    target: Target,
-    action: DeadLetterAction,
-    err: unknown,
-    members: DesiredMember[],
-  ): void {
-    const byGroup = new Map<string, string[]>();
-    for (const m of members)
-      byGroup.set(m.scaling_group_id, [...(byGroup.get(m.scaling_group_id) ?? []), m.ecs_id]);
-    for (const [groupId, ids] of byGroup) {
-      const binding = target.bindings.find((b) => b.scaling_group_id === groupId) ?? target.bindings[0]!;
-      this.fail([binding], action, err, ids);
-    }
-  }
-
-  private entry(e: Omit<PlanEntry, "status">): PlanEntry {
-    const full: PlanEntry = { ...e, status: "planned" };
-    this.plan.push(full);
-    return full;
+    // Lifecycle hooks last, once every channel of their group has had its turn.
+    await new HookPhase(this.deps, this.opts, this.ledger, this.now, this.sleep).run(
+      results.flat(),
+      await reader.settled(),
+    );
+    return this.ledger.result();
   }
 
   /**
@@ -224,7 +88,7 @@ class Reconciler {
         actual.set(t, await this.deps.gateway.listGroupMembers(t.channel, t.memberGroupName));
       } catch (err) {
         actual.set(t, undefined);
-        this.fail(t.bindings, "read_members", err, []);
+        this.ledger.fail(t.bindings, "read_members", err, []);
       }
     }
     const listedAt = reader.mark();
@@ -235,7 +99,7 @@ class Reconciler {
         groups.set(id, await reader.read(id, listedAt));
       } catch (err) {
         groups.set(id, undefined);
-        this.fail(
+        this.ledger.fail(
           bindings.filter((b) => b.scaling_group_id === id),
           "read_instances",
           err,
@@ -287,7 +151,7 @@ class Reconciler {
       try {
         channel = await this.deps.gateway.showChannel(job.channel);
       } catch (err) {
-        this.fail(
+        this.ledger.fail(
           ready.flatMap((r) => r.target.bindings),
           "read_channel",
           err,
@@ -310,7 +174,7 @@ class Reconciler {
         healthCheck,
       );
       if (setup) {
-        const e = this.entry({
+        const e = this.ledger.entry({
           action: "update_channel",
           channel: job.key,
           reason: [
@@ -325,7 +189,7 @@ class Reconciler {
             log.info("channel updated", { action: "update_channel", reason: e.reason });
           } catch (err) {
             e.status = "failed";
-            this.fail(
+            this.ledger.fail(
               ready.flatMap((r) => r.target.bindings),
               "update_channel",
               err,
@@ -351,7 +215,7 @@ class Reconciler {
           lookupFailed = true;
           for (const r of ready) {
             const missing = r.desired.filter((d) => need.includes(d.ecs_id));
-            if (missing.length > 0) this.failInstances(r.target, "resolve_address", err, missing);
+            if (missing.length > 0) this.ledger.failInstances(r.target, "resolve_address", err, missing);
           }
         }
         plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
@@ -359,7 +223,7 @@ class Reconciler {
           for (const [i, p] of plans.entries()) {
             const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
             if (unresolved.length > 0) {
-              this.failInstances(
+              this.ledger.failInstances(
                 ready[i]!.target,
                 "resolve_address",
                 new Error("ECS reports no private IPv4 address for the instance"),
@@ -389,7 +253,7 @@ class Reconciler {
         channel,
       };
       outcomes.push(outcome);
-      this.counts.unchanged += plan.unchanged;
+      this.ledger.counts.unchanged += plan.unchanged;
       const deferred = await this.applyUpserts(r.target, plan, outcome, log);
       await this.applyEnable(r.target, plan, outcome);
       const { toDelete, justDisabled } = await this.applyDisable(r.target, plan, outcome);
@@ -460,7 +324,7 @@ class Reconciler {
   ): Promise<DeferredUpsert[]> {
     const items = plan.upserts.map((upsert) => ({
       upsert,
-      entry: this.entry({
+      entry: this.ledger.entry({
         action: upsert.kind,
         channel: channelKey(target.channel),
         member_group_name: target.memberGroupName,
@@ -499,8 +363,8 @@ class Reconciler {
             (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
           );
           outcome.present.set(u.desired.ecs_id, echoed);
-          if (u.kind === "add") this.counts.added += 1;
-          else this.counts.updated += 1;
+          if (u.kind === "add") this.ledger.counts.added += 1;
+          else this.ledger.counts.updated += 1;
           entry.status = "done";
         }
         log.info("members upserted", {
@@ -525,8 +389,8 @@ class Reconciler {
         const updates = batch
           .filter(({ upsert }) => upsert.kind === "update")
           .map(({ upsert }) => upsert.desired);
-        if (adds.length > 0) this.failInstances(target, "add_members", err, adds);
-        if (updates.length > 0) this.failInstances(target, "update_members", err, updates);
+        if (adds.length > 0) this.ledger.failInstances(target, "add_members", err, adds);
+        if (updates.length > 0) this.ledger.failInstances(target, "update_members", err, updates);
       }
     }
     return deferred;
@@ -535,7 +399,7 @@ class Reconciler {
   private async applyEnable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<void> {
     if (plan.enable.length === 0) return;
     const entries = plan.enable.map((m) =>
-      this.entry({
+      this.ledger.entry({
         action: "enable",
         channel: channelKey(target.channel),
         member_group_name: target.memberGroupName,
@@ -550,13 +414,13 @@ class Reconciler {
         plan.enable.map((m) => m.id),
         true,
       );
-      this.counts.updated += plan.enable.length;
+      this.ledger.counts.updated += plan.enable.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "enable_members", "members re-enabled", plan.enable);
     } catch (err) {
       for (const e of entries) e.status = "failed";
       for (const m of plan.enable) if (m.ecs_id) outcome.present.delete(m.ecs_id);
-      this.fail(
+      this.ledger.fail(
         target.bindings.slice(0, 1),
         "enable_members",
         err,
@@ -572,7 +436,7 @@ class Reconciler {
   ): Promise<{ toDelete: Member[]; justDisabled: Member[] }> {
     const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
     const entries = toDisable.map((m) =>
-      this.entry({
+      this.ledger.entry({
         action: "disable",
         channel: channelKey(target.channel),
         member_group_name: target.memberGroupName,
@@ -597,7 +461,7 @@ class Reconciler {
           (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
         );
         const gone = disabling.filter((m) => !still.has(m.id));
-        this.counts.removed += gone.length;
+        this.ledger.counts.removed += gone.length;
         for (const [i, m] of toDisable.entries()) if (gone.includes(m)) entries[i]!.status = "done";
         disabling = disabling.filter((m) => still.has(m.id));
         if (disabling.length > 0) {
@@ -608,12 +472,12 @@ class Reconciler {
           );
         }
         const remaining = all.filter((m) => !gone.includes(m));
-        this.counts.disabled += disabling.length;
+        this.ledger.counts.disabled += disabling.length;
         for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
         if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
         return { toDelete: remaining, justDisabled: disabling };
       }
-      this.counts.disabled += disabling.length;
+      this.ledger.counts.disabled += disabling.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "disable_members", "members disabled", disabling);
       return { toDelete: all, justDisabled: disabling };
@@ -621,7 +485,7 @@ class Reconciler {
       for (const e of entries) e.status = "failed";
       // Never delete a member that still takes traffic without its drain: leave it for the next run.
       for (const m of toDisable) this.markLingering(outcome, m);
-      this.fail(
+      this.ledger.fail(
         target.bindings.slice(0, 1),
         "disable_members",
         err,
@@ -635,7 +499,7 @@ class Reconciler {
     const failed: { member: Member; err: unknown }[] = [];
     const deleted: Member[] = [];
     for (const m of members) {
-      const e = this.entry({
+      const e = this.ledger.entry({
         action: "delete",
         channel: channelKey(target.channel),
         member_group_name: target.memberGroupName,
@@ -645,12 +509,12 @@ class Reconciler {
       if (this.opts.dryRun) continue;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);
-        this.counts.removed += 1;
+        this.ledger.counts.removed += 1;
         e.status = "done";
         deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
-          this.counts.removed += 1;
+          this.ledger.counts.removed += 1;
           e.status = "done";
           continue;
         }
@@ -661,139 +525,12 @@ class Reconciler {
     }
     if (deleted.length > 0) this.logMembers(target, "delete_members", "members deleted", deleted);
     if (failed.length > 0) {
-      this.fail(
+      this.ledger.fail(
         target.bindings.slice(0, 1),
         "delete_members",
         failed[0]!.err,
         failed.map((f) => f.member.ecs_id ?? f.member.id),
       );
-    }
-  }
-
-  /**
-   * Decides and completes the lifecycle hooks of every group, once all their targets are done. Launch
-   * hooks that only wait for an APIG member to report `healthy` are polled for a bounded time, so a
-   * healthy instance goes into service in seconds rather than at the next timer run.
-   */
-  private async completeHooks(
-    outcomes: TargetOutcome[],
-    groups: Map<string, GroupState | undefined>,
-  ): Promise<void> {
-    const pending: PendingHook[] = [];
-    for (const [groupId, state] of groups) {
-      if (!state) continue;
-      const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
-      const byId = new Map(state.instances.map((i) => [i.instance_id, i]));
-      for (const hook of state.hooks)
-        pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
-    }
-    // Whether "unknown" health is final depends on the channel's health check: read it if not yet read.
-    for (const t of channelsToRead(pending)) {
-      try {
-        t.channel = await this.deps.gateway.showChannel(t.target.channel);
-      } catch (err) {
-        this.deps.logger.warn("could not read the channel for a launch hook's health rule", {
-          action: "read_channel",
-          channel: channelKey(t.target.channel),
-          error: describeError(err),
-        });
-      }
-    }
-    let waitedMs = 0;
-    while (pending.length > 0) {
-      const waitingOnHealth: PendingHook[] = [];
-      for (const p of pending.splice(0)) {
-        const decision = decideHook(p.hook, p.instance, p.targets, this.now());
-        if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
-        else if (decision.healthWait) waitingOnHealth.push(p);
-        else this.recordHookWait(p, decision.reason);
-      }
-      const canWait =
-        !this.opts.dryRun &&
-        waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
-        this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
-      if (waitingOnHealth.length === 0 || !canWait) {
-        for (const p of waitingOnHealth)
-          this.recordHookWait(p, decideHook(p.hook, p.instance, p.targets, this.now()).reason);
-        return;
-      }
-      await this.sleep(this.opts.healthPollIntervalMs);
-      waitedMs += this.opts.healthPollIntervalMs;
-      await this.refreshHealth(waitingOnHealth);
-      pending.push(...waitingOnHealth);
-    }
-  }
-
-  /** Re-lists the members of the APIG targets these hooks wait on, to see their current health. */
-  private async refreshHealth(waiting: PendingHook[]): Promise<void> {
-    const targets = new Set(
-      waiting.flatMap((p) => p.targets).filter((t) => t.target.channel.gateway === "apig"),
-    );
-    for (const t of targets) {
-      try {
-        const members = await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName);
-        for (const m of members) if (m.ecs_id && t.present.has(m.ecs_id)) t.present.set(m.ecs_id, m);
-      } catch (err) {
-        // Health is re-read by the next run; a failed poll is not worth a dead letter.
-        this.deps.logger.warn("could not re-read member health", {
-          action: "poll_health",
-          channel: channelKey(t.target.channel),
-          error: describeError(err),
-        });
-      }
-    }
-  }
-
-  private hookEntryBase(p: PendingHook) {
-    return {
-      channel: p.targets.map((t) => channelKey(t.target.channel)).join(","),
-      scaling_group_id: p.groupId,
-      instance_id: p.hook.instance_id,
-    };
-  }
-
-  private hookBindings(p: PendingHook): string {
-    return bindingKeys(
-      p.targets.flatMap((t) => t.target.bindings.filter((b) => b.scaling_group_id === p.groupId)),
-    );
-  }
-
-  private recordHookWait(p: PendingHook, reason: string): void {
-    this.entry({ action: "wait_hook", ...this.hookEntryBase(p), reason }).status = "skipped";
-    this.deps.logger.info("lifecycle hook left waiting", {
-      action: "wait_hook",
-      binding: this.hookBindings(p),
-      scaling_group_id: p.groupId,
-      instance_id: p.hook.instance_id,
-      lifecycle_hook_name: p.hook.lifecycle_hook_name,
-      reason,
-    });
-  }
-
-  private async completeHook(p: PendingHook, result: HookResult, reason: string): Promise<void> {
-    const e = this.entry({ action: "complete_hook", ...this.hookEntryBase(p), result, reason });
-    if (this.opts.dryRun) return;
-    try {
-      await this.deps.autoscaling.completeHook(p.hook, result);
-      this.counts.hooks_completed += 1;
-      e.status = "done";
-      this.deps.logger.info("lifecycle hook completed", {
-        action: "complete_hook",
-        binding: this.hookBindings(p),
-        scaling_group_id: p.groupId,
-        instance_id: p.hook.instance_id,
-        lifecycle_hook_name: p.hook.lifecycle_hook_name,
-        result,
-        reason,
-      });
-    } catch (err) {
-      if (isHookAlreadyCompleted(err)) {
-        e.status = "done";
-        return;
-      }
-      e.status = "failed";
-      const binding = p.targets[0]?.target.bindings.find((b) => b.scaling_group_id === p.groupId);
-      if (binding) this.fail([binding], "complete_hook", err, [p.hook.instance_id]);
     }
   }
 }

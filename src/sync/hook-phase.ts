@@ -1,0 +1,150 @@
+import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
+import { describeError } from "../cloud/errors";
+import { isHookAlreadyCompleted } from "../reliability/classify";
+import type { GroupState } from "./group-state";
+import { channelsToRead, decideHook, type TargetOutcome } from "./hooks";
+import type { RunLedger } from "./ledger";
+import { bindingKeys, channelKey } from "./targets";
+import type { SyncDeps, SyncOptions } from "./types";
+
+interface PendingHook {
+  groupId: string;
+  hook: HangingHook;
+  instance: GroupInstance | undefined;
+  targets: TargetOutcome[];
+}
+
+/** The last step of a run: lifecycle hooks, decided once every channel of their group is done. */
+export class HookPhase {
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly opts: SyncOptions,
+    private readonly ledger: RunLedger,
+    private readonly now: () => number,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  /**
+   * Decides and completes the lifecycle hooks of every group, once all their targets are done. Launch
+   * hooks that only wait for an APIG member to report `healthy` are polled for a bounded time, so a
+   * healthy instance goes into service in seconds rather than at the next timer run.
+   */
+  async run(outcomes: TargetOutcome[], groups: Map<string, GroupState | undefined>): Promise<void> {
+    const pending: PendingHook[] = [];
+    for (const [groupId, state] of groups) {
+      if (!state) continue;
+      const targets = outcomes.filter((o) => o.target.bindings.some((b) => b.scaling_group_id === groupId));
+      const byId = new Map(state.instances.map((i) => [i.instance_id, i]));
+      for (const hook of state.hooks)
+        pending.push({ groupId, hook, instance: byId.get(hook.instance_id), targets });
+    }
+    // Whether "unknown" health is final depends on the channel's health check: read it if not yet read.
+    for (const t of channelsToRead(pending)) {
+      try {
+        t.channel = await this.deps.gateway.showChannel(t.target.channel);
+      } catch (err) {
+        this.deps.logger.warn("could not read the channel for a launch hook's health rule", {
+          action: "read_channel",
+          channel: channelKey(t.target.channel),
+          error: describeError(err),
+        });
+      }
+    }
+    let waitedMs = 0;
+    while (pending.length > 0) {
+      const waitingOnHealth: PendingHook[] = [];
+      for (const p of pending.splice(0)) {
+        const decision = decideHook(p.hook, p.instance, p.targets, this.now());
+        if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
+        else if (decision.healthWait) waitingOnHealth.push(p);
+        else this.recordHookWait(p, decision.reason);
+      }
+      const canWait =
+        !this.opts.dryRun &&
+        waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
+        this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
+      if (waitingOnHealth.length === 0 || !canWait) {
+        for (const p of waitingOnHealth)
+          this.recordHookWait(p, decideHook(p.hook, p.instance, p.targets, this.now()).reason);
+        return;
+      }
+      await this.sleep(this.opts.healthPollIntervalMs);
+      waitedMs += this.opts.healthPollIntervalMs;
+      await this.refreshHealth(waitingOnHealth);
+      pending.push(...waitingOnHealth);
+    }
+  }
+
+  /** Re-lists the members of the APIG targets these hooks wait on, to see their current health. */
+  private async refreshHealth(waiting: PendingHook[]): Promise<void> {
+    const targets = new Set(
+      waiting.flatMap((p) => p.targets).filter((t) => t.target.channel.gateway === "apig"),
+    );
+    for (const t of targets) {
+      try {
+        const members = await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName);
+        for (const m of members) if (m.ecs_id && t.present.has(m.ecs_id)) t.present.set(m.ecs_id, m);
+      } catch (err) {
+        // Health is re-read by the next run; a failed poll is not worth a dead letter.
+        this.deps.logger.warn("could not re-read member health", {
+          action: "poll_health",
+          channel: channelKey(t.target.channel),
+          error: describeError(err),
+        });
+      }
+    }
+  }
+
+  private hookEntryBase(p: PendingHook) {
+    return {
+      channel: p.targets.map((t) => channelKey(t.target.channel)).join(","),
+      scaling_group_id: p.groupId,
+      instance_id: p.hook.instance_id,
+    };
+  }
+
+  private hookBindings(p: PendingHook): string {
+    return bindingKeys(
+      p.targets.flatMap((t) => t.target.bindings.filter((b) => b.scaling_group_id === p.groupId)),
+    );
+  }
+
+  private recordHookWait(p: PendingHook, reason: string): void {
+    this.ledger.entry({ action: "wait_hook", ...this.hookEntryBase(p), reason }).status = "skipped";
+    this.deps.logger.info("lifecycle hook left waiting", {
+      action: "wait_hook",
+      binding: this.hookBindings(p),
+      scaling_group_id: p.groupId,
+      instance_id: p.hook.instance_id,
+      lifecycle_hook_name: p.hook.lifecycle_hook_name,
+      reason,
+    });
+  }
+
+  private async completeHook(p: PendingHook, result: HookResult, reason: string): Promise<void> {
+    const e = this.ledger.entry({ action: "complete_hook", ...this.hookEntryBase(p), result, reason });
+    if (this.opts.dryRun) return;
+    try {
+      await this.deps.autoscaling.completeHook(p.hook, result);
+      this.ledger.counts.hooks_completed += 1;
+      e.status = "done";
+      this.deps.logger.info("lifecycle hook completed", {
+        action: "complete_hook",
+        binding: this.hookBindings(p),
+        scaling_group_id: p.groupId,
+        instance_id: p.hook.instance_id,
+        lifecycle_hook_name: p.hook.lifecycle_hook_name,
+        result,
+        reason,
+      });
+    } catch (err) {
+      if (isHookAlreadyCompleted(err)) {
+        e.status = "done";
+        return;
+      }
+      e.status = "failed";
+      const binding = p.targets[0]?.target.bindings.find((b) => b.scaling_group_id === p.groupId);
+      if (binding) this.ledger.fail([binding], "complete_hook", err, [p.hook.instance_id]);
+    }
+  }
+}

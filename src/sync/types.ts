@@ -1,0 +1,85 @@
+import type { AutoScalingClient, HookResult } from "../cloud/autoscaling";
+import type { EcsClient } from "../cloud/ecs";
+import type { GatewayClient } from "../cloud/gateway";
+import type { Binding } from "../config/schema";
+import type { Logger } from "../observability/logger";
+import type { DeadLetterSink } from "../reliability/dead-letter";
+import type { Deadline } from "../reliability/deadline";
+
+export interface SyncDeps {
+  gateway: GatewayClient;
+  autoscaling: AutoScalingClient;
+  ecs: EcsClient;
+  logger: Logger;
+  deadline: Deadline;
+  deadLetters: DeadLetterSink;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SyncOptions {
+  dryRun: boolean;
+  /** Channels reconciled at once; writes within one channel are always serialised. */
+  channelConcurrency: number;
+  /** Members per POST. */
+  addChunkSize: number;
+  /** Time kept back after a drain wait for the deletes and hook callbacks that follow it. */
+  drainReserveMs: number;
+  /** How often to re-read APIG member health while a launch hook waits for `healthy`. */
+  healthPollIntervalMs: number;
+  /** How long one invocation may wait for health before leaving the hook to the next run. */
+  healthWaitMaxMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  dryRun: false,
+  channelConcurrency: 4,
+  addChunkSize: 100,
+  drainReserveMs: 5_000,
+  healthPollIntervalMs: 5_000,
+  healthWaitMaxMs: 30_000,
+};
+
+export type PlanAction =
+  | "update_channel"
+  | "add"
+  | "update"
+  | "enable"
+  | "disable"
+  | "delete"
+  | "complete_hook"
+  | "wait_hook"
+  | "fan_out";
+
+export interface PlanEntry {
+  action: PlanAction;
+  channel: string;
+  member_group_name?: string;
+  scaling_group_id?: string;
+  /** fan_out: the groups handed to one backfill invocation. */
+  scaling_group_ids?: string[];
+  instance_id?: string;
+  member_id?: string;
+  changes?: string[];
+  result?: HookResult;
+  reason?: string;
+  status: "planned" | "done" | "failed" | "skipped";
+}
+
+export interface SyncCounts {
+  bindings: number;
+  added: number;
+  updated: number;
+  removed: number;
+  disabled: number;
+  unchanged: number;
+  hooks_completed: number;
+}
+
+export type BindingOutcome = "ok" | "transient" | "permanent";
+
+export interface SyncResult {
+  counts: SyncCounts;
+  plan: PlanEntry[];
+  outcomes: Map<Binding, BindingOutcome>;
+}
