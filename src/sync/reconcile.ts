@@ -1,5 +1,5 @@
 import type { Channel, Member, MemberInfo } from "../cloud/gateway";
-import type { Binding } from "../config/schema";
+import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
 import type { DeadLetterAction } from "../reliability/dead-letter";
@@ -28,6 +28,14 @@ interface DeferredUpsert {
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const failedOutcome = (target: Target): TargetOutcome => ({
+  target,
+  failed: true,
+  present: new Map(),
+  lingering: new Set(),
+  channel: undefined,
+});
+
 /**
  * Level-triggered reconcile of the given bindings, channel by channel and several channels at once:
  * read the channel's members, then its groups' instances and hanging hooks (in that order, so a member
@@ -39,7 +47,7 @@ export async function reconcile(
   deps: SyncDeps,
   options: Partial<SyncOptions> = {},
 ): Promise<SyncResult> {
-  return new Reconciler(bindings, deps, { ...DEFAULT_SYNC_OPTIONS, ...options }).run(bindings);
+  return new Reconciler(bindings, deps, { ...DEFAULT_SYNC_OPTIONS, ...options }).run();
 }
 
 class Reconciler {
@@ -48,7 +56,7 @@ class Reconciler {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
-    bindings: readonly Binding[],
+    private readonly bindings: readonly Binding[],
     private readonly deps: SyncDeps,
     private readonly opts: SyncOptions,
   ) {
@@ -57,8 +65,8 @@ class Reconciler {
     this.sleep = deps.sleep ?? sleepMs;
   }
 
-  async run(bindings: readonly Binding[]): Promise<SyncResult> {
-    const jobs = groupIntoJobs(bindings);
+  async run(): Promise<SyncResult> {
+    const jobs = groupIntoJobs(this.bindings);
     const reader = new GroupStateReader(this.deps.autoscaling);
 
     // Each channel on its own, as many at once as allowed: no barrier between channels.
@@ -110,6 +118,89 @@ class Reconciler {
     return [actual, groups];
   }
 
+  /**
+   * Reads the channel and, when a member group is missing or the health check differs, updates it by
+   * read-modify-write. Undefined when the channel cannot be read (dead-lettered for every binding).
+   */
+  private async prepareChannel(
+    job: ChannelJob,
+    ready: readonly { target: Target }[],
+    healthCheck: HealthCheck | undefined,
+    log: Logger,
+  ): Promise<Channel | undefined> {
+    const bindings = ready.flatMap((r) => r.target.bindings);
+    let channel: Channel;
+    try {
+      channel = await this.deps.gateway.showChannel(job.channel);
+    } catch (err) {
+      this.ledger.fail(bindings, "read_channel", err, []);
+      return undefined;
+    }
+    const setup = planChannelSetup(
+      channel,
+      ready.map((r) => r.target.memberGroupName),
+      healthCheck,
+    );
+    if (!setup) return channel;
+    const e = this.ledger.entry({
+      action: "update_channel",
+      channel: job.key,
+      reason: [
+        ...setup.missingGroups.map((g) => `create member group ${g}`),
+        ...(setup.healthCheckChanged ? ["set health check"] : []),
+      ].join(", "),
+    });
+    if (this.opts.dryRun) return channel;
+    try {
+      channel = { ...channel, ...(await this.deps.gateway.updateChannel(job.channel, setup.update)) };
+      e.status = "done";
+      log.info("channel updated", { action: "update_channel", reason: e.reason });
+    } catch (err) {
+      // Without its member group no member can be added; the other steps still run.
+      e.status = "failed";
+      this.ledger.fail(bindings, "update_channel", err, []);
+    }
+    return channel;
+  }
+
+  /**
+   * Plans again now that the member type is known; on ip channels, looks up the private IPv4 of the
+   * instances that need one (batched) and plans with them. Instances left without one are dead-lettered.
+   */
+  private async planWithAddresses(
+    ready: readonly { target: Target; members: Member[]; desired: DesiredMember[] }[],
+    memberType: MemberType,
+  ): Promise<TargetPlan[]> {
+    const planAll = (ips: ReadonlyMap<string, string>) =>
+      ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
+    const first = planAll(new Map());
+    const need = [...new Set(first.flatMap((p) => p.needsAddress))];
+    if (need.length === 0) return first;
+    let ips: Map<string, string>;
+    try {
+      ips = await this.deps.ecs.privateAddresses(need);
+    } catch (err) {
+      for (const r of ready) {
+        const missing = r.desired.filter((d) => need.includes(d.ecs_id));
+        if (missing.length > 0) this.ledger.failInstances(r.target, "resolve_address", err, missing);
+      }
+      return planAll(new Map());
+    }
+    const plans = planAll(ips);
+    for (const [i, p] of plans.entries()) {
+      const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
+      if (unresolved.length > 0) {
+        this.ledger.failInstances(
+          ready[i]!.target,
+          "resolve_address",
+          new Error("ECS reports no private IPv4 address for the instance"),
+          unresolved,
+        );
+      }
+    }
+    return plans;
+  }
+
   private async runJob(
     job: ChannelJob,
     actual: Map<Target, Member[] | undefined>,
@@ -125,7 +216,7 @@ class Reconciler {
       const members = actual.get(target);
       const states = target.bindings.map((b) => groups.get(b.scaling_group_id));
       if (members === undefined || states.some((s) => s === undefined)) {
-        outcomes.push({ target, failed: true, present: new Map(), lingering: new Set(), channel: undefined });
+        outcomes.push(failedOutcome(target));
         continue;
       }
       const instancesByGroup = new Map(
@@ -136,9 +227,8 @@ class Reconciler {
     if (ready.length === 0) return outcomes;
 
     // First pass without the channel: a converged target needs no channel read at all.
-    const noIps = new Map<string, string>();
     let plans = ready.map((r) =>
-      planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: noIps }),
+      planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
     );
     const healthCheck = job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
     const mustReadChannel =
@@ -148,92 +238,16 @@ class Reconciler {
 
     let channel: Channel | undefined;
     if (mustReadChannel) {
-      try {
-        channel = await this.deps.gateway.showChannel(job.channel);
-      } catch (err) {
-        this.ledger.fail(
-          ready.flatMap((r) => r.target.bindings),
-          "read_channel",
-          err,
-          [],
-        );
-        for (const r of ready) {
-          outcomes.push({
-            target: r.target,
-            failed: true,
-            present: new Map(),
-            lingering: new Set(),
-            channel: undefined,
-          });
-        }
+      channel = await this.prepareChannel(job, ready, healthCheck, log);
+      if (channel === undefined) {
+        for (const r of ready) outcomes.push(failedOutcome(r.target));
         return outcomes;
-      }
-      const setup = planChannelSetup(
-        channel,
-        ready.map((r) => r.target.memberGroupName),
-        healthCheck,
-      );
-      if (setup) {
-        const e = this.ledger.entry({
-          action: "update_channel",
-          channel: job.key,
-          reason: [
-            ...setup.missingGroups.map((g) => `create member group ${g}`),
-            ...(setup.healthCheckChanged ? ["set health check"] : []),
-          ].join(", "),
-        });
-        if (!this.opts.dryRun) {
-          try {
-            channel = { ...channel, ...(await this.deps.gateway.updateChannel(job.channel, setup.update)) };
-            e.status = "done";
-            log.info("channel updated", { action: "update_channel", reason: e.reason });
-          } catch (err) {
-            e.status = "failed";
-            this.ledger.fail(
-              ready.flatMap((r) => r.target.bindings),
-              "update_channel",
-              err,
-              [],
-            );
-            // Without its member group no member can be added; the other steps still run.
-          }
-        }
       }
     }
 
     const memberType: MemberType | undefined =
       channel === undefined ? undefined : channel.member_type === "ip" ? "ip" : "ecs";
-    let ips = noIps;
-    if (memberType !== undefined) {
-      plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
-      const need = [...new Set(plans.flatMap((p) => p.needsAddress))];
-      if (need.length > 0) {
-        let lookupFailed = false;
-        try {
-          ips = await this.deps.ecs.privateAddresses(need);
-        } catch (err) {
-          lookupFailed = true;
-          for (const r of ready) {
-            const missing = r.desired.filter((d) => need.includes(d.ecs_id));
-            if (missing.length > 0) this.ledger.failInstances(r.target, "resolve_address", err, missing);
-          }
-        }
-        plans = ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
-        if (!lookupFailed) {
-          for (const [i, p] of plans.entries()) {
-            const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
-            if (unresolved.length > 0) {
-              this.ledger.failInstances(
-                ready[i]!.target,
-                "resolve_address",
-                new Error("ECS reports no private IPv4 address for the instance"),
-                unresolved,
-              );
-            }
-          }
-        }
-      }
-    }
+    if (memberType !== undefined) plans = await this.planWithAddresses(ready, memberType);
 
     const drainQueue: {
       target: Target;
@@ -260,28 +274,7 @@ class Reconciler {
       drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled, deferred });
     }
 
-    // One drain wait for the whole channel, bounded by the time left.
-    const justDisabled = drainQueue.filter((d) => d.justDisabled.length > 0);
-    let drained = true;
-    if (justDisabled.length > 0 && !this.opts.dryRun) {
-      const drainMs =
-        Math.max(...justDisabled.map((d) => Math.max(...d.target.bindings.map((b) => b.drain_seconds)))) *
-        1000;
-      const available = this.deps.deadline.remainingMs() - this.opts.drainReserveMs;
-      if (drainMs <= available) {
-        if (drainMs > 0) {
-          log.info("draining disabled members", { action: "drain", drain_ms: drainMs });
-          await this.sleep(drainMs);
-        }
-      } else {
-        drained = false;
-        log.warn("not enough time left to drain; disabled members stay and the next run deletes them", {
-          action: "drain",
-          drain_ms: drainMs,
-          remaining_ms: this.deps.deadline.remainingMs(),
-        });
-      }
-    }
+    const drained = await this.drain(drainQueue, log);
     for (const d of drainQueue) {
       const deletable = drained ? d.toDelete : d.toDelete.filter((m) => !d.justDisabled.includes(m));
       for (const m of d.toDelete) if (!deletable.includes(m)) this.markLingering(d.outcome, m);
@@ -290,6 +283,34 @@ class Reconciler {
       if (d.deferred.length > 0) await this.writeUpserts(d.target, d.deferred, d.outcome, log, false);
     }
     return outcomes;
+  }
+
+  /**
+   * One drain wait for the whole channel: the longest drain_seconds of the targets that just disabled
+   * members, if it fits in the time left. False when it does not: those members stay disabled and the
+   * next run deletes them without waiting again.
+   */
+  private async drain(
+    queue: readonly { target: Target; justDisabled: Member[] }[],
+    log: Logger,
+  ): Promise<boolean> {
+    const disabling = queue.filter((d) => d.justDisabled.length > 0);
+    if (disabling.length === 0 || this.opts.dryRun) return true;
+    const drainMs =
+      Math.max(...disabling.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;
+    if (drainMs > this.deps.deadline.remainingMs() - this.opts.drainReserveMs) {
+      log.warn("not enough time left to drain; disabled members stay and the next run deletes them", {
+        action: "drain",
+        drain_ms: drainMs,
+        remaining_ms: this.deps.deadline.remainingMs(),
+      });
+      return false;
+    }
+    if (drainMs > 0) {
+      log.info("draining disabled members", { action: "drain", drain_ms: drainMs });
+      await this.sleep(drainMs);
+    }
+    return true;
   }
 
   /** One log line per write to a target's members: what was done, to which members, for which bindings. */
