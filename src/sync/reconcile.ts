@@ -1,30 +1,17 @@
-import type { Channel, Member, MemberInfo } from "../cloud/gateway";
+import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
-import type { DeadLetterAction } from "../reliability/dead-letter";
+import { type DeferredUpsert, MemberWriter } from "./apply";
 import { planChannelSetup } from "./channel-setup";
-import { chunk, mapLimit } from "./concurrency";
+import { mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
 import { type GroupState, GroupStateReader } from "./group-state";
 import { HookPhase } from "./hook-phase";
 import type { TargetOutcome } from "./hooks";
 import { RunLedger } from "./ledger";
-import { type MemberType, planTarget, type TargetPlan, type Upsert } from "./plan";
-import { bindingKeys, type ChannelJob, channelKey, groupIntoJobs, type Target } from "./targets";
-import {
-  DEFAULT_SYNC_OPTIONS,
-  type PlanEntry,
-  type SyncDeps,
-  type SyncOptions,
-  type SyncResult,
-} from "./types";
-
-/** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
-interface DeferredUpsert {
-  upsert: Upsert;
-  entry: PlanEntry;
-}
+import { type MemberType, planTarget, type TargetPlan } from "./plan";
+import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
+import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -52,6 +39,7 @@ export async function reconcile(
 
 class Reconciler {
   private readonly ledger: RunLedger;
+  private readonly writer: MemberWriter;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -61,6 +49,7 @@ class Reconciler {
     private readonly opts: SyncOptions,
   ) {
     this.ledger = new RunLedger(bindings, deps.deadLetters);
+    this.writer = new MemberWriter(deps, opts, this.ledger);
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepMs;
   }
@@ -268,19 +257,19 @@ class Reconciler {
       };
       outcomes.push(outcome);
       this.ledger.counts.unchanged += plan.unchanged;
-      const deferred = await this.applyUpserts(r.target, plan, outcome, log);
-      await this.applyEnable(r.target, plan, outcome);
-      const { toDelete, justDisabled } = await this.applyDisable(r.target, plan, outcome);
+      const deferred = await this.writer.applyUpserts(r.target, plan, outcome, log);
+      await this.writer.applyEnable(r.target, plan, outcome);
+      const { toDelete, justDisabled } = await this.writer.applyDisable(r.target, plan, outcome);
       drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled, deferred });
     }
 
     const drained = await this.drain(drainQueue, log);
     for (const d of drainQueue) {
       const deletable = drained ? d.toDelete : d.toDelete.filter((m) => !d.justDisabled.includes(m));
-      for (const m of d.toDelete) if (!deletable.includes(m)) this.markLingering(d.outcome, m);
-      await this.applyDeletes(d.target, deletable, d.outcome);
+      for (const m of d.toDelete) if (!deletable.includes(m)) this.writer.markLingering(d.outcome, m);
+      await this.writer.applyDeletes(d.target, deletable, d.outcome);
       // Adds refused for the member quota get one more try once the removals have made room.
-      if (d.deferred.length > 0) await this.writeUpserts(d.target, d.deferred, d.outcome, log, false);
+      if (d.deferred.length > 0) await this.writer.writeUpserts(d.target, d.deferred, d.outcome, log, false);
     }
     return outcomes;
   }
@@ -311,247 +300,5 @@ class Reconciler {
       await this.sleep(drainMs);
     }
     return true;
-  }
-
-  /** One log line per write to a target's members: what was done, to which members, for which bindings. */
-  private logMembers(
-    target: Target,
-    action: DeadLetterAction,
-    msg: string,
-    members: readonly Member[],
-  ): void {
-    this.deps.logger.info(msg, {
-      action,
-      channel: channelKey(target.channel),
-      binding: bindingKeys(target.bindings),
-      member_group_name: target.memberGroupName,
-      instance_ids: members.map((m) => m.ecs_id ?? m.id),
-    });
-  }
-
-  private markLingering(outcome: TargetOutcome, m: Member): void {
-    if (m.ecs_id) outcome.lingering.add(m.ecs_id);
-  }
-
-  /**
-   * Adds and updates, one POST per chunk. Returns the upserts the gateway refused for its member quota
-   * (APIG.3110) while removals are still to come: they are retried after the deletes.
-   */
-  private async applyUpserts(
-    target: Target,
-    plan: TargetPlan,
-    outcome: TargetOutcome,
-    log: Logger,
-  ): Promise<DeferredUpsert[]> {
-    const items = plan.upserts.map((upsert) => ({
-      upsert,
-      entry: this.ledger.entry({
-        action: upsert.kind,
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        scaling_group_id: upsert.desired.scaling_group_id,
-        instance_id: upsert.desired.ecs_id,
-        ...(upsert.member ? { member_id: upsert.member.id } : {}),
-        ...(upsert.changes.length > 0 ? { changes: upsert.changes } : {}),
-      }),
-    }));
-    if (this.opts.dryRun || items.length === 0) return [];
-    return this.writeUpserts(target, items, outcome, log, plan.removals.length > 0);
-  }
-
-  private async writeUpserts(
-    target: Target,
-    items: DeferredUpsert[],
-    outcome: TargetOutcome,
-    log: Logger,
-    deferOnQuota: boolean,
-  ): Promise<DeferredUpsert[]> {
-    const deferred: DeferredUpsert[] = [];
-    for (const batch of chunk(items, this.opts.addChunkSize)) {
-      const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
-        ecs_id: u.desired.ecs_id,
-        ecs_name: u.desired.ecs_name,
-        weight: u.desired.weight,
-        is_backup: u.desired.is_backup,
-        member_group_name: u.desired.member_group_name,
-        ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
-        ...(u.host !== undefined ? { host: u.host } : {}),
-      }));
-      try {
-        const returned = await this.deps.gateway.addMembers(target.channel, body);
-        for (const { upsert: u, entry } of batch) {
-          const echoed = returned.find(
-            (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
-          );
-          outcome.present.set(u.desired.ecs_id, echoed);
-          if (u.kind === "add") this.ledger.counts.added += 1;
-          else this.ledger.counts.updated += 1;
-          entry.status = "done";
-        }
-        log.info("members upserted", {
-          action: "add_members",
-          binding: bindingKeys(target.bindings),
-          member_group_name: target.memberGroupName,
-          instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
-        });
-      } catch (err) {
-        for (const { upsert: u } of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
-        if (deferOnQuota && isQuotaExceeded(err)) {
-          log.warn("member quota reached; adding again after the removals", {
-            action: "add_members",
-            binding: bindingKeys(target.bindings),
-            instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
-          });
-          deferred.push(...batch);
-          continue;
-        }
-        for (const { entry } of batch) entry.status = "failed";
-        const adds = batch.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
-        const updates = batch
-          .filter(({ upsert }) => upsert.kind === "update")
-          .map(({ upsert }) => upsert.desired);
-        if (adds.length > 0) this.ledger.failInstances(target, "add_members", err, adds);
-        if (updates.length > 0) this.ledger.failInstances(target, "update_members", err, updates);
-      }
-    }
-    return deferred;
-  }
-
-  private async applyEnable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<void> {
-    if (plan.enable.length === 0) return;
-    const entries = plan.enable.map((m) =>
-      this.ledger.entry({
-        action: "enable",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      }),
-    );
-    if (this.opts.dryRun) return;
-    try {
-      await this.deps.gateway.setMembersEnabled(
-        target.channel,
-        plan.enable.map((m) => m.id),
-        true,
-      );
-      this.ledger.counts.updated += plan.enable.length;
-      for (const e of entries) e.status = "done";
-      this.logMembers(target, "enable_members", "members re-enabled", plan.enable);
-    } catch (err) {
-      for (const e of entries) e.status = "failed";
-      for (const m of plan.enable) if (m.ecs_id) outcome.present.delete(m.ecs_id);
-      this.ledger.fail(
-        target.bindings.slice(0, 1),
-        "enable_members",
-        err,
-        plan.enable.map((m) => m.ecs_id ?? m.id),
-      );
-    }
-  }
-
-  private async applyDisable(
-    target: Target,
-    plan: TargetPlan,
-    outcome: TargetOutcome,
-  ): Promise<{ toDelete: Member[]; justDisabled: Member[] }> {
-    const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
-    const entries = toDisable.map((m) =>
-      this.ledger.entry({
-        action: "disable",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      }),
-    );
-    const all = plan.removals.map((r) => r.member);
-    if (this.opts.dryRun || toDisable.length === 0) return { toDelete: all, justDisabled: toDisable };
-    try {
-      let disabling = toDisable;
-      try {
-        await this.deps.gateway.setMembersEnabled(
-          target.channel,
-          disabling.map((m) => m.id),
-          false,
-        );
-      } catch (err) {
-        // One member deleted since the listing fails the whole batch: disable the ones still there.
-        if (!isAlreadyDeleted(err)) throw err;
-        const still = new Set(
-          (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
-        );
-        const gone = disabling.filter((m) => !still.has(m.id));
-        this.ledger.counts.removed += gone.length;
-        for (const [i, m] of toDisable.entries()) if (gone.includes(m)) entries[i]!.status = "done";
-        disabling = disabling.filter((m) => still.has(m.id));
-        if (disabling.length > 0) {
-          await this.deps.gateway.setMembersEnabled(
-            target.channel,
-            disabling.map((m) => m.id),
-            false,
-          );
-        }
-        const remaining = all.filter((m) => !gone.includes(m));
-        this.ledger.counts.disabled += disabling.length;
-        for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
-        if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
-        return { toDelete: remaining, justDisabled: disabling };
-      }
-      this.ledger.counts.disabled += disabling.length;
-      for (const e of entries) e.status = "done";
-      this.logMembers(target, "disable_members", "members disabled", disabling);
-      return { toDelete: all, justDisabled: disabling };
-    } catch (err) {
-      for (const e of entries) e.status = "failed";
-      // Never delete a member that still takes traffic without its drain: leave it for the next run.
-      for (const m of toDisable) this.markLingering(outcome, m);
-      this.ledger.fail(
-        target.bindings.slice(0, 1),
-        "disable_members",
-        err,
-        toDisable.map((m) => m.ecs_id ?? m.id),
-      );
-      return { toDelete: all.filter((m) => !toDisable.includes(m)), justDisabled: [] };
-    }
-  }
-
-  private async applyDeletes(target: Target, members: Member[], outcome: TargetOutcome): Promise<void> {
-    const failed: { member: Member; err: unknown }[] = [];
-    const deleted: Member[] = [];
-    for (const m of members) {
-      const e = this.ledger.entry({
-        action: "delete",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      });
-      if (this.opts.dryRun) continue;
-      try {
-        await this.deps.gateway.deleteMember(target.channel, m.id);
-        this.ledger.counts.removed += 1;
-        e.status = "done";
-        deleted.push(m);
-      } catch (err) {
-        if (isAlreadyDeleted(err)) {
-          this.ledger.counts.removed += 1;
-          e.status = "done";
-          continue;
-        }
-        e.status = "failed";
-        this.markLingering(outcome, m);
-        failed.push({ member: m, err });
-      }
-    }
-    if (deleted.length > 0) this.logMembers(target, "delete_members", "members deleted", deleted);
-    if (failed.length > 0) {
-      this.ledger.fail(
-        target.bindings.slice(0, 1),
-        "delete_members",
-        failed[0]!.err,
-        failed.map((f) => f.member.ecs_id ?? f.member.id),
-      );
-    }
   }
 }
