@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   baseState,
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
@@ -13,13 +14,7 @@ import {
   writes,
 } from "../support/harness";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
 });

@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
-  startEmulator,
   timerEvent,
   writes,
 } from "../support/harness";
 
 const URN = "urn:fss:cn-north-4:proj:function:default:channel-autoscaler-backfill:latest";
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 
 const channels = ["c1", "c2", "c3", "c4", "c5"];
 function state(): StateInput {

@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Binding,
   baseState,
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
   members,
   smnEvent,
-  startEmulator,
   timerEvent,
   webBinding,
   writes,
 } from "../support/harness";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
   emu.control.setOptions({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });

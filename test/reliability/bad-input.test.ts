@@ -4,30 +4,24 @@
  * dead letter when the contract says the rest of the event still runs), no stack trace in any log line,
  * no oversized echo of the input, and no write.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   type Binding,
   baseState,
   type Emulator,
+  emulatorForFile,
   envFor,
   type FunctionName,
   instance,
   invoke,
   smnEvent,
-  startEmulator,
   timerEvent,
   webBinding,
   writes,
 } from "../support/harness";
 import { stackLines } from "./support";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
   // Converged: a run that gets through would make no write, so any write is the input's doing.

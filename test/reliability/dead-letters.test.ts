@@ -4,16 +4,16 @@
  * finishes the job, publish failures logged, and the throw rule (throw only when no binding could be
  * reconciled, and only for transient reasons).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Binding,
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
   smnEvent,
-  startEmulator,
   timerEvent,
   webBinding,
   writes,
@@ -31,13 +31,7 @@ import {
   topicMessages,
 } from "./support";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
 });

@@ -4,19 +4,13 @@
  * captures the process's stdout), same model and invariants. PROPERTY_BUNDLE_RUNS sets the count.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, envFor, invoke, startEmulator } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { type Emulator, emulatorForFile, envFor, invoke } from "../support/harness";
 import { emptyCoverage, type Invoker, runCase, scenario } from "./property-model";
 
 const RUNS = Number(process.env.PROPERTY_BUNDLE_RUNS ?? 200);
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 
 const call: Invoker = async (fn, event, env) => {
   const inv = await invoke(fn, event, { env });

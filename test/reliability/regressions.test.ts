@@ -3,27 +3,21 @@
  * channels an update must carry the member's host, and an ECS outage must not take out an address-only
  * member of a healthy instance.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
-  startEmulator,
   timerEvent,
   webBinding,
   writes,
 } from "../support/harness";
 import { groupMembers } from "./support";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
 });

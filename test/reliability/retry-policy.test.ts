@@ -4,18 +4,18 @@
  * final state and the dead letters the function wrote.
  */
 import { createServer } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Binding,
   baseState,
   type Emulator,
+  emulatorForFile,
   envFor,
   instance,
   invoke,
   members,
   smnEvent,
-  startEmulator,
   timerEvent,
   webBinding,
   writes,
@@ -31,13 +31,7 @@ import {
   topicMessages,
 } from "./support";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
+const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
 });

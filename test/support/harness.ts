@@ -1,7 +1,15 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { format } from "node:util";
-import { type Emulator, type StateInput, startEmulator } from "../emulator";
+import { afterAll } from "vitest";
+import { type Emulator, type EmulatorOptions, type StateInput, startEmulator } from "../emulator";
+
+/** One emulator for a whole test file, closed when the file is done. */
+export async function emulatorForFile(opts?: EmulatorOptions): Promise<Emulator> {
+  const emu = await startEmulator(opts);
+  afterAll(() => emu.close());
+  return emu;
+}
 
 export const AK = "EMULATORAK";
 export const SK = "EMULATORSK";
