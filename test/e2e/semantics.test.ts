@@ -3,7 +3,6 @@ import type { StateInput } from "../emulator";
 import {
   type Binding,
   baseState,
-  type Emulator,
   emulatorForFile,
   envFor,
   instance,

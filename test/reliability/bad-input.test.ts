@@ -8,7 +8,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   type Binding,
   baseState,
-  type Emulator,
   emulatorForFile,
   envFor,
   type FunctionName,

@@ -8,7 +8,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
   type Binding,
-  type Emulator,
   emulatorForFile,
   envFor,
   instance,

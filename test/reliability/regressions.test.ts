@@ -6,7 +6,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import {
-  type Emulator,
   emulatorForFile,
   envFor,
   instance,

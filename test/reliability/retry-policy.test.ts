@@ -9,7 +9,6 @@ import type { StateInput } from "../emulator";
 import {
   type Binding,
   baseState,
-  type Emulator,
   emulatorForFile,
   envFor,
   instance,
