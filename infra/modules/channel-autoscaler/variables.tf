@@ -295,9 +295,9 @@ variable "lifecycle_hook_default_result" {
 }
 
 variable "lifecycle_hook_timeout" {
-  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. Keep it above healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings."
+  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. Keep it above healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings plus one reconcile period, so a lost event is repaired before AS gives up."
   type        = number
-  default     = 900
+  default     = 1200
 
   validation {
     condition     = var.lifecycle_hook_timeout >= 300 && var.lifecycle_hook_timeout <= 86400 && floor(var.lifecycle_hook_timeout) == var.lifecycle_hook_timeout
