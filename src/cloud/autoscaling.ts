@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
+import { hasMorePages } from "./paging";
 import { paths } from "./paths";
 
 // Response schemas are built on first use (src/config/zod.ts).
@@ -58,7 +59,7 @@ export class AutoScalingClient {
 
   async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
-    for (let start = 0; ; start += INSTANCE_PAGE_SIZE) {
+    for (let start = 0; ; ) {
       const { body } = await this.http.request({
         service: "as",
         operation: "listGroupInstances",
@@ -69,9 +70,8 @@ export class AutoScalingClient {
       });
       const page = body.scaling_group_instances ?? [];
       for (const i of page) all.push({ ...i, scaling_group_id: groupId });
-      const total = body.total_number ?? undefined;
-      if (page.length < INSTANCE_PAGE_SIZE || (total !== undefined && start + page.length >= total))
-        return all;
+      start += page.length;
+      if (!hasMorePages(start, page.length, INSTANCE_PAGE_SIZE, body.total_number ?? undefined)) return all;
     }
   }
 

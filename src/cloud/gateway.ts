@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { HealthCheck } from "../config/schema";
 import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
+import { hasMorePages } from "./paging";
 import { type GatewayKind, paths } from "./paths";
 
 // Response schemas are built on first use (src/config/zod.ts).
@@ -124,7 +125,7 @@ export class GatewayClient {
   /** Every member of one member group, paging with offset/limit until a short page. */
   async listGroupMembers(ref: ChannelRef, memberGroupName: string): Promise<Member[]> {
     const all: Member[] = [];
-    for (let offset = 0; ; offset += MEMBER_PAGE_SIZE) {
+    for (let offset = 0; ; ) {
       const { body: page } = await this.http.request({
         service: this.service(ref),
         operation: "listMembers",
@@ -142,10 +143,8 @@ export class GatewayClient {
       // The filter is exact with precise_search; keep the check so a gateway that ignores it cannot
       // hand us another group's members to manage.
       all.push(...members.filter((m) => m.member_group_name === memberGroupName));
-      const total = page.total ?? undefined;
-      if (members.length < MEMBER_PAGE_SIZE || (total !== undefined && offset + members.length >= total)) {
-        return all;
-      }
+      offset += members.length;
+      if (!hasMorePages(offset, members.length, MEMBER_PAGE_SIZE, page.total ?? undefined)) return all;
     }
   }
 

@@ -582,6 +582,27 @@ describe("writes and scale", () => {
     expect(emu.control.calls().every((c) => c.status < 400)).toBe(true);
   });
 
+  it("reads every page when the API serves fewer items a page than asked for", async () => {
+    emu.control.setOptions({ memberQuota: 100, pageSizeCap: 20 });
+    const ids = Array.from({ length: 45 }, (_, i) => `i-${String(i).padStart(2, "0")}`);
+    emu.control.load(
+      baseState({
+        instances: ids.map((id) => instance(id)),
+        members: [
+          ...ids.map((id) => ({ ecs_id: id, ecs_name: `web-${id}`, member_group_name: "web" })),
+          { ecs_id: "stray", ecs_name: "stray", member_group_name: "web" },
+        ],
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    emu.control.setOptions({ pageSizeCap: 500 });
+    // All 45 instances and 46 members were seen: only the stray on the last member page is removed.
+    expect(res.summary).toMatchObject({ unchanged: 45, added: 0, updated: 0, removed: 1 });
+    const listed = emu.control.calls().filter((c) => c.method === "GET");
+    expect(listed.filter((c) => c.path.endsWith("/members"))).toHaveLength(3);
+    expect(listed.filter((c) => c.path.includes("scaling_group_instance"))).toHaveLength(3);
+  });
+
   it("makes no write on a converged channel of 45 members and a group of 45 instances", async () => {
     emu.control.setOptions({ memberQuota: 100 });
     const ids = Array.from({ length: 45 }, (_, i) => `i-${String(i).padStart(2, "0")}`);

@@ -52,7 +52,10 @@ function intParam(req: ApiRequest, name: string, fallback: number, min: number, 
 function listInstances(ctx: EmulatorContext, groupId: string, req: ApiRequest): ApiResponse {
   const g = group(ctx, groupId);
   const startNumber = intParam(req, "start_number", 0, 0, Number.MAX_SAFE_INTEGER);
-  const limit = intParam(req, "limit", DEFAULT_LIMIT, 0, MAX_LIMIT);
+  const limit = Math.min(
+    intParam(req, "limit", DEFAULT_LIMIT, 0, MAX_LIMIT),
+    ctx.options.pageSizeCap ?? MAX_LIMIT,
+  );
   const state = queryValue(req.query, "life_cycle_state");
   const health = queryValue(req.query, "health_status");
   const all = g.instances.list();

@@ -11,6 +11,8 @@ export interface RuntimeOptions {
   memberQuota: number;
   latencyMs: number;
   defaultMemberHealth: MemberHealth;
+  /** Caps every page (members and AS instances) below the API's own maximum; undefined: no extra cap. */
+  pageSizeCap: number | undefined;
 }
 
 /** Everything one emulator instance holds. `world` is replaced wholesale by load and reset. */
@@ -37,6 +39,7 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
     memberQuota: 10,
     latencyMs: 0,
     defaultMemberHealth: "healthy",
+    pageSizeCap: undefined,
   };
   if (options.credentials.length === 0)
     throw new OptionsError("credentials must list at least one access key");
@@ -53,7 +56,10 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
 
 /** Validates and applies the runtime-changeable options. Throws on a bad value, changing nothing. */
 export function applyOptions(options: RuntimeOptions, update: OptionsUpdate): void {
-  const { memberQuota, latencyMs, defaultMemberHealth } = update;
+  const { memberQuota, latencyMs, defaultMemberHealth, pageSizeCap } = update;
+  if (pageSizeCap !== undefined && !(Number.isInteger(pageSizeCap) && pageSizeCap >= 1)) {
+    throw new OptionsError("pageSizeCap must be an integer >= 1");
+  }
   if (memberQuota !== undefined && !(Number.isInteger(memberQuota) && memberQuota >= 0)) {
     throw new OptionsError("memberQuota must be an integer >= 0");
   }
@@ -66,4 +72,5 @@ export function applyOptions(options: RuntimeOptions, update: OptionsUpdate): vo
   if (memberQuota !== undefined) options.memberQuota = memberQuota;
   if (latencyMs !== undefined) options.latencyMs = latencyMs;
   if (defaultMemberHealth !== undefined) options.defaultMemberHealth = defaultMemberHealth;
+  if (pageSizeCap !== undefined) options.pageSizeCap = pageSizeCap;
 }

@@ -88,7 +88,10 @@ function listMembers(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest): Ap
   const { channel } = resolve(ctx, ref);
   const offset = Math.max(0, intParam(req, "offset") ?? 0);
   const rawLimit = intParam(req, "limit") ?? DEFAULT_LIMIT;
-  const limit = rawLimit <= 0 ? DEFAULT_LIMIT : Math.min(rawLimit, MAX_LIMIT);
+  const limit = Math.min(
+    rawLimit <= 0 ? DEFAULT_LIMIT : Math.min(rawLimit, MAX_LIMIT),
+    ctx.options.pageSizeCap ?? MAX_LIMIT,
+  );
   const precise = new Set((queryValue(req.query, "precise_search") ?? "").split(",").map((s) => s.trim()));
   const groupName = queryValue(req.query, "member_group_name");
   const groupId = queryValue(req.query, "member_group_id");

@@ -24,11 +24,16 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** health_status of new APIG members, default "healthy". */
   defaultMemberHealth?: MemberHealth;
+  /**
+   * Serve at most this many items a page (members and AS instances) whatever limit is asked for, like
+   * a gateway whose page size is capped below the documented maximum. Default: no extra cap.
+   */
+  pageSizeCap?: number;
 }
 
 /** The options that can change while the emulator runs. */
 export type OptionsUpdate = Partial<
-  Pick<EmulatorOptions, "memberQuota" | "latencyMs" | "defaultMemberHealth">
+  Pick<EmulatorOptions, "memberQuota" | "latencyMs" | "defaultMemberHealth" | "pageSizeCap">
 >;
 
 /**
