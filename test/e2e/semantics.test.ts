@@ -199,6 +199,17 @@ describe("quota and races", () => {
     expect(res.summary?.plan.find((p) => p.action === "add")?.status).toBe("done");
   });
 
+  it("takes a 2xx answer to a write as done, whatever shape its body has", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
+    emu.control.addFault({ method: "POST", path: "/members$", status: 201, body: { accepted: true } });
+    emu.control.addFault({ method: "PUT", status: 200, body: "" });
+    const res = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
+    });
+    expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
+    expect(writeNames()).toEqual(["PUT chan-1", "POST members"]);
+  });
+
   it("dead-letters an add refused for the quota when nothing can make room", async () => {
     emu.control.setOptions({ memberQuota: 1 });
     emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: [] }));
