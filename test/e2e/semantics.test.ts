@@ -32,6 +32,26 @@ function withHooks(state: StateInput): StateInput {
   };
 }
 
+/** i-1 serving, i-9 held by the terminate hook; both still members of `web`. */
+function loadTerminating() {
+  emu.control.load(
+    withHooks(
+      baseState({
+        instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    ),
+  );
+  emu.control.addHangingHook({
+    scaling_group_id: "asg-1",
+    instance_id: "i-9",
+    lifecycle_hook_name: "terminate",
+  });
+}
+
 const group = (id = "asg-1") => emu.control.state().scaling_groups.find((g) => g.scaling_group_id === id)!;
 const lastSegment = (path: string) => path.split("/").pop()!;
 /** The write calls, named the way a person reads them. */
@@ -116,22 +136,7 @@ describe("scale-in with draining", () => {
   });
 
   it("leaves a member disabled when the drain does not fit, and the next run deletes it without waiting", async () => {
-    emu.control.load(
-      withHooks(
-        baseState({
-          instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
-          members: [
-            { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
-            { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
-          ],
-        }),
-      ),
-    );
-    emu.control.addHangingHook({
-      scaling_group_id: "asg-1",
-      instance_id: "i-9",
-      lifecycle_hook_name: "terminate",
-    });
+    loadTerminating();
     const env = envFor(emu, [{ ...webBinding, drain_seconds: 600 }]);
     const first = await invoke("scaling-events", smnEvent("scale in"), { env, remainingMs: 20_000 });
     expect(first.summary).toMatchObject({ disabled: 1, removed: 0, hooks_completed: 0, dead_lettered: 0 });
@@ -295,22 +300,7 @@ describe("lifecycle hooks", () => {
   });
 
   it("drains and deletes a terminating instance's member before completing its hook", async () => {
-    emu.control.load(
-      withHooks(
-        baseState({
-          instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
-          members: [
-            { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
-            { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
-          ],
-        }),
-      ),
-    );
-    emu.control.addHangingHook({
-      scaling_group_id: "asg-1",
-      instance_id: "i-9",
-      lifecycle_hook_name: "terminate",
-    });
+    loadTerminating();
     const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
       env: envFor(emu, [webBinding]),
     });
