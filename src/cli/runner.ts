@@ -7,6 +7,7 @@ import type { FunctionContext } from "../runtime/context";
 import { shardGroups } from "../runtime/fanout";
 import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
+import { emptyCounts } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
@@ -59,13 +60,7 @@ function cliContext(requestId: string, timeoutMs: number): FunctionContext {
 }
 
 const emptySummary = (dryRun: boolean): Summary => ({
-  bindings: 0,
-  added: 0,
-  updated: 0,
-  removed: 0,
-  disabled: 0,
-  unchanged: 0,
-  hooks_completed: 0,
+  ...emptyCounts(0),
   dead_lettered: 0,
   dry_run: dryRun,
   plan: [],

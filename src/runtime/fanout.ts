@@ -6,7 +6,7 @@ import { isTransient } from "../reliability/classify";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 import { attemptsOf } from "../reliability/retry";
 import { channelKey } from "../sync/targets";
-import type { BindingOutcome, PlanEntry, SyncResult } from "../sync/types";
+import { type BindingOutcome, emptyCounts, type PlanEntry, type SyncResult } from "../sync/types";
 
 /**
  * Splits bindings into shards of scaling group ids, each the payload of one `backfill` invocation.
@@ -102,15 +102,7 @@ export async function fanOut(
     }
   }
   return {
-    counts: {
-      bindings: bindings.length,
-      added: 0,
-      updated: 0,
-      removed: 0,
-      disabled: 0,
-      unchanged: 0,
-      hooks_completed: 0,
-    },
+    counts: emptyCounts(bindings.length),
     plan,
     outcomes,
   };

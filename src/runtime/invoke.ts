@@ -9,20 +9,13 @@ import { DeadLetterSink } from "../reliability/dead-letter";
 import { Deadline } from "../reliability/deadline";
 import { reconcile } from "../sync/reconcile";
 import { selectBindings } from "../sync/targets";
-import type { PlanEntry, SyncResult } from "../sync/types";
+import type { PlanEntry, SyncCounts, SyncResult } from "../sync/types";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
 import { fanOut } from "./fanout";
 
 /** What every invocation resolves to (contract §5). */
-export interface Summary {
-  bindings: number;
-  added: number;
-  updated: number;
-  removed: number;
-  disabled: number;
-  unchanged: number;
-  hooks_completed: number;
+export interface Summary extends SyncCounts {
   dead_lettered: number;
   dry_run: boolean;
   plan: PlanEntry[];

@@ -5,7 +5,7 @@ import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-lette
 import { attemptsOf } from "../reliability/retry";
 import type { DesiredMember } from "./desired";
 import type { Target } from "./targets";
-import type { BindingOutcome, PlanEntry, SyncCounts, SyncResult } from "./types";
+import { type BindingOutcome, emptyCounts, type PlanEntry, type SyncCounts, type SyncResult } from "./types";
 
 /**
  * What one run did and could not do: the plan entries with their status, the counts of the summary,
@@ -13,22 +13,14 @@ import type { BindingOutcome, PlanEntry, SyncCounts, SyncResult } from "./types"
  */
 export class RunLedger {
   readonly plan: PlanEntry[] = [];
-  readonly counts: SyncCounts = {
-    bindings: 0,
-    added: 0,
-    updated: 0,
-    removed: 0,
-    disabled: 0,
-    unchanged: 0,
-    hooks_completed: 0,
-  };
+  readonly counts: SyncCounts;
   private readonly outcomes = new Map<Binding, BindingOutcome>();
 
   constructor(
     bindings: readonly Binding[],
     private readonly deadLetters: DeadLetterSink,
   ) {
-    this.counts.bindings = bindings.length;
+    this.counts = emptyCounts(bindings.length);
     for (const b of bindings) this.outcomes.set(b, "ok");
   }
 

@@ -76,6 +76,11 @@ export interface SyncCounts {
   hooks_completed: number;
 }
 
+/** Counts of a run that has done nothing yet. */
+export function emptyCounts(bindings: number): SyncCounts {
+  return { bindings, added: 0, updated: 0, removed: 0, disabled: 0, unchanged: 0, hooks_completed: 0 };
+}
+
 export type BindingOutcome = "ok" | "transient" | "permanent";
 
 export interface SyncResult {
