@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { emulatorForFile } from "../support/emulator-for-file";
 import {
   baseState,
-  emulatorForFile,
   envFor,
   instance,
   invoke,

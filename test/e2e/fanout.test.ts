@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
-import { emulatorForFile, envFor, instance, invoke, timerEvent, writes } from "../support/harness";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { envFor, instance, invoke, timerEvent, writes } from "../support/harness";
 
 const URN = "urn:fss:cn-north-4:proj:function:default:channel-autoscaler-backfill:latest";
 const emu = await emulatorForFile();

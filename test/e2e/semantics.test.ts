@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
+import { emulatorForFile } from "../support/emulator-for-file";
 import {
   type Binding,
   baseState,
-  emulatorForFile,
   envFor,
   instance,
   invoke,

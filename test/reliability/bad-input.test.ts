@@ -5,10 +5,10 @@
  * no oversized echo of the input, and no write.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import { emulatorForFile } from "../support/emulator-for-file";
 import {
   type Binding,
   baseState,
-  emulatorForFile,
   envFor,
   type FunctionName,
   instance,

@@ -6,9 +6,9 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
+import { emulatorForFile } from "../support/emulator-for-file";
 import {
   type Binding,
-  emulatorForFile,
   envFor,
   instance,
   invoke,

@@ -5,7 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emulatorForFile, envFor, invoke } from "../support/harness";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { envFor, invoke } from "../support/harness";
 import { emptyCoverage, type Invoker, runCase, scenario } from "./property-model";
 
 const RUNS = Number(process.env.PROPERTY_BUNDLE_RUNS ?? 200);

@@ -5,15 +5,8 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
-import {
-  emulatorForFile,
-  envFor,
-  instance,
-  invoke,
-  timerEvent,
-  webBinding,
-  writes,
-} from "../support/harness";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { envFor, instance, invoke, timerEvent, webBinding, writes } from "../support/harness";
 import { groupMembers } from "./support";
 
 const emu = await emulatorForFile();

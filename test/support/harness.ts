@@ -1,15 +1,8 @@
+// Shared by the tests, the demo and the benchmarks: nothing here may import vitest.
 import { createRequire } from "node:module";
 import path from "node:path";
 import { format } from "node:util";
-import { afterAll } from "vitest";
-import { type Emulator, type EmulatorOptions, type StateInput, startEmulator } from "../emulator";
-
-/** One emulator for a whole test file, closed when the file is done. */
-export async function emulatorForFile(opts?: EmulatorOptions): Promise<Emulator> {
-  const emu = await startEmulator(opts);
-  afterAll(() => emu.close());
-  return emu;
-}
+import { type Emulator, type StateInput, startEmulator } from "../emulator";
 
 export const AK = "EMULATORAK";
 export const SK = "EMULATORSK";
