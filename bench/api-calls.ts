@@ -6,6 +6,7 @@ import {
   envFor,
   fakeContext,
   instance,
+  romaGateway,
   type Summary,
   smnEvent,
   startEmulator,
@@ -80,23 +81,7 @@ const healthCheck = {
 
 function state(instances: number): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
-            members: [],
-          },
-        ],
-      },
-    ],
+    gateways: romaGateway([], ["web"]),
     scaling_groups: [
       {
         scaling_group_id: GROUP,

@@ -1,5 +1,5 @@
 import type { StateInput } from "../test/emulator";
-import { envFor, instance, smnEvent, startEmulator } from "../test/support/harness";
+import { envFor, instance, romaGateway, smnEvent, startEmulator } from "../test/support/harness";
 import { runChild } from "./child";
 import { median } from "./cold-start";
 
@@ -23,27 +23,14 @@ export async function measureColdInvoke(bundle: string, rounds: number): Promise
   const emu = await startEmulator();
   const instances = Array.from({ length: MEMBERS }, (_, i) => instance(`i-${i}`));
   emu.control.load({
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
-            members: instances.map((i) => ({
-              ecs_id: i.instance_id,
-              ecs_name: i.instance_name,
-              member_group_name: "web",
-            })),
-          },
-        ],
-      },
-    ],
+    gateways: romaGateway(
+      instances.map((i) => ({
+        ecs_id: i.instance_id,
+        ecs_name: i.instance_name,
+        member_group_name: "web",
+      })),
+      ["web"],
+    ),
     scaling_groups: [{ scaling_group_id: "asg-1", instances }],
   } as StateInput);
   const env = envFor(emu, [

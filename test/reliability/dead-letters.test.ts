@@ -12,6 +12,7 @@ import {
   envFor,
   instance,
   invoke,
+  romaGateway,
   smnEvent,
   timerEvent,
   webBinding,
@@ -266,27 +267,11 @@ describe("bindings that share a member group", () => {
   function shared(): { state: StateInput; bindings: Binding[] } {
     return {
       state: {
-        gateways: [
-          {
-            instance_id: "roma-1",
-            kind: "roma",
-            channels: [
-              {
-                id: "chan-1",
-                name: "web_channel",
-                port: 8080,
-                balance_strategy: 1,
-                member_type: "ecs",
-                member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-                members: [
-                  { ecs_id: "foreign-1", ecs_name: "foreign-1", member_group_name: "other" },
-                  { ecs_id: "a-old", ecs_name: "a-old", member_group_name: "web" },
-                  { ecs_id: "b-old", ecs_name: "b-old", member_group_name: "web" },
-                ],
-              },
-            ],
-          },
-        ],
+        gateways: romaGateway([
+          { ecs_id: "foreign-1", ecs_name: "foreign-1", member_group_name: "other" },
+          { ecs_id: "a-old", ecs_name: "a-old", member_group_name: "web" },
+          { ecs_id: "b-old", ecs_name: "b-old", member_group_name: "web" },
+        ]),
         scaling_groups: [
           { scaling_group_id: "asg-1", instances: [instance("a-1")] as never },
           { scaling_group_id: "asg-2", instances: [instance("b-1"), instance("b-2")] as never },

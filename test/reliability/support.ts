@@ -5,7 +5,7 @@
  * happens in one run, so a fault on any one of them can be observed.
  */
 import type { CallLogEntry, Emulator, StateInput, VpcMemberInfo } from "../emulator";
-import { type Binding, type Invocation, webBinding } from "../support/harness";
+import { type Binding, type Invocation, romaGateway, webBinding } from "../support/harness";
 
 /** An SMN topic URN the config schema accepts (`urn:smn:<region>:<project>:<topic>`). */
 export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
@@ -29,27 +29,11 @@ export const FOREIGN_MEMBERS = [
 
 export function richState(): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-            members: [
-              ...FOREIGN_MEMBERS,
-              { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
-              { ecs_id: "gone-1", ecs_name: "web-gone-1", member_group_name: "web" },
-            ],
-          },
-        ],
-      },
-    ],
+    gateways: romaGateway([
+      ...FOREIGN_MEMBERS,
+      { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+      { ecs_id: "gone-1", ecs_name: "web-gone-1", member_group_name: "web" },
+    ]),
     scaling_groups: [
       {
         scaling_group_id: "asg-1",

@@ -188,30 +188,38 @@ export function instance(id: string, state: InstanceState = "INSERVICE", health:
   return { instance_id: id, instance_name: `web-${id}`, life_cycle_state: state, health_status: health };
 }
 
+/**
+ * The gateways of most fixtures: ROMA instance roma-1 with one ecs channel, chan-1 (port 8080), holding
+ * the given member groups and members.
+ */
+export function romaGateway(members: unknown[], groups: string[] = ["web", "other"]): StateInput["gateways"] {
+  return [
+    {
+      instance_id: "roma-1",
+      kind: "roma",
+      channels: [
+        {
+          id: "chan-1",
+          name: "web_channel",
+          port: 8080,
+          balance_strategy: 1,
+          member_type: "ecs",
+          member_groups: groups.map((member_group_name) => ({ member_group_name })),
+          members: members as never,
+        },
+      ],
+    },
+  ];
+}
+
 /** A ROMA gateway with one ecs channel holding `other` (a foreign member group) and our `web` group. */
 export function baseState(
   over: Partial<{ members: unknown[]; instances: unknown[]; instances2: unknown[] }> = {},
 ): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-            members: (over.members ?? [
-              { ecs_id: "foreign-1", ecs_name: "foreign-1", member_group_name: "other", weight: 3 },
-            ]) as never,
-          },
-        ],
-      },
-    ],
+    gateways: romaGateway(
+      over.members ?? [{ ecs_id: "foreign-1", ecs_name: "foreign-1", member_group_name: "other", weight: 3 }],
+    ),
     scaling_groups: [
       { scaling_group_id: "asg-1", scaling_group_name: "web", instances: (over.instances ?? []) as never },
       { scaling_group_id: "asg-2", scaling_group_name: "batch", instances: (over.instances2 ?? []) as never },
