@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConfigError, type ConfigIssue } from "../config/errors";
-import { type Config, envReader, loadConfig, resolveCredentials } from "../config/load";
+import { type Config, envReader, loadConfigAndCredentials } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { FunctionContext } from "../runtime/context";
@@ -33,21 +32,7 @@ export interface RunResult {
 
 /** Checks the environment the way the functions do, and the credentials; one ConfigError lists every problem. */
 export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
-  const read = envReader(undefined, env);
-  const issues: ConfigIssue[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      issues.push(...err.issues);
-      return undefined;
-    }
-  };
-  const config = collect(() => loadConfig(read));
-  collect(() => resolveCredentials(undefined, read));
-  if (!config || issues.length > 0) throw new ConfigError(issues);
-  return config;
+  return loadConfigAndCredentials(undefined, envReader(undefined, env)).config;
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {

@@ -274,3 +274,27 @@ export function resolveCredentials(
   const envToken = read(ENV_KEYS.securityToken);
   return envToken ? { ak: envAk, sk: envSk, securityToken: envToken } : { ak: envAk, sk: envSk };
 }
+
+/**
+ * The configuration and the credentials, checked together: one ConfigError lists every problem of
+ * both. Used by every function invocation and by the CLI.
+ */
+export function loadConfigAndCredentials(
+  context: Parameters<typeof resolveCredentials>[0],
+  read: EnvReader,
+): { config: Config; credentials: Credentials } {
+  const issues: ConfigIssue[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
+    }
+  };
+  const config = collect(() => loadConfig(read));
+  const credentials = collect(() => resolveCredentials(context, read));
+  if (!config || !credentials) throw new ConfigError(issues);
+  return { config, credentials };
+}

@@ -1,6 +1,6 @@
-import { ConfigError, type ConfigIssue } from "../config/errors";
+import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, type EnvReader, envReader, loadConfig, resolveCredentials } from "../config/load";
+import { type Config, type EnvReader, envReader, loadConfigAndCredentials } from "../config/load";
 import { InputError } from "../events/errors";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
@@ -101,26 +101,18 @@ export async function invoke(
     ...(options.write ? { write: options.write } : {}),
   });
 
-  // Configuration and credentials are checked together, so one message lists every problem.
-  const problems: ConfigIssue[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.issues);
-      return undefined;
-    }
-  };
-  const config = attempt(() => loadConfig(read));
-  const credentials = attempt(() => resolveCredentials(context, read));
-  if (!config || !credentials) {
+  let loaded: ReturnType<typeof loadConfigAndCredentials>;
+  try {
+    loaded = loadConfigAndCredentials(context, read);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
     const scrubbed = new ConfigError(
-      problems.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
+      err.issues.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
     );
     bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
     throw withoutStack(scrubbed);
   }
+  const { config, credentials } = loaded;
   const logger = new Logger({
     level: config.logLevel,
     base,
