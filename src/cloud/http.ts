@@ -103,7 +103,7 @@ export class CloudHttp {
 
   async request<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
     const { metrics } = this.opts;
-    return withRetry((attempt) => this.once<T>(req, attempt), {
+    return withRetry(() => this.once<T>(req), {
       policy: this.opts.policy,
       deadline: this.opts.deadline,
       observer: {
@@ -116,7 +116,7 @@ export class CloudHttp {
     });
   }
 
-  private async once<T>(req: CloudRequest<T>, _attempt: number): Promise<CloudResponse<T>> {
+  private async once<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
     const base = this.opts.endpoints[req.service];
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];

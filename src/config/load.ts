@@ -1,4 +1,6 @@
 import type * as z from "zod/mini";
+import { DEFAULT_RETRY_POLICY } from "../reliability/retry";
+import { DEFAULT_SYNC_OPTIONS } from "../sync/types";
 import { checkEndpoint, defaultEndpoint, type Service } from "./endpoints";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { ENV_KEYS, type EnvKey } from "./keys";
@@ -49,13 +51,49 @@ export interface Tuning {
 
 const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; default: number }[] = [
   { field: "requestTimeoutMs", key: ENV_KEYS.requestTimeoutMs, min: 100, max: 120_000, default: 10_000 },
-  { field: "retryMaxAttempts", key: ENV_KEYS.retryMaxAttempts, min: 1, max: 10, default: 5 },
-  { field: "retryBaseDelayMs", key: ENV_KEYS.retryBaseDelayMs, min: 0, max: 10_000, default: 200 },
-  { field: "retryMaxDelayMs", key: ENV_KEYS.retryMaxDelayMs, min: 0, max: 60_000, default: 5_000 },
-  { field: "maxConcurrency", key: ENV_KEYS.maxConcurrency, min: 1, max: 32, default: 4 },
+  {
+    field: "retryMaxAttempts",
+    key: ENV_KEYS.retryMaxAttempts,
+    min: 1,
+    max: 10,
+    default: DEFAULT_RETRY_POLICY.maxAttempts,
+  },
+  {
+    field: "retryBaseDelayMs",
+    key: ENV_KEYS.retryBaseDelayMs,
+    min: 0,
+    max: 10_000,
+    default: DEFAULT_RETRY_POLICY.baseDelayMs,
+  },
+  {
+    field: "retryMaxDelayMs",
+    key: ENV_KEYS.retryMaxDelayMs,
+    min: 0,
+    max: 60_000,
+    default: DEFAULT_RETRY_POLICY.maxDelayMs,
+  },
+  {
+    field: "maxConcurrency",
+    key: ENV_KEYS.maxConcurrency,
+    min: 1,
+    max: 32,
+    default: DEFAULT_SYNC_OPTIONS.channelConcurrency,
+  },
   { field: "apiRateLimit", key: ENV_KEYS.apiRateLimit, min: 1, max: 1_000, default: 20 },
-  { field: "healthPollIntervalMs", key: ENV_KEYS.healthPollIntervalMs, min: 10, max: 60_000, default: 5_000 },
-  { field: "healthWaitMaxMs", key: ENV_KEYS.healthWaitMaxMs, min: 0, max: 900_000, default: 30_000 },
+  {
+    field: "healthPollIntervalMs",
+    key: ENV_KEYS.healthPollIntervalMs,
+    min: 10,
+    max: 60_000,
+    default: DEFAULT_SYNC_OPTIONS.healthPollIntervalMs,
+  },
+  {
+    field: "healthWaitMaxMs",
+    key: ENV_KEYS.healthWaitMaxMs,
+    min: 0,
+    max: 900_000,
+    default: DEFAULT_SYNC_OPTIONS.healthWaitMaxMs,
+  },
   { field: "fanOutThreshold", key: ENV_KEYS.fanOutThreshold, min: 1, max: 10_000, default: 50 },
   { field: "fanOutShardSize", key: ENV_KEYS.fanOutShardSize, min: 1, max: 10_000, default: 25 },
 ];
@@ -127,14 +165,6 @@ export function parseBindings(
   const parsed = BindingsSchema.safeParse(json);
   if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };
   return { bindings: parsed.data, issues: [] };
-}
-
-/** Characters FunctionGraph counts towards its environment cap for these keys. */
-export function environmentSize(read: EnvReader, keys: readonly EnvKey[]): number {
-  return keys.reduce((n, key) => {
-    const value = read(key);
-    return value === undefined ? n : n + key.length + value.length;
-  }, 0);
 }
 
 /** Validates the whole environment at once; throws ConfigError listing every problem. */

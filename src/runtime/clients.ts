@@ -10,6 +10,7 @@ import type { Logger } from "../observability/logger";
 import type { RunMetrics } from "../observability/metrics";
 import type { Deadline } from "../reliability/deadline";
 import { TokenBucket } from "../reliability/rate-limit";
+import { DEFAULT_RETRY_POLICY } from "../reliability/retry";
 
 export interface Clients {
   http: CloudHttp;
@@ -53,7 +54,7 @@ export function createClients(
       maxAttempts: config.tuning.retryMaxAttempts,
       baseDelayMs: config.tuning.retryBaseDelayMs,
       maxDelayMs: config.tuning.retryMaxDelayMs,
-      maxRetryAfterMs: 20_000,
+      maxRetryAfterMs: DEFAULT_RETRY_POLICY.maxRetryAfterMs,
     },
     requestTimeoutMs: config.tuning.requestTimeoutMs,
     metrics,
