@@ -52,11 +52,11 @@ export class HookPhase {
     }
     let waitedMs = 0;
     while (pending.length > 0) {
-      const waitingOnHealth: PendingHook[] = [];
+      const waitingOnHealth: { hook: PendingHook; reason: string }[] = [];
       for (const p of pending.splice(0)) {
         const decision = decideHook(p.hook, p.instance, p.targets, this.now());
         if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
-        else if (decision.healthWait) waitingOnHealth.push(p);
+        else if (decision.healthWait) waitingOnHealth.push({ hook: p, reason: decision.reason });
         else this.recordHookWait(p, decision.reason);
       }
       const canWait =
@@ -64,14 +64,14 @@ export class HookPhase {
         waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
         this.deps.deadline.remainingMs() > this.opts.healthPollIntervalMs + this.opts.drainReserveMs;
       if (waitingOnHealth.length === 0 || !canWait) {
-        for (const p of waitingOnHealth)
-          this.recordHookWait(p, decideHook(p.hook, p.instance, p.targets, this.now()).reason);
+        for (const w of waitingOnHealth) this.recordHookWait(w.hook, w.reason);
         return;
       }
       await this.sleep(this.opts.healthPollIntervalMs);
       waitedMs += this.opts.healthPollIntervalMs;
-      await this.refreshHealth(waitingOnHealth);
-      pending.push(...waitingOnHealth);
+      const waiting = waitingOnHealth.map((w) => w.hook);
+      await this.refreshHealth(waiting);
+      pending.push(...waiting);
     }
   }
 
