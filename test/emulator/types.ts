@@ -1,4 +1,4 @@
-import type { EmulatorState, HangingEntry, MemberHealth } from "./model";
+import type { EmulatorState, GroupTag, HangingEntry, MemberHealth } from "./model";
 import type { HangingInput, InstanceInput, StateInput } from "./state";
 
 /** The services one emulator answers for; faults and the call log name them. */
@@ -119,6 +119,8 @@ export interface EmulatorControl {
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
   setOptions(update: OptionsUpdate): void;
+  /** Replaces a scaling group's tags (AS's rules: ≤ 10 tags, keys ≤ 36 and values ≤ 43 characters). */
+  setGroupTags(scalingGroupId: string, tags: GroupTag[]): void;
 }
 
 export interface Emulator {
