@@ -4,9 +4,8 @@ import type { Binding } from "../config/schema";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { FunctionContext } from "../runtime/context";
 import { shardGroups } from "../runtime/fanout";
-import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
+import { emptySummary, invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
-import { emptyCounts } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
@@ -44,13 +43,6 @@ function cliContext(requestId: string, timeoutMs: number): FunctionContext {
   };
 }
 
-const emptySummary = (dryRun: boolean): Summary => ({
-  ...emptyCounts(0),
-  dead_lettered: 0,
-  dry_run: dryRun,
-  plan: [],
-});
-
 const COUNTS = [
   "bindings",
   "added",
@@ -59,6 +51,8 @@ const COUNTS = [
   "disabled",
   "unchanged",
   "hooks_completed",
+  "bindings_discovered",
+  "skipped",
   "dead_lettered",
 ] as const;
 

@@ -19,7 +19,10 @@ export interface Credentials {
 }
 
 export interface Config {
+  /** The BINDINGS list; with `bindingsFromTags`, discovery adds the tagged groups at run time. */
   bindings: Binding[];
+  /** BINDINGS_FROM_TAGS=true: AS groups tagged as in CONTRACT.md §4a are bindings too. */
+  bindingsFromTags: boolean;
   projectId: string;
   region: string | undefined;
   endpoints: Record<Service, string | undefined>;
@@ -151,7 +154,15 @@ export function parseBindings(
   root: string = ENV_KEYS.bindings,
 ): { bindings: Binding[]; issues: ConfigIssue[] } {
   if (raw === undefined || raw.trim() === "") {
-    return { bindings: [], issues: [{ path: root, message: "is required (a JSON array of bindings)" }] };
+    return {
+      bindings: [],
+      issues: [
+        {
+          path: root,
+          message: `is required (a JSON array of bindings), unless ${ENV_KEYS.bindingsFromTags}=true`,
+        },
+      ],
+    };
   }
   let json: unknown;
   try {
@@ -171,8 +182,15 @@ export function parseBindings(
 export function loadConfig(read: EnvReader): Config {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
+  const rawFromTags = read(ENV_KEYS.bindingsFromTags)?.trim().toLowerCase();
+  const bindingsFromTags = rawFromTags === "true";
+  if (rawFromTags !== undefined && rawFromTags !== "true" && rawFromTags !== "false") {
+    issues.push({ path: ENV_KEYS.bindingsFromTags, message: 'must be "true" or "false"' });
+  }
   const rawBindings = read(ENV_KEYS.bindings);
-  const { bindings, issues: bindingIssues } = parseBindings(rawBindings);
+  // With tag discovery, BINDINGS is optional: the tagged groups may be every binding there is.
+  const { bindings, issues: bindingIssues } =
+    bindingsFromTags && rawBindings === undefined ? { bindings: [], issues: [] } : parseBindings(rawBindings);
   issues.push(...bindingIssues);
 
   const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
@@ -257,6 +275,7 @@ export function loadConfig(read: EnvReader): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     bindings,
+    bindingsFromTags,
     projectId: projectId!,
     region,
     endpoints,

@@ -77,7 +77,7 @@ function convert(kind: Kind, value: string): { value: unknown } | { rule: string
 export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): TagBindingResult {
   const problems: TagProblem[] = [];
   const input: Record<string, unknown> = { scaling_group_id: scalingGroupId };
-  const valueOf = new Map<string, string>();
+  const tagValues = new Map<string, string>();
   for (const t of tags) {
     if (!t.key.startsWith(TAG_PREFIX)) continue;
     const value = t.value ?? "";
@@ -89,7 +89,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
       });
       continue;
     }
-    valueOf.set(t.key, value);
+    tagValues.set(t.key, value);
     const spec = BINDING_TAGS[t.key];
     if (!AS_TAG_VALUE.test(value)) {
       problems.push({ tag: t.key, value, rule: "must be at most 43 characters of A-Z a-z 0-9 . - _" });
@@ -104,7 +104,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
     else input[spec.field] = converted.value;
   }
   for (const [key, spec] of Object.entries(BINDING_TAGS)) {
-    if (spec.required && !valueOf.has(key)) problems.push({ tag: key, rule: "is required" });
+    if (spec.required && !tagValues.has(key)) problems.push({ tag: key, rule: "is required" });
   }
   const parsed = BindingSchema.safeParse(input);
   if (!parsed.success) {
@@ -114,20 +114,22 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
       const tag = tagOf.get(field);
       // Fields whose tag is missing or unconvertible already have their problem.
       if (tag === undefined || !(field in input)) continue;
-      problems.push({ tag, value: valueOf.get(tag) ?? "", rule: issue.message });
+      problems.push({ tag, value: tagValues.get(tag) ?? "", rule: issue.message });
     }
   }
   if (problems.length === 0 && parsed.success) return { ok: true, binding: parsed.data };
-  return { ok: false, problems, targetKey: targetKeyOf(valueOf) };
+  return { ok: false, problems, targetKey: targetKeyOf(tagValues) };
 }
 
-function targetKeyOf(valueOf: Map<string, string>): string | undefined {
+function targetKeyOf(tagValues: Map<string, string>): string | undefined {
   const target = BindingSchema.safeParse({
     scaling_group_id: "target",
-    instance_id: valueOf.get("channel-autoscaler-instance"),
-    vpc_channel_id: valueOf.get("channel-autoscaler-channel"),
-    member_group_name: valueOf.get("channel-autoscaler-member-group"),
-    ...(valueOf.has("channel-autoscaler-gateway") && { gateway: valueOf.get("channel-autoscaler-gateway") }),
+    instance_id: tagValues.get("channel-autoscaler-instance"),
+    vpc_channel_id: tagValues.get("channel-autoscaler-channel"),
+    member_group_name: tagValues.get("channel-autoscaler-member-group"),
+    ...(tagValues.has("channel-autoscaler-gateway") && {
+      gateway: tagValues.get("channel-autoscaler-gateway"),
+    }),
   });
   if (!target.success) return undefined;
   const b = target.data;

@@ -94,7 +94,17 @@ function fromTimer(event: unknown): Selection {
   return selectionFromPayload({});
 }
 
-function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
+/** How to read the groups an event names. */
+export interface ReadOptions {
+  /**
+   * Groups may be bound by their tags (BINDINGS_FROM_TAGS): a named group that BINDINGS does not list
+   * is kept, to be looked up, instead of being taken as unknown.
+   */
+  tagBound?: boolean;
+}
+
+function fromSmn(event: unknown, knownGroupIds: readonly string[], options: ReadOptions): Selection {
+  const isCandidate = (id: string) => options.tagBound === true || knownGroupIds.includes(id);
   const envelope = SmnEnvelopeSchema().safeParse(event);
   if (!envelope.success) {
     throw new InputError(`not an SMN trigger event: ${describeIssues("", envelope.error)}`);
@@ -116,7 +126,7 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     }
     anyRead = true;
     const found = readMessage(rec.data.smn.message, knownGroupIds);
-    const known = found.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
+    const known = found.scalingGroupIds.filter(isCandidate);
     if (known.length === 0) namesUnknownOrNoGroup = true;
     for (const key of Object.keys(hints) as (keyof MessageHints)[]) {
       for (const v of found[key]) if (!hints[key].includes(v)) hints[key].push(v);
@@ -127,7 +137,7 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     ? []
     : namesUnknownOrNoGroup
       ? "all"
-      : hints.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
+      : hints.scalingGroupIds.filter(isCandidate);
   return { groups, dryRun: false, hints, unreadable };
 }
 
@@ -139,13 +149,14 @@ export function readEvent(
   kind: FunctionKind,
   rawEvent: unknown,
   knownGroupIds: readonly string[],
+  options: ReadOptions = {},
 ): Selection {
   const event = normalise(rawEvent);
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new InputError(`the event must be a JSON object, got ${typeName(event)}`);
   }
   const e = event as Record<string, unknown>;
-  if ("record" in e) return fromSmn(e, knownGroupIds);
+  if ("record" in e) return fromSmn(e, knownGroupIds, options);
   if (e.trigger_type !== undefined) return fromTimer(e);
   if (kind === "scaling-events") {
     throw new InputError(

@@ -17,7 +17,9 @@ export type DeadLetterAction =
   | "disable_members"
   | "delete_members"
   | "complete_hook"
-  | "fan_out";
+  | "fan_out"
+  | "discover_bindings"
+  | "tag_binding";
 
 export interface DeadLetterRecord {
   dead_letter: true;
@@ -44,6 +46,8 @@ export interface DeadLetterRecord {
 export interface DeadLetterInput {
   action: DeadLetterAction;
   binding: Binding | null;
+  /** The group to replay when there is no binding (a tagged group whose tags are bad). */
+  scalingGroupId?: string;
   instanceIds?: readonly string[];
   error: DeadLetterRecord["error"];
   attempts: number;
@@ -89,7 +93,11 @@ export class DeadLetterSink {
       instance_ids: [...(input.instanceIds ?? [])],
       error: input.error,
       attempts: input.attempts,
-      replay: b ? { scaling_group_ids: [b.scaling_group_id] } : {},
+      replay: b
+        ? { scaling_group_ids: [b.scaling_group_id] }
+        : input.scalingGroupId
+          ? { scaling_group_ids: [input.scalingGroupId] }
+          : {},
       ...(input.detail ? { detail: input.detail } : {}),
     };
     this.records.push(record);

@@ -1,4 +1,5 @@
 import { AutoScalingClient } from "../cloud/autoscaling";
+import { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import { EcsClient } from "../cloud/ecs";
 import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
@@ -16,6 +17,7 @@ export interface Clients {
   http: CloudHttp;
   gateway: GatewayClient;
   autoscaling: AutoScalingClient;
+  autoscalingTags: AutoScalingTagsClient;
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
@@ -72,6 +74,7 @@ export function createClients(
     http,
     gateway: new GatewayClient(http),
     autoscaling: new AutoScalingClient(http),
+    autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),

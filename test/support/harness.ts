@@ -240,7 +240,9 @@ export function members(emu: Emulator, gateway = "roma-1", channel = "chan-1") {
   return gw?.channels.find((c) => c.id === channel)?.members ?? [];
 }
 
-export const writes = (emu: Emulator) => emu.control.calls().filter((c) => c.method !== "GET");
+/** Write calls: everything but GET and the tag query (a POST that only reads). */
+export const writes = (emu: Emulator) =>
+  emu.control.calls().filter((c) => c.method !== "GET" && !c.path.endsWith("/resource_instances/action"));
 
 export type { Emulator };
 export { startEmulator };
