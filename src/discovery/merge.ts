@@ -39,7 +39,8 @@ const tagOfField = (field: string): string =>
  * always wins: a group it names is taken from it, and a tag binding that disagrees with a BINDINGS
  * binding on a shared member group is skipped. A group with bad tags is skipped alone, and so are the
  * tag bindings of a member group whose tag bindings disagree with each other, or that a group with bad
- * tags names: reconciling the others alone would remove that group's members.
+ * tags names: reconciling the others alone would remove that group's members. Tag bindings come in
+ * scaling group id order.
  */
 export function mergeBindings(env: readonly Binding[], discovered: readonly DiscoveredGroup[]): BindingSet {
   const envGroups = new Set(env.map((b) => b.scaling_group_id));
@@ -47,7 +48,9 @@ export function mergeBindings(env: readonly Binding[], discovered: readonly Disc
   const skipped: SkippedGroup[] = [];
   const heldBy = new Map<string, string>();
   const candidates: Binding[] = [];
-  for (const d of discovered) {
+  // AS lists newest first; by id, shards and logs stay the same from run to run.
+  const byId = [...discovered].sort((a, b) => (a.scaling_group_id < b.scaling_group_id ? -1 : 1));
+  for (const d of byId) {
     if (envGroups.has(d.scaling_group_id)) shadowed.push(d.scaling_group_id);
     else if (!d.result.ok) {
       skipped.push({ scaling_group_id: d.scaling_group_id, problems: d.result.problems });

@@ -18,6 +18,8 @@ export interface Summary {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  bindings_discovered: number;
+  skipped: number;
   dead_lettered: number;
   dry_run: boolean;
   plan: Array<Record<string, unknown>>;
