@@ -1,4 +1,5 @@
 import type { Binding } from "../config/schema";
+import type { BindingSource } from "../discovery/merge";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
 import { channelKey } from "../sync/targets";
@@ -18,6 +19,8 @@ export interface RunTotals {
 
 export interface RunView {
   bindings: readonly Binding[];
+  /** With BINDINGS_FROM_TAGS: where each scaling group's binding came from, shown next to it. */
+  sources?: ReadonlyMap<string, BindingSource>;
   summary: Summary;
   deadLetters: readonly DeadLetterRecord[];
   totals?: RunTotals;
@@ -117,11 +120,16 @@ function detailOf(e: PlanEntry, s: Section): string {
 }
 
 /** The readable plan: a table per binding of what to add, update, drain, remove and which hooks to complete. */
-export function renderPlanTable(bindings: readonly Binding[], summary: Summary): string {
+export function renderPlanTable(
+  bindings: readonly Binding[],
+  summary: Summary,
+  sources?: ReadonlyMap<string, BindingSource>,
+): string {
   const out: string[] = [];
   const withStatus = !summary.dry_run;
+  const named = (id: string) => (sources ? `${id} [${sources.get(id) ?? "bindings"}]` : id);
   for (const s of sections(bindings, summary.plan)) {
-    out.push(`${s.groups.join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
+    out.push(`${s.groups.map(named).join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
     if (s.entries.length === 0) {
       out.push("  no changes", "");
       continue;
@@ -173,7 +181,9 @@ export function renderDeadLetters(records: readonly DeadLetterRecord[]): string 
   for (const r of records) {
     const where = r.binding
       ? `${r.binding.scaling_group_id} → ${r.binding.instance_id}/${r.binding.vpc_channel_id}, member group ${r.binding.member_group_name}`
-      : "(no binding)";
+      : r.replay.scaling_group_ids
+        ? `${r.replay.scaling_group_ids.join(", ")} (no binding)`
+        : "(no binding)";
     const status = r.error.status === null ? "" : ` HTTP ${r.error.status}`;
     out.push(`  ${r.action}  ${where}`);
     if (r.instance_ids.length > 0) out.push(`    instances: ${r.instance_ids.join(", ")}`);
@@ -200,7 +210,7 @@ export function renderTotalsLine(t: RunTotals): string {
 
 /** The whole human report of a plan or sync. */
 export function renderRun(view: RunView): string {
-  const parts = [renderPlanTable(view.bindings, view.summary), renderTotals(view.summary)];
+  const parts = [renderPlanTable(view.bindings, view.summary, view.sources), renderTotals(view.summary)];
   const dl = renderDeadLetters(view.deadLetters);
   if (dl) parts.push("", dl);
   if (view.totals) parts.push("", renderTotalsLine(view.totals));

@@ -29,6 +29,11 @@ export interface BindingSet {
 export const sourceOf = (set: BindingSet, b: Binding): BindingSource =>
   set.discovered.has(b) ? "tags" : "bindings";
 
+/** Scaling group id → where its binding came from. */
+export function sourcesOf(set: BindingSet): Map<string, BindingSource> {
+  return new Map(set.bindings.map((b) => [b.scaling_group_id, sourceOf(set, b)]));
+}
+
 const targetKey = (b: Binding) => `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
 
 const tagOfField = (field: string): string =>
