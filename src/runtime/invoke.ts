@@ -65,12 +65,14 @@ function unknownGroups(selection: Selection, set: BindingSet): string[] {
   return selection.groups.filter((id) => !known.has(id));
 }
 
+/** At most this many bound groups are listed in an error: with tags there may be thousands. */
+const LISTED_GROUPS = 20;
+
 function unknownGroupsError(unknown: string[], set: BindingSet): InputError {
-  return new InputError(
-    `unknown scaling_group_ids: ${unknown.join(", ")} (bound groups: ${[
-      ...new Set(set.bindings.map((b) => b.scaling_group_id)),
-    ].join(", ")})`,
-  );
+  const bound = [...new Set(set.bindings.map((b) => b.scaling_group_id))];
+  const listed = bound.slice(0, LISTED_GROUPS).join(", ");
+  const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
+  return new InputError(`unknown scaling_group_ids: ${unknown.join(", ")} (bound groups: ${listed}${more})`);
 }
 
 const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([

@@ -225,6 +225,29 @@ describe("bindings from AS group tags, through the built bundles", () => {
     );
   });
 
+  it("reads the tag groups that share a member group with a BINDINGS group an event names", async () => {
+    emu.control.load(state());
+    const env = envFor(
+      emu,
+      [
+        {
+          scaling_group_id: "asg-x",
+          instance_id: "roma-1",
+          vpc_channel_id: "chan-1",
+          member_group_name: "web",
+          drain_seconds: 0,
+        },
+      ],
+      { BINDINGS_FROM_TAGS: "true" },
+    );
+    const run = await invoke("scaling-events", smnEvent(JSON.stringify({ scaling_group_id: "asg-x" })), {
+      env,
+    });
+    expect(run.summary).toMatchObject({ bindings: 3, bindings_discovered: 2, added: 4 });
+    expect(memberIds(emu, "chan-1", "web")).toEqual(["a1-1", "a1-2", "a2-1", "x-1"]);
+    expect(tagCalls(emu).map((c) => c.method)).toEqual(["POST"]);
+  });
+
   it("plans a dry run of discovered bindings without writing", async () => {
     emu.control.load(state());
     const run = await invoke("backfill", { dry_run: true }, { env: tagEnv() });
