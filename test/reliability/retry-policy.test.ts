@@ -77,7 +77,9 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
     const { state, bindings } = manyChannels(3);
     emu.control.load(state);
     emu.control.addFault({ method: "GET", path: "/members$", hang: true, times: 0 });
-    const budget = 1_500;
+    // A budget of seconds, not milliseconds: its safety margin (a fifth of it) must absorb a busy
+    // machine's scheduling delays, since the test asserts the wall clock.
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, bindings, { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC, REQUEST_TIMEOUT_MS: "10000" }),
@@ -106,12 +108,13 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
   });
 
   it("slow API: the work that fits is done, the rest is dead-lettered and published in time", async () => {
-    // 10 channels, 40 ms a call, one at a time: reads take ~1.2 s, each channel's writes ~80 ms more, and
-    // the work may use 1.6 s of the 2 s budget: about half the channels are written.
-    const { state, bindings } = manyChannels(10);
+    // 20 channels, 100 ms a call, one at a time: each channel takes ~4 calls (~400 ms), and the work may
+    // use 3.2 s of the 4 s budget: about 8 channels are written, the rest dead-lettered. A busy machine
+    // shifts that count, never the outcome (some written, some dead-lettered, all replayable).
+    const { state, bindings } = manyChannels(20);
     emu.control.load(state);
-    emu.control.setOptions({ latencyMs: 40 });
-    const budget = 2_000;
+    emu.control.setOptions({ latencyMs: 100 });
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, bindings, { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC, MAX_CONCURRENCY: "1" }),
@@ -135,7 +138,7 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
     ];
     const replay = await invoke("backfill", { scaling_group_ids: groups }, { env: envFor(emu, bindings) });
     expect(replay.deadLetters).toEqual([]);
-    for (let k = 1; k <= 10; k++) {
+    for (let k = 1; k <= 20; k++) {
       expect(
         groupMembers(emu, "web", "roma-1", `chan-${k}`)
           .map((m) => m.ecs_id)
@@ -155,7 +158,7 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
       MAX_CONCURRENCY: "32",
       REQUEST_TIMEOUT_MS: "10000",
     });
-    const budget = 2_000;
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), { env, remainingMs: budget });
     expect(Date.now() - started).toBeLessThan(budget);
@@ -180,7 +183,10 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
     expect(notDelivered.every((l) => l.delivery === "unconfirmed" || l.delivery === "refused")).toBe(true);
     const onTopic = topicMessages(emu).map((m) => channelOf(JSON.parse(m.message)));
     expect(new Set(onTopic).size).toBe(onTopic.length); // each record published at most once
-    expect(onTopic.length).toBeGreaterThanOrEqual(Math.max(20, delivery.published));
+    // How many fit before the deadline depends on the machine (about 20, the bucket's burst, when idle);
+    // that some do, and the accounting, do not.
+    expect(delivery.published).toBeGreaterThan(0);
+    expect(onTopic.length).toBeGreaterThanOrEqual(delivery.published);
     expect(onTopic.length).toBeLessThanOrEqual(delivery.published + delivery.unconfirmed);
     const refused = new Set(notDelivered.filter((l) => l.delivery === "refused").map((l) => channelOf(l)));
     expect(onTopic.filter((c) => refused.has(c))).toEqual([]);
@@ -203,7 +209,8 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
       env: envFor(emu, [webBinding]),
       remainingMs: 10_000,
     });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Not waited for: well before the deadline (8 s of the 10 s), which waiting would have reached.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(inv.deadLetters).toEqual([
       expect.objectContaining({
         action: "read_members",
