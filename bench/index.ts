@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     `Ideal = calls × ${LATENCY_MS} ms ÷ concurrency. API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service).`,
     `Bare client: the same calls in the same order with the same signer, nothing else (bench/bare-client.ts).`,
     `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
-    `Tags: BINDINGS_FROM_TAGS=true and no BINDINGS; every invocation discovers the tagged groups; the bare client runs each shard's bindings in a process of its own at the same concurrency, without discovery or fan-out (bench/tags.ts).`,
+    `Tags: BINDINGS_FROM_TAGS=true and no BINDINGS; every invocation discovers the tagged groups; shards run one at a time (as on instances of their own), wall time = reconcile + slowest shard; the bare client runs each shard's bindings the same way at the same concurrency, without discovery or fan-out (bench/tags.ts).`,
     `${seconds} s in all.`,
   ];
   console.log(`\n${notes.join("\n")}`);
