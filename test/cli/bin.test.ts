@@ -57,6 +57,30 @@ describe("bin/channel-autoscaler.cjs (the built CLI)", () => {
     emu.control.setOptions({ memberQuota: 10 });
   });
 
+  it("a missing --dotenv file exits 2 with the CLI's message (Node.js 20 would exit 9 on --env-file)", async () => {
+    const res = await run(bin, ["plan", "--dotenv", "missing.env"]);
+    expect(res).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "error: cannot read env file missing.env: no such file\n",
+    });
+    // The reason for the name: Node.js 20 reads --env-file itself, even after the script (nodejs/node#54232).
+    const clash = await run(bin, ["plan", "--env-file", "missing.env"]);
+    if (clash.code === 9) expect(clash.stderr).toContain("missing.env: not found");
+    else expect(clash.code).toBe(2);
+  });
+
+  it("--json: bad usage is one JSON document on stdout and nothing on stderr", async () => {
+    const res = await run(bin, ["plan", "--nope", "--json"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe("");
+    expect(JSON.parse(res.stdout)).toEqual({
+      command: "plan",
+      exit_code: 2,
+      errors: [{ name: "UsageError", message: "unknown option '--nope'" }],
+    });
+  });
+
   it("says to build first when the bundle is missing", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "cli-bin-"));
     mkdirSync(path.join(dir, "bin"));
