@@ -101,8 +101,10 @@ interface RunSpec {
  * What to run next when something was not done: plan again after a fix (a dry run wrote nothing to
  * replay), replay the saved dead letters, or run the same command again.
  */
-function nextStep(spec: RunSpec, opts: RunOptions, argv: readonly string[]): string {
+function nextStep(spec: RunSpec, opts: RunOptions, given: readonly string[]): string {
   const sources = sourceArgs({ dotenv: dotenvOf(opts), bindings: opts.bindings });
+  // The same command line, with the option's current name (see --env-file below).
+  const argv = given.map((a) => a.replace(/^--env-file(?==|$)/, "--dotenv"));
   if (spec.dryRun) return `\nFix the cause, then plan again:\n  ${cliCommand(argv)}\n`;
   if (opts.deadLetterFile) {
     return (

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -247,6 +247,17 @@ describe("hints that run as printed", () => {
         .map((m) => m.ecs_id)
         .sort(),
     ).toEqual(["foreign-1", "i-1", "i-2"]);
+  });
+
+  it("a file name with a space is quoted, so the printed command still runs; --env-file comes back as --dotenv", async () => {
+    load();
+    files([webBinding], { HUAWEICLOUD_SDK_SK: "WRONG" });
+    writeFileSync(path.join(dir, "my bindings.json"), readFileSync(path.join(dir, "bindings.json")));
+    const res = await cli(["plan", "--env-file", "cli.env", "--bindings", "my bindings.json"], {});
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      /\nFix the cause, then plan again:\n {2}npx channel-autoscaler plan --dotenv cli\.env --bindings 'my bindings\.json'\n$/,
+    );
   });
 
   it("without --dead-letter-file, it prints the same command to run again", async () => {
