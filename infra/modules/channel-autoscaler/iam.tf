@@ -64,7 +64,10 @@ locals {
       { enabled = true, statement = { Effect = "Allow", Action = local.as_actions } },
       { enabled = true, statement = { Effect = "Allow", Action = local.ecs_actions } },
       {
-        enabled   = var.fan_out_invoke_grant == "scoped_action"
+        enabled = var.fan_out_invoke_grant == "scoped_action"
+        # Name from the agency example of Config's "Adding a Custom Rule" (rms_05_0404.html, Open
+        # Telekom Cloud, a Huawei Cloud stack); not on a Huawei Cloud action list, so
+        # infra/README.md flags it and fan_out_invoke_grant = "system_role" swaps in FunctionGraph Invoker.
         statement = { Effect = "Allow", Action = ["functiongraph:function:invokeAsync"], Resource = [local.backfill_function_resource] }
       },
       {
@@ -73,6 +76,7 @@ locals {
         # smn:<region>:<account>:topic:<topic name>; see var.scope_dead_letter_publish.
         statement = { Effect = "Allow", Action = ["smn:topic:publish"], Resource = ["smn:*:*:topic:${local.dead_letter_topic_name}"] }
       },
+      # smn:topic:publish on every topic: smn_api_80005.html.
       { enabled = !var.scope_dead_letter_publish, statement = { Effect = "Allow", Action = ["smn:topic:publish"] } },
     ] : s.statement if s.enabled
   ]
