@@ -360,6 +360,10 @@ describe("channel-autoscaler module", () => {
       /hc\.timeout >= 2 && hc\.timeout <= 30 && floor\(hc\.timeout\) == hc\.timeout && hc\.timeout < hc\.time_interval/,
       /hc\.path != null && hc\.http_code != null/,
       /<= 4096 - length\("BINDINGS"\)/,
+      /b\.replace_unhealthy == null \? true : coalesce\(b\.gateway, "roma"\) == "apig"/,
+      /r\.after_seconds >= 60 && r\.after_seconds <= 86400/,
+      /r\.max_per_run >= 1 && r\.max_per_run <= 10/,
+      /r\.max_unhealthy_fraction >= 0 && r\.max_unhealthy_fraction <= 1/,
     ];
     for (const rule of rules)
       expect(
@@ -587,9 +591,9 @@ describe("the checks fail when the configuration is wrong", () => {
     const findings = await checkInfra({
       [`${EXAMPLE_DIR}/main.tf`]: (source) =>
         replaceOnce(
-          "project_id  = var.project_id",
+          "project_id = var.project_id",
           "",
-        )(replaceOnce("log_level   = var.log_level", "log_lvl = var.log_level")(source)),
+        )(replaceOnce("log_level          = var.log_level", "log_lvl = var.log_level")(source)),
     });
     expect(findings).toEqual(
       expect.arrayContaining([
