@@ -131,3 +131,36 @@ describe("an operator's edit between our read of the channel and our setup write
     expect(emu.control.calls().at(-1)?.traps).toEqual(["member_groups_deleted"]);
   });
 });
+
+describe("a refused setup write", () => {
+  it("is dead-lettered, the other setup write still lands, and the replay converges", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1")] }));
+    emu.control.addFault({
+      method: "POST",
+      path: "/member-groups$",
+      times: 0,
+      status: 400,
+      body: { error_code: "APIG.2012", error_msg: "Invalid parameter value,parameterName:member_group_name" },
+    });
+    const env = envFor(emu, [{ ...webBinding, member_group_name: "blue", health_check: HEALTH_CHECK }]);
+    const first = await invoke("reconcile", timerEvent(), { env });
+    const setup = first.deadLetters.find((d) => d.action === "update_channel");
+    expect(setup).toBeDefined();
+    expect(channel().vpc_health_config).toEqual(HEALTH_CHECK);
+    expect(channel().member_groups.map((g) => g.member_group_name)).toEqual(["web", "other"]);
+    expect(wholeChannelPuts(emu.control.calls())).toEqual([]);
+
+    emu.control.clearFaults();
+    const replay = await invoke("backfill", setup!.replay, { env });
+    expect(replay.deadLetters).toEqual([]);
+    expect(channel().member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "blue"]);
+    expect(
+      channel()
+        .members.map((m) => `${m.member_group_name}/${m.ecs_id}`)
+        .sort(),
+    ).toEqual(["blue/i-1", "other/foreign-1"]);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(emu.control.calls().filter((c) => c.method !== "GET")).toEqual([]);
+  });
+});
