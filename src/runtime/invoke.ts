@@ -44,9 +44,22 @@ const FALLBACK_BUDGET_MS = 60_000;
 /** Kept back from the invocation's time to log the summary and publish dead letters. */
 const SAFETY_MARGIN_MS = 3_000;
 
-/** Thrown when every selected binding failed for transient reasons: the platform's async retry takes over. */
+/**
+ * Thrown when every selected binding failed for transient reasons, or tag discovery did (then no
+ * binding was tried: `failedBindings` is 0 and `discovery` says why): the platform's async retry takes over.
+ */
 export class TransientFailureError extends Error {
   override readonly name = "TransientFailureError";
+  constructor(
+    readonly failedBindings: number,
+    readonly discovery?: string,
+  ) {
+    super(
+      discovery === undefined
+        ? `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`
+        : `tag discovery failed (${discovery}); nothing was reconciled and the platform's retry will run it again`,
+    );
+  }
 }
 
 /** Input and configuration errors carry no useful stack: keep them to their message in every log. */
@@ -208,11 +221,7 @@ export async function invoke(
     // tagged groups would lose their members. The dead letter is out; retry when it may pass.
     await deadLetters.flush();
     if (isTransient(err)) {
-      throw withoutStack(
-        new TransientFailureError(
-          `tag discovery failed (${describeError(err).message}); the platform's retry will run it again`,
-        ),
-      );
+      throw withoutStack(new TransientFailureError(0, describeError(err).message));
     }
     logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
     return emptySummary(selection.dryRun, deadLetters.records.length);
@@ -303,11 +312,7 @@ export async function invoke(
 
   if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
     // An expected outcome, not a crash: the platform logs the message, and a stack would only mislead.
-    throw withoutStack(
-      new TransientFailureError(
-        `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
-      ),
-    );
+    throw withoutStack(new TransientFailureError(outcomes.length));
   }
   return summary;
 }

@@ -56,6 +56,7 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
     reset() {
       ctx.world = emptyWorld();
       ctx.faults.clear();
+      ctx.afterCalls = [];
       ctx.log.clear();
     },
     addFault(fault: Fault | Fault[]) {
@@ -134,6 +135,14 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
         throw new ControlError(`invalid tags: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
       }
       group.tags = parsed.data;
+    },
+
+    afterNextCall(match: { method: string; path: string }, action: () => unknown) {
+      ctx.afterCalls.push({
+        method: match.method.toUpperCase(),
+        pathRe: new RegExp(match.path),
+        run: action,
+      });
     },
 
     setOptions(update: OptionsUpdate) {

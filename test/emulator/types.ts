@@ -121,6 +121,12 @@ export interface EmulatorControl {
   setOptions(update: OptionsUpdate): void;
   /** Replaces a scaling group's tags (AS's rules: ≤ 10 tags, keys ≤ 36 and values ≤ 43 characters). */
   setGroupTags(scalingGroupId: string, tags: GroupTag[]): void;
+  /**
+   * In process only: runs `action` (awaited) once, after the next API call matching `method` and
+   * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's
+   * change, say an operator's edit of a channel, exactly between two of the client's calls.
+   */
+  afterNextCall(match: { method: string; path: string }, action: () => unknown): void;
 }
 
 export interface Emulator {
