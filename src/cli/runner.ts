@@ -47,7 +47,8 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
   if (issue.path === ENV_KEYS.bindings && issue.message.startsWith("is required")) {
     return {
       path: issue.path,
-      message: "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS",
+      message:
+        "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS, or BINDINGS_FROM_TAGS=true",
     };
   }
   if (issue.path.startsWith(ENV_KEYS.ak) && issue.message.startsWith("no credentials")) {

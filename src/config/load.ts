@@ -153,6 +153,8 @@ export function jsonErrorReason(err: unknown): string {
 export function parseBindings(
   raw: string | undefined,
   root: string = ENV_KEYS.bindings,
+  /** With BINDINGS_FROM_TAGS the tagged groups may be every binding there is: `[]` is then fine. */
+  allowEmpty = false,
 ): { bindings: Binding[]; issues: ConfigIssue[] } {
   if (raw === undefined || raw.trim() === "") {
     return {
@@ -174,6 +176,7 @@ export function parseBindings(
       issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
+  if (allowEmpty && Array.isArray(json) && json.length === 0) return { bindings: [], issues: [] };
   const parsed = BindingsSchema.safeParse(json);
   if (!parsed.success) {
     return {
@@ -196,7 +199,9 @@ export function loadConfig(read: EnvReader): Config {
   const rawBindings = read(ENV_KEYS.bindings);
   // With tag discovery, BINDINGS is optional: the tagged groups may be every binding there is.
   const { bindings, issues: bindingIssues } =
-    bindingsFromTags && rawBindings === undefined ? { bindings: [], issues: [] } : parseBindings(rawBindings);
+    bindingsFromTags && rawBindings === undefined
+      ? { bindings: [], issues: [] }
+      : parseBindings(rawBindings, ENV_KEYS.bindings, bindingsFromTags);
   issues.push(...bindingIssues);
 
   const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
