@@ -199,6 +199,7 @@ export async function invoke(
           gateway: clients.gateway,
           autoscaling: clients.autoscaling,
           ecs: clients.ecs,
+          standby: clients.standby,
           logger,
           deadline,
           deadLetters,

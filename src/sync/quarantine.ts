@@ -114,7 +114,8 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     const instance = instances.get(id)!;
     const instanceMs = Date.parse(instance.create_time ?? "");
     const hold = (reason: string) => decision.held.push({ instanceId: id, reason });
-    if (instance.life_cycle_state !== "INSERVICE") hold(`instance is ${instance.life_cycle_state ?? "unknown"}`);
+    if (instance.life_cycle_state !== "INSERVICE")
+      hold(`instance is ${instance.life_cycle_state ?? "unknown"}`);
     else if (instance.health_status === "ERROR") hold("AS reports the instance ERROR and replaces it itself");
     else if (!Number.isFinite(instanceMs) || now - instanceMs < afterMs)
       hold("instance younger than after_seconds");
