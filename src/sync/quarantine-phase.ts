@@ -7,7 +7,7 @@ import { isBatchActionRefused } from "../reliability/classify";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import type { TargetPlan } from "./plan";
-import { bindingMembers, decideQuarantine, fractionGuard, UNHEALTHY_SINCE_TAG } from "./quarantine";
+import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "./quarantine";
 import { bindingKeys, channelKey, type Target } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
 
@@ -79,20 +79,6 @@ export class QuarantinePhase {
       binding: bindingKeys([binding]),
       scaling_group_id: binding.scaling_group_id,
     };
-    const guard = fractionGuard(members, settings);
-    if (guard.tripped) {
-      this.ledger.counts.quarantine_guarded += 1;
-      log.warn(
-        "more members unhealthy than max_unhealthy_fraction: replacing none (a broken health check or a shared dependency, not sick instances)",
-        {
-          ...context,
-          unhealthy: guard.unhealthy,
-          members: guard.members,
-          max_unhealthy_fraction: settings.max_unhealthy_fraction,
-        },
-      );
-      return [];
-    }
     if (members.length === 0) return [];
 
     let tags: Map<string, string>;
@@ -120,6 +106,18 @@ export class QuarantinePhase {
       now: this.now(),
       channelWriteFailed: this.ledger.hasFailed(target.bindings),
     });
+    if (decision.guard.tripped) {
+      this.ledger.counts.quarantine_guarded += 1;
+      log.warn(
+        "more members unhealthy than max_unhealthy_fraction: replacing none (a broken health check or a shared dependency, not sick instances)",
+        {
+          ...context,
+          unhealthy: decision.guard.unhealthy,
+          members: decision.guard.members,
+          max_unhealthy_fraction: settings.max_unhealthy_fraction,
+        },
+      );
+    }
     if (!this.opts.dryRun) await this.writeTags(decision.setTags, decision.clearTags, context, log);
     for (const h of decision.held) {
       log.info("unhealthy member not quarantined this run", {

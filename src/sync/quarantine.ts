@@ -82,13 +82,13 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 /**
  * Which members of one binding to quarantine, and the tag bookkeeping that remembers first-unhealthy
  * across runs. Pure. A single unhealthy reading never quarantines: the first one only sets the tag. Only
- * `unhealthy` counts; `unknown` (no check yet) leaves the tag as it is; `healthy` removes it.
+ * `unhealthy` counts; `unknown` (no check yet) leaves the tag as it is; `healthy` removes it. While more
+ * than max_unhealthy_fraction are unhealthy, nothing is set or quarantined (tags of healthy members still go).
  */
 export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
   const { settings, members, instances, tags, now, channelWriteFailed } = input;
   const guard = fractionGuard(members, settings);
   const decision: QuarantineDecision = { guard, setTags: new Map(), clearTags: [], quarantine: [], held: [] };
-  if (guard.tripped) return decision;
   const nowSeconds = Math.floor(now / 1000);
   const afterMs = settings.after_seconds * 1000;
   const ready: QuarantineCandidate[] = [];
@@ -98,10 +98,11 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     const raw = tags.get(id);
     const since = parseSince(raw);
     if (member.health_status === "healthy") {
+      // Even while the guard holds: a tag that outlived a healthy reading would date a later spell too early.
       if (raw !== undefined) decision.clearTags.push(id);
       continue;
     }
-    if (member.health_status !== "unhealthy") continue;
+    if (member.health_status !== "unhealthy" || guard.tripped) continue;
     // A tag older than the member itself was left by an earlier membership (say, put back from standby).
     const memberMs = Date.parse(member.create_time ?? "");
     const stale = since !== undefined && Number.isFinite(memberMs) && since * 1000 + 1000 <= memberMs;
