@@ -123,6 +123,13 @@ export const BindingsSchema = z.array(BindingSchema).check(
             });
           }
         }
+        if (JSON.stringify(bindings[sameTarget]!.replace_unhealthy) !== JSON.stringify(b.replace_unhealthy)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "replace_unhealthy"],
+            message: `differs from binding ${sameTarget}, which names the same channel member group`,
+          });
+        }
       }
       if (!b.health_check) return;
       const sameChannel = byChannel.get(channel);
