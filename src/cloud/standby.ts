@@ -24,7 +24,11 @@ export class StandbyClient {
     await this.batch(groupId, instanceIds, { action: "EXIT_STANDBY" });
   }
 
-  private async batch(groupId: string, ids: readonly string[], fields: Record<string, string>): Promise<void> {
+  private async batch(
+    groupId: string,
+    ids: readonly string[],
+    fields: Record<string, string>,
+  ): Promise<void> {
     for (let i = 0; i < ids.length; i += BATCH_ACTION_LIMIT) {
       await this.http.request<unknown>({
         service: "as",

@@ -11,14 +11,12 @@ const apig = {
 };
 
 function load(bindings: unknown[]) {
-  return loadConfig(
-    (key) =>
-      ({
-        BINDINGS: JSON.stringify(bindings),
-        HUAWEICLOUD_SDK_REGION: "cn-north-4",
-        HUAWEICLOUD_SDK_PROJECT_ID: "proj1",
-      })[key],
-  );
+  const env: Record<string, string> = {
+    BINDINGS: JSON.stringify(bindings),
+    HUAWEICLOUD_SDK_REGION: "cn-north-4",
+    HUAWEICLOUD_SDK_PROJECT_ID: "proj1",
+  };
+  return loadConfig((key) => env[key]);
 }
 
 function problems(bindings: unknown[]): string[] {
