@@ -33,6 +33,11 @@ variable "bindings" {
       http_code          = optional(string)
       enable_client_ssl  = optional(bool)
     }))
+    replace_unhealthy = optional(object({
+      after_seconds          = optional(number)
+      max_per_run            = optional(number)
+      max_unhealthy_fraction = optional(number)
+    }))
   }))
 }
 

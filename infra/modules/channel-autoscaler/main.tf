@@ -17,8 +17,9 @@ locals {
   # stays small (FunctionGraph caps the whole environment at 4,096 characters).
   bindings_compact = [
     for b in var.bindings : merge(
-      { for k, v in b : k => v if v != null && k != "health_check" },
+      { for k, v in b : k => v if v != null && !contains(["health_check", "replace_unhealthy"], k) },
       b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
+      b.replace_unhealthy == null ? {} : { replace_unhealthy = { for k, v in b.replace_unhealthy : k => v if v != null } },
     )
   ]
   bindings_json = jsonencode(local.bindings_compact)
