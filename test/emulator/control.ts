@@ -56,6 +56,7 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
     reset() {
       ctx.world = emptyWorld();
       ctx.faults.clear();
+      ctx.afterCalls = [];
       ctx.log.clear();
     },
     addFault(fault: Fault | Fault[]) {
@@ -130,6 +131,14 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
     setScalingActivity(scalingGroupId: string, active: boolean) {
       if (typeof active !== "boolean") throw new ControlError("active must be true or false");
       setScalingActivity(scalingGroup(scalingGroupId), active);
+    },
+
+    afterNextCall(match: { method: string; path: string }, action: () => unknown) {
+      ctx.afterCalls.push({
+        method: match.method.toUpperCase(),
+        pathRe: new RegExp(match.path),
+        run: action,
+      });
     },
 
     setOptions(update: OptionsUpdate) {

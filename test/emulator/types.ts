@@ -122,6 +122,12 @@ export interface EmulatorControl {
   /** Starts or ends a scaling activity of a group (AS refuses batch actions meanwhile); ending it puts
    *  the replacements that ENTER_STANDBY launched in service. */
   setScalingActivity(scalingGroupId: string, active: boolean): void;
+  /**
+   * In process only: runs `action` (awaited) once, after the next API call matching `method` and
+   * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's
+   * change, say an operator's edit of a channel, exactly between two of the client's calls.
+   */
+  afterNextCall(match: { method: string; path: string }, action: () => unknown): void;
 }
 
 export interface Emulator {

@@ -39,6 +39,13 @@ variable "bindings" {
       max_unhealthy_fraction = optional(number)
     }))
   }))
+  default = []
+}
+
+variable "bindings_from_tags" {
+  description = "Also bind every AS group tagged channel-autoscaler-channel / -instance / -member-group (see infra/README.md); bindings may then be empty."
+  type        = bool
+  default     = false
 }
 
 variable "name_prefix" {
