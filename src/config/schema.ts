@@ -33,6 +33,16 @@ export const HealthCheckSchema = z
     }),
   );
 
+/**
+ * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
+ * instance moved to AS standby with a replacement. Ranges from issue 13 / CONTRACT.md section 4.
+ */
+export const ReplaceUnhealthySchema = z.strictObject({
+  after_seconds: z._default(int(60, 86400), 300),
+  max_per_run: z._default(int(1, 10), 1),
+  max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+});
+
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
@@ -60,6 +70,7 @@ export const BindingSchema = z.strictObject({
   drain_seconds: z._default(int(0, 3600), 30),
   healthy_timeout_seconds: z._default(int(0, 86400), 300),
   health_check: z.optional(HealthCheckSchema),
+  replace_unhealthy: z.optional(ReplaceUnhealthySchema),
 });
 
 /** A cross-binding rule one binding breaks, against an earlier one (indices into the list checked). */
@@ -78,7 +89,13 @@ export const SHARED_TARGET_FIELDS = [
   "standby",
   "drain_seconds",
   "healthy_timeout_seconds",
+  "replace_unhealthy",
 ] as const;
+
+/** The shared member settings in which two bindings of one channel member group differ. */
+export function sharedTargetDifferences(a: Binding, b: Binding): (typeof SHARED_TARGET_FIELDS)[number][] {
+  return SHARED_TARGET_FIELDS.filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
+}
 
 /**
  * The rules that hold across bindings: one binding per scaling group and channel member group;
@@ -107,15 +124,13 @@ export function crossBindingConflicts(bindings: readonly Binding[]): BindingConf
     const sameTarget = byTarget.get(target);
     if (sameTarget === undefined) byTarget.set(target, i);
     else {
-      for (const field of SHARED_TARGET_FIELDS) {
-        if (bindings[sameTarget]![field] !== b[field]) {
-          conflicts.push({
-            index: i,
-            other: sameTarget,
-            field,
-            message: `differs from binding ${sameTarget}, which names the same channel member group`,
-          });
-        }
+      for (const field of sharedTargetDifferences(bindings[sameTarget]!, b)) {
+        conflicts.push({
+          index: i,
+          other: sameTarget,
+          field,
+          message: `differs from binding ${sameTarget}, which names the same channel member group`,
+        });
       }
     }
     if (!b.health_check) return;
@@ -143,12 +158,23 @@ export const BindingsSchema = z.array(BindingSchema).check(
         message: c.message,
       });
     }
+    bindings.forEach((b, i) => {
+      if (b.replace_unhealthy && b.gateway !== "apig") {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "replace_unhealthy"],
+          message:
+            'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
+        });
+      }
+    });
   }),
 );
 
 export type Binding = z.infer<typeof BindingSchema>;
 export type BindingInput = z.input<typeof BindingSchema>;
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+export type ReplaceUnhealthy = z.infer<typeof ReplaceUnhealthySchema>;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,4 +1,9 @@
-import { type Binding, crossBindingConflicts, SHARED_TARGET_FIELDS } from "../config/schema";
+import {
+  type Binding,
+  crossBindingConflicts,
+  SHARED_TARGET_FIELDS,
+  sharedTargetDifferences,
+} from "../config/schema";
 import { BINDING_TAGS, MEMBER_GROUP_TAG, type TagBindingResult, type TagProblem } from "./tags";
 
 export type BindingSource = "bindings" | "tags";
@@ -33,6 +38,9 @@ export const sourceOf = (set: BindingSet, b: Binding): BindingSource =>
 export function sourcesOf(set: BindingSet): Map<string, BindingSource> {
   return new Map(set.bindings.map((b) => [b.scaling_group_id, sourceOf(set, b)]));
 }
+
+const show = (value: unknown): string =>
+  value === undefined ? "unset" : typeof value === "object" ? JSON.stringify(value) : String(value);
 
 const targetKey = (b: Binding) => `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
 
@@ -94,8 +102,8 @@ export function mergeBindings(env: readonly Binding[], discovered: readonly Disc
     }
     const fromEnv = env.find((e) => targetKey(e) === key);
     const peers = merged.filter((o) => o !== b && targetKey(o) === key);
-    const reference = fromEnv ?? peers.find((o) => SHARED_TARGET_FIELDS.some((f) => o[f] !== b[f]));
-    const differing = reference ? SHARED_TARGET_FIELDS.filter((f) => reference[f] !== b[f]) : [];
+    const reference = fromEnv ?? peers.find((o) => sharedTargetDifferences(o, b).length > 0);
+    const differing = reference ? sharedTargetDifferences(reference, b) : [];
     if (fromEnv && differing.length === 0) {
       accepted.push(b);
       continue;
@@ -104,8 +112,8 @@ export function mergeBindings(env: readonly Binding[], discovered: readonly Disc
     if (reference && field) {
       skip(b, {
         tag: tagOfField(field),
-        value: String(b[field] ?? ""),
-        rule: `${field} differs from group ${reference.scaling_group_id} (${fromEnv ? "BINDINGS" : "tags"}: ${String(reference[field] ?? "unset")}), which names the same channel member group`,
+        value: show(b[field]),
+        rule: `${field} differs from group ${reference.scaling_group_id} (${fromEnv ? "BINDINGS" : "tags"}: ${show(reference[field])}), which names the same channel member group`,
       });
     } else {
       skip(b, {

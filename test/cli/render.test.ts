@@ -49,6 +49,8 @@ function summary(plan: PlanEntry[], over: Partial<Summary> = {}): Summary {
     hooks_completed: 0,
     bindings_discovered: 0,
     skipped: 0,
+    quarantined: 0,
+    quarantine_guarded: 0,
     dead_lettered: 0,
     dry_run: true,
     plan,

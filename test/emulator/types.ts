@@ -121,6 +121,9 @@ export interface EmulatorControl {
   setOptions(update: OptionsUpdate): void;
   /** Replaces a scaling group's tags (AS's rules: ≤ 10 tags, keys ≤ 36 and values ≤ 43 characters). */
   setGroupTags(scalingGroupId: string, tags: GroupTag[]): void;
+  /** Starts or ends a scaling activity of a group (AS refuses batch actions meanwhile); ending it puts
+   *  the replacements that ENTER_STANDBY launched in service. */
+  setScalingActivity(scalingGroupId: string, active: boolean): void;
   /**
    * In process only: runs `action` (awaited) once, after the next API call matching `method` and
    * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's
