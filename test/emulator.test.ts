@@ -670,7 +670,7 @@ describe("PUT VPC channel", () => {
 
   it("replaces the health check config", async () => {
     const health = {
-      protocol: "http",
+      protocol: "HTTP",
       path: "/health",
       http_code: "200-299",
       threshold_normal: 2,
@@ -703,6 +703,13 @@ describe("PUT VPC channel", () => {
     ["balance_strategy 5", { ...base, balance_strategy: 5 }, "APIG.2004", "balance_strategy"],
     ["member_type change", { ...base, member_type: "ip" }, "APIG.2012", "member_type"],
     ["bad protocol", { ...base, vpc_health_config: { ...health, protocol: "UDP" } }, "APIG.2012", "protocol"],
+    // The API's enum is upper-case (huawei-apis.md §9.7).
+    [
+      "lower-case protocol",
+      { ...base, vpc_health_config: { ...health, protocol: "tcp" } },
+      "APIG.2012",
+      "protocol",
+    ],
     [
       "threshold 11",
       { ...base, vpc_health_config: { ...health, threshold_normal: 11 } },
@@ -729,7 +736,7 @@ describe("PUT VPC channel", () => {
     ],
     [
       "http without http_code",
-      { ...base, vpc_health_config: { ...health, protocol: "https", path: "/" } },
+      { ...base, vpc_health_config: { ...health, protocol: "HTTPS", path: "/" } },
       "APIG.2001",
       "http_code",
     ],
