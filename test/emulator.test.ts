@@ -971,6 +971,24 @@ describe("ECS, SMN and FunctionGraph", () => {
     expect(unknown.body).toEqual({ error_code: "SMN.0011", error_msg: "Topic not found" });
   });
 
+  it("refuses an SMN message over 256 KB and a subject over 512 bytes (the publish limits)", async () => {
+    const path = `/v2/${PROJECT}/notifications/topics/${TOPIC}/publish`;
+    const publish = (body: Record<string, unknown>) => call(emu, "POST", path, { body });
+    // Exactly at the limits, counted in UTF-8 bytes: accepted.
+    const atLimit = await publish({ subject: "é".repeat(256), message: "x".repeat(256 * 1024) });
+    expect(atLimit.status).toBe(200);
+    for (const body of [
+      { subject: "s", message: "x".repeat(256 * 1024 + 1) },
+      { subject: "s", message: "界".repeat(90_000) },
+      { subject: "é".repeat(256) + "x", message: "m" },
+    ]) {
+      const res = await publish(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error_code).toBe("SMN.0004");
+    }
+    expect(emu.control.state().topics[0]?.messages).toHaveLength(1);
+  });
+
   it("accepts an asynchronous FunctionGraph invocation and stores the event", async () => {
     const event = { scaling_group_ids: ["asg-1"], dry_run: true };
     const res = await call(emu, "POST", `/v2/${PROJECT}/fgs/functions/${FUNCTION}/invocations-async`, {

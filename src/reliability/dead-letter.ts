@@ -1,6 +1,7 @@
 import type { SmnClient } from "../cloud/smn";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import { deadLetterMessages } from "./dead-letter-messages";
 
 export const DEAD_LETTER_SUBJECT = "channel-autoscaler dead letter";
 
@@ -52,7 +53,8 @@ export interface DeadLetterInput {
 
 /**
  * Whatever could not be done, never lost: each record is one JSON line on stdout at once, and an SMN
- * publish to DEAD_LETTER_TOPIC_URN when set. A failed publish is logged with the record, never dropped.
+ * publish to DEAD_LETTER_TOPIC_URN when set (several, for a record larger than an SMN message). A
+ * failed publish is logged with the record, never dropped.
  */
 export class DeadLetterSink {
   readonly records: DeadLetterRecord[] = [];
@@ -96,18 +98,28 @@ export class DeadLetterSink {
     this.opts.logger.raw(record as unknown as Record<string, unknown>);
     const { topicUrn, smn } = this.opts;
     if (topicUrn && smn) {
-      const message = this.opts.logger.scrub(JSON.stringify(record));
-      this.publishes.push(
-        smn.publish(topicUrn, DEAD_LETTER_SUBJECT, message).catch((err: unknown) => {
-          this.opts.logger.error("dead letter publish failed; the record above is the copy to replay from", {
-            action: "publish_dead_letter",
-            topic_urn: topicUrn,
-            error: { code: (err as { code?: string }).code ?? "UNKNOWN", message: (err as Error).message },
-            dead_letter_action: record.action,
-            binding: record.binding,
-          });
-        }),
-      );
+      // Within SMN's limits whatever the record holds: split by instance ids, or trimmed, never refused.
+      const messages = deadLetterMessages(record, (r) => this.opts.logger.scrub(JSON.stringify(r)));
+      for (const [i, message] of messages.entries()) {
+        this.publishes.push(
+          smn.publish(topicUrn, DEAD_LETTER_SUBJECT, message).catch((err: unknown) => {
+            this.opts.logger.error(
+              "dead letter publish failed; the record above is the copy to replay from",
+              {
+                action: "publish_dead_letter",
+                topic_urn: topicUrn,
+                error: {
+                  code: (err as { code?: string }).code ?? "UNKNOWN",
+                  message: (err as Error).message,
+                },
+                dead_letter_action: record.action,
+                binding: record.binding,
+                ...(messages.length > 1 ? { part: `${i + 1}/${messages.length}` } : {}),
+              },
+            );
+          }),
+        );
+      }
     }
     return record;
   }
