@@ -1082,6 +1082,42 @@ describe("fault injection", () => {
     expect(emu.control.calls()[0]).toMatchObject({ status: 200, fault: true });
   });
 
+  it("applies a write and then loses its answer (afterApply: 504, or the connection reset)", async () => {
+    const add = (ecs: string) =>
+      call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+        body: { members: [{ ecs_id: ecs, ecs_name: ecs, member_group_name: "web" }] },
+      });
+    emu.control.addFault({ method: "POST", path: "/members$", afterApply: true, status: 504 });
+    const lost = await add("srv-7");
+    expect(lost.status).toBe(504);
+    expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toContain("srv-7");
+    emu.control.addFault({ method: "POST", path: "/members$", afterApply: true, reset: true });
+    await expect(add("srv-8")).rejects.toThrow(TypeError);
+    expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toContain("srv-8");
+    expect(emu.control.calls().map((c) => [c.status, c.appliedStatus, c.fault])).toEqual([
+      [504, 201, true],
+      [0, 201, true],
+    ]);
+  });
+
+  it("holds a write until another write to its channel is refused for the overlap (holdUntilOverlap)", async () => {
+    const add = (ecs: string) =>
+      call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+        body: { members: [{ ecs_id: ecs, ecs_name: ecs, member_group_name: "web" }] },
+      });
+    emu.control.addFault({ method: "POST", path: "/members$", holdUntilOverlap: true });
+    const held = add("srv-7");
+    while (emu.control.calls().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Another channel is not held up; the same channel refuses the overlapping write, which releases the first.
+    expect((await call(emu, "GET", `${ROMA}/chan-ecs/members`)).status).toBe(200);
+    const refused = await add("srv-8");
+    expect(refused.status).toBe(500);
+    expect(refused.body).toEqual({ error_code: "APIG.9999", error_msg: "System error" });
+    expect((await held).status).toBe(201);
+    expect((await add("srv-8")).status).toBe(201);
+    expect(() => emu.control.addFault({ holdUntilOverlap: true, status: 504 })).toThrow(/holdUntilOverlap/);
+  });
+
   it("rejects a malformed fault", () => {
     expect(() => emu.control.addFault({ path: "(" })).toThrow(/regular expression/);
     expect(() => emu.control.addFault({ times: -1 })).toThrow(/times/);
