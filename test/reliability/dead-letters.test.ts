@@ -384,6 +384,12 @@ describe("dead letters larger than an SMN message (256 KB)", () => {
       expect((p.detail as { full_record: string }).full_record).toContain(String(record.request_id));
     }
     expect(parts.flatMap((p) => p.instance_ids as string[])).toEqual(record.instance_ids);
+    // One record, delivered whole: its fate is counted once.
+    expect(inv.logs.find((l) => l.action === "summary")?.dead_letter_delivery).toEqual({
+      published: 1,
+      refused: 0,
+      unconfirmed: 0,
+    });
     // Nothing was lost: the strays are still there, enabled, for the next run.
     expect(groupMembers(emu, "web")).toHaveLength(6_000);
   });
