@@ -530,19 +530,28 @@ describe("faults between invocations", () => {
       // Killed during the drain: a long drain, so the kill surely lands in it.
       const killedDrain = point.fault ? DRAIN_SECONDS : 60;
       if (point.fault) emu.control.addFault(point.fault);
-      const child = spawnBundle("scaling-events", hookEvent(), { env: drainEnv(killedDrain) });
+      const child = spawnBundle("scaling-events", hookEvent(), {
+        env: drainEnv(killedDrain),
+        remainingMs: 300_000,
+      });
       await until(() =>
         point.fault
           ? emu.control
               .calls()
               .some((c) => c.fault && (!point.fault!.afterApply || c.appliedStatus !== undefined))
-          : emu.control.calls().some((c) => c.path.endsWith("/batch-disable") && c.status === 204),
+          : child.output().includes('"msg":"draining disabled members"'),
       );
       child.process.kill("SIGKILL");
       const killed = await child.exited;
       expect(killed.signal).toBe("SIGKILL");
       expect(killed.summary).toBeUndefined();
-      if (!point.fault) expect(emu.control.calls().filter((c) => c.method === "DELETE")).toEqual([]);
+      if (!point.fault) {
+        // It was in the drain wait: started it, deleted nothing.
+        expect(killed.logs.filter((l) => l.action === "drain").map((l) => l.msg)).toEqual([
+          "draining disabled members",
+        ]);
+        expect(emu.control.calls().filter((c) => c.method === "DELETE")).toEqual([]);
+      }
       expectNothingLost(foreignBefore, i1Before);
 
       // The next run: whatever the killed one left half done is finished, and a member disabled before

@@ -7,6 +7,8 @@ const CHILD = path.resolve(import.meta.dirname, "bundle-child.mjs");
 
 export interface ChildInvocation {
   process: ChildProcess;
+  /** What the process has written to stdout so far (its log lines). */
+  output(): string;
   /** Resolves when the process has exited: its result line, if it got that far, and its log lines. */
   exited: Promise<{
     code: number | null;
@@ -50,7 +52,7 @@ export function spawnBundle(
       resolve({ code, signal, ...result, logs: logs.filter((l) => l.child_result === undefined) });
     });
   });
-  return { process: child, exited };
+  return { process: child, output: () => out, exited };
 }
 
 /** Waits until `condition` holds, checking every few milliseconds (the test's timeout bounds it). */
