@@ -26,6 +26,14 @@ export interface EmulatorContext {
   busyChannels: Set<string>;
   /** Per channel key: releases of `holdUntilOverlap` writes, called when a write there is refused. */
   overlapWaiters: Map<string, Array<() => void>>;
+  /** One-shot actions run after a matching API call's handler, before its answer is sent. */
+  afterCalls: AfterCall[];
+}
+
+export interface AfterCall {
+  method: string;
+  pathRe: RegExp;
+  run: () => unknown;
 }
 
 export class OptionsError extends Error {
@@ -54,6 +62,7 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
     clock: new Clock(),
     busyChannels: new Set(),
     overlapWaiters: new Map(),
+    afterCalls: [],
   };
 }
 

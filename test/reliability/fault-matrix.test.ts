@@ -100,9 +100,9 @@ const OPS: Op[] = [
     instanceIds: ["i-3"],
   },
   {
-    name: "PUT channel",
+    name: "PUT health-config",
     method: "PUT",
-    path: "/vpc-channels/chan-1$",
+    path: "/vpc-channels/chan-1/health-config$",
     family: "gateway",
     action: "update_channel",
     instanceIds: [],
@@ -514,7 +514,7 @@ describe("faults between invocations", () => {
   ];
   const KILL_POINTS: KillPoint[] = [
     { name: "reading members", fault: { method: "GET", path: "/vpc-channels/chan-1/members$", hang: true } },
-    ...write("PUT", "/vpc-channels/chan-1$"),
+    ...write("PUT", "/vpc-channels/chan-1/health-config$"),
     ...write("POST", "/vpc-channels/chan-1/members$"),
     ...write("POST", "/members/batch-disable$"),
     { name: "during the drain" },
