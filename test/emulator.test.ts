@@ -730,7 +730,7 @@ describe("PUT VPC channel", () => {
     ["balance_strategy 5", { ...base, balance_strategy: 5 }, "APIG.2004", "balance_strategy"],
     ["member_type change", { ...base, member_type: "ip" }, "APIG.2012", "member_type"],
     ["bad protocol", { ...base, vpc_health_config: { ...health, protocol: "UDP" } }, "APIG.2012", "protocol"],
-    // The API's enum is upper-case (huawei-apis.md §9.7).
+    // The API's enum is upper-case (the official SDKs' `VpcHealthConfig` model).
     [
       "lower-case protocol",
       { ...base, vpc_health_config: { ...health, protocol: "tcp" } },

@@ -5,7 +5,7 @@ import "./zod";
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
 /**
- * The API's enum is upper-case (`TCP`/`HTTP`/`HTTPS`, huawei-apis.md §9.7): users may write either
+ * The API's enum is upper-case (`TCP`/`HTTP`/`HTTPS`, the official SDKs' `VpcHealthConfig` model): users may write either
  * case, the configuration holds (and so every request sends) the upper-case value.
  */
 const HealthProtocolSchema = z.pipe(

@@ -1,8 +1,8 @@
 import { type LifecycleHookMessage, LifecycleHookMessageSchema } from "./schemas";
 
 /**
- * Reading of an AS notification text. AS's lifecycle-hook message is documented (huawei-apis.md §9.2)
- * and read as its structured fields; its other notifications are not (§2.6), so for them any JSON
+ * Reading of an AS notification text. AS's lifecycle-hook message is documented (AS user guide, "Lifecycle
+ * hooks") and read as its structured fields; its other notifications are not, so for them any JSON
  * shape at any depth and any key case is accepted, and plain text is searched for `key: value` pairs
  * and for the ids of groups we know.
  */

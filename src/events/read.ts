@@ -75,7 +75,7 @@ export function selectionFromPayload(payload: BackfillPayload): Selection {
   };
 }
 
-/** The keys that make a JSON object recognisably a backfill payload (contract §3). */
+/** The keys that make a JSON object recognisably a backfill payload (CONTRACT, events accepted). */
 const PAYLOAD_KEYS = ["scaling_group_ids", "dry_run"] as const;
 const NOTE_ECHO_CHARS = 200;
 

@@ -54,7 +54,7 @@ export type BackfillPayload = z.infer<ReturnType<typeof BackfillPayloadSchema>>;
 
 /**
  * The message AS publishes for a lifecycle hook (AS user guide, "Lifecycle hooks", notification topic
- * sample; huawei-apis.md §9.2): the ids are nested under `scaling_group` and `scaling_instance`.
+ * sample, public in huaweicloudDocs/as): the ids are nested under `scaling_group` and `scaling_instance`.
  */
 export const LifecycleHookMessageSchema = lazy(() =>
   z.looseObject({

@@ -1,7 +1,7 @@
 import type { DeadLetterRecord } from "./dead-letter";
 
 /**
- * SMN's publish limits (official SDK model `PublishMessageRequestBody`; huawei-apis.md §9.7): the
+ * SMN's publish limits (official SDK model `PublishMessageRequestBody`): the
  * message is UTF-8 of at most 256 KB, the subject at most 512 (characters in the model, bytes in the
  * API reference: bytes is the stricter reading).
  */

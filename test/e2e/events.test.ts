@@ -1,6 +1,7 @@
 /**
  * Events as AS and FunctionGraph actually send them, through the built bundles: AS's documented
- * lifecycle-hook message (huawei-apis.md §9.2), FunctionGraph's own TIMER example event (§9.3), and a
+ * lifecycle-hook message (AS user guide, "Lifecycle hooks"), FunctionGraph's own TIMER example event
+ * (its Node.js runtime samples, fg-timer-event), and a
  * notification about a group no binding has.
  */
 import { beforeEach, describe, expect, it } from "vitest";

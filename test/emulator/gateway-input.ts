@@ -171,7 +171,7 @@ function parseHealthConfig(raw: unknown): VpcHealthConfig {
   if (!isRecord(raw)) throw apigErrors.invalid("vpc_health_config");
   const { protocol, path, method, port, http_code, enable_client_ssl, status } = raw;
   if (protocol === undefined) throw apigErrors.missing("protocol");
-  // The API's enum is upper-case (official SDK models, huawei-apis.md §9.7): `tcp` is refused.
+  // The API's enum is upper-case (the official SDKs' `VpcHealthConfig` model): `tcp` is refused.
   if (typeof protocol !== "string" || !["TCP", "HTTP", "HTTPS"].includes(protocol)) {
     throw apigErrors.invalid("protocol");
   }

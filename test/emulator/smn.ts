@@ -7,7 +7,7 @@ import { isRecord } from "./validators";
 /** SMN (`/v2/{project_id}/notifications/...`): publish to a topic; messages are kept on the topic. */
 
 /**
- * SMN's publish limits (official SDK model `PublishMessageRequestBody`, huawei-apis.md §9.7): a UTF-8
+ * SMN's publish limits (official SDK model `PublishMessageRequestBody`): a UTF-8
  * message of at most 256 KB and a subject of at most 512 bytes; larger ones are refused.
  */
 export const SMN_LIMITS = { messageBytes: 256 * 1024, subjectBytes: 512 } as const;

@@ -111,7 +111,7 @@ describe("readEvent", () => {
   });
 
   it("reads AS's documented lifecycle-hook message as its structured fields, and selects only its group", () => {
-    // The sample of huawei-apis.md §9.2 (AS user guide, "Lifecycle hooks"), unchanged.
+    // The sample of the AS user guide ("Lifecycle hooks", notification topic), unchanged.
     const sample = {
       service: "AutoScaling",
       tenant_id: "93075aa73f6a4fc0a3209490cc57181a",
@@ -183,7 +183,7 @@ describe("readEvent", () => {
   });
 
   it.each([
-    // FunctionGraph's own TIMER example event (huawei-apis.md §9.3).
+    // FunctionGraph's own TIMER example event (Node.js runtime samples, fg-timer-event).
     ["JSON that is not a backfill payload", '{"message": "timer triggered event", "topic":"test"}'],
     ["free text", "Hello world"],
     ["text that starts with { but is not JSON", "{nightly repair}"],
