@@ -19,6 +19,7 @@ export type DeadLetterAction =
   | "disable_members"
   | "delete_members"
   | "complete_hook"
+  | "quarantine"
   | "fan_out";
 
 export interface DeadLetterRecord {
