@@ -4,6 +4,7 @@ import { ENV_KEYS } from "../config/keys";
 import { type EnvReader, envReader, loadConfigAndCredentials } from "../config/load";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
+import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
@@ -71,11 +72,10 @@ function withoutStack<E extends Error>(err: E): E {
 /** Named groups that neither BINDINGS nor tags bind (a skipped tagged group is known: it was dead-lettered). */
 function unknownGroups(selection: Selection, set: BindingSet): string[] {
   if (selection.groups === "all") return [];
-  const known = new Set([
+  return partitionByBinding(selection.groups, [
     ...set.bindings.map((b) => b.scaling_group_id),
     ...set.skipped.map((s) => s.scaling_group_id),
-  ]);
-  return selection.groups.filter((id) => !known.has(id));
+  ]).unbound;
 }
 
 /** At most this many bound groups are listed in an error: with tags there may be thousands. */
@@ -187,6 +187,7 @@ export async function invoke(
     throw err;
   }
   if (options.dryRun) selection.dryRun = true;
+  for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
 
   const metrics = new RunMetrics();
   const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);

@@ -163,11 +163,11 @@ export class MemberWriter {
     }
   }
 
-  async applyDisable(
-    target: Target,
-    plan: TargetPlan,
-    outcome: TargetOutcome,
-  ): Promise<{ toDelete: Member[]; justDisabled: Member[] }> {
+  /**
+   * Disables the removals that still serve. Returns the members to delete once the drain is over: every
+   * removal, already disabled ones included, but those whose disable failed.
+   */
+  async applyDisable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<Member[]> {
     const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
     const entries = toDisable.map((m) =>
       this.ledger.entry({
@@ -179,7 +179,7 @@ export class MemberWriter {
       }),
     );
     const all = plan.removals.map((r) => r.member);
-    if (this.opts.dryRun || toDisable.length === 0) return { toDelete: all, justDisabled: toDisable };
+    if (this.opts.dryRun || toDisable.length === 0) return all;
     try {
       let disabling = toDisable;
       try {
@@ -209,12 +209,12 @@ export class MemberWriter {
         this.ledger.counts.disabled += disabling.length;
         for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
         if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
-        return { toDelete: remaining, justDisabled: disabling };
+        return remaining;
       }
       this.ledger.counts.disabled += disabling.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "disable_members", "members disabled", disabling);
-      return { toDelete: all, justDisabled: disabling };
+      return all;
     } catch (err) {
       for (const e of entries) e.status = "failed";
       // Never delete a member that still takes traffic without its drain: leave it for the next run.
@@ -225,7 +225,7 @@ export class MemberWriter {
         err,
         toDisable.map((m) => m.ecs_id ?? m.id),
       );
-      return { toDelete: all.filter((m) => !toDisable.includes(m)), justDisabled: [] };
+      return all.filter((m) => !toDisable.includes(m));
     }
   }
 
