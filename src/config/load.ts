@@ -162,7 +162,7 @@ export function parseBindings(
       issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
-  const parsed = BindingsSchema.safeParse(json);
+  const parsed = BindingsSchema().safeParse(json);
   if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };
   return { bindings: parsed.data, issues: [] };
 }

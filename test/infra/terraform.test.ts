@@ -229,8 +229,8 @@ function bindingFieldDrift(files: TfFile[]): string[] {
     ...schema.filter((f) => !terraform.includes(f)).map((f) => `-${where}${f}`),
   ];
   return [
-    ...diff("", fieldList(binding), schemaFieldList(BindingSchema.shape)),
-    ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema.shape)),
+    ...diff("", fieldList(binding), schemaFieldList(BindingSchema().shape)),
+    ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema().shape)),
   ];
 }
 

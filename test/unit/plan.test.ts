@@ -6,7 +6,7 @@ import { BindingSchema } from "../../src/config/schema";
 import { type DesiredMember, desiredMembers, memberName } from "../../src/sync/desired";
 import { isEmptyPlan, planTarget } from "../../src/sync/plan";
 
-const binding = BindingSchema.parse({
+const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",
   instance_id: "roma-1",
   vpc_channel_id: "chan-1",
@@ -63,7 +63,7 @@ describe("desiredMembers", () => {
   });
 
   it("takes weight, standby and port from the binding", () => {
-    const b = BindingSchema.parse({ ...binding, weight: 7, standby: true, port: 9000 });
+    const b = BindingSchema().parse({ ...binding, weight: 7, standby: true, port: 9000 });
     expect(desiredMembers([b], new Map([["asg-1", [instance("i-1")]]]))[0]).toMatchObject({
       weight: 7,
       is_backup: true,
