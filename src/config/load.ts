@@ -163,7 +163,7 @@ export function parseBindings(
       issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
-  const parsed = BindingsSchema.safeParse(json);
+  const parsed = BindingsSchema().safeParse(json);
   if (!parsed.success) {
     return {
       bindings: [],
