@@ -57,7 +57,11 @@ export const INSTANCE_PAGE_SIZE = 100;
 export class AutoScalingClient {
   constructor(private readonly http: CloudHttp) {}
 
-  async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
+  /** Every instance of the group; `onFirstPage` sees the first page as soon as it arrives. */
+  async listGroupInstances(
+    groupId: string,
+    onFirstPage?: (page: readonly GroupInstance[]) => void,
+  ): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
     for (let start = 0; ; ) {
       const { body } = await this.http.request({
@@ -70,6 +74,7 @@ export class AutoScalingClient {
       });
       const page = body.scaling_group_instances ?? [];
       for (const i of page) all.push({ ...i, scaling_group_id: groupId });
+      if (start === 0) onFirstPage?.([...all]);
       start += page.length;
       if (!hasMorePages(start, page.length, INSTANCE_PAGE_SIZE, body.total_number ?? undefined)) return all;
     }

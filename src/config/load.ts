@@ -177,7 +177,7 @@ export function parseBindings(
     };
   }
   if (allowEmpty && Array.isArray(json) && json.length === 0) return { bindings: [], issues: [] };
-  const parsed = BindingsSchema.safeParse(json);
+  const parsed = BindingsSchema().safeParse(json);
   if (!parsed.success) {
     return {
       bindings: [],

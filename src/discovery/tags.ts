@@ -106,7 +106,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
   for (const [key, spec] of Object.entries(BINDING_TAGS)) {
     if (spec.required && !tagValues.has(key)) problems.push({ tag: key, rule: "is required" });
   }
-  const parsed = BindingSchema.safeParse(input);
+  const parsed = BindingSchema().safeParse(input);
   if (!parsed.success) {
     const tagOf = new Map<string, string>(Object.entries(BINDING_TAGS).map(([k, s]) => [s.field, k]));
     for (const issue of parsed.error.issues) {
@@ -122,7 +122,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
 }
 
 function targetKeyOf(tagValues: Map<string, string>): string | undefined {
-  const target = BindingSchema.safeParse({
+  const target = BindingSchema().safeParse({
     scaling_group_id: "target",
     instance_id: tagValues.get("channel-autoscaler-instance"),
     vpc_channel_id: tagValues.get("channel-autoscaler-channel"),

@@ -133,6 +133,7 @@ async function handle(
   if (fault && !isDelayOnly(fault)) {
     await sleep(ctx.options.latencyMs + (fault.delayMs ?? 0));
     entry.status = await applyFault(fault, res, target.service, requestId);
+    if (fault.hang) entry.closed = new Date().toISOString();
     return;
   }
   if (fault) await sleep(fault.delayMs ?? 0);

@@ -96,6 +96,8 @@ export interface CallLogEntry {
   status: number;
   service: Service | "unknown";
   fault: boolean;
+  /** A `hang` fault: when the client gave up and closed the connection, ISO 8601. */
+  closed?: string;
   /** An `afterApply` fault: the handler's status (the state changed), though the client got the fault. */
   appliedStatus?: number;
   headers: { "x-project-id"?: string; "x-security-token"?: "<present>" };

@@ -80,7 +80,7 @@ describe("discovery", () => {
 
   it("reads no tags of a group BINDINGS names, only the tag groups of its member group", async () => {
     const env = [
-      BindingSchema.parse({
+      BindingSchema().parse({
         scaling_group_id: "asg-env",
         instance_id: "roma-1",
         vpc_channel_id: "chan-1",

@@ -20,7 +20,7 @@ const group = (id: string, over: Record<string, string | undefined> = {}): Disco
 });
 
 const envBinding = (over: Partial<Binding> = {}): Binding =>
-  BindingSchema.parse({
+  BindingSchema().parse({
     scaling_group_id: "asg-env",
     instance_id: "roma-1",
     vpc_channel_id: "chan-1",
