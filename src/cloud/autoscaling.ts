@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
-import { hasMorePages } from "./paging";
+import { PageGuard } from "./paging";
 import { paths } from "./paths";
 
 // Response schemas are built on first use (src/config/zod.ts).
@@ -59,19 +59,23 @@ export class AutoScalingClient {
 
   async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
-    for (let start = 0; ; ) {
+    const guard = new PageGuard("as", "listGroupInstances", INSTANCE_PAGE_SIZE);
+    for (;;) {
       const { body } = await this.http.request({
         service: "as",
         operation: "listGroupInstances",
         method: "GET",
         path: paths.groupInstances(this.http.projectId, groupId),
-        query: { start_number: start, limit: INSTANCE_PAGE_SIZE },
+        query: { start_number: guard.offset, limit: INSTANCE_PAGE_SIZE },
         schema: InstancePageSchema(),
       });
       const page = body.scaling_group_instances ?? [];
+      const more = guard.page(
+        page.map((i) => i.instance_id),
+        body.total_number ?? undefined,
+      );
       for (const i of page) all.push({ ...i, scaling_group_id: groupId });
-      start += page.length;
-      if (!hasMorePages(start, page.length, INSTANCE_PAGE_SIZE, body.total_number ?? undefined)) return all;
+      if (!more) return all;
     }
   }
 
