@@ -121,7 +121,7 @@ async function handle(
   if (fault) entry.fault = true;
   if (fault && !isDelayOnly(fault)) {
     await sleep(ctx.options.latencyMs + (fault.delayMs ?? 0));
-    entry.status = await applyFault(fault, res, target.service, requestId);
+    entry.status = await applyFault(fault, res, target.service, requestId, { req, query });
     return;
   }
   if (fault) await sleep(fault.delayMs ?? 0);

@@ -52,7 +52,8 @@ describe("PageGuard", () => {
 
   it("without a total, stops after MAX_PAGES_WITHOUT_TOTAL full pages", () => {
     const guard = new PageGuard("roma", "listMembers", 2);
-    for (let p = 0; p < MAX_PAGES_WITHOUT_TOTAL - 1; p++) expect(guard.page(ids(p * 2, 2), undefined)).toBe(true);
+    for (let p = 0; p < MAX_PAGES_WITHOUT_TOTAL - 1; p++)
+      expect(guard.page(ids(p * 2, 2), undefined)).toBe(true);
     expect(() => guard.page(ids(10_000, 2), undefined)).toThrow(PagingInconsistentError);
   });
 
