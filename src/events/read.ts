@@ -1,6 +1,6 @@
 import type * as z from "zod/mini";
 import { InputError } from "./errors";
-import { type MessageHints, readMessage } from "./message";
+import { hintSets, type MessageHints, mergeHints, readMessage } from "./message";
 import {
   type BackfillPayload,
   BackfillPayloadSchema,
@@ -100,6 +100,8 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     throw new InputError(`not an SMN trigger event: ${describeIssues("", envelope.error)}`);
   }
   const hints = emptyHints();
+  const sets = hintSets();
+  const known = new Set(knownGroupIds);
   const unreadable: UnreadableRecord[] = [];
   let namesUnknownOrNoGroup = false;
   let anyRead = false;
@@ -116,18 +118,15 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     }
     anyRead = true;
     const found = readMessage(rec.data.smn.message, knownGroupIds);
-    const known = found.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
-    if (known.length === 0) namesUnknownOrNoGroup = true;
-    for (const key of Object.keys(hints) as (keyof MessageHints)[]) {
-      for (const v of found[key]) if (!hints[key].includes(v)) hints[key].push(v);
-    }
+    if (!found.scalingGroupIds.some((id) => known.has(id))) namesUnknownOrNoGroup = true;
+    mergeHints(hints, sets, found);
   });
   // A message that names no group we know reconciles everything: an event is only a hint.
   const groups: Selection["groups"] = !anyRead
     ? []
     : namesUnknownOrNoGroup
       ? "all"
-      : hints.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
+      : hints.scalingGroupIds.filter((id) => known.has(id));
   return { groups, dryRun: false, hints, unreadable };
 }
 
