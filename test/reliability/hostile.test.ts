@@ -12,7 +12,18 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault, StateInput } from "../emulator";
-import { type Binding, type Emulator, envFor, startEmulator, timerEvent } from "../support/harness";
+import {
+  type Binding,
+  baseState,
+  type Emulator,
+  envFor,
+  instance,
+  invoke,
+  smnEvent,
+  startEmulator,
+  timerEvent,
+  webBinding,
+} from "../support/harness";
 import { DEAD_LETTER_TOPIC, findCredentialFragment, LONG_TOKEN, topicMessages } from "./support";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -215,5 +226,43 @@ describe("a 300 MB answer, an endless listing and a token echoed in a text 401, 
         ...topicMessages(emu).map((m) => `${m.subject} ${m.message}`),
       ].join("\n"),
     );
+  });
+});
+
+describe("ids from the cloud are checked before they go into a path", () => {
+  it("a listed member with id `..` is never deleted as `/members/..` (the channel's URL)", async () => {
+    emu.control.reset();
+    emu.control.load(baseState({ instances: [instance("i-1")] }));
+    const dotDot = {
+      id: "..",
+      host: "10.0.0.9",
+      weight: 1,
+      is_backup: false,
+      member_group_name: "web",
+      // Already disabled: the run goes straight to the delete.
+      status: 2,
+      ecs_id: "gone-1",
+      ecs_name: "gone-1",
+    };
+    // Every read of the group's members lists the stray member with id "..".
+    emu.control.addFault({
+      method: "GET",
+      path: "/members$",
+      times: 0,
+      status: 200,
+      body: { total: 1, members: [dotDot] },
+    });
+    const inv = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
+      env: { ...envFor(emu, [webBinding]), HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK },
+      credentials: { ak: AK, sk: SK, token: LONG_TOKEN },
+    });
+    const deletes = emu.control.calls().filter((c) => c.method === "DELETE");
+    expect(deletes.filter((c) => !/\/members\/[0-9a-f]{32}$/.test(c.path))).toEqual([]);
+    expect(emu.control.state().gateways[0]!.channels.map((c) => c.id)).toContain("chan-1");
+    const invalid = inv.deadLetters.filter(
+      (d) => (d.error as { code: string }).code === "INVALID_ID",
+    ) as Array<{ error: { message: string }; instance_ids: string[] }>;
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]!.error.message).toContain('member id ".."');
   });
 });
