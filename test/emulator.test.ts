@@ -203,14 +203,41 @@ describe("signature verification", () => {
     expect(add.status).toBe(201);
   });
 
-  it("accepts a topic URN path segment sent raw or percent-encoded", async () => {
-    for (const urn of [TOPIC, encodeURIComponent(TOPIC)]) {
-      const res = await call(emu, "POST", `/v2/${PROJECT}/notifications/topics/${urn}/publish`, {
-        body: { message: "hello" },
-      });
-      expect(res.status).toBe(200);
-    }
-    expect(emu.control.state().topics[0]?.messages).toHaveLength(2);
+  // Every official SDK signs each path segment decoded, then encoded once (urn%3Asmn%3A...). Go, Java
+  // and Node send the URN raw; Python sends it encoded (huaweicloud-sdk-python-v3 signer.py
+  // process_canonical_uri unquotes before quoting). A gateway that decodes first accepts both, and
+  // refuses a signature over the encoded path encoded again (urn%253Asmn...).
+  it("accepts a URN path segment signed once, sent raw (Go/Java/Node) or encoded (Python)", async () => {
+    const raw = `/v2/${PROJECT}/notifications/topics/${TOPIC}/publish`;
+    const encoded = `/v2/${PROJECT}/notifications/topics/${encodeURIComponent(TOPIC)}/publish`;
+    const asNode = await call(emu, "POST", raw, { body: { message: "raw" } });
+    expect(asNode.status).toBe(200);
+    // Signed over the raw URN (canonical urn%3A...), sent with %3A on the wire, as Python does.
+    const asPython = await call(emu, "POST", raw, {
+      body: { message: "encoded" },
+      tamper: (sent) => {
+        sent.path = encoded;
+      },
+    });
+    expect(asPython.status).toBe(200);
+    expect(emu.control.state().topics[0]?.messages.map((m) => m.message)).toEqual(["raw", "encoded"]);
+  });
+
+  it("refuses a signature over a path segment encoded twice", async () => {
+    // The signer encodes the %3A already on the path again, so it signs urn%253Asmn...
+    const encoded = `/v2/${PROJECT}/notifications/topics/${encodeURIComponent(TOPIC)}/publish`;
+    const res = await call(emu, "POST", encoded, { body: { message: "double" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("x-emulator-auth-error")).toBe("signature does not match");
+    const invoke = await call(
+      emu,
+      "POST",
+      `/v2/${PROJECT}/fgs/functions/${encodeURIComponent(FUNCTION)}/invocations-async`,
+      { body: {} },
+    );
+    expect(invoke.status).toBe(401);
+    expect(emu.control.state().topics[0]?.messages).toEqual([]);
+    expect(emu.control.state().functions[0]?.invocations).toEqual([]);
   });
 
   it.each([

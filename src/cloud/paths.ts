@@ -3,7 +3,26 @@ import { InvalidCloudIdError } from "./errors";
 
 export type GatewayKind = "roma" | "apig";
 
-const seg = encodeURIComponent;
+/**
+ * Characters a path parameter may hold. They go into the path raw, as the official SDKs substitute
+ * `{function_urn}` and `{topic_urn}` (Go: core/request/default_http_request.go `fillParamsInPath`;
+ * Node: huaweicloud-sdk-core HcClient.js `buildRequest`), and sdk-core's signer then encodes each
+ * segment once (`:` → `%3A`). A character outside this set would have to be percent-encoded on the
+ * wire, and the signer, which does not decode first, would sign it encoded twice: such a value is
+ * refused here rather than sent with a signature the gateway rejects. Ids are `[A-Za-z0-9_-]`, URNs
+ * add `:` and, in a function alias, `.` or `!`; all are RFC 3986 unreserved characters or sub-delims
+ * that neither Node's URL parser nor the signer's `url.parse` rewrites.
+ */
+const PATH_PARAMETER = /^[A-Za-z0-9._~:@!$&()*+,;=-]+$/;
+
+function seg(value: string): string {
+  if (!PATH_PARAMETER.test(value) || value === "." || value === "..") {
+    throw new Error(
+      `path parameter ${JSON.stringify(value)} is not an id or URN: only letters, digits and - . _ ~ : @ ! $ & ( ) * + , ; = are allowed`,
+    );
+  }
+  return value;
+}
 
 /** What an id the cloud hands back must look like before it goes into a path (member ids are 32 hex). */
 const CLOUD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

@@ -12,10 +12,23 @@ export interface SignInput {
   credentials: Credentials;
 }
 
-/** Returns every header to send: X-Project-Id, X-Security-Token, X-Sdk-Date and Authorization. */
+/**
+ * Returns every header to send: Content-Type, X-Project-Id, X-Security-Token, X-Sdk-Date and
+ * Authorization. Signed as the official SDKs sign: Content-Type `application/json` on every call, GET
+ * and DELETE included (every generated operation declares it, e.g. huaweicloud-sdk-nodejs-v3
+ * EcsClient.js `listServersDetails` `contentType: "application/json"`, and HcClient.buildRequest sends
+ * it as `content-type`), and the canonical URI is each path segment encoded once: the path must hold
+ * no percent-escape, since sdk-core's signer encodes segments without decoding them (paths.ts).
+ */
 export function signRequest(input: SignInput): Record<string, string> {
-  const headers: Record<string, string> = { "X-Project-Id": input.projectId };
-  if (input.body !== undefined) headers["Content-Type"] = "application/json";
+  const path = new URL(input.url).pathname;
+  if (path.includes("%")) {
+    throw new Error(`refusing to sign ${path}: a percent-escaped path segment would be signed encoded twice`);
+  }
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-Project-Id": input.projectId,
+  };
   if (input.credentials.securityToken) headers["X-Security-Token"] = input.credentials.securityToken;
   const { ak, sk } = input.credentials;
   // sdk-core's signer alone: its ClientBuilder/axios stack costs ~550 KB and ~90 ms of cold start and logs

@@ -1,3 +1,4 @@
+import { describeError } from "../cloud/errors";
 import type { SmnClient } from "../cloud/smn";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
@@ -51,11 +52,25 @@ export interface DeadLetterInput {
 }
 
 /**
+ * What became of the SMN copies of the records. Delivery is at-least-once: a publish whose answer
+ * never came (timeout, reset, deadline) may have reached the topic all the same, so it is
+ * `unconfirmed`, not failed; only an error answer from SMN (`refused`) proves it was not delivered.
+ * Every record with a topic set ends in exactly one of the three.
+ */
+export interface DeadLetterDelivery {
+  published: number;
+  refused: number;
+  unconfirmed: number;
+}
+
+/**
  * Whatever could not be done, never lost: each record is one JSON line on stdout at once, and an SMN
- * publish to DEAD_LETTER_TOPIC_URN when set. A failed publish is logged with the record, never dropped.
+ * publish to DEAD_LETTER_TOPIC_URN when set. A publish that is refused or not confirmed is logged with
+ * the record's identity, never dropped: the stdout line is the copy to replay from.
  */
 export class DeadLetterSink {
   readonly records: DeadLetterRecord[] = [];
+  readonly delivery: DeadLetterDelivery = { published: 0, refused: 0, unconfirmed: 0 };
   private readonly publishes: Promise<void>[] = [];
 
   constructor(
@@ -98,18 +113,35 @@ export class DeadLetterSink {
     if (topicUrn && smn) {
       const message = this.opts.logger.scrub(JSON.stringify(record));
       this.publishes.push(
-        smn.publish(topicUrn, DEAD_LETTER_SUBJECT, message).catch((err: unknown) => {
-          this.opts.logger.error("dead letter publish failed; the record above is the copy to replay from", {
-            action: "publish_dead_letter",
-            topic_urn: topicUrn,
-            error: { code: (err as { code?: string }).code ?? "UNKNOWN", message: (err as Error).message },
-            dead_letter_action: record.action,
-            binding: record.binding,
-          });
-        }),
+        smn.publish(topicUrn, DEAD_LETTER_SUBJECT, message).then(
+          () => {
+            this.delivery.published++;
+          },
+          (err: unknown) => this.logUndelivered(record, topicUrn, err),
+        ),
       );
     }
     return record;
+  }
+
+  private logUndelivered(record: DeadLetterRecord, topicUrn: string, err: unknown): void {
+    const error = describeError(err);
+    // An answer from SMN means it did not take the message; no answer means we cannot know.
+    const delivery = error.status === null ? "unconfirmed" : "refused";
+    this.delivery[delivery]++;
+    this.opts.logger.error(
+      delivery === "refused"
+        ? "dead letter publish refused; the record above is the copy to replay from"
+        : "dead letter publish not confirmed (it may still have reached the topic: delivery is at-least-once); the record above is the copy to replay from",
+      {
+        action: "publish_dead_letter",
+        delivery,
+        topic_urn: topicUrn,
+        error,
+        dead_letter_action: record.action,
+        binding: record.binding,
+      },
+    );
   }
 
   /** Waits for every SMN publish to settle (they never reject). */

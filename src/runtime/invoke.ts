@@ -225,6 +225,7 @@ export async function invoke(
     retries: metrics.retries,
     throttles: metrics.throttles,
     dead_letters: deadLetters.records.length,
+    dead_letter_delivery: deadLetters.delivery,
     members_changed: membersChanged(summary.plan),
     failed_bindings: outcomes.filter((o) => o !== "ok").length,
     duration_ms: metrics.durationMs(),

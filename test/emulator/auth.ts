@@ -67,11 +67,44 @@ export function verifySignature(
   return { ok: true, credential, signedHeaders: signed };
 }
 
+/** The parts of a canonical request that depend on what was sent, as the gateway derives them. */
+export interface CanonicalParts {
+  method: string;
+  uri: string;
+  query: string;
+  /** Lower-case names as listed in the Authorization header. */
+  signedHeaders: string[];
+  payloadHash: string;
+}
+
 /**
  * The canonical request: `METHOD\nURI/\nQUERY\nname:value\n...\n\nsigned;names\nhex(sha256(body))`.
  * Returns a denial when a signed header is missing or the payload hash header disagrees with the body.
  */
 function canonicalRequest(req: ReceivedRequest, signedHeaders: readonly string[]): string | AuthOutcome {
+  const parts = canonicalParts(req, signedHeaders);
+  if ("ok" in parts) return parts;
+  let headers = "";
+  for (const name of signedHeaders) {
+    const value = headerValue(req.headers, name);
+    if (value === undefined) return deny(`signed header ${name} is missing`);
+    headers += `${name}:${value}\n`;
+  }
+  return [parts.method, parts.uri, parts.query, headers, signedHeaders.join(";"), parts.payloadHash].join(
+    "\n",
+  );
+}
+
+/**
+ * Method, canonical URI and query, signed header names and payload hash of a received request (the
+ * signed names from its Authorization header unless given). Exported for the conformance test, which
+ * compares what the official SDKs and this product send for the same call.
+ */
+export function canonicalParts(
+  req: ReceivedRequest,
+  signedHeaders: readonly string[] = parseAuthorization(headerValue(req.headers, "authorization"))
+    ?.signedHeaders ?? [],
+): CanonicalParts | AuthOutcome {
   let uri: string;
   let query: string;
   try {
@@ -79,12 +112,6 @@ function canonicalRequest(req: ReceivedRequest, signedHeaders: readonly string[]
     query = canonicalQuery(req.rawQuery);
   } catch {
     return deny("path or query is not valid UTF-8");
-  }
-  let headers = "";
-  for (const name of signedHeaders) {
-    const value = headerValue(req.headers, name);
-    if (value === undefined) return deny(`signed header ${name} is missing`);
-    headers += `${name}:${value}\n`;
   }
   const bodyHash = sha256Hex(req.body);
   const declared = headerValue(req.headers, "x-sdk-content-sha256");
@@ -95,12 +122,23 @@ function canonicalRequest(req: ReceivedRequest, signedHeaders: readonly string[]
     }
     payloadHash = declared;
   }
-  return [req.method, uri, query, headers, signedHeaders.join(";"), payloadHash].join("\n");
+  return { method: req.method, uri, query, signedHeaders: [...signedHeaders], payloadHash };
 }
 
-/** Each raw path segment RFC 3986-encoded, joined by `/`, with a trailing `/`. */
+/**
+ * Each path segment percent-decoded, then RFC 3986-encoded, joined by `/`, with a trailing `/`. Decoding
+ * first makes `urn:smn:...` (sent raw, as the Go, Java and Node SDKs do) and `urn%3Asmn%3A...` (as
+ * the Python SDK sends it) canonicalise alike, to `urn%3Asmn%3A...`, and so refuses a client that
+ * signed the encoded form a second time (`urn%253Asmn...`). Sources: huaweicloud-sdk-python-v3
+ * huaweicloud-sdk-core/huaweicloudsdkcore/signer/signer.py `process_canonical_uri` (unquote, split,
+ * quote each segment); huaweicloud-sdk-go-v3 core/auth/signer/signer.go `CanonicalURI` (escape each
+ * segment of the raw path).
+ */
 function canonicalUri(rawPath: string): string {
-  const uri = rawPath.split("/").map(rfc3986).join("/");
+  const uri = rawPath
+    .split("/")
+    .map((segment) => rfc3986(decodeURIComponent(segment)))
+    .join("/");
   return uri.endsWith("/") ? uri : `${uri}/`;
 }
 

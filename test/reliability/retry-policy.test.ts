@@ -77,7 +77,9 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
     const { state, bindings } = manyChannels(3);
     emu.control.load(state);
     emu.control.addFault({ method: "GET", path: "/members$", hang: true, times: 0 });
-    const budget = 1_500;
+    // A budget of seconds, not milliseconds: its safety margin (a fifth of it) must absorb a busy
+    // machine's scheduling delays, since the test asserts the wall clock.
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, bindings, { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC, REQUEST_TIMEOUT_MS: "10000" }),
@@ -106,12 +108,13 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
   });
 
   it("slow API: the work that fits is done, the rest is dead-lettered and published in time", async () => {
-    // 10 channels, 40 ms a call, one at a time: reads take ~1.2 s, each channel's writes ~80 ms more, and
-    // the work may use 1.6 s of the 2 s budget: about half the channels are written.
-    const { state, bindings } = manyChannels(10);
+    // 20 channels, 100 ms a call, one at a time: each channel takes ~4 calls (~400 ms), and the work may
+    // use 3.2 s of the 4 s budget: about 8 channels are written, the rest dead-lettered. A busy machine
+    // shifts that count, never the outcome (some written, some dead-lettered, all replayable).
+    const { state, bindings } = manyChannels(20);
     emu.control.load(state);
-    emu.control.setOptions({ latencyMs: 40 });
-    const budget = 2_000;
+    emu.control.setOptions({ latencyMs: 100 });
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, bindings, { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC, MAX_CONCURRENCY: "1" }),
@@ -135,7 +138,7 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
     ];
     const replay = await invoke("backfill", { scaling_group_ids: groups }, { env: envFor(emu, bindings) });
     expect(replay.deadLetters).toEqual([]);
-    for (let k = 1; k <= 10; k++) {
+    for (let k = 1; k <= 20; k++) {
       expect(
         groupMembers(emu, "web", "roma-1", `chan-${k}`)
           .map((m) => m.ecs_id)
@@ -155,17 +158,41 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
       MAX_CONCURRENCY: "32",
       REQUEST_TIMEOUT_MS: "10000",
     });
-    const budget = 2_000;
+    const budget = 4_000;
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), { env, remainingMs: budget });
     expect(Date.now() - started).toBeLessThan(budget);
     expect(inv.error?.name).toBe("TransientFailureError");
     expect(inv.logs.some((l) => l.action === "summary")).toBe(true);
     expect(inv.deadLetters).toHaveLength(60);
-    // What could not be published in time is logged as such, next to the record itself on stdout.
-    const failedPublishes = inv.logs.filter((l) => l.action === "publish_dead_letter");
-    expect(topicMessages(emu).length).toBeGreaterThanOrEqual(20);
-    expect(topicMessages(emu).length + failedPublishes.length).toBe(60);
+    // Delivery to the topic is at-least-once. Each record ends in exactly one of: published (SMN
+    // answered 2xx), refused (SMN answered an error), unconfirmed (no answer before the deadline: it
+    // may have reached the topic all the same, so the topic can hold a few more than `published`).
+    // The last two are logged next to the record on stdout, so no record is lost either way.
+    const channelOf = (record: object) =>
+      (record as { binding: { vpc_channel_id: string } | null }).binding?.vpc_channel_id;
+    const notDelivered = inv.logs.filter((l) => l.action === "publish_dead_letter");
+    const summary = inv.logs.find((l) => l.action === "summary")!;
+    const delivery = summary.dead_letter_delivery as {
+      published: number;
+      refused: number;
+      unconfirmed: number;
+    };
+    expect(delivery.published + delivery.refused + delivery.unconfirmed).toBe(60);
+    expect(notDelivered).toHaveLength(delivery.refused + delivery.unconfirmed);
+    expect(notDelivered.every((l) => l.delivery === "unconfirmed" || l.delivery === "refused")).toBe(true);
+    const onTopic = topicMessages(emu).map((m) => channelOf(JSON.parse(m.message)));
+    expect(new Set(onTopic).size).toBe(onTopic.length); // each record published at most once
+    // How many fit before the deadline depends on the machine (about 20, the bucket's burst, when idle);
+    // that some do, and the accounting, do not.
+    expect(delivery.published).toBeGreaterThan(0);
+    expect(onTopic.length).toBeGreaterThanOrEqual(delivery.published);
+    expect(onTopic.length).toBeLessThanOrEqual(delivery.published + delivery.unconfirmed);
+    const refused = new Set(notDelivered.filter((l) => l.delivery === "refused").map((l) => channelOf(l)));
+    expect(onTopic.filter((c) => refused.has(c))).toEqual([]);
+    // Nothing lost: every record is on the topic or logged as not confirmed.
+    const accounted = new Set([...onTopic, ...notDelivered.map((l) => channelOf(l))]);
+    expect([...accounted].sort()).toEqual(inv.deadLetters.map(channelOf).sort());
   });
 
   it("a Retry-After longer than the time left is not waited for: dead-lettered at once", async () => {
@@ -182,7 +209,8 @@ describe("deadline: the invocation settles, with its summary and dead letters, b
       env: envFor(emu, [webBinding]),
       remainingMs: 10_000,
     });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Not waited for: well before the deadline (8 s of the 10 s), which waiting would have reached.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(inv.deadLetters).toEqual([
       expect.objectContaining({
         action: "read_members",
