@@ -18,8 +18,8 @@ export interface ExchangeInit {
 }
 
 /**
- * The largest answer read: well above the largest legitimate page (500 channel members, ~250 KB; 100
- * ECS servers in detail, ~1 MB), far below the 256 MB of FunctionGraph's default memory.
+ * The largest answer read: well above the largest legitimate page (500 channel members or 100 ECS
+ * servers in detail, an estimated few hundred KB), far below FunctionGraph's default 256 MB of memory.
  */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 

@@ -62,6 +62,8 @@ export function encodedForms(secret: string): string[] {
  */
 export class SecretScrubber {
   private readonly windows = new Set<string>();
+  /** Rolling hashes of `windows`: a window of the text is sliced and looked up only on a hash hit. */
+  private readonly hashes = new Set<number>();
   private readonly whole: string[] = [];
 
   constructor(secrets: readonly string[]) {
@@ -73,6 +75,7 @@ export class SecretScrubber {
         continue;
       }
       for (let i = 0; i + FRAGMENT_LENGTH <= f.length; i++) this.windows.add(f.slice(i, i + FRAGMENT_LENGTH));
+      forEachWindowHash(f, (_i, h) => this.hashes.add(h));
     }
     // Longest first so a value that contains another is scrubbed whole.
     this.whole.sort((a, b) => b.length - a.length);
@@ -95,11 +98,11 @@ export class SecretScrubber {
     // The end of the run of matched windows being extended, or -1.
     let runStart = -1;
     let runEnd = -1;
-    for (let i = 0; i + FRAGMENT_LENGTH <= text.length; i++) {
-      if (!this.windows.has(text.slice(i, i + FRAGMENT_LENGTH))) continue;
+    forEachWindowHash(text, (i, h) => {
+      if (!this.hashes.has(h) || !this.windows.has(text.slice(i, i + FRAGMENT_LENGTH))) return;
       if (runStart >= 0 && i <= runEnd) {
         runEnd = i + FRAGMENT_LENGTH;
-        continue;
+        return;
       }
       if (runStart >= 0) {
         result += text.slice(copied, runStart) + REDACTED;
@@ -107,9 +110,30 @@ export class SecretScrubber {
       }
       runStart = i;
       runEnd = i + FRAGMENT_LENGTH;
-    }
+    });
     if (runStart < 0) return text;
     return result + text.slice(copied, runStart) + REDACTED + text.slice(runEnd);
+  }
+}
+
+const HASH_BASE = 257;
+/** HASH_BASE^(FRAGMENT_LENGTH-1) in 32-bit arithmetic: the weight of the character leaving the window. */
+const HASH_TOP = (() => {
+  let p = 1;
+  for (let i = 1; i < FRAGMENT_LENGTH; i++) p = Math.imul(p, HASH_BASE);
+  return p;
+})();
+
+/** Calls `fn(start, hash)` for every FRAGMENT_LENGTH window of `text`, with a rolling polynomial hash. */
+function forEachWindowHash(text: string, fn: (start: number, hash: number) => void): void {
+  if (text.length < FRAGMENT_LENGTH) return;
+  let h = 0;
+  for (let i = 0; i < FRAGMENT_LENGTH; i++) h = (Math.imul(h, HASH_BASE) + text.charCodeAt(i)) | 0;
+  fn(0, h);
+  for (let i = FRAGMENT_LENGTH; i < text.length; i++) {
+    h = (h - Math.imul(text.charCodeAt(i - FRAGMENT_LENGTH), HASH_TOP)) | 0;
+    h = (Math.imul(h, HASH_BASE) + text.charCodeAt(i)) | 0;
+    fn(i - FRAGMENT_LENGTH + 1, h);
   }
 }
 
