@@ -70,11 +70,8 @@ export class AutoScalingClient {
         schema: InstancePageSchema(),
       });
       const page = body.scaling_group_instances ?? [];
-      const more = guard.page(
-        page.map((i) => i.instance_id),
-        body.total_number ?? undefined,
-      );
-      for (const i of page) all.push({ ...i, scaling_group_id: groupId });
+      const { more, fresh } = guard.read(page, (i) => i.instance_id, body.total_number ?? undefined);
+      for (const i of fresh) all.push({ ...i, scaling_group_id: groupId });
       if (!more) return all;
     }
   }

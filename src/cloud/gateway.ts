@@ -138,11 +138,8 @@ export class GatewayClient {
       const members = page.members ?? [];
       // The filter is exact with precise_search; keep the check so a gateway that ignores it cannot
       // hand us another group's members to manage.
-      all.push(...members.filter((m) => m.member_group_name === memberGroupName));
-      const more = guard.page(
-        members.map((m) => m.id),
-        page.total ?? undefined,
-      );
+      const { more, fresh } = guard.read(members, (m) => m.id, page.total ?? undefined);
+      all.push(...fresh.filter((m) => m.member_group_name === memberGroupName));
       if (!more) return all;
     }
   }

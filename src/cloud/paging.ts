@@ -43,18 +43,29 @@ export class PageGuard {
   ) {}
 
   page(ids: readonly string[], total: number | undefined): boolean {
+    return this.read(ids, (id) => id, total).more;
+  }
+
+  /** Like `page`, for items: also returns those whose id no earlier page (nor this one) had. */
+  read<T>(
+    items: readonly T[],
+    idOf: (item: T) => string,
+    total: number | undefined,
+  ): { more: boolean; fresh: T[] } {
+    const ids = items.map(idOf);
     this.pages += 1;
     if (this.pages === 1 && total !== undefined) {
       this.firstTotal = total;
       this.maxPages = Math.max(1, Math.ceil(total / Math.max(1, ids.length)));
     }
-    let fresh = 0;
-    for (const id of ids) {
-      if (this.seen.has(id)) continue;
+    const fresh: T[] = [];
+    items.forEach((item, i) => {
+      const id = ids[i]!;
+      if (this.seen.has(id)) return;
       this.seen.add(id);
-      fresh += 1;
-    }
-    if (ids.length > 0 && fresh === 0) {
+      fresh.push(item);
+    });
+    if (ids.length > 0 && fresh.length === 0) {
       this.fail(`page ${this.pages} (offset ${this.offset}) holds no id that earlier pages did not`);
     }
     if (total !== undefined && this.firstTotal !== undefined && total > this.firstTotal) {
@@ -69,7 +80,7 @@ export class PageGuard {
           : `the first page said ${this.firstTotal} in all, yet ${this.pages} pages (${this.offset} items) did not reach the end`,
       );
     }
-    return more;
+    return { more, fresh };
   }
 
   private fail(reason: string): never {

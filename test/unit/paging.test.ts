@@ -57,6 +57,16 @@ describe("PageGuard", () => {
     expect(() => guard.page(ids(10_000, 2), undefined)).toThrow(PagingInconsistentError);
   });
 
+  it("keeps an item that moved across a page boundary once (an insert shifted the offsets)", () => {
+    const guard = new PageGuard("roma", "listMembers", 2);
+    const item = (id: string) => ({ id });
+    expect(guard.read([item("a"), item("b")], (i) => i.id, 4)).toEqual({
+      more: true,
+      fresh: [item("a"), item("b")],
+    });
+    expect(guard.read([item("b"), item("c")], (i) => i.id, 4)).toEqual({ more: false, fresh: [item("c")] });
+  });
+
   it("a PAGING_INCONSISTENT error is transient, with its own code", () => {
     const guard = new PageGuard("roma", "listMembers", 500);
     guard.page(ids(0, 1), 9);
