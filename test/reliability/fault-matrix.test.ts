@@ -160,8 +160,6 @@ const FAULTS: FaultCase[] = [
   { name: "connection reset", kind: "transient", fault: () => ({ reset: true }) },
   { name: "hang past the request timeout", kind: "transient", fault: () => ({ hang: true }) },
   { name: "malformed JSON body", kind: "transient", fault: () => ({ malformed: true }) },
-  // Past the transport's 4 MiB cap: reading stops, the connection is dropped, RESPONSE_TOO_LARGE is retried.
-  { name: "body past the size cap", kind: "transient", fault: () => ({ hugeBody: 6 * 1024 * 1024 }) },
   {
     name: "401",
     kind: "permanent",
