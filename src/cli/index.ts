@@ -10,7 +10,7 @@ export type { CliIo } from "./program";
 
 /** Runs one command line (without `node` and the script) and returns the exit code; never exits. */
 export async function main(argv: readonly string[], rawIo: CliIo): Promise<ExitCode> {
-  // Whatever the user pastes where, no credential of the environment is printed (--env-file ones are
+  // Whatever the user pastes where, no credential of the environment is printed (--dotenv ones are
   // scrubbed where they are read: runner.ts).
   const io: CliIo = {
     ...rawIo,
@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], rawIo: CliIo): Promise<ExitC
   };
   const result: { code: ExitCode } = { code: 0 };
   try {
-    await buildProgram(io, result).parseAsync([...argv], { from: "user" });
+    await buildProgram(io, result, argv).parseAsync([...argv], { from: "user" });
     return result.code;
   } catch (err) {
     return reportError(err, io, argv);

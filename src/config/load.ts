@@ -1,6 +1,7 @@
 import type * as z from "zod/mini";
 import { DEFAULT_RETRY_POLICY } from "../reliability/retry";
 import { DEFAULT_SYNC_OPTIONS } from "../sync/types";
+import { explainBindingIssues } from "./binding-issues";
 import { checkEndpoint, defaultEndpoint, type Service } from "./endpoints";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { ENV_KEYS, type EnvKey } from "./keys";
@@ -175,7 +176,12 @@ export function parseBindings(
     };
   }
   const parsed = BindingsSchema.safeParse(json);
-  if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };
+  if (!parsed.success) {
+    return {
+      bindings: [],
+      issues: explainBindingIssues(json, parsed.error, (e) => zodIssues(root, e), root),
+    };
+  }
   return { bindings: parsed.data, issues: [] };
 }
 

@@ -4,6 +4,7 @@ import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
 import { SmnClient } from "../cloud/smn";
+import { StandbyClient } from "../cloud/standby";
 import type { Service } from "../config/endpoints";
 import type { Config, Credentials } from "../config/load";
 import type { Logger } from "../observability/logger";
@@ -19,6 +20,7 @@ export interface Clients {
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
+  standby: StandbyClient;
 }
 
 // Buckets outlive one invocation: a warm container that is invoked again keeps pacing the same API.
@@ -75,5 +77,6 @@ export function createClients(
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),
+    standby: new StandbyClient(http),
   };
 }

@@ -29,6 +29,11 @@ const SAFETY_MARGIN_MS = 3_000;
 /** Thrown when every selected binding failed for transient reasons: the platform's async retry takes over. */
 export class TransientFailureError extends Error {
   override readonly name = "TransientFailureError";
+  constructor(readonly failedBindings: number) {
+    super(
+      `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+    );
+  }
 }
 
 /** Input and configuration errors carry no useful stack: keep them to their message in every log. */
@@ -79,6 +84,8 @@ export interface InvokeOptions {
   /** Force a dry run whatever the event says (the CLI's `plan`). */
   dryRun?: boolean;
   write?: (line: string) => void;
+  /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
+  now?: () => number;
 }
 
 /** One invocation of any of the three functions: event → selection → reconcile → summary. */
@@ -197,9 +204,11 @@ export async function invoke(
           gateway: clients.gateway,
           autoscaling: clients.autoscaling,
           ecs: clients.ecs,
+          standby: clients.standby,
           logger,
           deadline,
           deadLetters,
+          ...(options.now ? { now: options.now } : {}),
         },
         {
           dryRun: selection.dryRun,
@@ -233,11 +242,7 @@ export async function invoke(
 
   if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
     // An expected outcome, not a crash: the platform logs the message, and a stack would only mislead.
-    throw withoutStack(
-      new TransientFailureError(
-        `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
-      ),
-    );
+    throw withoutStack(new TransientFailureError(outcomes.length));
   }
   return summary;
 }

@@ -28,6 +28,11 @@ export class RunLedger {
     return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
   }
 
+  /** True when some action for one of these bindings failed this run. */
+  hasFailed(bindings: readonly Binding[]): boolean {
+    return bindings.some((b) => (this.outcomes.get(b) ?? "ok") !== "ok");
+  }
+
   fail(bindings: readonly Binding[], action: DeadLetterAction, err: unknown, instanceIds: string[]): void {
     const transient = isTransient(err);
     for (const b of bindings) {

@@ -1,6 +1,7 @@
 import type { AutoScalingClient, HookResult } from "../cloud/autoscaling";
 import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
+import type { StandbyClient } from "../cloud/standby";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
@@ -10,6 +11,7 @@ export interface SyncDeps {
   gateway: GatewayClient;
   autoscaling: AutoScalingClient;
   ecs: EcsClient;
+  standby: StandbyClient;
   logger: Logger;
   deadline: Deadline;
   deadLetters: DeadLetterSink;
@@ -49,6 +51,7 @@ export type PlanAction =
   | "delete"
   | "complete_hook"
   | "wait_hook"
+  | "quarantine"
   | "fan_out";
 
 export interface PlanEntry {
@@ -61,6 +64,9 @@ export interface PlanEntry {
   instance_id?: string;
   member_id?: string;
   changes?: string[];
+  /** update: the changed fields' values as listed and as sent (`weight` 1 → 10). */
+  from?: Record<string, string | number | boolean | null>;
+  to?: Record<string, string | number | boolean | null>;
   result?: HookResult;
   reason?: string;
   status: "planned" | "done" | "failed" | "skipped";
@@ -74,11 +80,25 @@ export interface SyncCounts {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  /** Instances moved to AS standby with a replacement (replace_unhealthy). */
+  quarantined: number;
+  /** Bindings where more than max_unhealthy_fraction of the members were unhealthy: nothing replaced. */
+  quarantine_guarded: number;
 }
 
 /** Counts of a run that has done nothing yet. */
 export function emptyCounts(bindings: number): SyncCounts {
-  return { bindings, added: 0, updated: 0, removed: 0, disabled: 0, unchanged: 0, hooks_completed: 0 };
+  return {
+    bindings,
+    added: 0,
+    updated: 0,
+    removed: 0,
+    disabled: 0,
+    unchanged: 0,
+    hooks_completed: 0,
+    quarantined: 0,
+    quarantine_guarded: 0,
+  };
 }
 
 export type BindingOutcome = "ok" | "transient" | "permanent";

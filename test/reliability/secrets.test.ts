@@ -269,33 +269,30 @@ describe("the CLI never prints a credential, whatever is pasted where", () => {
     ["the token as the project id", { HUAWEICLOUD_SDK_PROJECT_ID: TOKEN }],
   ];
 
-  it.each(configMistakes)(
-    "%s: text and --json, from the environment and from --env-file",
-    async (_n, over) => {
-      const dir = mkdtempSync(path.join(tmpdir(), "secrets-cli-"));
-      const env = { ...envWith("env"), ...secrets, ...over };
-      const outputs: string[] = [];
-      for (const json of [false, true]) {
-        const r = await cli(["plan", ...(json ? ["--json"] : [])], env, dir);
-        expect(r.code).toBe(2);
-        expect(r.stdout + r.stderr).toMatch(/Invalid configuration/);
-        outputs.push(r.stdout, r.stderr);
-      }
-      // The same values in an --env-file, with nothing in the process environment.
-      writeFileSync(
-        path.join(dir, "cli.env"),
-        Object.entries(env)
-          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-          .join("\n"),
-      );
-      for (const json of [false, true]) {
-        const r = await cli(["plan", "--env-file", "cli.env", ...(json ? ["--json"] : [])], {}, dir);
-        expect(r.code).toBe(2);
-        outputs.push(r.stdout, r.stderr);
-      }
-      expectClean(outputs.join("\n"));
-    },
-  );
+  it.each(configMistakes)("%s: text and --json, from the environment and from --dotenv", async (_n, over) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "secrets-cli-"));
+    const env = { ...envWith("env"), ...secrets, ...over };
+    const outputs: string[] = [];
+    for (const json of [false, true]) {
+      const r = await cli(["plan", ...(json ? ["--json"] : [])], env, dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/Invalid configuration/);
+      outputs.push(r.stdout, r.stderr);
+    }
+    // The same values in a --dotenv file, with nothing in the process environment.
+    writeFileSync(
+      path.join(dir, "cli.env"),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join("\n"),
+    );
+    for (const json of [false, true]) {
+      const r = await cli(["plan", "--dotenv", "cli.env", ...(json ? ["--json"] : [])], {}, dir);
+      expect(r.code).toBe(2);
+      outputs.push(r.stdout, r.stderr);
+    }
+    expectClean(outputs.join("\n"));
+  });
 
   it.each([
     ["--group", ["plan", "--group", SK]],
