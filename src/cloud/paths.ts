@@ -1,4 +1,6 @@
 /** Every API path the product calls, in one place (huawei-apis.md §1.1, §2.1, §5.1). */
+import { InvalidCloudIdError } from "./errors";
+
 export type GatewayKind = "roma" | "apig";
 
 /**
@@ -20,6 +22,21 @@ function seg(value: string): string {
     );
   }
   return value;
+}
+
+/** What an id the cloud hands back must look like before it goes into a path (member ids are 32 hex). */
+const CLOUD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * An id taken from a response, checked before it becomes a path segment: a listed member with id `..`
+ * would otherwise turn a member DELETE into a DELETE of the channel.
+ */
+function cloudId(what: string, id: string): string {
+  if (!CLOUD_ID.test(id))
+    throw new InvalidCloudIdError(
+      `${what} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an id; not used in a request`,
+    );
+  return seg(id);
 }
 
 export const paths = {
@@ -45,7 +62,7 @@ export const paths = {
     channelId: string,
     memberId: string,
   ): string {
-    return `${paths.members(kind, projectId, instanceId, channelId)}/${seg(memberId)}`;
+    return `${paths.members(kind, projectId, instanceId, channelId)}/${cloudId("member id", memberId)}`;
   },
   batchMembers(
     kind: GatewayKind,

@@ -85,7 +85,8 @@ function unknownGroupsError(unknown: string[], set: BindingSet): InputError {
   const bound = [...new Set(set.bindings.map((b) => b.scaling_group_id))];
   const listed = bound.slice(0, LISTED_GROUPS).join(", ");
   const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
-  return new InputError(`unknown scaling_group_ids: ${unknown.join(", ")} (bound groups: ${listed}${more})`);
+  const named = unknown.map((id) => JSON.stringify(id)).join(", ");
+  return new InputError(`unknown scaling_group_ids: ${named} (bound groups: ${listed}${more})`);
 }
 
 const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
@@ -153,9 +154,7 @@ export async function invoke(
     loaded = loadConfigAndCredentials(context, read);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const scrubbed = new ConfigError(
-      err.issues.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
-    );
+    const scrubbed = err.cleaned((text) => bootLogger.scrub(text));
     bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
     throw withoutStack(scrubbed);
   }
