@@ -23,7 +23,7 @@ interface JobState {
   actual: Map<Target, Member[] | undefined>;
   /** Per scaling group; undefined where the read failed. */
   groups: Map<string, GroupState | undefined>;
-  /** The channel read, started beside the AS reads once they proved the plan needs it. */
+  /** The channel read, started beside the AS reads (see readJobState for when). */
   channel: Promise<Channel> | undefined;
 }
 
@@ -123,8 +123,9 @@ class Reconciler {
 
   /**
    * A channel's members first, then its groups (see GroupStateReader for why the order matters), and the
-   * channel itself beside the groups as soon as it is known to be needed: at once for a health check,
-   * else once a first page of instances shows a member to add or update that needs it. Failed reads are
+   * channel itself beside the groups as soon as it is known to be needed: at once for a health check or
+   * an empty member listing, else once a first page of instances shows a member to add or update whose
+   * member type the listing does not prove. Failed reads are
    * dead-lettered here; runJob skips the targets they leave without state.
    */
   private async readJobState(job: ChannelJob, reader: GroupStateReader): Promise<JobState> {
@@ -147,18 +148,29 @@ class Reconciler {
     const listedType = listedMemberType(job, actual);
     const healthCheck = jobHealthCheck(job);
     let channel: Promise<Channel> | undefined;
+    const startChannelRead = () => {
+      channel = this.deps.gateway.showChannel(job.channel);
+      // A failure is dead-lettered by whoever awaits it (prepareChannel), if anyone still needs it.
+      channel.catch(() => undefined);
+    };
     const readChannelIfNeeded = () => {
       if (channel !== undefined) return;
       const states = job.targets.flatMap((t) => {
         const members = actual.get(t);
         return members === undefined ? [] : [{ members, desired: desiredMembers(t.bindings, seen) }];
       });
-      if (!channelNeeded(states, listedType, healthCheck)) return;
-      channel = this.deps.gateway.showChannel(job.channel);
-      // A failure is dead-lettered by whoever awaits it (prepareChannel), if anyone still needs it.
-      channel.catch(() => undefined);
+      if (channelNeeded(states, listedType, healthCheck)) startChannelRead();
     };
-    readChannelIfNeeded();
+    // Issue 16: "read the channel only when the listing is empty or a health_check must be compared,
+    // and then concurrently with the AS instance listing". An empty listing cannot say whether its member
+    // group exists nor which member type to send, so its channel read starts now, beside the AS reads,
+    // before any instance is seen: a scale-out from nothing then takes no round trip more than the floor.
+    // The cost: an empty member group of an empty scaling group reads its channel once a run for nothing.
+    if (healthCheck !== undefined || job.targets.some((t) => actual.get(t)?.length === 0)) {
+      startChannelRead();
+    } else {
+      readChannelIfNeeded();
+    }
     await Promise.all(
       [...reads].map(([id, read]) =>
         read.firstPage.then(

@@ -45,11 +45,38 @@ const healthCheck = {
 };
 
 describe("the channel read waits for no AS call", () => {
-  // The first hook list never answers: the run waits for its timeout (REQUEST_TIMEOUT_MS) and asks
-  // again. A channel read made after the AS reads would come after that second hook list; one made
-  // beside them comes before it, however slow the machine.
+  // Issue 16: "read the channel only when the listing is empty or a health_check must be compared, and
+  // then concurrently with the AS instance listing". The first instance listing never answers: the run
+  // waits for its timeout (REQUEST_TIMEOUT_MS) and asks again. A channel read that waited for a first
+  // page of instances would come after that second listing; one made beside the first comes before it,
+  // however slow the machine.
+  it("an empty member group (it may not exist yet): the channel read starts with the instance listing", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: [] }));
+    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
+    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [webBinding]),
+    });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(2);
+    const names = calls();
+    const secondListing = names.indexOf("instances", names.indexOf("instances") + 1);
+    expect(names.indexOf("members")).toBe(0);
+    expect(secondListing).toBeGreaterThan(0);
+    expect(names.indexOf("channel")).toBeGreaterThan(0);
+    expect(names.indexOf("channel")).toBeLessThan(secondListing);
+    // One read of each, besides the retried instance listing.
+    expect(names.filter((n) => n !== "instances").sort()).toEqual([
+      "POST members",
+      "channel",
+      "hooks",
+      "members",
+    ]);
+  });
+
+  // The first hook list never answers, as above: once the first page of instances shows members to add
+  // whose member type the listing does not prove, the channel is read, before the hook list is asked
+  // again.
   it.each([
-    ["an empty member group (it may not exist yet)", []],
     [
       "a scale-out into a listed group (an ecs_id does not tell the member type)",
       [{ ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" }],
@@ -93,10 +120,33 @@ describe("reads of a converged run", () => {
     expect(calls().sort()).toEqual(["hooks", "instances", "members"]);
   });
 
-  it("an empty group of an empty scaling group: no channel read", async () => {
+  // The accepted cost of issue 16's rule ("read the channel only when the listing is empty or a
+  // health_check must be compared, and then concurrently with the AS instance listing"): an empty
+  // listing starts the channel read before any instance is seen, so an empty member group of an empty
+  // scaling group reads its channel once a run, and writes nothing.
+  it("an empty group of an empty scaling group: one channel read, beside the AS reads, no write", async () => {
     emu.control.load(baseState({ instances: [instance("i-1", "REMOVING")], members: [] }));
-    await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
-    expect(calls().sort()).toEqual(["hooks", "instances", "members"]);
+    const env = envFor(emu, [webBinding]);
+    await invoke("reconcile", timerEvent(), { env });
+    emu.control.clearCalls();
+    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), { env });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(0);
+    expect(writes(emu)).toEqual([]);
+    expect(calls().sort()).toEqual(["channel", "hooks", "instances", "members"]);
+  });
+
+  it("an empty group of an empty scaling group whose channel cannot be read: nothing dead-lettered", async () => {
+    emu.control.load(baseState({ instances: [], members: [] }));
+    emu.control.addFault({ method: "GET", path: "/vpc-channels/chan-1$", status: 404 });
+    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [webBinding]),
+    });
+    // The read was made, and failed, but was not needed: no instance to add, so its failure stops nothing.
+    expect(count("channel")).toBe(1);
+    expect(deadLetters).toEqual([]);
+    expect(summary?.dead_lettered).toBe(0);
+    expect(writes(emu)).toEqual([]);
   });
 
   it("with a health_check: one channel read (to compare it), no write", async () => {
