@@ -14,7 +14,7 @@ import { paths } from "./paths";
 const TagSchema = lazy(() => z.looseObject({ key: z.string(), value: z.nullish(z.string()) }));
 export type GroupTag = z.infer<ReturnType<typeof TagSchema>>;
 
-const ResourcePageSchema = lazy(() =>
+export const ResourcePageSchema = lazy(() =>
   z
     .looseObject({
       resources: z.nullish(
@@ -32,7 +32,7 @@ const ResourcePageSchema = lazy(() =>
     .check(z.refine((p) => Array.isArray(p.resources) || p.total_count === 0, "resources is missing")),
 );
 
-const GroupTagsSchema = lazy(() => z.looseObject({ tags: z.nullish(z.array(TagSchema())) }));
+export const GroupTagsSchema = lazy(() => z.looseObject({ tags: z.nullish(z.array(TagSchema())) }));
 
 export interface TaggedGroup {
   scaling_group_id: string;

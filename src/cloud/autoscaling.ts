@@ -17,7 +17,7 @@ export const GroupInstanceSchema = lazy(() =>
 );
 export type GroupInstance = z.infer<ReturnType<typeof GroupInstanceSchema>> & { scaling_group_id: string };
 
-const InstancePageSchema = lazy(() =>
+export const InstancePageSchema = lazy(() =>
   z
     .looseObject({
       total_number: z.nullish(z.number()),
@@ -44,7 +44,7 @@ export const HangingHookSchema = lazy(() =>
 );
 export type HangingHook = z.infer<ReturnType<typeof HangingHookSchema>> & { scaling_group_id: string };
 
-const HangingListSchema = lazy(() =>
+export const HangingListSchema = lazy(() =>
   z.looseObject({ instance_hanging_info: z.nullish(z.array(HangingHookSchema())) }),
 );
 

@@ -22,7 +22,7 @@ const ServerSchema = lazy(() =>
     fault: z.nullish(z.looseObject({})),
   }),
 );
-const DetailSchema = lazy(() => z.looseObject({ servers: z.nullish(z.array(ServerSchema())) }));
+export const DetailSchema = lazy(() => z.looseObject({ servers: z.nullish(z.array(ServerSchema())) }));
 
 /** ECS accepts at most 100 ids in one `server_id` filter. */
 export const SERVER_BATCH = 100;

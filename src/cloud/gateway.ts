@@ -4,6 +4,7 @@ import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
 import { PageGuard } from "./paging";
 import { type GatewayKind, paths } from "./paths";
+import { checkResponse } from "./response-check";
 
 // Response schemas are built on first use (src/config/zod.ts).
 
@@ -52,7 +53,7 @@ export const ChannelSchema = lazy(() =>
 );
 export type Channel = z.infer<ReturnType<typeof ChannelSchema>>;
 
-const MemberPageSchema = lazy(() =>
+export const MemberPageSchema = lazy(() =>
   z.looseObject({
     total: z.nullish(z.number()),
     size: z.nullish(z.number()),
@@ -60,7 +61,7 @@ const MemberPageSchema = lazy(() =>
   }),
 );
 /** A page of the members list: without `members` it is not one (unless it says there are none). */
-const MemberListPageSchema = lazy(() =>
+export const MemberListPageSchema = lazy(() =>
   MemberPageSchema().check(z.refine((p) => Array.isArray(p.members) || p.total === 0, "members is missing")),
 );
 
@@ -156,7 +157,7 @@ export class GatewayClient {
     // health, so an answer of another shape is not a failure. Only APIG reports member health (ROMA's
     // member model has no health_status), so a ROMA echo is not even checked: 100 members a POST.
     if (ref.gateway !== "apig") return [];
-    const echoed = MemberPageSchema().safeParse(res.body ?? {});
+    const echoed = checkResponse(MemberPageSchema(), res.body ?? {});
     return echoed.success ? (echoed.data.members ?? []) : [];
   }
 

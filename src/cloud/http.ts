@@ -6,6 +6,7 @@ import type { Deadline } from "../reliability/deadline";
 import type { TokenBucket } from "../reliability/rate-limit";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
+import { checkResponse } from "./response-check";
 import { signRequest } from "./signer";
 import { type Exchange, exchange, ResponseTooLargeError } from "./transport";
 
@@ -147,7 +148,7 @@ export class CloudHttp {
     }
     const remaining = this.opts.deadline.remainingMs();
     if (remaining <= 0) throw new DeadlineExceededError("the invocation's time budget is used up");
-    // Whole milliseconds: AbortSignal.timeout throws on a fraction, and the deadline's margin can leave one.
+    // Whole milliseconds, at least one: the deadline's margin can leave a fraction.
     const timeoutMs = Math.max(1, Math.floor(Math.min(this.opts.requestTimeoutMs, remaining)));
 
     const query: Record<string, string> = {};
@@ -171,7 +172,7 @@ export class CloudHttp {
         method: req.method,
         headers,
         body: bodyText,
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
     } catch (err) {
       if (err instanceof ResponseTooLargeError) {
@@ -212,7 +213,7 @@ export class CloudHttp {
         );
       }
       if (req.schema === undefined) return { status: res.status, body: body as T };
-      const checked = req.schema.safeParse(body);
+      const checked = checkResponse(req.schema, body);
       if (!checked.success) {
         throw new ApiError(
           req.service,

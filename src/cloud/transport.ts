@@ -12,7 +12,8 @@ export interface ExchangeInit {
   method: string;
   headers: Record<string, string>;
   body: string | undefined;
-  signal: AbortSignal;
+  /** The whole exchange's time limit: past it the request is destroyed and the call rejects with a TimeoutError. */
+  timeoutMs: number;
   /** Bytes of body read at most (default MAX_RESPONSE_BYTES). */
   maxBytes?: number;
 }
@@ -56,25 +57,44 @@ function transportFor(protocol: string): Transport {
   return transport;
 }
 
-const abortError = () => Object.assign(new Error("the request was aborted"), { name: "AbortError" });
+const timeoutError = (ms: number) =>
+  Object.assign(new Error(`no complete answer within ${ms} ms`), { name: "TimeoutError" });
 
 /**
  * One request and its whole answer over Node's http/https modules. Not fetch: in Node 20 its first call
  * loads undici (~15 ms), and V8's background optimisation of undici's WebAssembly HTTP parser peaks at
  * ~25 MB of memory, a fifth of the smallest FunctionGraph instance (bench/, README "Performance").
- * Errors keep Node's shape: `AbortError` when `signal` fired, else an error with a `code` (ECONNRESET, …).
+ * Errors keep Node's shape: a `TimeoutError` when `timeoutMs` ran out, else an error with a `code`
+ * (ECONNRESET, …). The time limit is one timer destroying the request, not an `AbortSignal.timeout`:
+ * the signal, its listener and its clean-up on every request were a visible share of the CPU a
+ * 10,000-member backfill spends (a CPU profile of the scale bench).
  * A body past `maxBytes` is not read further: the socket is destroyed (never reused) and the call
  * rejects with ResponseTooLargeError, so a hostile or broken server cannot grow the process's memory.
  */
 export function exchange(url: URL, init: ExchangeInit): Promise<Exchange> {
   const { module, agent } = transportFor(url.protocol);
-  return new Promise<Exchange>((resolve, reject) => {
+  return new Promise<Exchange>((settle, fail) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(timeoutError(init.timeoutMs));
+    }, init.timeoutMs);
+    // Like AbortSignal.timeout's timer, it alone does not keep the process running.
+    timer.unref();
+    const resolve = (answer: Exchange) => {
+      clearTimeout(timer);
+      settle(answer);
+    };
+    const reject = (err: unknown) => {
+      clearTimeout(timer);
+      fail(err);
+    };
     const headers =
       init.body === undefined
         ? init.headers
         : { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) };
     const maxBytes = init.maxBytes ?? MAX_RESPONSE_BYTES;
-    const req = module.request(url, { method: init.method, headers, agent, signal: init.signal }, (res) => {
+    const req = module.request(url, { method: init.method, headers, agent }, (res) => {
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       const tooLarge = () => {
@@ -104,8 +124,8 @@ export function exchange(url: URL, init: ExchangeInit): Promise<Exchange> {
       res.on("close", () => {
         if (res.complete) return;
         reject(
-          init.signal.aborted
-            ? abortError()
+          timedOut
+            ? timeoutError(init.timeoutMs)
             : Object.assign(new Error("the connection closed before the answer was complete"), {
                 code: "ECONNRESET",
               }),
