@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type Config, envReader, loadConfigAndCredentials } from "../config/load";
+import { type Config, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { FunctionContext } from "../runtime/context";
+import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
 import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";

@@ -1,9 +1,9 @@
-import type { Service } from "../config/endpoints";
-import type { Credentials } from "../config/load";
 import type { RunMetrics } from "../observability/metrics";
 import type { Deadline } from "../reliability/deadline";
 import type { TokenBucket } from "../reliability/rate-limit";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
+import type { Credentials } from "./credentials";
+import type { Service } from "./endpoints";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
 import { signRequest } from "./signer";
 import { type Exchange, exchange } from "./transport";

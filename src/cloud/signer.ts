@@ -1,5 +1,5 @@
 import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner";
-import type { Credentials } from "../config/load";
+import type { Credentials } from "./credentials";
 
 export interface SignInput {
   method: string;

@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, type EnvReader, envReader, loadConfigAndCredentials } from "../config/load";
+import { type Config, type EnvReader, envReader } from "../config/load";
 import { InputError } from "../events/errors";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
@@ -12,6 +12,7 @@ import { selectBindings } from "../sync/targets";
 import type { PlanEntry, SyncCounts, SyncResult } from "../sync/types";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
+import { loadConfigAndCredentials } from "./credentials";
 import { fanOut } from "./fanout";
 
 /** What every invocation resolves to (contract §5). */

@@ -2,6 +2,7 @@ import type { AutoScalingClient, HookResult } from "../cloud/autoscaling";
 import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
+import { DEFAULT_TUNING } from "../config/tuning";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 import type { Deadline } from "../reliability/deadline";
@@ -33,11 +34,11 @@ export interface SyncOptions {
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   dryRun: false,
-  channelConcurrency: 4,
+  channelConcurrency: DEFAULT_TUNING.maxConcurrency,
   addChunkSize: 100,
   drainReserveMs: 5_000,
-  healthPollIntervalMs: 5_000,
-  healthWaitMaxMs: 30_000,
+  healthPollIntervalMs: DEFAULT_TUNING.healthPollIntervalMs,
+  healthWaitMaxMs: DEFAULT_TUNING.healthWaitMaxMs,
 };
 
 export type PlanAction =
