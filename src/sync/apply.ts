@@ -97,8 +97,6 @@ export class MemberWriter {
             (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
           );
           outcome.present.set(u.desired.ecs_id, echoed);
-          if (u.kind === "add") this.ledger.counts.added += 1;
-          else this.ledger.counts.updated += 1;
           entry.status = "done";
         }
         log.info("members upserted", {
@@ -148,7 +146,6 @@ export class MemberWriter {
         plan.enable.map((m) => m.id),
         true,
       );
-      this.ledger.counts.updated += plan.enable.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "enable_members", "members re-enabled", plan.enable);
     } catch (err) {
@@ -195,8 +192,9 @@ export class MemberWriter {
           (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
         );
         const gone = disabling.filter((m) => !still.has(m.id));
-        this.ledger.counts.removed += gone.length;
-        for (const [i, m] of toDisable.entries()) if (gone.includes(m)) entries[i]!.status = "done";
+        for (const [i, m] of toDisable.entries()) {
+          if (gone.includes(m)) Object.assign(entries[i]!, { status: "done", already_done: true });
+        }
         disabling = disabling.filter((m) => still.has(m.id));
         if (disabling.length > 0) {
           await this.deps.gateway.setMembersEnabled(
@@ -206,17 +204,16 @@ export class MemberWriter {
           );
         }
         const remaining = all.filter((m) => !gone.includes(m));
-        this.ledger.counts.disabled += disabling.length;
         for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
         if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
         return { toDelete: remaining, justDisabled: disabling };
       }
-      this.ledger.counts.disabled += disabling.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "disable_members", "members disabled", disabling);
       return { toDelete: all, justDisabled: disabling };
     } catch (err) {
-      for (const e of entries) e.status = "failed";
+      // A member found already gone stays done: it was removed, whatever became of the others.
+      for (const e of entries) if (e.status !== "done") e.status = "failed";
       // Never delete a member that still takes traffic without its drain: leave it for the next run.
       for (const m of toDisable) this.markLingering(outcome, m);
       this.ledger.fail(
@@ -243,13 +240,12 @@ export class MemberWriter {
       if (this.opts.dryRun) continue;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);
-        this.ledger.counts.removed += 1;
         e.status = "done";
         deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
-          this.ledger.counts.removed += 1;
           e.status = "done";
+          e.already_done = true;
           continue;
         }
         e.status = "failed";

@@ -65,6 +65,8 @@ export interface PlanEntry {
   result?: HookResult;
   reason?: string;
   status: "planned" | "done" | "failed" | "skipped";
+  /** Done, but not by this run's write: the member was already gone, or the hook no longer waited. */
+  already_done?: true;
 }
 
 export interface SyncCounts {

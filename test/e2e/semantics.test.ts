@@ -324,8 +324,11 @@ describe("lifecycle hooks", () => {
     const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
       env: envFor(emu, [webBinding]),
     });
-    expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
-    expect(res.summary?.plan.find((p) => p.action === "complete_hook")).toMatchObject({ status: "done" });
+    expect(res.summary).toMatchObject({ added: 1, hooks_completed: 0, dead_lettered: 0 });
+    expect(res.summary?.plan.find((p) => p.action === "complete_hook")).toMatchObject({
+      status: "done",
+      already_done: true,
+    });
   });
 
   it("plans hook completions in a dry run without calling back", async () => {
