@@ -10,6 +10,8 @@ import {
   envFor,
   instance,
   members,
+  romaChannel,
+  romaInstance,
   startEmulator,
   webBinding,
   writes,
@@ -164,22 +166,8 @@ describe("sync", () => {
   it("runs bindings on separate channels as separate batches, ticking after each", async () => {
     emu.control.load({
       ...baseState({ instances: [instance("i-1")], instances2: [instance("b-1")] }),
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: ["chan-1", "chan-2"].map((id) => ({
-            id,
-            name: `ch_${id.replace("-", "_")}`,
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
-            members: [],
-          })),
-        },
-      ],
-    } as never);
+      gateways: romaInstance(["chan-1", "chan-2"].map((id) => romaChannel({ id, groups: ["web"] }))),
+    });
     const env = envFor(emu, [
       webBinding,
       { ...webBinding, scaling_group_id: "asg-2", vpc_channel_id: "chan-2" },

@@ -8,6 +8,8 @@ import {
   instance,
   invoke,
   members,
+  romaChannel,
+  romaInstance,
   smnEvent,
   timerEvent,
   webBinding,
@@ -524,23 +526,7 @@ describe("channel setup (seed 002)", () => {
 describe("ip channels", () => {
   it("registers the private IPv4 with the binding's port, and a converged run reads no ECS", async () => {
     emu.control.load({
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: [
-            {
-              id: "chan-ip",
-              name: "ip_channel",
-              port: 80,
-              balance_strategy: 1,
-              member_type: "ip",
-              member_groups: [{ member_group_name: "web" }],
-              members: [],
-            },
-          ],
-        },
-      ],
+      gateways: romaInstance([romaChannel({ id: "chan-ip", port: 80, memberType: "ip", groups: ["web"] })]),
       scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] }],
       servers: [
         { id: "i-1", name: "web-i-1", ipv4: "192.168.0.11" },
