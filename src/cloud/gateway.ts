@@ -75,15 +75,14 @@ export interface MemberInfo {
   ecs_name: string;
 }
 
-/** The PUT channel body (seed 002): the full definition, minus `members` so no member is replaced. */
-export interface ChannelUpdate {
-  name: string;
-  port: number;
-  balance_strategy: number;
-  member_type: string;
-  type?: number;
-  member_groups: Array<Omit<MemberGroup, "member_group_id">>;
-  vpc_health_config?: HealthCheck | Record<string, unknown>;
+/**
+ * One entry of the add-or-update member-groups body (`MemberGroupCreate` in the official SDKs'
+ * services/{roma,apig}/v2/model/model_member_group_create.go).
+ */
+export interface MemberGroupCreate {
+  member_group_name: string;
+  member_group_remark?: string;
+  member_group_weight?: number;
 }
 
 export interface ChannelRef {
@@ -175,16 +174,33 @@ export class GatewayClient {
     });
   }
 
-  /** Returns the channel as the gateway reports it after the update, or what was sent if it does not say. */
-  async updateChannel(ref: ChannelRef, update: ChannelUpdate): Promise<Partial<Channel>> {
-    const res = await this.http.request<unknown>({
+  /**
+   * Add-or-update member groups by name: `POST …/vpc-channels/{id}/member-groups` (CreateMemberGroup
+   * in the official SDKs). A group of that name that already exists is updated, no other group is
+   * touched, so sending only the missing groups never deletes or rewrites anyone else's.
+   */
+  async createMemberGroups(ref: ChannelRef, groups: MemberGroupCreate[]): Promise<void> {
+    await this.http.request<unknown>({
       service: this.service(ref),
-      operation: "updateChannel",
-      method: "PUT",
-      path: paths.channel(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
-      body: update,
+      operation: "createMemberGroups",
+      method: "POST",
+      path: paths.memberGroups(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
+      body: { member_groups: groups },
     });
-    const reported = ChannelSchema().safeParse(res.body);
-    return reported.success ? reported.data : (update as Partial<Channel>);
+  }
+
+  /**
+   * Sets the channel's health check alone: `PUT …/vpc-channels/{id}/health-config` with the
+   * `VpcHealthConfig` fields (UpdateHealthCheck in the official SDKs). Nothing else of the channel
+   * is sent, so nothing else can be undone.
+   */
+  async updateHealthCheck(ref: ChannelRef, healthCheck: HealthCheck): Promise<void> {
+    await this.http.request<unknown>({
+      service: this.service(ref),
+      operation: "updateHealthCheck",
+      method: "PUT",
+      path: paths.healthConfig(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
+      body: healthCheck,
+    });
   }
 }

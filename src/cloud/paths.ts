@@ -27,6 +27,14 @@ export const paths = {
     const family = kind === "apig" ? "apigw" : "apic";
     return `/v2/${seg(projectId)}/${family}/instances/${seg(instanceId)}/vpc-channels/${seg(channelId)}`;
   },
+  /** Add-or-update member groups by name (CreateMemberGroup, official SDK roma_meta.go / apig_meta.go). */
+  memberGroups(kind: GatewayKind, projectId: string, instanceId: string, channelId: string): string {
+    return `${paths.channel(kind, projectId, instanceId, channelId)}/member-groups`;
+  },
+  /** The channel's health check alone (UpdateHealthCheck, official SDK roma_meta.go / apig_meta.go). */
+  healthConfig(kind: GatewayKind, projectId: string, instanceId: string, channelId: string): string {
+    return `${paths.channel(kind, projectId, instanceId, channelId)}/health-config`;
+  },
   members(kind: GatewayKind, projectId: string, instanceId: string, channelId: string): string {
     return `${paths.channel(kind, projectId, instanceId, channelId)}/members`;
   },

@@ -15,7 +15,7 @@ const BINDING_FIELDS: Record<string, string> = {
   drain_seconds: "Wait between disabling a member and deleting it, 0-3600 s.",
   healthy_timeout_seconds:
     "Launch hooks on APIG: wait this long for the member to report healthy, then ABANDON.",
-  health_check: "A vpc_health_config object to enforce on the channel (read-modify-write PUT).",
+  health_check: "A vpc_health_config object to enforce on the channel (PUT health-config when it differs).",
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 export const ENV_KEYS = {
   bindings: "BINDINGS",
+  bindingsFromTags: "BINDINGS_FROM_TAGS",
   region: "HUAWEICLOUD_SDK_REGION",
   projectId: "HUAWEICLOUD_SDK_PROJECT_ID",
   runtimeProjectId: "RUNTIME_PROJECT_ID",
@@ -36,6 +37,7 @@ export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
 /** Keys an operator sets on a deployed function (the platform supplies RUNTIME_PROJECT_ID itself). */
 export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.bindings,
+  ENV_KEYS.bindingsFromTags,
   ENV_KEYS.region,
   ENV_KEYS.projectId,
   ENV_KEYS.romaEndpoint,

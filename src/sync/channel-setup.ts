@@ -1,10 +1,18 @@
-import type { Channel, ChannelUpdate } from "../cloud/gateway";
+import type { Channel } from "../cloud/gateway";
 import type { HealthCheck } from "../config/schema";
 
+/**
+ * What a channel needs before its members can be written, as two narrow writes: the member groups
+ * to create (`POST …/member-groups`, add-or-update by name) and the health check to set
+ * (`PUT …/health-config`). The whole-channel PUT (seed 002) is never used: it replaces the channel's
+ * whole definition, so it would undo whatever changed between our read and our write, and a
+ * `member_groups` list that missed a group would delete it.
+ */
 export interface ChannelSetupPlan {
-  update: ChannelUpdate;
+  /** Member groups the channel lacks, in the order the bindings name them. */
   missingGroups: string[];
-  healthCheckChanged: boolean;
+  /** The `VpcHealthConfig` body to PUT, when the channel's health check differs from the binding's. */
+  healthCheck: HealthCheck | undefined;
 }
 
 /** Fields of a health check compared after defaults, so a converged channel compares equal. */
@@ -34,39 +42,28 @@ export function sameHealthCheck(
 }
 
 /**
- * The PUT channel body when the channel needs setting up, else undefined. Read-modify-write: every
- * existing member group is sent back (a partial list deletes the groups left out) and `members` is
- * never sent (so no member is replaced).
+ * The health-config body for a binding's `health_check`: its own fields only, with `protocol` in the
+ * API's enum spelling (`TCP`/`HTTP`/`HTTPS`, official SDKs' `VpcHealthConfigProtocolEnum`).
+ */
+export function healthConfigBody(healthCheck: HealthCheck): HealthCheck {
+  return { ...healthCheck, protocol: healthCheck.protocol.toUpperCase() as HealthCheck["protocol"] };
+}
+
+/**
+ * The setup writes a channel needs, or undefined when it needs none (a converged channel costs no
+ * write). `groupNames` are the member groups whose existence is in doubt: a group whose member
+ * listing is not empty exists and need not be named.
  */
 export function planChannelSetup(
   channel: Channel,
   groupNames: readonly string[],
   healthCheck: HealthCheck | undefined,
 ): ChannelSetupPlan | undefined {
-  const existing = channel.member_groups ?? [];
-  const have = new Set(existing.map((g) => g.member_group_name));
+  const have = new Set((channel.member_groups ?? []).map((g) => g.member_group_name));
   const missingGroups = [...new Set(groupNames)].filter((name) => !have.has(name));
-  const healthCheckChanged =
+  const healthChanged =
     healthCheck !== undefined &&
     !sameHealthCheck(healthCheck, channel.vpc_health_config as Record<string, unknown> | null | undefined);
-  if (missingGroups.length === 0 && !healthCheckChanged) return undefined;
-
-  const keptGroups = existing.map((g) => {
-    const { member_group_id: _id, create_time: _c, update_time: _u, ...rest } = g as Record<string, unknown>;
-    return rest as ChannelUpdate["member_groups"][number];
-  });
-  const update: ChannelUpdate = {
-    name: channel.name,
-    port: channel.port,
-    balance_strategy: channel.balance_strategy,
-    member_type: channel.member_type,
-    ...(channel.type !== undefined && channel.type !== null ? { type: channel.type } : {}),
-    member_groups: [...keptGroups, ...missingGroups.map((name) => ({ member_group_name: name }))],
-  };
-  const health = healthCheck ?? (channel.vpc_health_config as Record<string, unknown> | null | undefined);
-  if (health) {
-    const { id: _i, vpc_channel_id: _v, create_time: _c, ...rest } = health as Record<string, unknown>;
-    update.vpc_health_config = rest;
-  }
-  return { update, missingGroups, healthCheckChanged };
+  if (missingGroups.length === 0 && !healthChanged) return undefined;
+  return { missingGroups, healthCheck: healthChanged ? healthConfigBody(healthCheck) : undefined };
 }

@@ -108,12 +108,14 @@ class Reconciler {
   }
 
   /**
-   * Reads the channel and, when a member group is missing or the health check differs, updates it by
-   * read-modify-write. Undefined when the channel cannot be read (dead-lettered for every binding).
+   * Reads the channel and, when a member group is missing or the health check differs, sets it up
+   * with the two narrow writes (member-groups add-or-update, then health-config), serialised with
+   * the channel's member writes. Undefined when the channel cannot be read (dead-lettered for every
+   * binding).
    */
   private async prepareChannel(
     job: ChannelJob,
-    ready: readonly { target: Target }[],
+    ready: readonly { target: Target; members: Member[] }[],
     healthCheck: HealthCheck | undefined,
     log: Logger,
   ): Promise<Channel | undefined> {
@@ -125,29 +127,44 @@ class Reconciler {
       this.ledger.fail(bindings, "read_channel", err, []);
       return undefined;
     }
-    const setup = planChannelSetup(
-      channel,
-      ready.map((r) => r.target.memberGroupName),
-      healthCheck,
-    );
+    // A group whose listing shows members exists; only the others may need creating.
+    const inDoubt = ready.filter((r) => r.members.length === 0).map((r) => r.target.memberGroupName);
+    const setup = planChannelSetup(channel, inDoubt, healthCheck);
     if (!setup) return channel;
     const e = this.ledger.entry({
       action: "update_channel",
       channel: job.key,
       reason: [
         ...setup.missingGroups.map((g) => `create member group ${g}`),
-        ...(setup.healthCheckChanged ? ["set health check"] : []),
+        ...(setup.healthCheck ? ["set health check"] : []),
       ].join(", "),
     });
     if (this.opts.dryRun) return channel;
-    try {
-      channel = { ...channel, ...(await this.deps.gateway.updateChannel(job.channel, setup.update)) };
+    let failure: unknown;
+    if (setup.missingGroups.length > 0) {
+      try {
+        const groups = setup.missingGroups.map((name) => ({ member_group_name: name }));
+        await this.deps.gateway.createMemberGroups(job.channel, groups);
+        channel = { ...channel, member_groups: [...(channel.member_groups ?? []), ...groups] };
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (setup.healthCheck) {
+      try {
+        await this.deps.gateway.updateHealthCheck(job.channel, setup.healthCheck);
+        channel = { ...channel, vpc_health_config: setup.healthCheck };
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure === undefined) {
       e.status = "done";
-      log.info("channel updated", { action: "update_channel", reason: e.reason });
-    } catch (err) {
+      log.info("channel set up", { action: "update_channel", reason: e.reason });
+    } else {
       // Without its member group no member can be added; the other steps still run.
       e.status = "failed";
-      this.ledger.fail(bindings, "update_channel", err, []);
+      this.ledger.fail(bindings, "update_channel", failure, []);
     }
     return channel;
   }

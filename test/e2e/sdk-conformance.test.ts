@@ -15,6 +15,7 @@ import { GatewayClient, MEMBER_PAGE_SIZE, type MemberInfo } from "../../src/clou
 import { CloudHttp } from "../../src/cloud/http";
 import { type GatewayKind, paths } from "../../src/cloud/paths";
 import { SmnClient } from "../../src/cloud/smn";
+import type { HealthCheck } from "../../src/config/schema";
 import { RunMetrics } from "../../src/observability/metrics";
 import { Deadline } from "../../src/reliability/deadline";
 import type { StateInput } from "../emulator";
@@ -154,12 +155,17 @@ function generic(req: GenericRequest): (sdk: Official) => Promise<unknown> {
     } as never);
 }
 
-const channelUpdate = {
-  name: "web_channel",
-  port: 8080,
-  balance_strategy: 1,
-  member_type: "ecs",
-  member_groups: [{ member_group_name: "web", member_group_weight: 1 }],
+/** Channel setup bodies: MemberGroupCreateBatch and VpcHealthConfig (services/{roma,apig}/v2/model). */
+const memberGroups = [{ member_group_name: "blue" }];
+const healthCheck: HealthCheck = {
+  protocol: "HTTP",
+  path: "/healthz",
+  method: "GET",
+  http_code: "200",
+  threshold_normal: 2,
+  threshold_abnormal: 3,
+  time_interval: 10,
+  timeout: 5,
 };
 const newMembers: MemberInfo[] = [
   {
@@ -187,10 +193,26 @@ function gatewayRows(kind: GatewayKind): Row[] {
       ours: (c) => c.gateway.showChannel(ref),
     },
     {
-      operation: `UpdateVpcChannelV2 (${label})`,
-      path: "channel",
-      official: generic({ method: "PUT", url: channelUrl, pathParams: params, body: channelUpdate }),
-      ours: (c) => c.gateway.updateChannel(ref, channelUpdate),
+      operation: `CreateMemberGroup (${label})`,
+      path: "memberGroups",
+      official: generic({
+        method: "POST",
+        url: `${channelUrl}/member-groups`,
+        pathParams: params,
+        body: { member_groups: memberGroups },
+      }),
+      ours: (c) => c.gateway.createMemberGroups(ref, memberGroups),
+    },
+    {
+      operation: `UpdateHealthCheck (${label})`,
+      path: "healthConfig",
+      official: generic({
+        method: "PUT",
+        url: `${channelUrl}/health-config`,
+        pathParams: params,
+        body: healthCheck,
+      }),
+      ours: (c) => c.gateway.updateHealthCheck(ref, healthCheck),
     },
     {
       operation: `ListBackendInstancesV2 (${label})`,

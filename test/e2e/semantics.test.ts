@@ -209,12 +209,12 @@ describe("quota and races", () => {
   it("takes a 2xx answer to a write as done, whatever shape its body has", async () => {
     emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
     emu.control.addFault({ method: "POST", path: "/members$", status: 201, body: { accepted: true } });
-    emu.control.addFault({ method: "PUT", status: 200, body: "" });
+    emu.control.addFault({ method: "POST", path: "/member-groups$", status: 201, body: "" });
     const res = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
     });
     expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
-    expect(writeNames()).toEqual(["PUT chan-1", "POST members"]);
+    expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
   });
 
   it("dead-letters an add refused for the quota when nothing can make room", async () => {
@@ -474,34 +474,32 @@ describe("health-driven launch hooks, channel not otherwise read", () => {
   });
 });
 
-describe("channel setup (seed 002)", () => {
-  it("creates a missing member group by read-modify-write, keeping every other group and member", async () => {
+describe("channel setup (member-groups and health-config, never the whole-channel PUT of seed 002)", () => {
+  it("creates a missing member group with one add-or-update call, keeping every other group and member", async () => {
     const state = baseState({ instances: [instance("i-1")] });
     emu.control.load(state);
-    const res = await invoke("reconcile", timerEvent(), {
-      env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
-    });
+    const groupsBefore = emu.control.state().gateways[0]!.channels[0]!.member_groups;
+    const env = envFor(emu, [{ ...webBinding, member_group_name: "blue" }]);
+    const res = await invoke("reconcile", timerEvent(), { env });
     expect(res.summary?.added).toBe(1);
-    const put = writes(emu).find((c) => c.method === "PUT")!;
-    expect(put.traps).toBeUndefined();
-    expect(put.body).not.toHaveProperty("members");
-    expect(
-      (put.body as { member_groups: { member_group_name: string }[] }).member_groups.map(
-        (g) => g.member_group_name,
-      ),
-    ).toEqual(["web", "other", "blue"]);
+    expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
+    expect(writes(emu)[0]!.body).toEqual({ member_groups: [{ member_group_name: "blue" }] });
     const chan = emu.control.state().gateways[0]!.channels[0]!;
-    expect(chan.member_groups.map((g) => g.member_group_name).sort()).toEqual(["blue", "other", "web"]);
+    expect(chan.member_groups.slice(0, 2)).toEqual(groupsBefore);
+    expect(chan.member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "blue"]);
     expect(chan.members.map((m) => `${m.member_group_name}/${m.ecs_id}`).sort()).toEqual([
       "blue/i-1",
       "other/foreign-1",
     ]);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(writes(emu)).toEqual([]);
   });
 
-  it("enforces health_check once, then writes nothing", async () => {
+  it("enforces health_check once with PUT health-config (protocol upper-case), then writes nothing", async () => {
     emu.control.load(apigState({ health_check: false, instances: [instance("i-1")] }));
     const health_check = {
-      protocol: "HTTP",
+      protocol: "http",
       path: "/ready",
       http_code: "200-299",
       threshold_normal: 2,
@@ -512,7 +510,8 @@ describe("channel setup (seed 002)", () => {
     const env = envFor(emu, [{ ...apigBinding, health_check }]);
     const first = await invoke("reconcile", timerEvent(), { env });
     expect(first.summary?.added).toBe(1);
-    expect(writeNames()).toEqual(["PUT chan-a", "POST members"]);
+    expect(writeNames()).toEqual(["PUT health-config", "POST members"]);
+    expect(writes(emu)[0]!.body).toEqual({ ...health_check, protocol: "HTTP" });
     expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject({
       path: "/ready",
       timeout: 3,

@@ -24,6 +24,14 @@ export interface EmulatorContext {
   clock: Clock;
   /** Channels with a write in progress, keyed "instance/channel". */
   busyChannels: Set<string>;
+  /** One-shot actions run after a matching API call's handler, before its answer is sent. */
+  afterCalls: AfterCall[];
+}
+
+export interface AfterCall {
+  method: string;
+  pathRe: RegExp;
+  run: () => unknown;
 }
 
 export class OptionsError extends Error {
@@ -51,6 +59,7 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
     log: new CallLog(),
     clock: new Clock(),
     busyChannels: new Set(),
+    afterCalls: [],
   };
 }
 

@@ -55,6 +55,7 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
     reset() {
       ctx.world = emptyWorld();
       ctx.faults.clear();
+      ctx.afterCalls = [];
       ctx.log.clear();
     },
     addFault(fault: Fault | Fault[]) {
@@ -124,6 +125,14 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       const hanging = hangingWithDefaults(group, input);
       group.hanging.push(hanging);
       return structuredClone(hanging);
+    },
+
+    afterNextCall(match: { method: string; path: string }, action: () => unknown) {
+      ctx.afterCalls.push({
+        method: match.method.toUpperCase(),
+        pathRe: new RegExp(match.path),
+        run: action,
+      });
     },
 
     setOptions(update: OptionsUpdate) {

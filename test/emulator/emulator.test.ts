@@ -783,6 +783,222 @@ describe("PUT VPC channel", () => {
   });
 });
 
+/**
+ * The narrow channel-setup APIs (official SDKs: GenReqDefForCreateMemberGroup and
+ * GenReqDefForUpdateHealthCheck in services/roma/v2/roma_meta.go and services/apig/v2/apig_meta.go;
+ * bodies MemberGroupCreateBatch and VpcHealthConfig in their model/ directories).
+ */
+describe("POST member-groups (add-or-update by name)", () => {
+  const post = (body: unknown, base = ROMA, channel = "chan-ecs") =>
+    call(emu, "POST", `${base}/${channel}/member-groups`, { body });
+  const groups = (channelId = "chan-ecs") =>
+    emu.control
+      .state()
+      .gateways.flatMap((g) => g.channels)
+      .find((c) => c.id === channelId)!.member_groups;
+
+  it("creates a missing group, touching no other group and no member", async () => {
+    const before = emu.control.state().gateways[0]!.channels[0]!;
+    const res = await post({ member_groups: [{ member_group_name: "blue", member_group_weight: 10 }] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      size: 1,
+      total: 1,
+      member_groups: [{ member_group_name: "blue", member_group_weight: 10, member_group_remark: "" }],
+    });
+    expect(res.body.member_groups[0].member_group_id).toMatch(/^[0-9a-f]{32}$/);
+    const after = emu.control.state().gateways[0]!.channels[0]!;
+    expect(after.member_groups.slice(0, 2)).toEqual(before.member_groups);
+    expect(after.member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "blue"]);
+    expect(after.members).toEqual(before.members);
+    expect(emu.control.calls().at(-1)?.traps).toBeUndefined();
+  });
+
+  it("updates a group of that name in place: same id, its members kept", async () => {
+    const other = groups().find((g) => g.member_group_name === "other")!;
+    const res = await post({ member_groups: [{ member_group_name: "other", member_group_remark: "ops" }] });
+    expect(res.status).toBe(201);
+    const after = groups().find((g) => g.member_group_name === "other")!;
+    expect(after).toMatchObject({ member_group_id: other.member_group_id, member_group_remark: "ops" });
+    expect(groups().map((g) => g.member_group_name)).toEqual(["web", "other"]);
+    expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toEqual(["srv-other"]);
+  });
+
+  it("works on dedicated APIG (/apigw/) channels too", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "canary" }] }, APIG, "chan-apig");
+    expect(res.status).toBe(201);
+    expect(groups("chan-apig").map((g) => g.member_group_name)).toEqual(["web", "canary"]);
+  });
+
+  it.each([
+    ["no member_groups", {}, "APIG.2001", "member_groups"],
+    ["an empty list", { member_groups: [] }, "APIG.2001", "member_groups"],
+    [
+      "a name of 2 characters",
+      { member_groups: [{ member_group_name: "ab" }] },
+      "APIG.2012",
+      "member_group_name",
+    ],
+    [
+      "a name starting with a digit",
+      { member_groups: [{ member_group_name: "1web" }] },
+      "APIG.2012",
+      "member_group_name",
+    ],
+    [
+      "a name of 65 characters",
+      { member_groups: [{ member_group_name: `g${"x".repeat(64)}` }] },
+      "APIG.2012",
+      "member_group_name",
+    ],
+    [
+      "a name twice",
+      { member_groups: [{ member_group_name: "blue" }, { member_group_name: "blue" }] },
+      "APIG.2012",
+      "member_group_name",
+    ],
+    [
+      "weight 101",
+      { member_groups: [{ member_group_name: "blue", member_group_weight: 101 }] },
+      "APIG.2004",
+      "member_group_weight",
+    ],
+    [
+      "weight -1",
+      { member_groups: [{ member_group_name: "blue", member_group_weight: -1 }] },
+      "APIG.2004",
+      "member_group_weight",
+    ],
+  ])("rejects %s with 400 and changes nothing", async (_name, body, code, param) => {
+    const before = emu.control.state();
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error_code).toBe(code);
+    expect(res.body.error_msg).toMatch(new RegExp(`(parameterName|parameter name):${param}\\b`));
+    expect(emu.control.state()).toEqual(before);
+  });
+
+  it("accepts weights 0 and 100 and a 64-character name", async () => {
+    const res = await post({
+      member_groups: [
+        { member_group_name: "zero", member_group_weight: 0 },
+        { member_group_name: `g${"x".repeat(63)}`, member_group_weight: 100 },
+      ],
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it("refuses an unsigned or tampered request like every other route", async () => {
+    const unsigned = await fetch(`${emu.url}${ROMA}/chan-ecs/member-groups`, {
+      method: "POST",
+      headers: { "X-Project-Id": PROJECT, "Content-Type": "application/json" },
+      body: JSON.stringify({ member_groups: [{ member_group_name: "blue" }] }),
+    });
+    expect(unsigned.status).toBe(401);
+    const tampered = await call(emu, "POST", `${ROMA}/chan-ecs/member-groups`, {
+      body: { member_groups: [{ member_group_name: "blue" }] },
+      tamper: (sent) => {
+        sent.body = JSON.stringify({ member_groups: [{ member_group_name: "evil" }] });
+      },
+    });
+    expect(tampered.status).toBe(401);
+    expect(groups().map((g) => g.member_group_name)).toEqual(["web", "other"]);
+  });
+
+  it("is a channel write: it overlaps no other write of the channel", async () => {
+    emu.control.setOptions({ latencyMs: 100 });
+    const first = post({ member_groups: [{ member_group_name: "blue" }] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const second = call(emu, "PUT", `${ROMA}/chan-ecs/health-config`, {
+      body: { protocol: "TCP", threshold_normal: 2, threshold_abnormal: 2, time_interval: 10, timeout: 5 },
+    });
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(500);
+    expect(b.body.error_code).toBe("APIG.9999");
+  });
+});
+
+describe("PUT health-config", () => {
+  const health = {
+    protocol: "HTTP",
+    path: "/ready",
+    method: "GET",
+    port: 8081,
+    http_code: "200-299",
+    threshold_normal: 2,
+    threshold_abnormal: 3,
+    time_interval: 10,
+    timeout: 5,
+    enable_client_ssl: false,
+  };
+  const put = (body: unknown, base = ROMA, channel = "chan-ecs") =>
+    call(emu, "PUT", `${base}/${channel}/health-config`, { body });
+
+  it("replaces the health check alone: settings, groups and members stay", async () => {
+    const before = emu.control.state().gateways[0]!.channels[0]!;
+    const res = await put(health);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ...health, vpc_channel_id: "chan-ecs" });
+    const after = emu.control.state().gateways[0]!.channels[0]!;
+    expect(after).toEqual({ ...before, vpc_health_config: health });
+    expect((await call(emu, "GET", `${ROMA}/chan-ecs`)).body.vpc_health_config).toEqual(health);
+    const tcp = { protocol: "TCP", threshold_normal: 1, threshold_abnormal: 1, time_interval: 5, timeout: 2 };
+    expect((await put(tcp, APIG, "chan-apig")).status).toBe(200);
+    expect(emu.control.state().gateways[1]!.channels[0]!.vpc_health_config).toEqual(tcp);
+  });
+
+  it.each([
+    ["no protocol", { ...health, protocol: undefined }, "APIG.2001", "protocol"],
+    ["protocol UDP", { ...health, protocol: "UDP" }, "APIG.2012", "protocol"],
+    ["threshold_normal 0", { ...health, threshold_normal: 0 }, "APIG.2004", "threshold_normal"],
+    ["threshold_abnormal 11", { ...health, threshold_abnormal: 11 }, "APIG.2004", "threshold_abnormal"],
+    ["time_interval 301", { ...health, time_interval: 301 }, "APIG.2004", "time_interval"],
+    ["timeout 1", { ...health, timeout: 1 }, "APIG.2004", "timeout"],
+    ["timeout not below time_interval", { ...health, timeout: 10 }, "APIG.2004", "timeout"],
+    ["port 65536", { ...health, port: 65536 }, "APIG.2004", "port"],
+    ["method POST", { ...health, method: "POST" }, "APIG.2012", "method"],
+    ["HTTP without path", { ...health, path: undefined }, "APIG.2001", "path"],
+    ["HTTP without http_code", { ...health, http_code: undefined }, "APIG.2001", "http_code"],
+    ["http_code 600", { ...health, http_code: "200,600" }, "APIG.2012", "http_code"],
+    ["enable_client_ssl as text", { ...health, enable_client_ssl: "yes" }, "APIG.2012", "enable_client_ssl"],
+  ])("rejects %s with 400 and changes nothing", async (_name, body, code, param) => {
+    const before = emu.control.state();
+    const res = await put(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error_code).toBe(code);
+    expect(res.body.error_msg).toMatch(new RegExp(`(parameterName|parameter name):${param}\\b`));
+    expect(emu.control.state()).toEqual(before);
+  });
+
+  it("answers 404 for a channel that does not exist", async () => {
+    const res = await put(health, ROMA, "chan-none");
+    expect(res.status).toBe(404);
+    expect(res.body.error_code).toBe("APIG.3023");
+  });
+});
+
+describe("afterNextCall (an actor between two client calls)", () => {
+  it("runs once, after the matching call's handler and before its answer", async () => {
+    const seen: number[] = [];
+    emu.control.afterNextCall({ method: "GET", path: "/vpc-channels/chan-ecs$" }, async () => {
+      seen.push(members(emu, "chan-ecs").length);
+      await call(emu, "POST", `${ROMA}/chan-ecs/member-groups`, {
+        body: { member_groups: [{ member_group_name: "ops" }] },
+      });
+    });
+    const first = await call(emu, "GET", `${ROMA}/chan-ecs`);
+    // The answer was computed before the action: it does not show the group the action created.
+    expect(first.body.member_groups.map((g: { member_group_name: string }) => g.member_group_name)).toEqual([
+      "web",
+      "other",
+    ]);
+    const second = await call(emu, "GET", `${ROMA}/chan-ecs`);
+    expect(second.body.member_groups).toHaveLength(3);
+    expect(seen).toEqual([1]);
+  });
+});
+
 describe("Auto Scaling", () => {
   const instances = (query: Record<string, string> = {}, group = "asg-1") =>
     call(emu, "GET", `${AS}/scaling_group_instance/${group}/list`, { query });

@@ -125,6 +125,25 @@ export function parseChannelUpdate(body: unknown, current: ChannelInfo, kind: Ga
   };
 }
 
+/**
+ * The add-or-update member-groups body `{"member_groups": [MemberGroupCreate]}` (official SDKs'
+ * `MemberGroupCreateBatch`): at least one group, each named 3–64 characters starting with a letter,
+ * weight 0–100, remark up to 255 characters, no name twice.
+ */
+export function parseMemberGroupBatch(body: unknown): GroupInput[] {
+  if (!isRecord(body)) throw apigErrors.invalid("body");
+  const raw = body.member_groups;
+  if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
+    throw apigErrors.missing("member_groups");
+  }
+  return parseGroups(raw);
+}
+
+/** The health-config body: the `VpcHealthConfig` fields alone, checked as in a channel update. */
+export function parseHealthConfigBody(body: unknown): VpcHealthConfig {
+  return parseHealthConfig(body);
+}
+
 function parseGroups(raw: unknown): GroupInput[] {
   if (!Array.isArray(raw)) throw apigErrors.invalid("member_groups");
   const seen = new Set<string>();

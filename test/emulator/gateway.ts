@@ -5,6 +5,8 @@ import {
   type GroupInput,
   type MemberInput,
   parseChannelUpdate,
+  parseHealthConfigBody,
+  parseMemberGroupBatch,
   parseMemberIds,
   parseMembers,
 } from "./gateway-input";
@@ -17,7 +19,8 @@ import { isRecord } from "./validators";
 
 /**
  * ROMA Connect (`/v2/{project_id}/apic/...`) and dedicated APIG (`/v2/{project_id}/apigw/...`) VPC
- * channel APIs: show/update channel, list/add/delete members, batch enable/disable.
+ * channel APIs: show/update channel, add-or-update member groups, update the health check,
+ * list/add/delete members, batch enable/disable.
  */
 
 interface ChannelRef {
@@ -41,6 +44,14 @@ export function createGatewayRouter(ctx: EmulatorContext): Router {
     if (sub === undefined) {
       if (method === "GET") return { handle: () => showChannel(ctx, ref) };
       if (method === "PUT") return { handle: (req) => updateChannel(ctx, ref, req), channelKey };
+      return undefined;
+    }
+    if (sub === "member-groups" && memberId === undefined) {
+      if (method === "POST") return { handle: (req) => createMemberGroups(ctx, ref, req), channelKey };
+      return undefined;
+    }
+    if (sub === "health-config" && memberId === undefined) {
+      if (method === "PUT") return { handle: (req) => updateHealthConfig(ctx, ref, req), channelKey };
       return undefined;
     }
     if (sub !== "members" || extra !== undefined) return undefined;
@@ -228,6 +239,40 @@ function updateChannel(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest): 
     for (const p of plan) upsertMember(ctx, gateway, channel, p);
   }
   return { status: 200, body: channelBody(channel, false), traps };
+}
+
+/**
+ * `POST …/member-groups`: add-or-update by name. "If a backend server group with the specified name
+ * already exists, the backend server group information is updated"; no other group, and no member,
+ * is touched. 201 with the groups of the request as they now are.
+ */
+function createMemberGroups(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest): ApiResponse {
+  const { channel } = resolve(ctx, ref);
+  const inputs = parseMemberGroupBatch(jsonBody(req));
+  const now = ctx.clock.nowIso();
+  const upserted = inputs.map((input) => {
+    const existing = channel.group(input.member_group_name);
+    const group = mergeGroup(existing, input, now);
+    if (existing) channel.groups[channel.groups.indexOf(existing)] = group;
+    else channel.groups.push(group);
+    return group;
+  });
+  return { status: 201, body: { size: upserted.length, total: upserted.length, member_groups: upserted } };
+}
+
+/**
+ * `PUT …/health-config`: replaces the channel's health check with the body, leaving every other
+ * setting, group and member as it is. 200 with `VpcHealthConfigInfo` (the config plus
+ * `vpc_channel_id` and `create_time`; the emulator has no health-check id).
+ */
+function updateHealthConfig(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest): ApiResponse {
+  const { channel } = resolve(ctx, ref);
+  const config = parseHealthConfigBody(jsonBody(req));
+  channel.info = { ...channel.info, vpc_health_config: config };
+  return {
+    status: 200,
+    body: { ...config, vpc_channel_id: channel.id, create_time: channel.info.create_time },
+  };
 }
 
 /** An existing group keeps its id and creation time; a new one gets a fresh id. */

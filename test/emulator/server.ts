@@ -127,7 +127,16 @@ async function handle(
   if (fault) await sleep(fault.delayMs ?? 0);
 
   const apiRequest: ApiRequest = { params: target.params, query, body: parsed, rawText, jsonError };
-  finish(await run(ctx, route, apiRequest));
+  const response = await run(ctx, route, apiRequest);
+  const after = ctx.afterCalls.find((a) => a.method === method && a.pathRe.test(rawPath));
+  if (after) {
+    ctx.afterCalls = ctx.afterCalls.filter((a) => a !== after);
+    // The answer is what the handler saw: the action must not show through live state objects.
+    const answered = { ...response, body: structuredClone(response.body) };
+    await after.run();
+    return finish(answered);
+  }
+  finish(response);
 }
 
 /** Latency, per-channel write serialisation, then the handler. */

@@ -119,6 +119,12 @@ export interface EmulatorControl {
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
   setOptions(update: OptionsUpdate): void;
+  /**
+   * In process only: runs `action` (awaited) once, after the next API call matching `method` and
+   * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's
+   * change, say an operator's edit of a channel, exactly between two of the client's calls.
+   */
+  afterNextCall(match: { method: string; path: string }, action: () => unknown): void;
 }
 
 export interface Emulator {

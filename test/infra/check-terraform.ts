@@ -501,3 +501,55 @@ export function groupModules(files: readonly TfFile[]): Map<string, TfModule> {
 export function formatFindings(findings: readonly Finding[]): string[] {
   return findings.map(({ file, message }) => `${file}: ${message}`);
 }
+
+/** An IAM action name as a policy statement writes it: `service:resource:action`, no wildcard. */
+const IAM_ACTION = /"((?:apig|roma|as|ecs|smn|functiongraph):[A-Za-z]+:[A-Za-z]+)"/g;
+
+/**
+ * Every IAM action literal in a `.tf` source has a citation of a Huawei page (`….html`) on its own
+ * line or in the comment lines just above it. Works on the raw source: hcl2json drops comments.
+ */
+export function checkCitedActions(path: string, source: string): Finding[] {
+  const lines = source.split("\n");
+  const findings: Finding[] = [];
+  lines.forEach((line, i) => {
+    for (const match of line.matchAll(IAM_ACTION)) {
+      let cited = /\.html\b/.test(line);
+      for (let j = i - 1; !cited && j >= 0 && /^\s*(#|\/\/)/.test(lines[j] ?? ""); j--) {
+        cited = /\.html\b/.test(lines[j] ?? "");
+      }
+      if (!cited)
+        findings.push({ file: path, message: `IAM action ${match[1]} (line ${i + 1}) cites no Huawei page` });
+    }
+  });
+  return findings;
+}
+
+/**
+ * A resource is replaced whenever any of `variables` changes: its `lifecycle.replace_triggered_by`
+ * names a `terraform_data` resource whose `input` reads each of them.
+ */
+export function checkReplacedWhenChanged(
+  module: TfModule,
+  resource: { type: string; name: string },
+  variables: readonly string[],
+): Finding[] {
+  const all = module.files.flatMap((file) =>
+    labelledBlocks(file.json, "resource").map((block) => ({ ...block, file: file.path })),
+  );
+  const target = all.find((b) => b.type === resource.type && b.name === resource.name);
+  const where = `resource ${resource.type}.${resource.name}`;
+  if (!target) return [{ file: module.dir, message: `${where} is not declared` }];
+  const triggers = bodies(target.body.lifecycle).flatMap((l) => strings(l.replace_triggered_by));
+  const names = triggers.flatMap((t) =>
+    [...t.matchAll(/terraform_data\.([A-Za-z_][A-Za-z0-9_-]*)/g)].map((m) => m[1]),
+  );
+  const inputs = all
+    .filter((b) => b.type === "terraform_data" && names.includes(b.name))
+    .flatMap((b) => strings(b.body.input).flatMap((s) => references(s, "var")));
+  const missing = variables.filter((v) => !inputs.includes(v));
+  return missing.map((v) => ({
+    file: target.file,
+    message: `${where} is not replaced when var.${v} changes (no replace_triggered_by on a terraform_data reading it)`,
+  }));
+}

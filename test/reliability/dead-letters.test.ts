@@ -215,7 +215,7 @@ describe("records", () => {
 
   it("the replay payload also works as the TIMER trigger's user_event", async () => {
     emu.control.load(richState());
-    emu.control.addFault({ method: "PUT", path: "/vpc-channels/chan-1$", times: 0, ...quota });
+    emu.control.addFault({ method: "PUT", path: "/vpc-channels/chan-1/health-config$", times: 0, ...quota });
     const env = envFor(emu, [richBinding]);
     const inv = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), { env });
     expect(inv.deadLetters.map((d) => d.action)).toEqual(["update_channel"]);

@@ -99,9 +99,9 @@ const OPS: Op[] = [
     instanceIds: ["i-3"],
   },
   {
-    name: "PUT channel",
+    name: "PUT health-config",
     method: "PUT",
-    path: "/vpc-channels/chan-1$",
+    path: "/vpc-channels/chan-1/health-config$",
     family: "gateway",
     action: "update_channel",
     instanceIds: [],

@@ -99,8 +99,16 @@ export const hanging = (emu: Emulator, group = "asg-1") =>
 export const instancesOf = (emu: Emulator, group = "asg-1") =>
   emu.control.state().scaling_groups.find((g) => g.scaling_group_id === group)?.instances ?? [];
 
-/** Calls the operator would never want (PUT channel wiping groups or members), from the call log. */
-export const trapped = (emu: Emulator): CallLogEntry[] => emu.control.calls().filter((c) => c.traps?.length);
+/** A whole-channel PUT (seed 002): it replaces the channel's definition, so the product never sends it. */
+export const isWholeChannelPut = (c: CallLogEntry): boolean =>
+  c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path);
+
+/**
+ * Calls the operator would never want, from the call log: any whole-channel PUT, and anything the
+ * emulator flags (groups or members wiped).
+ */
+export const trapped = (emu: Emulator): CallLogEntry[] =>
+  emu.control.calls().filter((c) => c.traps?.length || isWholeChannelPut(c));
 
 /** The contract's dead-letter record fields (section 5), checked on every record a test sees. */
 export function expectDeadLetterShape(record: Record<string, unknown>): string[] {

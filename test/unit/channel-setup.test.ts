@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../src/cloud/gateway";
-import { planChannelSetup } from "../../src/sync/channel-setup";
+import { healthConfigBody, planChannelSetup } from "../../src/sync/channel-setup";
 
 const channel: Channel = {
   id: "c1",
@@ -48,25 +48,31 @@ describe("planChannelSetup", () => {
     expect(planChannelSetup(channel, ["web"], undefined)).toBeUndefined();
   });
 
-  it("adds a missing group and sends every existing group back, without members", () => {
-    const plan = planChannelSetup(channel, ["api"], undefined)!;
-    expect(plan.missingGroups).toEqual(["api"]);
-    expect(plan.update.member_groups.map((g) => g.member_group_name)).toEqual(["other", "web", "api"]);
-    expect(plan.update.member_groups[0]).toMatchObject({
-      member_group_weight: 3,
-      member_group_remark: "theirs",
-    });
-    expect(plan.update).not.toHaveProperty("members");
-    expect(plan.update).toMatchObject({ name: "web", port: 8080, balance_strategy: 1, member_type: "ecs" });
-    // The existing health check is kept as it is (no read-only fields echoed back).
-    expect(plan.update.vpc_health_config).not.toHaveProperty("id");
-    expect(plan.update.vpc_health_config).toMatchObject({ path: "/health" });
+  it("names only the missing groups, and no health check when it matches", () => {
+    const plan = planChannelSetup(channel, ["api", "web", "api"], hc)!;
+    expect(plan).toEqual({ missingGroups: ["api"], healthCheck: undefined });
   });
 
-  it("sets a changed health check", () => {
-    const plan = planChannelSetup(channel, ["web"], { ...hc, threshold_normal: 5 })!;
-    expect(plan.healthCheckChanged).toBe(true);
-    expect(plan.update.vpc_health_config).toMatchObject({ threshold_normal: 5 });
-    expect(plan.update.member_groups).toHaveLength(2);
+  it("sets a changed health check as the binding's fields alone, protocol upper-case", () => {
+    const plan = planChannelSetup(channel, ["web"], { ...hc, protocol: "http", threshold_normal: 5 })!;
+    expect(plan.missingGroups).toEqual([]);
+    expect(plan.healthCheck).toEqual({ ...hc, protocol: "HTTP", threshold_normal: 5 });
+  });
+
+  it("sets a health check on a channel that has none", () => {
+    const bare: Channel = { ...channel, vpc_health_config: null };
+    expect(planChannelSetup(bare, [], { ...hc, protocol: "tcp" })?.healthCheck?.protocol).toBe("TCP");
+  });
+});
+
+describe("healthConfigBody", () => {
+  it("sends the API's enum spelling of every protocol", () => {
+    for (const [given, sent] of [
+      ["tcp", "TCP"],
+      ["http", "HTTP"],
+      ["HTTPS", "HTTPS"],
+      ["https", "HTTPS"],
+    ] as const)
+      expect(healthConfigBody({ ...hc, protocol: given }).protocol).toBe(sent);
   });
 });

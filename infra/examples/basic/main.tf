@@ -6,9 +6,11 @@ provider "huaweicloud" {
 module "channel_autoscaler" {
   source = "../../modules/channel-autoscaler"
 
-  region      = var.region
-  project_id  = var.project_id
-  bindings    = var.bindings
-  name_prefix = var.name_prefix
-  log_level   = var.log_level
+  region     = var.region
+  project_id = var.project_id
+  bindings   = var.bindings
+  # Tag discovery: scaling groups bind themselves (infra/README.md, "Bindings from tags").
+  bindings_from_tags = var.bindings_from_tags
+  name_prefix        = var.name_prefix
+  log_level          = var.log_level
 }

@@ -33,7 +33,19 @@ variable "bindings" {
       http_code          = optional(string)
       enable_client_ssl  = optional(bool)
     }))
+    replace_unhealthy = optional(object({
+      after_seconds          = optional(number)
+      max_per_run            = optional(number)
+      max_unhealthy_fraction = optional(number)
+    }))
   }))
+  default = []
+}
+
+variable "bindings_from_tags" {
+  description = "Also bind every AS group tagged channel-autoscaler-channel / -instance / -member-group (see infra/README.md); bindings may then be empty."
+  type        = bool
+  default     = false
 }
 
 variable "name_prefix" {

@@ -56,6 +56,10 @@ resource "huaweicloud_fgs_function" "functions" {
       error_message = "Bundle ${local.zip_paths[each.key]} not found: run `npm run build` first, or set dist_dir."
     }
     precondition {
+      condition     = length(var.bindings) > 0 || var.bindings_from_tags
+      error_message = "bindings is empty and bindings_from_tags is false: the functions would have nothing to do. List bindings, or set bindings_from_tags = true."
+    }
+    precondition {
       condition     = local.environment_chars <= var.environment_max_chars
       error_message = "The functions' environment would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
     }
@@ -83,6 +87,16 @@ resource "huaweicloud_fgs_function_trigger" "scaling_events" {
   event_data   = jsonencode({ topic_urn = huaweicloud_smn_topic.events.topic_urn })
 }
 
+# The provider would update a changed schedule in place (it sends event_data again), but the
+# service's updatable trigger fields do not include the schedule, so the old schedule would stay.
+# Replacing the trigger whenever schedule or type changes makes a new schedule take effect.
+resource "terraform_data" "reconcile_schedule" {
+  input = {
+    schedule_type = var.reconcile_schedule_type
+    schedule      = var.reconcile_schedule
+  }
+}
+
 resource "huaweicloud_fgs_function_trigger" "reconcile_timer" {
   function_urn = huaweicloud_fgs_function.functions["reconcile"].urn
   type         = "TIMER"
@@ -94,4 +108,8 @@ resource "huaweicloud_fgs_function_trigger" "reconcile_timer" {
     # An empty backfill payload: reconcile every binding.
     user_event = jsonencode({})
   })
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.reconcile_schedule]
+  }
 }

@@ -1,69 +1,94 @@
 # The agency FunctionGraph assumes for the functions, and the least-privilege custom policy it
-# grants. Every action is named explicitly; infra/README.md explains each one.
-#
-# Sources of the action names (role/policy-based "custom policy" names, Version 1.1):
-# - apig:vpcChannels:*  the "Alias" column of each APIG API page (AddingBackendInstancesV2,
-#                       DeleteBackendInstanceV2, BatchEnable/DisableMembers, ListBackendInstancesV2,
-#                       UpdateVpcChannelV2).
-# - as:*                Auto Scaling API reference, "Permissions and Supported Actions".
-# - ecs:*, smn:*        ECS and SMN API references, "Permissions and Supported Actions".
-# - roma:*              UNCONFIRMED: no public list of ROMA Connect VPC-channel actions was found;
-#                       they default to the APIG names under the roma: prefix and can be
-#                       overridden with var.roma_policy_actions.
-# The shared infra reference (infra-and-tooling.md) lists no IAM action names, and it marks the
-# agency role names UNCONFIRMED; that is why this module writes its own custom policy.
+# grants (role/policy-based, Version 1.1). Every action is named, each beside the Huawei page that
+# lists it; infra/README.md explains each one. Where Huawei publishes no fine-grained action for a
+# call, the narrowest documented system role is granted instead (ROMA FullAccess; optionally
+# FunctionGraph Invoker), and README says so.
 
 locals {
-  # Dedicated API Gateway VPC channels: read the channel and its members, update the channel
-  # (health check / member groups, read-modify-write), add, delete, enable and disable members.
-  apig_actions = [
-    "apig:vpcChannels:get",
-    "apig:vpcChannels:update",
-    "apig:vpcChannels:addInstance",
-    "apig:vpcChannels:deleteInstance",
-    "apig:vpcChannels:batchEnableInstance",
-    "apig:vpcChannels:batchDisableInstance",
-  ]
+  # Which optional calls the bindings make. Tag-discovered bindings carry neither health_check
+  # nor replace_unhealthy (the tag contract has no such tags), so these read var.bindings only.
+  apig_health_check = anytrue([for b in var.bindings : coalesce(b.gateway, "roma") == "apig" && b.health_check != null])
+  replace_unhealthy = anytrue([for b in var.bindings : b.replace_unhealthy != null])
 
-  # Auto Scaling: list a group's instances, list the instances held by a lifecycle hook (with
-  # their lifecycle_action_key) and call the hook back.
-  as_actions = [
-    "as:instances:list",
-    "as:instanceHooks:list",
-    "as:instanceHooks:action",
-  ]
+  # Dedicated API Gateway VPC channels. Each name is the role/policy-based "Alias" in the
+  # Authorization Information of the API's page (support.huaweicloud.com/intl/en-us/api-apig/<page>).
+  apig_actions = concat(
+    [
+      "apig:vpcChannels:get",                  # ShowDetailsOfVpcChannelV2.html, ListBackendInstancesV2.html
+      "apig:vpcChannels:addInstance",          # AddingBackendInstancesV2.html (support.huaweicloud.com/api-apig/)
+      "apig:vpcChannels:deleteInstance",       # DeleteBackendInstanceV2.html
+      "apig:vpcChannels:batchEnableInstance",  # BatchEnableMembers.html
+      "apig:vpcChannels:batchDisableInstance", # BatchDisableMembers.html
+    ],
+    # POST .../member-groups, add-or-update by name: CreateMemberGroup.html.
+    var.create_member_groups ? ["apig:vpcChannels:addOrUpdateMemberGroups"] : [],
+    # PUT .../health-config: UpdateHealthCheck.html gives the alias apig:vpcChannels:update (the
+    # same as the whole-channel PUT, which the functions never send); no narrower one exists.
+    local.apig_health_check ? ["apig:vpcChannels:update"] : [],
+  )
 
-  # ECS: list servers by ID for their private IPv4 address (channels whose member_type is ip);
-  # get, because APIG lists ecs:cloudServers:showServer as a dependency of adding members and
-  # updating a channel (inferred: it looks the server up with the caller's rights).
-  ecs_actions = [
-    "ecs:cloudServers:get",
-    "ecs:cloudServers:list",
-  ]
+  # Auto Scaling: support.huaweicloud.com/intl/en-us/api-as/, "Permissions and Supported Actions".
+  as_actions = concat(
+    [
+      "as:instances:list",       # as_07_0204.html: GET .../scaling_group_instance/{id}/list
+      "as:instanceHooks:list",   # as_07_0210.html: GET .../scaling_instance_hook/{id}/list
+      "as:instanceHooks:action", # as_07_0210.html: PUT .../scaling_instance_hook/{id}/callback
+    ],
+    var.bindings_from_tags ? [
+      "as:tagResources:list", # as_07_0211.html: POST .../scaling_group_tag/resource_instances/action
+      "as:tags:get",          # as_07_0211.html: GET .../scaling_group_tag/{id}/tags
+    ] : [],
+    # ENTER_STANDBY with a replacement: POST .../scaling_group_instance/{id}/action (as_07_0204.html).
+    local.replace_unhealthy ? ["as:instances:batchAction"] : [],
+  )
+
+  # ECS: support.huaweicloud.com/intl/en-us/api-ecs/, "Permissions and Supported Actions".
+  ecs_actions = concat(
+    ["ecs:cloudServers:list"], # ecs_06_0002.html: GET .../cloudservers/detail (private IPv4 on ip channels)
+    local.replace_unhealthy ? [
+      "ecs:cloudServers:batchSetServerTags", # ecs_06_0019.html: POST .../cloudservers/{id}/tags/action
+      "ecs:cloudServers:showServerTags",     # ecs_06_0019.html: GET .../cloudservers/{id}/tags
+    ] : [],
+  )
 
   # FunctionGraph: reconcile queues async invocations of the backfill function when it fans out.
-  # UNCONFIRMED action name (FunctionGraph "Permissions and Supported Actions" lists invoke actions
-  # as functiongraph:function:invoke*). Not scoped by Resource: the resource-string format for
-  # FunctionGraph in custom policies is unconfirmed too, and a wrong one would fail the apply.
-  fgs_actions = ["functiongraph:function:invokeAsync"]
+  # The action name is not on a Huawei Cloud action list (see infra/README.md); the resource path
+  # format FunctionGraph:*:*:function:<app>/<name> is FunctionGraph's "FunctionGraph Resources"
+  # page (support.huaweicloud.com/eu/usermanual-functiongraph/functiongraph_01_0406.html).
+  backfill_function_resource = "FunctionGraph:*:*:function:default/${var.name_prefix}-backfill"
 
   policy_statements = [
     for s in [
-      { enabled = contains(local.gateways_in_use, "roma"), statement = { Effect = "Allow", Action = var.roma_policy_actions } },
+      { enabled = contains(local.gateways_in_use, "roma") && var.roma_policy_actions != null, statement = { Effect = "Allow", Action = var.roma_policy_actions } },
       { enabled = contains(local.gateways_in_use, "apig"), statement = { Effect = "Allow", Action = local.apig_actions } },
       { enabled = true, statement = { Effect = "Allow", Action = local.as_actions } },
       { enabled = true, statement = { Effect = "Allow", Action = local.ecs_actions } },
-      { enabled = true, statement = { Effect = "Allow", Action = local.fgs_actions } },
+      {
+        enabled = var.fan_out_invoke_grant == "scoped_action"
+        # Name from the agency example of Config's "Adding a Custom Rule" (rms_05_0404.html, Open
+        # Telekom Cloud, a Huawei Cloud stack); not on a Huawei Cloud action list, so
+        # infra/README.md flags it and fan_out_invoke_grant = "system_role" swaps in FunctionGraph Invoker.
+        statement = { Effect = "Allow", Action = ["functiongraph:function:invokeAsync"], Resource = [local.backfill_function_resource] }
+      },
       {
         enabled = var.scope_dead_letter_publish
-        # Resource-level grant: smn:<region>:<account>:topic:<topic name>. UNCONFIRMED that IAM
-        # accepts a Resource element for SMN in role/policy-based policies; see
-        # var.scope_dead_letter_publish.
+        # smn:topic:publish: support.huaweicloud.com/intl/en-us/api-smn/smn_api_80005.html. Resource
+        # smn:<region>:<account>:topic:<topic name>; see var.scope_dead_letter_publish.
         statement = { Effect = "Allow", Action = ["smn:topic:publish"], Resource = ["smn:*:*:topic:${local.dead_letter_topic_name}"] }
       },
+      # smn:topic:publish on every topic: smn_api_80005.html.
       { enabled = !var.scope_dead_letter_publish, statement = { Effect = "Allow", Action = ["smn:topic:publish"] } },
     ] : s.statement if s.enabled
   ]
+
+  # System roles granted beside the custom policy, where no fine-grained action is published:
+  # ROMA FullAccess (support.huaweicloud.com/intl/en-us/usermanual-roma/user-defined-policy.html,
+  # productdesc-roma/AuthorityBasicConcepts.html), FunctionGraph Invoker
+  # (support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_0215.html).
+  system_roles = concat(
+    contains(local.gateways_in_use, "roma") && var.roma_policy_actions == null ? ["ROMA FullAccess"] : [],
+    var.fan_out_invoke_grant == "system_role" ? ["FunctionGraph Invoker"] : [],
+  )
 }
 
 resource "huaweicloud_identity_role" "functions" {
@@ -84,6 +109,6 @@ resource "huaweicloud_identity_agency" "functions" {
 
   project_role {
     project = local.project_name
-    roles   = [huaweicloud_identity_role.functions.name]
+    roles   = concat([huaweicloud_identity_role.functions.name], local.system_roles)
   }
 }

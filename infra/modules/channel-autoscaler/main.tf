@@ -17,14 +17,19 @@ locals {
   # stays small (FunctionGraph caps the whole environment at 4,096 characters).
   bindings_compact = [
     for b in var.bindings : merge(
-      { for k, v in b : k => v if v != null && k != "health_check" },
+      { for k, v in b : k => v if v != null && !contains(["health_check", "replace_unhealthy"], k) },
       b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
+      b.replace_unhealthy == null ? {} : { replace_unhealthy = { for k, v in b.replace_unhealthy : k => v if v != null } },
     )
   ]
-  bindings_json = jsonencode(local.bindings_compact)
+  # No BINDINGS at all when tag discovery supplies every binding.
+  bindings_json = length(var.bindings) == 0 ? null : jsonencode(local.bindings_compact)
 
+  # Groups bound by tags are not known here: they get no AS notification or lifecycle hook from
+  # this module (infra/README.md says how to add them); the reconcile timer still covers them.
   scaling_group_ids = toset([for b in var.bindings : b.scaling_group_id])
-  gateways_in_use   = toset([for b in var.bindings : coalesce(b.gateway, "roma")])
+  # A tag may name either gateway, so discovery needs both gateways' grants.
+  gateways_in_use = var.bindings_from_tags ? toset(["roma", "apig"]) : toset([for b in var.bindings : coalesce(b.gateway, "roma")])
 
   events_topic_name      = "${var.name_prefix}-as-events"
   dead_letter_topic_name = "${var.name_prefix}-dead-letter"
@@ -33,6 +38,7 @@ locals {
   # All three functions get the same environment. RUNTIME_PROJECT_ID comes from the platform.
   environment_all = {
     BINDINGS                   = local.bindings_json
+    BINDINGS_FROM_TAGS         = var.bindings_from_tags ? "true" : null
     HUAWEICLOUD_SDK_REGION     = var.region
     HUAWEICLOUD_SDK_PROJECT_ID = var.project_id
     DEAD_LETTER_TOPIC_URN      = huaweicloud_smn_topic.dead_letter.topic_urn
@@ -62,7 +68,8 @@ locals {
 
   # Largest per-binding waits, with the function's defaults for unset fields; used by the checks
   # below that warn when a hook or the function timeout cannot cover them.
-  max_drain_seconds = max([for b in var.bindings : coalesce(b.drain_seconds, 30)]...)
+  # (A tagged group's drain_seconds is not known here; the check covers the listed bindings.)
+  max_drain_seconds = max(concat([0], [for b in var.bindings : coalesce(b.drain_seconds, 30)])...)
   hook_waits = {
     for g in local.scaling_group_ids : g => {
       # Only APIG reports member health, so only APIG bindings wait for "healthy" in a launch hook.

@@ -33,7 +33,7 @@ variable "project_name" {
 }
 
 variable "bindings" {
-  description = "Bindings, each tying one AS group to one member group of one ROMA Connect or APIG VPC channel. Fields, ranges and defaults are those of the product's BINDINGS (src/config/schema.ts; see infra/README.md). Leave an optional field unset (null) to use the function's default."
+  description = "Bindings, each tying one AS group to one member group of one ROMA Connect or APIG VPC channel. Fields, ranges and defaults are those of the product's BINDINGS (src/config/schema.ts; see infra/README.md). Leave an optional field unset (null) to use the function's default. May be empty when bindings_from_tags is true."
   type = list(object({
     scaling_group_id        = string
     gateway                 = optional(string)
@@ -57,12 +57,13 @@ variable "bindings" {
       http_code          = optional(string)
       enable_client_ssl  = optional(bool)
     }))
+    replace_unhealthy = optional(object({
+      after_seconds          = optional(number)
+      max_per_run            = optional(number)
+      max_unhealthy_fraction = optional(number)
+    }))
   }))
-
-  validation {
-    condition     = length(var.bindings) > 0
-    error_message = "bindings must list at least one binding."
-  }
+  default = []
 
   validation {
     condition = alltrue(flatten([
@@ -163,18 +164,47 @@ variable "bindings" {
     error_message = "binding health_check: path and http_code are required for HTTP and HTTPS."
   }
 
+  # replace_unhealthy (contract section 4): APIG only, since only APIG members report health_status.
+  validation {
+    condition     = alltrue([for b in var.bindings : b.replace_unhealthy == null ? true : coalesce(b.gateway, "roma") == "apig"])
+    error_message = "binding replace_unhealthy needs gateway \"apig\": ROMA Connect members report no health_status."
+  }
+
+  validation {
+    condition = alltrue([
+      for r in [for b in var.bindings : b.replace_unhealthy if b.replace_unhealthy != null] :
+      (r.after_seconds == null ? true : (r.after_seconds >= 60 && r.after_seconds <= 86400 && floor(r.after_seconds) == r.after_seconds)) &&
+      (r.max_per_run == null ? true : (r.max_per_run >= 1 && r.max_per_run <= 10 && floor(r.max_per_run) == r.max_per_run)) &&
+      (r.max_unhealthy_fraction == null ? true : (r.max_unhealthy_fraction >= 0 && r.max_unhealthy_fraction <= 1))
+    ])
+    error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5)."
+  }
+
   # FunctionGraph caps all environment variables of a function at 4,096 characters (keys and
   # values together). This catches an oversized BINDINGS on its own; the function resource checks
   # the whole environment against var.environment_max_chars.
   validation {
     condition = length(jsonencode([
       for b in var.bindings : merge(
-        { for k, v in b : k => v if v != null && k != "health_check" },
+        { for k, v in b : k => v if v != null && !contains(["health_check", "replace_unhealthy"], k) },
         b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
+        b.replace_unhealthy == null ? {} : { replace_unhealthy = { for k, v in b.replace_unhealthy : k => v if v != null } },
       )
     ])) <= 4096 - length("BINDINGS")
-    error_message = "The JSON of bindings exceeds FunctionGraph's 4,096-character environment limit. Use fewer bindings or drop optional fields that repeat the defaults."
+    error_message = "The JSON of bindings exceeds FunctionGraph's 4,096-character environment limit. Use fewer bindings, drop optional fields that repeat the defaults, or let scaling groups bind themselves with tags (bindings_from_tags)."
   }
+}
+
+variable "bindings_from_tags" {
+  description = "Turn on tag discovery (BINDINGS_FROM_TAGS=true): every AS group tagged channel-autoscaler-channel (plus -instance and -member-group; see infra/README.md) is a binding too, so bindings may be empty. Grants the agency the AS tag-query actions."
+  type        = bool
+  default     = false
+}
+
+variable "create_member_groups" {
+  description = "Whether the functions may create a binding's member group when its channel lacks it (POST .../member-groups, add-or-update by name). Set false when every member group exists already: the agency then lacks apig:vpcChannels:addOrUpdateMemberGroups, and a binding whose group is missing is dead-lettered instead."
+  type        = bool
+  default     = true
 }
 
 variable "name_prefix" {
@@ -350,20 +380,24 @@ variable "environment_max_chars" {
 }
 
 variable "roma_policy_actions" {
-  description = "IAM actions granted for bindings with gateway \"roma\". The ROMA Connect action names are UNCONFIRMED (see infra/README.md): check them in the IAM console's visual policy editor and override here if they differ. Used only when a binding uses ROMA Connect."
+  description = "Fine-grained IAM actions to grant for bindings with gateway \"roma\" instead of the ROMA FullAccess system policy. Null (the default) grants ROMA FullAccess: Huawei publishes no fine-grained actions for ROMA Connect VPC channels (see infra/README.md). Set this only to names your IAM console's visual editor lists."
   type        = list(string)
-  default = [
-    "roma:vpcChannels:get",
-    "roma:vpcChannels:update",
-    "roma:vpcChannels:addInstance",
-    "roma:vpcChannels:deleteInstance",
-    "roma:vpcChannels:batchEnableInstance",
-    "roma:vpcChannels:batchDisableInstance",
-  ]
+  default     = null
 
   validation {
-    condition     = length(var.roma_policy_actions) > 0 && alltrue([for a in var.roma_policy_actions : can(regex("^roma:[A-Za-z]+:[A-Za-z]+$", a))])
-    error_message = "roma_policy_actions must be explicit roma:<resource>:<action> names, without wildcards."
+    condition     = var.roma_policy_actions == null ? true : (length(var.roma_policy_actions) > 0 && alltrue([for a in var.roma_policy_actions : can(regex("^roma:[A-Za-z]+:[A-Za-z]+$", a))]))
+    error_message = "roma_policy_actions must be null or explicit roma:<resource>:<action> names, without wildcards."
+  }
+}
+
+variable "fan_out_invoke_grant" {
+  description = "How the agency may invoke the backfill function when reconcile fans out: \"scoped_action\" (default) grants functiongraph:function:invokeAsync on that one function; \"system_role\" grants the FunctionGraph Invoker system role instead (every function of the project), for regions whose IAM refuses the scoped statement. See infra/README.md."
+  type        = string
+  default     = "scoped_action"
+
+  validation {
+    condition     = contains(["scoped_action", "system_role"], var.fan_out_invoke_grant)
+    error_message = "fan_out_invoke_grant must be \"scoped_action\" or \"system_role\"."
   }
 }
 
