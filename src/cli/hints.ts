@@ -10,7 +10,7 @@ const HINTS: Record<string, string> = {
   "APIG.1002":
     "the signature or credentials were refused: check the agency (or HUAWEICLOUD_SDK_AK/SK), project id and clock",
   "APIG.1005":
-    "the agency may not call this gateway API: check the custom policy (infra/README.md, permissions)",
+    "no permission for this gateway API in this project: check that HUAWEICLOUD_SDK_PROJECT_ID is the project of the region the gateway is in, then the agency's custom policy (infra/README.md, permissions)",
   "APIG.1113":
     "the agency may not change this VPC channel: check the custom policy (infra/README.md, permissions)",
   "AS.0011": "the agency may not call this AS API: check the custom policy (infra/README.md, permissions)",

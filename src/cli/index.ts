@@ -11,7 +11,7 @@ export type { CliIo } from "./program";
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const result: { code: ExitCode } = { code: 0 };
   try {
-    await buildProgram(io, result).parseAsync([...argv], { from: "user" });
+    await buildProgram(io, result, argv).parseAsync([...argv], { from: "user" });
     return result.code;
   } catch (err) {
     return reportError(err, io, argv);

@@ -17,16 +17,16 @@ export function readTextFile(file: string, cwd: string, what: string): string {
 
 export interface EnvSources {
   /** `KEY=value` lines (the dotenv format Node.js reads); they override the process environment. */
-  envFile?: string;
+  dotenv?: string;
   /** A JSON file holding what BINDINGS would hold; it overrides BINDINGS. */
   bindings?: string;
 }
 
-/** The environment a CLI run sees: the process environment, then --env-file, then --bindings. */
+/** The environment a CLI run sees: the process environment, then --dotenv, then --bindings. */
 export function buildEnv(base: NodeJS.ProcessEnv, sources: EnvSources, cwd: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
-  if (sources.envFile !== undefined) {
-    Object.assign(env, parseEnv(readTextFile(sources.envFile, cwd, "env file")));
+  if (sources.dotenv !== undefined) {
+    Object.assign(env, parseEnv(readTextFile(sources.dotenv, cwd, "env file")));
   }
   if (sources.bindings !== undefined) {
     env[ENV_KEYS.bindings] = readTextFile(sources.bindings, cwd, "bindings file");

@@ -55,12 +55,35 @@ interface Section {
   channel: string;
   memberGroup: string;
   groups: string[];
+  /** How many bindings the section stands for. */
+  bindings: number;
   drainSeconds: number;
   entries: PlanEntry[];
+  /** Why the section's state could not be read: its targets were skipped, so no plan is "no changes". */
+  notRead: DeadLetterRecord[];
+}
+
+/** Dead-letter actions that mean a binding's state was never read, so nothing was planned for it. */
+const READ_ACTIONS: ReadonlySet<string> = new Set(["read_members", "read_instances", "read_channel"]);
+
+/** A read failure of one of the section's bindings (a dead letter names the binding without its gateway). */
+function readFailureOf(s: Section, r: DeadLetterRecord): boolean {
+  const b = r.binding;
+  return (
+    READ_ACTIONS.has(r.action) &&
+    b !== null &&
+    s.groups.includes(b.scaling_group_id) &&
+    s.channel.endsWith(`/${b.instance_id}/${b.vpc_channel_id}`) &&
+    s.memberGroup === b.member_group_name
+  );
 }
 
 /** One section per channel member group (bindings that share one are reconciled together). */
-function sections(bindings: readonly Binding[], plan: readonly PlanEntry[]): Section[] {
+function sections(
+  bindings: readonly Binding[],
+  plan: readonly PlanEntry[],
+  deadLetters: readonly DeadLetterRecord[],
+): Section[] {
   const byKey = new Map<string, Section>();
   for (const b of bindings) {
     const channel = channelKey(b);
@@ -70,13 +93,17 @@ function sections(bindings: readonly Binding[], plan: readonly PlanEntry[]): Sec
       channel,
       memberGroup: b.member_group_name,
       groups: [],
+      bindings: 0,
       drainSeconds: b.drain_seconds,
       entries: [],
+      notRead: [],
     };
     if (!s.groups.includes(b.scaling_group_id)) s.groups.push(b.scaling_group_id);
+    s.bindings += 1;
     byKey.set(key, s);
   }
   const all = [...byKey.values()];
+  for (const s of all) s.notRead = deadLetters.filter((r) => readFailureOf(s, r));
   const seenChannelUpdate = new Set<string>();
   for (const e of plan) {
     if (e.action === "update_channel") {
@@ -101,10 +128,20 @@ function sections(bindings: readonly Binding[], plan: readonly PlanEntry[]): Sec
   return all;
 }
 
+const shown = (v: string | number | boolean | null | undefined) =>
+  v === null || v === undefined ? "(unset)" : typeof v === "string" ? JSON.stringify(v) : String(v);
+
+/** `weight 1 → 10, is_backup false → true`; the field names alone when the values are not known. */
+function changeDetail(e: PlanEntry): string {
+  const { changes = [], from, to } = e;
+  if (!from || !to) return `change ${changes.join(", ")}`;
+  return changes.map((f) => `${f} ${shown(from[f])} → ${shown(to[f])}`).join(", ");
+}
+
 function detailOf(e: PlanEntry, s: Section): string {
   switch (e.action) {
     case "update":
-      return e.changes?.length ? `change ${e.changes.join(", ")}` : "";
+      return e.changes?.length ? changeDetail(e) : "";
     case "disable":
       return `disable, wait drain_seconds (${s.drainSeconds} s)`;
     case "delete":
@@ -116,14 +153,54 @@ function detailOf(e: PlanEntry, s: Section): string {
   }
 }
 
-/** The readable plan: a table per binding of what to add, update, drain, remove and which hooks to complete. */
-export function renderPlanTable(bindings: readonly Binding[], summary: Summary): string {
+/** `not read: <code>: <message>` and what to do, once per distinct error of the section. */
+function notReadLines(s: Section): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const r of s.notRead) {
+    const line = `  not read: ${r.error.code}: ${r.error.message}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    lines.push(line);
+    const hint = hintFor(r.error.code);
+    if (hint) lines.push(`  fix: ${hint}`);
+  }
+  return lines;
+}
+
+/**
+ * The bindings that were not read (every binding of a section: a shared member group is read as one),
+ * and the dead letters that say why.
+ */
+export function notReadOf(
+  bindings: readonly Binding[],
+  deadLetters: readonly DeadLetterRecord[],
+): { bindings: number; records: Set<DeadLetterRecord> } {
+  const unread = sections(bindings, [], deadLetters).filter((s) => s.notRead.length > 0);
+  return {
+    bindings: unread.reduce((n, s) => n + s.bindings, 0),
+    records: new Set(unread.flatMap((s) => s.notRead)),
+  };
+}
+
+/**
+ * The readable plan: a table per binding of what to add, update, drain, remove and which hooks to
+ * complete. A binding whose state could not be read says so (with the dead letters' error and fix)
+ * instead of "no changes".
+ */
+export function renderPlanTable(
+  bindings: readonly Binding[],
+  summary: Summary,
+  deadLetters: readonly DeadLetterRecord[] = [],
+): string {
   const out: string[] = [];
   const withStatus = !summary.dry_run;
-  for (const s of sections(bindings, summary.plan)) {
+  for (const s of sections(bindings, summary.plan, deadLetters)) {
     out.push(`${s.groups.join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
+    out.push(...notReadLines(s));
     if (s.entries.length === 0) {
-      out.push("  no changes", "");
+      if (s.notRead.length === 0) out.push("  no changes");
+      out.push("");
       continue;
     }
     const head = ["ACTION", "INSTANCE", "MEMBER", "DETAIL", ...(withStatus ? ["STATUS"] : [])];
@@ -141,8 +218,9 @@ export function renderPlanTable(bindings: readonly Binding[], summary: Summary):
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** One line of totals for the whole run. */
-export function renderTotals(summary: Summary): string {
+/** One line of totals for the whole run; `notRead` bindings could not be read, so nothing was planned for them. */
+export function renderTotals(summary: Summary, notRead = 0): string {
+  const unchanged = `${summary.unchanged} unchanged${notRead > 0 ? `, ${count(notRead, "binding")} not read` : ""}`;
   const p = summary.plan;
   const n = (a: PlanAction) => p.filter((e) => e.action === a).length;
   if (summary.dry_run) {
@@ -155,21 +233,24 @@ export function renderTotals(summary: Summary): string {
     ];
     if (n("wait_hook") > 0) parts.push(`${count(n("wait_hook"), "hook")} still waiting`);
     if (n("update_channel") > 0) parts.push(`${count(n("update_channel"), "channel")} to update`);
-    return `Plan: ${parts.join(", ")}; ${summary.unchanged} unchanged (${count(summary.bindings, "binding")}, nothing written)`;
+    return `Plan: ${parts.join(", ")}; ${unchanged} (${count(summary.bindings, "binding")}, nothing written)`;
   }
   const failed = p.filter((e) => e.status === "failed").length;
   return (
     `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +
-    `${summary.unchanged} unchanged (${count(summary.bindings, "binding")})` +
+    `${unchanged} (${count(summary.bindings, "binding")})` +
     (failed > 0 ? `; ${count(failed, "action")} failed` : "")
   );
 }
 
 /** What could not be done, with the error and what to do about it. */
-export function renderDeadLetters(records: readonly DeadLetterRecord[]): string {
+export function renderDeadLetters(
+  records: readonly DeadLetterRecord[],
+  header = "not done; fix the cause, then replay them",
+): string {
   if (records.length === 0) return "";
-  const out = [`Dead letters (${records.length}): not done; fix the cause, then replay them`];
+  const out = [`Dead letters (${records.length}): ${header}`];
   for (const r of records) {
     const where = r.binding
       ? `${r.binding.scaling_group_id} → ${r.binding.instance_id}/${r.binding.vpc_channel_id}, member group ${r.binding.member_group_name}`
@@ -198,10 +279,24 @@ export function renderTotalsLine(t: RunTotals): string {
   );
 }
 
-/** The whole human report of a plan or sync. */
+/**
+ * The whole human report of a plan or sync. A dry run's dead letters are reads that failed: each is
+ * shown in its binding's section, and only the others are listed again; a run lists them all (they are
+ * what a replay runs again).
+ */
 export function renderRun(view: RunView): string {
-  const parts = [renderPlanTable(view.bindings, view.summary), renderTotals(view.summary)];
-  const dl = renderDeadLetters(view.deadLetters);
+  const notRead = notReadOf(view.bindings, view.deadLetters);
+  const parts = [
+    renderPlanTable(view.bindings, view.summary, view.deadLetters),
+    renderTotals(view.summary, notRead.bindings),
+  ];
+  const listed = view.summary.dry_run
+    ? view.deadLetters.filter((r) => !notRead.records.has(r))
+    : view.deadLetters;
+  const dl = renderDeadLetters(
+    listed,
+    view.summary.dry_run ? "could not be planned; fix the cause, then plan again" : undefined,
+  );
   if (dl) parts.push("", dl);
   if (view.totals) parts.push("", renderTotalsLine(view.totals));
   return `${parts.join("\n")}\n`;

@@ -6,7 +6,9 @@ import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
 import type { Binding } from "../config/schema";
+import { TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
+import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
@@ -23,6 +25,8 @@ export interface CliIo {
 
 interface GlobalOptions {
   bindings?: string;
+  dotenv?: string;
+  /** The old name of --dotenv, still read: Node.js 20 reads `--env-file` itself (see the option). */
   envFile?: string;
   json?: boolean;
   verbose?: boolean;
@@ -37,6 +41,29 @@ interface RunOptions extends GlobalOptions {
 }
 
 const DEFAULT_TIMEOUT_S = 900;
+
+/** The env file a command names: --dotenv, or its old name --env-file. */
+const dotenvOf = (opts: GlobalOptions) => opts.dotenv ?? opts.envFile;
+
+const COMMANDS = ["plan", "sync", "backfill", "validate", "replay"] as const;
+
+/** One entry of `errors` in a --json document. */
+interface JsonError {
+  name: string;
+  message: string;
+  issues?: readonly ConfigIssue[];
+}
+
+/**
+ * What the CLI says about a run that failed as a whole. The functions leave it to the platform's
+ * retry; here the operator is the retry, and the hint after the report says what to run.
+ */
+function cliErrorMessage(err: Error): string {
+  if (err instanceof TransientFailureError) {
+    return `no binding could be reconciled: ${err.failedBindings} failed for transient reasons (network errors, timeouts, throttling or server errors)`;
+  }
+  return err.message;
+}
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -70,8 +97,30 @@ interface RunSpec {
   preface?: (bindings: readonly Binding[]) => string;
 }
 
-async function run(spec: RunSpec, opts: RunOptions, io: CliIo): Promise<ExitCode> {
-  const env = buildEnv(io.env, opts, io.cwd);
+/**
+ * What to run next when something was not done: plan again after a fix (a dry run wrote nothing to
+ * replay), replay the saved dead letters, or run the same command again.
+ */
+function nextStep(spec: RunSpec, opts: RunOptions, given: readonly string[]): string {
+  const sources = sourceArgs({ dotenv: dotenvOf(opts), bindings: opts.bindings });
+  // The same command line, with the option's current name (see --env-file below).
+  const argv = given.map((a) => a.replace(/^--env-file(?==|$)/, "--dotenv"));
+  if (spec.dryRun) return `\nFix the cause, then plan again:\n  ${cliCommand(argv)}\n`;
+  if (opts.deadLetterFile) {
+    return (
+      `\nDead letters saved to ${opts.deadLetterFile}. Once the cause is fixed, replay them:\n` +
+      `  ${cliCommand(["replay", opts.deadLetterFile, ...sources])}\n`
+    );
+  }
+  return (
+    "\nOnce the cause is fixed, run the same command again (every run reads the whole state again):\n" +
+    `  ${cliCommand(argv)}\n` +
+    "or add --dead-letter-file <file> to save the dead letters and replay only them.\n"
+  );
+}
+
+async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly string[]): Promise<ExitCode> {
+  const env = buildEnv(io.env, { dotenv: dotenvOf(opts), bindings: opts.bindings }, io.cwd);
   const config = loadCliConfig(env);
   if (!opts.json) {
     for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
@@ -99,7 +148,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo): Promise<ExitCode
       dead_letters: result.deadLetters,
       metrics: result.totals,
       request_ids: result.requestIds,
-      errors: result.errors.map((e) => ({ name: e.name, message: e.message })),
+      errors: result.errors.map((e): JsonError => ({ name: e.name, message: cliErrorMessage(e) })),
     });
     return code;
   }
@@ -112,20 +161,15 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo): Promise<ExitCode
       totals: result.totals,
     }),
   );
-  for (const e of result.errors) io.stdout.write(`\nerror: ${e.message}\n`);
-  if (result.deadLetters.length > 0) {
-    io.stdout.write(
-      opts.deadLetterFile
-        ? `\nDead letters saved to ${opts.deadLetterFile}; once fixed: channel-autoscaler replay ${opts.deadLetterFile}\n`
-        : "\nSave them with --dead-letter-file <file> to replay them later (or rerun: every run is level-triggered).\n",
-    );
-  }
+  for (const e of result.errors) io.stdout.write(`\nerror: ${cliErrorMessage(e)}\n`);
+  if (result.deadLetters.length > 0 || result.errors.length > 0) io.stdout.write(nextStep(spec, opts, argv));
   return code;
 }
 
 interface ValidateReport {
   command: "validate";
   exit_code: ExitCode;
+  errors: JsonError[];
   valid: boolean;
   source: string;
   bindings: number;
@@ -143,7 +187,7 @@ function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Exi
     raw = readTextFile(source, io.cwd, "bindings file");
     root = source;
   } else {
-    raw = buildEnv(io.env, { ...(opts.envFile ? { envFile: opts.envFile } : {}) }, io.cwd)[ENV_KEYS.bindings];
+    raw = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd)[ENV_KEYS.bindings];
     if (raw === undefined) {
       throw new UsageError(
         "nothing to validate: give a bindings file (validate <file> or --bindings) or set BINDINGS",
@@ -165,6 +209,10 @@ function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Exi
   const report: ValidateReport = {
     command: "validate",
     exit_code: code,
+    errors:
+      issues.length === 0
+        ? []
+        : [{ name: "ConfigError", message: `${root}: ${issues.length} problem(s)`, issues }],
     valid: issues.length === 0,
     source: root,
     bindings: bindings.length,
@@ -218,8 +266,12 @@ function replayPreface(file: string, records: ReturnType<typeof parseDeadLetters
     )}\n\n`;
 }
 
-/** The commander program; every action stores its exit code in `result.code`. */
-export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
+/**
+ * The commander program for one command line (`argv`, without `node` and the script); every action
+ * stores its exit code in `result.code`.
+ */
+export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readonly string[] = []): Command {
+  const json = argv.includes("--json");
   const program = new Command("channel-autoscaler")
     .description(
       "Keep VPC channel members equal to Auto Scaling groups, from a shell: the functions' own code and " +
@@ -230,12 +282,16 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      // With --json the error is reported once, in the JSON document (reportError).
+      writeErr: (s) => (json ? undefined : io.stderr.write(s)),
     })
     .showHelpAfterError("(add --help for usage)")
     .configureHelp({ showGlobalOptions: true })
     .option("--bindings <file>", "read BINDINGS from a JSON file (overrides the environment)")
-    .option("--env-file <file>", "read KEY=value lines into the environment (they override it)")
+    .option("--dotenv <file>", "read KEY=value lines into the environment (they override it)")
+    // Node.js 20 reads an `--env-file` argument itself, even after the script name (nodejs/node#54232):
+    // a missing file then ends the process with exit code 9 before the CLI runs. Still accepted when it exists.
+    .addOption(new Option("--env-file <file>", "old name of --dotenv").hideHelp())
     .option("--json", "print one JSON document on stdout instead of tables")
     .option("-v, --verbose", "also print the functions' JSON log lines on stderr")
     .option("--log-file <file>", "append the functions' JSON log lines to a file")
@@ -244,18 +300,30 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
       "\nExit codes: 0 done (or planned) with nothing dead-lettered; 1 failures or dead letters; 2 bad usage, file or configuration.",
     );
 
+  const timeoutOption = (cmd: Command) =>
+    cmd.addOption(
+      new Option("--timeout <seconds>", "time each run may take, like the function's timeout")
+        .argParser(seconds)
+        .default(DEFAULT_TIMEOUT_S),
+    );
   const runOptions = (cmd: Command) =>
-    cmd
-      .addOption(
-        new Option("--timeout <seconds>", "time each run may take, like the function's timeout")
-          .argParser(seconds)
-          .default(DEFAULT_TIMEOUT_S),
-      )
-      .option("--dead-letter-file <file>", "write the run's dead-letter records to a JSON file (for replay)");
+    timeoutOption(cmd).option(
+      "--dead-letter-file <file>",
+      "write the run's dead-letter records to a JSON file (for replay)",
+    );
 
-  const optsOf = (cmd: Command) => cmd.optsWithGlobals<RunOptions>();
+  const optsOf = (cmd: Command) => {
+    const o = cmd.optsWithGlobals<RunOptions>();
+    if (o.envFile !== undefined && o.dotenv === undefined && !o.json) {
+      io.stderr.write(
+        "warning: --env-file is also read by Node.js 20 itself (a missing file exits 9 before the CLI starts); use --dotenv\n",
+      );
+    }
+    return o;
+  };
 
-  runOptions(
+  // A plan writes nothing, so it has nothing to replay: no --dead-letter-file.
+  timeoutOption(
     program
       .command("plan")
       .description(
@@ -268,6 +336,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
       { command: "plan", groups: o.group ?? "all", dryRun: true, batched: false },
       o,
       io,
+      argv,
     );
   });
 
@@ -282,6 +351,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
       { command: "sync", groups: o.group ?? "all", dryRun: false, batched: true },
       o,
       io,
+      argv,
     );
   });
 
@@ -297,6 +367,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
       { command: "backfill", groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true },
       o,
       io,
+      argv,
     );
   });
 
@@ -305,7 +376,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
     .description("check a bindings file (or BINDINGS) and print every problem")
     .argument("[file]", "bindings JSON file (default: --bindings, then BINDINGS)")
     .action((file: string | undefined, _opts, cmd: Command) => {
-      result.code = validate(file, cmd.optsWithGlobals<GlobalOptions>(), io);
+      result.code = validate(file, optsOf(cmd), io);
     });
 
   runOptions(
@@ -327,27 +398,36 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }): Command {
       },
       o,
       io,
+      argv,
     );
   });
 
   return program;
 }
 
-/** Prints an error the way the output mode asks, and returns its exit code. */
+/**
+ * Prints an error the way the output mode asks, and returns its exit code. With --json, the document
+ * has the shape of every other exit: `command`, `exit_code` and `errors`.
+ */
 export function reportError(err: unknown, io: CliIo, argv: readonly string[]): ExitCode {
   const code = exitCodeForError(err);
-  // Commander has printed its own message (or the help) already.
-  if (err instanceof CommanderError && !argv.includes("--json")) return code;
   const json = argv.includes("--json");
+  // Commander has printed its own message (or the help) already.
+  if (err instanceof CommanderError && (!json || code === EXIT.ok)) return code;
   const e = err instanceof Error ? err : new Error(String(err));
   if (json) {
+    const error: JsonError =
+      err instanceof CommanderError
+        ? { name: "UsageError", message: err.message.replace(/^error: /, "") }
+        : {
+            name: e.name,
+            message: e.message,
+            ...(err instanceof ConfigError ? { issues: err.issues } : {}),
+          };
     printJson(io, {
+      command: argv.find((a) => (COMMANDS as readonly string[]).includes(a)) ?? null,
       exit_code: code,
-      error: {
-        name: e.name,
-        message: e.message,
-        ...(err instanceof ConfigError ? { issues: err.issues } : {}),
-      },
+      errors: [error],
     });
   } else {
     io.stderr.write(`error: ${e.message}\n`);

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { ConfigError, type ConfigIssue } from "../config/errors";
+import { ENV_KEYS } from "../config/keys";
 import { type Config, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
@@ -7,7 +9,7 @@ import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
 import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
-import { emptyCounts } from "../sync/types";
+import { emptyCounts, type PlanAction } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
@@ -31,9 +33,34 @@ export interface RunResult {
   requestIds: string[];
 }
 
+/**
+ * Where a CLI user supplies what the functions get from their deployment: the bindings from a file,
+ * the credentials of an IAM user (the agency advice is the deployed function's).
+ */
+function forTheCli(issue: ConfigIssue): ConfigIssue {
+  if (issue.path === ENV_KEYS.bindings && issue.message.startsWith("is required")) {
+    return {
+      path: issue.path,
+      message: "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS",
+    };
+  }
+  if (issue.path.startsWith(ENV_KEYS.ak) && issue.message.startsWith("no credentials")) {
+    return {
+      path: issue.path,
+      message: `no credentials: set ${ENV_KEYS.ak} and ${ENV_KEYS.sk} (an IAM user's access key), in the environment or the --dotenv file`,
+    };
+  }
+  return issue;
+}
+
 /** Checks the environment the way the functions do, and the credentials; one ConfigError lists every problem. */
 export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
-  return loadConfigAndCredentials(undefined, envReader(undefined, env)).config;
+  try {
+    return loadConfigAndCredentials(undefined, envReader(undefined, env)).config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.issues.map(forTheCli));
+    throw err;
+  }
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {
@@ -175,14 +202,17 @@ export async function runBatches(
   return result;
 }
 
+/** A batch's progress line: what it planned (dry run) or did, in the words of the totals line. */
 function describeBatch(bindings: readonly Binding[], s: Summary | undefined): string {
   const names = bindings.map((b) => `${b.scaling_group_id} → ${channelKey(b)}/${b.member_group_name}`);
   const label = names.length > 2 ? `${names[0]} and ${names.length - 1} more` : names.join(", ");
   if (!s) return `${label}: failed`;
   const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");
-  return (
-    `${label}: ${s.added} added, ${s.updated} updated, ${s.removed} removed, ` +
-    `${s.hooks_completed} hook${s.hooks_completed === 1 ? "" : "s"} completed` +
-    (failed ? `, ${s.dead_lettered} dead letters` : ", ok")
-  );
+  const hooks = (n: number) => `${n} hook${n === 1 ? "" : "s"}`;
+  const planned = (...actions: PlanAction[]) => s.plan.filter((e) => actions.includes(e.action)).length;
+  const counts = s.dry_run
+    ? `${planned("add")} to add, ${planned("update", "enable")} to update, ${planned("delete")} to remove, ` +
+      `${hooks(planned("complete_hook"))} to complete`
+    : `${s.added} added, ${s.updated} updated, ${s.removed} removed, ${hooks(s.hooks_completed)} completed`;
+  return `${label}: ${counts}${failed ? `, ${s.dead_lettered} dead letters` : ", ok"}`;
 }

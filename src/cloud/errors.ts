@@ -37,8 +37,9 @@ export class RequestTimeoutError extends Error {
     readonly service: Service,
     readonly operation: string,
     readonly timeoutMs: number,
+    readonly host?: string,
   ) {
-    super(`${operation}: no answer from ${service} within ${timeoutMs} ms`);
+    super(`${operation}: no answer from ${service}${host ? ` (${host})` : ""} within ${timeoutMs} ms`);
   }
 }
 

@@ -153,14 +153,16 @@ export class CloudHttp {
       });
     } catch (err) {
       const name = (err as Error)?.name;
+      // The host (never the path or query) says which endpoint setting to check.
+      const host = new URL(base).host;
       if (name === "TimeoutError" || name === "AbortError") {
-        throw new RequestTimeoutError(req.service, req.operation, timeoutMs);
+        throw new RequestTimeoutError(req.service, req.operation, timeoutMs, host);
       }
       const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
       throw new NetworkError(
         req.service,
         req.operation,
-        `${req.operation}: ${e?.code ?? e?.cause?.code ?? e?.message ?? "network error"}`,
+        `${req.operation}: ${e?.code ?? e?.cause?.code ?? e?.message ?? "network error"} ${host}`,
       );
     }
     const { text } = res;

@@ -1,4 +1,5 @@
 import type * as z from "zod/mini";
+import { explainBindingIssues } from "./binding-issues";
 import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { ENV_KEYS, type EnvKey } from "./keys";
@@ -97,7 +98,12 @@ export function parseBindings(
     };
   }
   const parsed = BindingsSchema.safeParse(json);
-  if (!parsed.success) return { bindings: [], issues: zodIssues(root, parsed.error) };
+  if (!parsed.success) {
+    return {
+      bindings: [],
+      issues: explainBindingIssues(json, parsed.error, (e) => zodIssues(root, e), root),
+    };
+  }
   return { bindings: parsed.data, issues: [] };
 }
 

@@ -30,6 +30,11 @@ const SAFETY_MARGIN_MS = 3_000;
 /** Thrown when every selected binding failed for transient reasons: the platform's async retry takes over. */
 export class TransientFailureError extends Error {
   override readonly name = "TransientFailureError";
+  constructor(readonly failedBindings: number) {
+    super(
+      `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+    );
+  }
 }
 
 /** Input and configuration errors carry no useful stack: keep them to their message in every log. */
@@ -236,11 +241,7 @@ export async function invoke(
 
   if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
     // An expected outcome, not a crash: the platform logs the message, and a stack would only mislead.
-    throw withoutStack(
-      new TransientFailureError(
-        `no binding could be reconciled: ${outcomes.length} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
-      ),
-    );
+    throw withoutStack(new TransientFailureError(outcomes.length));
   }
   return summary;
 }

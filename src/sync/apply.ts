@@ -65,7 +65,7 @@ export class MemberWriter {
         scaling_group_id: upsert.desired.scaling_group_id,
         instance_id: upsert.desired.ecs_id,
         ...(upsert.member ? { member_id: upsert.member.id } : {}),
-        ...(upsert.changes.length > 0 ? { changes: upsert.changes } : {}),
+        ...(upsert.changes.length > 0 ? { changes: upsert.changes, from: upsert.from, to: upsert.to } : {}),
       }),
     }));
     if (this.opts.dryRun || items.length === 0) return [];

@@ -13,12 +13,18 @@ export interface PlanInput {
   ips: ReadonlyMap<string, string>;
 }
 
+/** A member field's value as listed (`null`: the member does not carry it) and the value a run sends. */
+export type FieldValue = string | number | boolean | null;
+
 export interface Upsert {
   kind: "add" | "update";
   desired: DesiredMember;
   /** For updates: the member being updated and the fields that differ. */
   member?: Member;
   changes: string[];
+  /** The differing fields' values: as the member has them, and as they will be. */
+  from?: Record<string, FieldValue>;
+  to?: Record<string, FieldValue>;
   /** ip channels: the address to send. */
   host?: string;
 }
@@ -57,14 +63,33 @@ function better(a: Member, b: Member): Member {
   return a.id <= b.id ? a : b;
 }
 
-function differences(desired: DesiredMember, member: Member, matchedById: boolean): string[] {
-  const changes: string[] = [];
-  if ((member.weight ?? 1) !== desired.weight) changes.push("weight");
-  if ((member.is_backup ?? false) !== desired.is_backup) changes.push("is_backup");
-  if (desired.port !== undefined && member.port !== desired.port) changes.push("port");
+interface Differences {
+  changes: string[];
+  from: Record<string, FieldValue>;
+  to: Record<string, FieldValue>;
+}
+
+function differences(desired: DesiredMember, member: Member, matchedById: boolean): Differences {
+  const d: Differences = { changes: [], from: {}, to: {} };
+  const differ = (field: string, from: FieldValue, to: FieldValue) => {
+    d.changes.push(field);
+    d.from[field] = from;
+    d.to[field] = to;
+  };
+  if ((member.weight ?? 1) !== desired.weight) differ("weight", member.weight ?? 1, desired.weight);
+  if ((member.is_backup ?? false) !== desired.is_backup)
+    differ("is_backup", member.is_backup ?? false, desired.is_backup);
+  if (desired.port !== undefined && member.port !== desired.port)
+    differ("port", member.port ?? null, desired.port);
   // A member matched by its address may not carry ECS fields at all (ip channels); don't chase them.
-  if (matchedById && (member.ecs_name ?? "") !== desired.ecs_name) changes.push("ecs_name");
-  return changes;
+  if (matchedById && (member.ecs_name ?? "") !== desired.ecs_name)
+    differ("ecs_name", member.ecs_name ?? null, desired.ecs_name);
+  return d;
+}
+
+/** The upsert fields of a change: none when nothing differs. */
+function changeFields(d: Differences): Pick<Upsert, "changes" | "from" | "to"> {
+  return d.changes.length > 0 ? d : { changes: [] };
 }
 
 /**
@@ -141,21 +166,28 @@ export function planTarget(input: PlanInput): TargetPlan {
     }
     claimed.add(member);
     memberFor.set(d.ecs_id, member);
-    const changes = differences(d, member, matchedById);
+    const diff = differences(d, member, matchedById);
+    const { changes } = diff;
     const host = memberType === "ip" ? (ips.get(d.ecs_id) ?? member.host ?? undefined) : undefined;
     // On ip channels the address and port are the member's identity: changing them makes a new member.
     const replace =
       memberType === "ip" && (changes.includes("port") || (host !== undefined && member.host !== host));
     if (replace) {
       claimed.delete(member);
-      upserts.push({ kind: "add", desired: d, changes, host });
+      upserts.push({ kind: "add", desired: d, ...changeFields(diff), host });
       removals.push({ member, instanceId: d.ecs_id, reason: "replaced", drain: isEnabled(member) });
       continue;
     }
     if (changes.length > 0) {
       // An update is a POST like an add: on an ip channel it must carry the host, so the type must be known.
       if (memberType === undefined) needsMemberType = true;
-      upserts.push({ kind: "update", desired: d, member, changes, ...(host !== undefined ? { host } : {}) });
+      upserts.push({
+        kind: "update",
+        desired: d,
+        member,
+        ...changeFields(diff),
+        ...(host !== undefined ? { host } : {}),
+      });
     } else if (isEnabled(member)) unchanged += 1;
     if (!isEnabled(member)) enable.push(member);
   }

@@ -62,6 +62,9 @@ export interface PlanEntry {
   instance_id?: string;
   member_id?: string;
   changes?: string[];
+  /** update: the changed fields' values as listed and as sent (`weight` 1 → 10). */
+  from?: Record<string, string | number | boolean | null>;
+  to?: Record<string, string | number | boolean | null>;
   result?: HookResult;
   reason?: string;
   status: "planned" | "done" | "failed" | "skipped";

@@ -1,44 +1,104 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./index";
+import { watchLaunchers } from "./launchers";
 import type { MemberHealth } from "./model";
 
 /**
- * CLI: `npx tsx test/emulator/main.ts [--port 4010] [--state state.json] [--project-id p]
- * [--member-quota n] [--latency-ms n] [--default-member-health healthy]`. Prints the URL; Ctrl-C stops.
+ * The emulator on its own: `npm run emulator -- [options]` (or `npx tsx test/emulator/main.ts`).
+ * Prints the URL and the PID to stop; Ctrl-C, `kill <pid>`, or killing the npm/npx/tsx process that
+ * started it, all stop it and free the port.
  */
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: "4010" },
-    state: { type: "string" },
-    "project-id": { type: "string" },
-    "member-quota": { type: "string" },
-    "latency-ms": { type: "string" },
-    "default-member-health": { type: "string" },
-  },
-});
+const USAGE = `Usage: npm run emulator -- [options]
+       npx tsx test/emulator/main.ts [options]
 
-const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+The local cloud emulator (docs/emulator-spec.md) on 127.0.0.1: ROMA Connect / APIG VPC channels,
+Auto Scaling, ECS, SMN and FunctionGraph, with signature checks. Prints its URL and PID; stop it
+with Ctrl-C or kill <pid>.
 
-async function main(): Promise<void> {
-  const emulator = await startEmulator({
-    port: number(values.port),
-    projectId: values["project-id"],
-    memberQuota: number(values["member-quota"]),
-    latencyMs: number(values["latency-ms"]),
-    defaultMemberHealth: values["default-member-health"] as MemberHealth | undefined,
-  });
-  if (values.state) emulator.control.load(JSON.parse(readFileSync(values.state, "utf8")));
-  console.log(emulator.url);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      emulator.close().then(() => process.exit(0));
-    });
+Options:
+  --port <n>                      port to listen on, default 4010 (0: any free port)
+  --state <file>                  load this state (JSON, docs/emulator-spec.md "State")
+  --project-id <id>               the project the signed requests must name, default proj-emulator
+  --member-quota <n>              members per VPC channel (APIG.3110 beyond), default 10
+  --latency-ms <n>                added to every API call, default 0
+  --default-member-health <h>     health_status of new APIG members: healthy (default), unhealthy, unknown
+  -h, --help                      show this help
+`;
+
+class UsageError extends Error {}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string", default: "4010" },
+        state: { type: "string" },
+        "project-id": { type: "string" },
+        "member-quota": { type: "string" },
+        "latency-ms": { type: "string" },
+        "default-member-health": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
+function wholeNumber(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new UsageError(`--${name} must be a whole number from 0 to ${max}, not "${text}"`);
+  }
+  return n;
+}
+
+const HEALTH: readonly string[] = ["healthy", "unhealthy", "unknown"];
+
+async function main(): Promise<void> {
+  const values = parse();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const health = values["default-member-health"];
+  if (health !== undefined && !HEALTH.includes(health)) {
+    throw new UsageError(`--default-member-health must be healthy, unhealthy or unknown, not "${health}"`);
+  }
+  const state = values.state === undefined ? undefined : JSON.parse(readFileSync(values.state, "utf8"));
+  const emulator = await startEmulator({
+    port: wholeNumber("port", values.port, 65_535),
+    projectId: values["project-id"],
+    memberQuota: wholeNumber("member-quota", values["member-quota"], 1_000_000),
+    latencyMs: wholeNumber("latency-ms", values["latency-ms"], 600_000),
+    defaultMemberHealth: health as MemberHealth | undefined,
+  });
+  if (state !== undefined) emulator.control.load(state);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, stop);
+  watchLaunchers(stop);
+
+  console.log(emulator.url);
+  console.log(`pid ${process.pid}: stop with Ctrl-C or kill ${process.pid}`);
+}
+
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

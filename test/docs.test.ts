@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+// Documents a newcomer can follow (issue 15): every file they cite is in the repository (or the
+// citation is a public URL), and no draft notes are left in them.
+
+const root = path.resolve(import.meta.dirname, "..");
+const DOCS = [
+  "infra/README.md",
+  ...readdirSync(path.join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+/** Repository paths written in backticks, like `src/config/schema.ts` or `test/emulator/auth.ts`. */
+const REPO_PATH =
+  /`((?:\.\.\/)*(?:src|test|docs|infra|examples|bin|schema|scripts|bench|functions)\/[A-Za-z0-9_./-]+)`/g;
+
+describe.each(DOCS)("%s", (file) => {
+  const text = read(file);
+
+  it("cites no file outside the repository and no private reference by section", () => {
+    expect(text).not.toMatch(/shared\/reference|\.\.\/shared\//);
+    expect(text).not.toMatch(/contract section|reference §|§\d/i);
+    expect(text).not.toMatch(/\bseed\b/i);
+  });
+
+  it("every repository path it names exists", () => {
+    const missing: string[] = [];
+    for (const [, cited] of text.matchAll(REPO_PATH)) {
+      const clean = cited!.replace(/[.,]$/, "");
+      const fromRoot = path.join(root, clean.replace(/^(\.\.\/)+/, ""));
+      const fromDoc = path.resolve(path.dirname(path.join(root, file)), clean);
+      if (!existsSync(fromRoot) && !existsSync(fromDoc)) missing.push(clean);
+    }
+    for (const [, link] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(link!)) continue;
+      if (!existsSync(path.resolve(path.dirname(path.join(root, file)), link!))) missing.push(link!);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("holds no draft notes", () => {
+    // Question marks left in specs ("400? use 404", "default 1?"), and notes to self.
+    expect(text).not.toMatch(/\b\d+\?\s*(use|\()/);
+    expect(text).not.toMatch(/default \S+\?/);
+    expect(text).not.toMatch(/\b(TODO|FIXME|XXX|TBD)\b|-like: use|\.\.\. use /);
+  });
+});
+
+describe("public URLs in the documents", () => {
+  it("are https links to the vendors' and projects' own sites", () => {
+    const urls = DOCS.flatMap((f) => [...read(f).matchAll(/https?:\/\/[^\s)>`"]+/g)].map((m) => m[0])).filter(
+      (url) => !url.startsWith("http://127.0.0.1"),
+    );
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      expect(url, url).toMatch(
+        /^https:\/\/(support\.huaweicloud\.com|github\.com|registry\.terraform\.io)\//,
+      );
+    }
+  });
+});
