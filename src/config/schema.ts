@@ -4,7 +4,7 @@ import "./zod";
 /** A whole number from min to max (`z.number().int().min(min).max(max)` in `zod`). */
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
-/** Fields APIG accepts in `vpc_health_config` (seed 002, Table 6). */
+/** Fields the gateway accepts in `vpc_health_config` (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_vpc_health_config.go`). */
 export const HealthCheckSchema = z
   .strictObject({
     protocol: z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),

@@ -1,6 +1,8 @@
 /**
- * Lenient reading of an AS notification text. AS's SMN message format is not documented
- * (huawei-apis.md §2.6), so any JSON shape at any depth and any key case is accepted, and plain text
+ * Lenient reading of an AS notification text. AS does not document the body it publishes to SMN (its
+ * user guide says only that a lifecycle-hook notification holds "the basic instance information, your
+ * custom notification content, and the token for controlling lifecycle actions"), so any JSON shape at
+ * any depth and any key case is accepted, and plain text
  * is searched for `key: value` pairs and for the ids of groups we know.
  */
 export interface MessageHints {

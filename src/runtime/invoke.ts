@@ -15,7 +15,7 @@ import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
 import { loadConfigAndCredentials } from "./credentials";
 import { fanOut } from "./fanout";
 
-/** What every invocation resolves to (contract §5). */
+/** What every invocation resolves to: the counts (derived from the plan entries) and the plan itself. */
 export interface Summary extends SyncCounts {
   dead_lettered: number;
   dry_run: boolean;

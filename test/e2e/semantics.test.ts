@@ -474,7 +474,7 @@ describe("health-driven launch hooks, channel not otherwise read", () => {
   });
 });
 
-describe("channel setup (member-groups and health-config, never the whole-channel PUT of seed 002)", () => {
+describe("channel setup (member-groups and health-config, never the whole-channel PUT)", () => {
   it("creates a missing member group with one add-or-update call, keeping every other group and member", async () => {
     const state = baseState({ instances: [instance("i-1")] });
     emu.control.load(state);

@@ -29,8 +29,8 @@ import {
 
 /**
  * Resource types and arguments of huaweicloud/huaweicloud (~> 1.97) this project may use, written
- * by hand from the provider's documentation as summarised in shared/reference/infra-and-tooling.md
- * section 1 (huaweicloud_identity_role from the provider's docs/resources/identity_role.md). Only
+ * by hand from the provider's documentation (github.com/huaweicloud/terraform-provider-huaweicloud,
+ * docs/resources/<name>.md, e.g. docs/resources/identity_role.md for huaweicloud_identity_role). Only
  * arguments whose names are documented are listed; add to it from the docs, never from a schema dump.
  */
 const HUAWEICLOUD: Allowlist = {
@@ -236,7 +236,7 @@ function bindingFieldDrift(files: TfFile[]): string[] {
   const schemaFields = schemaFieldList(BindingSchema.shape);
   return [
     ...diff("", fieldList(binding), schemaFields).filter(
-      // A field the contract (CONTRACT.md section 4) defines and Terraform already takes, whose schema
+      // A binding field README's binding table documents and Terraform already takes, whose schema
       // lands with its feature (issue 13): tolerated only while BindingSchema lacks it.
       (d) =>
         !(FIELDS_AHEAD_OF_SCHEMA.includes(d.slice(1)) && d.startsWith("+") && !hasSchemaField(d.slice(1))),

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import type { Emulator, Fault, StateInput, VpcMemberInfo } from "../emulator";
 import { type FunctionName, romaChannel, romaInstance } from "../support/harness";
 
-/** A whole-channel PUT (seed 002): the product never sends one (channel setup uses narrower APIs). */
+/** A whole-channel PUT (UpdateVpcChannelV2): the product never sends one (channel setup uses narrower APIs). */
 const wholeChannelPut = (c: { method: string; path: string }) =>
   c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path);
 
