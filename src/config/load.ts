@@ -6,8 +6,6 @@ import { ENV_KEYS, type EnvKey } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
 import { TUNABLES, type Tuning } from "./tuning";
 
-export type { Tuning } from "./tuning";
-
 /** FunctionGraph caps a function's environment (keys and values together); some regions at 2,048. */
 export const ENV_SIZE_LIMIT = 4096;
 export const ENV_SIZE_WARN_AT = 2048;
