@@ -33,6 +33,7 @@ const LABEL: Partial<Record<PlanAction, string>> = {
   delete: "remove",
   complete_hook: "complete hook",
   wait_hook: "wait hook",
+  quarantine: "quarantine",
 };
 
 /** Pads every column but the last to its widest cell. */
@@ -233,6 +234,7 @@ export function renderTotals(summary: Summary, notRead = 0): string {
     ];
     if (n("wait_hook") > 0) parts.push(`${count(n("wait_hook"), "hook")} still waiting`);
     if (n("update_channel") > 0) parts.push(`${count(n("update_channel"), "channel")} to update`);
+    if (n("quarantine") > 0) parts.push(`${count(n("quarantine"), "instance")} to quarantine`);
     return `Plan: ${parts.join(", ")}; ${unchanged} (${count(summary.bindings, "binding")}, nothing written)`;
   }
   const failed = p.filter((e) => e.status === "failed").length;
@@ -240,6 +242,7 @@ export function renderTotals(summary: Summary, notRead = 0): string {
     `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +
     `${unchanged} (${count(summary.bindings, "binding")})` +
+    (summary.quarantined > 0 ? `; ${count(summary.quarantined, "instance")} quarantined` : "") +
     (failed > 0 ? `; ${count(failed, "action")} failed` : "")
   );
 }

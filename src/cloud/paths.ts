@@ -70,6 +70,14 @@ export const paths = {
   hookCallback(projectId: string, groupId: string): string {
     return `/autoscaling-api/v1/${seg(projectId)}/scaling_instance_hook/${seg(groupId)}/callback`;
   },
+  /** Batch instance actions (ADD, REMOVE, PROTECT, ENTER_STANDBY, EXIT_STANDBY …): Go SDK as_meta.go. */
+  groupInstanceAction(projectId: string, groupId: string): string {
+    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_instance/${seg(groupId)}/action`;
+  },
+  /** BatchCreateServerTags / BatchDeleteServerTags: Go SDK services/ecs/v2/ecs_meta.go. */
+  serverTagsAction(projectId: string, serverId: string): string {
+    return `/v1/${seg(projectId)}/cloudservers/${seg(serverId)}/tags/action`;
+  },
   serversDetail(projectId: string): string {
     return `/v1/${seg(projectId)}/cloudservers/detail`;
   },

@@ -16,6 +16,8 @@ const BINDING_FIELDS: Record<string, string> = {
   healthy_timeout_seconds:
     "Launch hooks on APIG: wait this long for the member to report healthy, then ABANDON.",
   health_check: "A vpc_health_config object to enforce on the channel (PUT health-config when it differs).",
+  replace_unhealthy:
+    "APIG only: a member unhealthy across after_seconds (60-86400, default 300) has its instance moved to AS standby with a replacement; at most max_per_run (1-10, default 1) per run, none while more than max_unhealthy_fraction (0-1, default 0.5) of the members are unhealthy.",
 };
 
 /**

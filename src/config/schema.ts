@@ -33,6 +33,16 @@ export const HealthCheckSchema = z
     }),
   );
 
+/**
+ * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
+ * instance moved to AS standby with a replacement. Ranges from issue 13 / CONTRACT.md section 4.
+ */
+export const ReplaceUnhealthySchema = z.strictObject({
+  after_seconds: z._default(int(60, 86400), 300),
+  max_per_run: z._default(int(1, 10), 1),
+  max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+});
+
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
@@ -60,6 +70,7 @@ export const BindingSchema = z.strictObject({
   drain_seconds: z._default(int(0, 3600), 30),
   healthy_timeout_seconds: z._default(int(0, 86400), 300),
   health_check: z.optional(HealthCheckSchema),
+  replace_unhealthy: z.optional(ReplaceUnhealthySchema),
 });
 
 export const BindingsSchema = z.array(BindingSchema).check(
@@ -79,6 +90,16 @@ export const BindingsSchema = z.array(BindingSchema).check(
     });
     // Bindings that share a channel member group are reconciled as one: their member settings must agree,
     // or each run would flip the members between two settings. The health check belongs to the whole channel.
+    bindings.forEach((b, i) => {
+      if (b.replace_unhealthy && b.gateway !== "apig") {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "replace_unhealthy"],
+          message:
+            'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
+        });
+      }
+    });
     const byTarget = new Map<string, number>();
     const byChannel = new Map<string, number>();
     bindings.forEach((b, i) => {
@@ -102,6 +123,13 @@ export const BindingsSchema = z.array(BindingSchema).check(
             });
           }
         }
+        if (JSON.stringify(bindings[sameTarget]!.replace_unhealthy) !== JSON.stringify(b.replace_unhealthy)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "replace_unhealthy"],
+            message: `differs from binding ${sameTarget}, which names the same channel member group`,
+          });
+        }
       }
       if (!b.health_check) return;
       const sameChannel = byChannel.get(channel);
@@ -120,6 +148,7 @@ export const BindingsSchema = z.array(BindingSchema).check(
 export type Binding = z.infer<typeof BindingSchema>;
 export type BindingInput = z.input<typeof BindingSchema>;
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+export type ReplaceUnhealthy = z.infer<typeof ReplaceUnhealthySchema>;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -51,3 +51,25 @@ export function isHookAlreadyCompleted(err: unknown): boolean {
 export function isQuotaExceeded(err: unknown): boolean {
   return err instanceof ApiError && err.code === "APIG.3110";
 }
+
+/**
+ * AS refusing a batch instance action for the group's current state, not for the request: a scaling
+ * activity in progress or cooling down, the group's min/max limits, or the instance no longer INSERVICE.
+ * Worth trying again next run, not a failure (OTC AS API reference, appendix "Error Codes").
+ */
+export const BATCH_ACTION_REFUSALS: ReadonlySet<string> = new Set([
+  "AS.0026", // no scaling action allowed in the cooldown period
+  "AS.0034", // a scaling action in the group is in progress
+  "AS.2020", // not allowed in the group's current status
+  "AS.2033", // not allowed in the group's current [%s] status
+  "AS.2047", // the group is in active status: wait until the scaling action is complete
+  "AS.0050", // max instances reached
+  "AS.2005", // expected number outside min/max
+  "AS.2035", // more instances than the group's maximum
+  "AS.2036", // fewer instances than the group's minimum
+  "AS.4015", // the instance is not INSERVICE (any more)
+]);
+
+export function isBatchActionRefused(err: unknown): boolean {
+  return err instanceof ApiError && BATCH_ACTION_REFUSALS.has(err.code);
+}

@@ -18,6 +18,7 @@ export type DeadLetterAction =
   | "disable_members"
   | "delete_members"
   | "complete_hook"
+  | "quarantine"
   | "fan_out";
 
 export interface DeadLetterRecord {

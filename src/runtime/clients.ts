@@ -6,6 +6,7 @@ import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
 import { SmnClient } from "../cloud/smn";
+import { StandbyClient } from "../cloud/standby";
 import type { Config } from "../config/load";
 import type { Logger } from "../observability/logger";
 import type { RunMetrics } from "../observability/metrics";
@@ -20,6 +21,7 @@ export interface Clients {
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
+  standby: StandbyClient;
 }
 
 // Buckets outlive one invocation: a warm container that is invoked again keeps pacing the same API.
@@ -71,5 +73,6 @@ export function createClients(
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),
+    standby: new StandbyClient(http),
   };
 }

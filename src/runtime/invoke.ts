@@ -85,6 +85,8 @@ export interface InvokeOptions {
   /** Force a dry run whatever the event says (the CLI's `plan`). */
   dryRun?: boolean;
   write?: (line: string) => void;
+  /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
+  now?: () => number;
 }
 
 /** One invocation of any of the three functions: event → selection → reconcile → summary. */
@@ -205,9 +207,11 @@ export async function invoke(
           gateway: clients.gateway,
           autoscaling: clients.autoscaling,
           ecs: clients.ecs,
+          standby: clients.standby,
           logger,
           deadline,
           deadLetters,
+          ...(options.now ? { now: options.now } : {}),
         },
         {
           dryRun: selection.dryRun,

@@ -1,5 +1,8 @@
 import { emptyCounts, type PlanEntry, type SyncCounts } from "./types";
 
+/** What a run's plans found that is no action, so has no plan entry. */
+export type PlanFindings = Partial<Pick<SyncCounts, "unchanged" | "quarantine_guarded">>;
+
 /**
  * The summary's counts, derived from the run's plan entries so they can never disagree with the plan.
  * Only entries whose status is `done` count:
@@ -7,12 +10,20 @@ import { emptyCounts, type PlanEntry, type SyncCounts } from "./types";
  * - `disabled`: disable entries; `removed`: delete entries (one that found the member already gone
  *   included), and disable entries that found the member already gone (`already_done`);
  * - `hooks_completed`: complete_hook entries, except those that found the hook no longer waiting
- *   (`already_done`: someone else completed it).
- * `bindings` and `unchanged` (members that needed nothing, so have no entry) come from the run itself.
+ *   (`already_done`: someone else completed it);
+ * - `quarantined`: quarantine entries.
+ * `bindings` and the plan's findings that are no action, so have no entry (`unchanged`: members that
+ * needed nothing; `quarantine_guarded`: targets where too many members were unhealthy to replace any),
+ * come from the run itself.
  */
-export function countsOf(plan: readonly PlanEntry[], bindings: number, unchanged = 0): SyncCounts {
+export function countsOf(
+  plan: readonly PlanEntry[],
+  bindings: number,
+  findings: PlanFindings = {},
+): SyncCounts {
   const counts = emptyCounts(bindings);
-  counts.unchanged = unchanged;
+  counts.unchanged = findings.unchanged ?? 0;
+  counts.quarantine_guarded = findings.quarantine_guarded ?? 0;
   for (const e of plan) {
     if (e.status !== "done") continue;
     switch (e.action) {
@@ -32,6 +43,9 @@ export function countsOf(plan: readonly PlanEntry[], bindings: number, unchanged
         break;
       case "complete_hook":
         if (!e.already_done) counts.hooks_completed += 1;
+        break;
+      case "quarantine":
+        counts.quarantined += 1;
         break;
       default:
         break;

@@ -3,7 +3,7 @@ import type { Binding } from "../config/schema";
 import { isTransient } from "../reliability/classify";
 import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
 import { attemptsOf } from "../reliability/retry";
-import { countsOf } from "./counts";
+import { countsOf, type PlanFindings } from "./counts";
 import type { DesiredMember } from "./desired";
 import type { Target } from "./targets";
 import type { BindingOutcome, PlanEntry, SyncResult } from "./types";
@@ -14,8 +14,8 @@ import type { BindingOutcome, PlanEntry, SyncResult } from "./types";
  */
 export class RunLedger {
   readonly plan: PlanEntry[] = [];
-  /** Members that needed nothing, as the plans counted them (they have no plan entry). */
-  private unchanged = 0;
+  /** What the plans found that is no action (members that needed nothing, a tripped guard). */
+  private readonly findings: Required<PlanFindings> = { unchanged: 0, quarantine_guarded: 0 };
   private readonly outcomes = new Map<Binding, BindingOutcome>();
 
   constructor(
@@ -27,7 +27,7 @@ export class RunLedger {
 
   result(): SyncResult {
     return {
-      counts: countsOf(this.plan, this.bindings.length, this.unchanged),
+      counts: countsOf(this.plan, this.bindings.length, this.findings),
       plan: this.plan,
       outcomes: this.outcomes,
     };
@@ -35,7 +35,17 @@ export class RunLedger {
 
   /** A target's plan found this many members already as desired. */
   addUnchanged(n: number): void {
-    this.unchanged += n;
+    this.findings.unchanged += n;
+  }
+
+  /** A target had too many unhealthy members to replace any (replace_unhealthy's guard). */
+  addQuarantineGuarded(): void {
+    this.findings.quarantine_guarded += 1;
+  }
+
+  /** True when some action for one of these bindings failed this run. */
+  hasFailed(bindings: readonly Binding[]): boolean {
+    return bindings.some((b) => (this.outcomes.get(b) ?? "ok") !== "ok");
   }
 
   fail(bindings: readonly Binding[], action: DeadLetterAction, err: unknown, instanceIds: string[]): void {

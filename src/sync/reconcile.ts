@@ -10,6 +10,7 @@ import { HookPhase } from "./hook-phase";
 import type { TargetOutcome } from "./hooks";
 import { RunLedger } from "./ledger";
 import { type MemberType, planTarget, type TargetPlan } from "./plan";
+import { drainPlan, QuarantinePhase } from "./quarantine-phase";
 import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
 import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
 
@@ -40,6 +41,7 @@ export async function reconcile(
 class Reconciler {
   private readonly ledger: RunLedger;
   private readonly writer: MemberWriter;
+  private readonly quarantine: QuarantinePhase;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -52,6 +54,7 @@ class Reconciler {
     this.writer = new MemberWriter(deps, opts, this.ledger);
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepMs;
+    this.quarantine = new QuarantinePhase(deps, opts, this.ledger, this.now);
   }
 
   async run(): Promise<SyncResult> {
@@ -277,6 +280,17 @@ class Reconciler {
       const deferred = await this.writer.applyUpserts(r.target, plan, outcome, log);
       await this.writer.applyEnable(r.target, plan, outcome);
       const { toDelete, justDisabled } = await this.writer.applyDisable(r.target, plan, outcome);
+      // replace_unhealthy: after this target's writes (a failed one holds it back); instances moved to
+      // standby are no longer desired, so their members are drained with the others.
+      const quarantined = (await this.quarantine.run(r.target, r.members, groups, log)).filter(
+        (m) => !plan.removals.some((x) => x.member.id === m.id),
+      );
+      if (quarantined.length > 0) {
+        const q = await this.writer.applyDisable(r.target, drainPlan(quarantined), outcome);
+        toDelete.push(...q.toDelete);
+        justDisabled.push(...q.justDisabled);
+        for (const m of quarantined) outcome.present.delete(m.ecs_id ?? "");
+      }
       drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled, deferred });
     }
 

@@ -1,6 +1,7 @@
 import type { AutoScalingClient, HookResult } from "../cloud/autoscaling";
 import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
+import type { StandbyClient } from "../cloud/standby";
 import type { Binding } from "../config/schema";
 import { DEFAULT_TUNING } from "../config/tuning";
 import type { Logger } from "../observability/logger";
@@ -11,6 +12,7 @@ export interface SyncDeps {
   gateway: GatewayClient;
   autoscaling: AutoScalingClient;
   ecs: EcsClient;
+  standby: StandbyClient;
   logger: Logger;
   deadline: Deadline;
   deadLetters: DeadLetterSink;
@@ -50,6 +52,7 @@ export type PlanAction =
   | "delete"
   | "complete_hook"
   | "wait_hook"
+  | "quarantine"
   | "fan_out";
 
 export interface PlanEntry {
@@ -80,11 +83,25 @@ export interface SyncCounts {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  /** Instances moved to AS standby with a replacement (replace_unhealthy). */
+  quarantined: number;
+  /** Bindings where more than max_unhealthy_fraction of the members were unhealthy: nothing replaced. */
+  quarantine_guarded: number;
 }
 
 /** Counts of a run that has done nothing yet. */
 export function emptyCounts(bindings: number): SyncCounts {
-  return { bindings, added: 0, updated: 0, removed: 0, disabled: 0, unchanged: 0, hooks_completed: 0 };
+  return {
+    bindings,
+    added: 0,
+    updated: 0,
+    removed: 0,
+    disabled: 0,
+    unchanged: 0,
+    hooks_completed: 0,
+    quarantined: 0,
+    quarantine_guarded: 0,
+  };
 }
 
 export type BindingOutcome = "ok" | "transient" | "permanent";

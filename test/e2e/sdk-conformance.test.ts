@@ -4,7 +4,13 @@ import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCr
 import { ClientBuilder } from "@huaweicloud/huaweicloud-sdk-core/ClientBuilder";
 import type { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient";
 import { EcsClient as OfficialEcsClient } from "@huaweicloud/huaweicloud-sdk-ecs/v2/EcsClient";
+import { BatchAddServerTag } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/BatchAddServerTag";
+import { BatchCreateServerTagsRequest } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/BatchCreateServerTagsRequest";
+import { BatchCreateServerTagsRequestBody } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/BatchCreateServerTagsRequestBody";
+import { BatchDeleteServerTagsRequest } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/BatchDeleteServerTagsRequest";
+import { BatchDeleteServerTagsRequestBody } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/BatchDeleteServerTagsRequestBody";
 import { ListServersDetailsRequest } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/ListServersDetailsRequest";
+import { ServerTag } from "@huaweicloud/huaweicloud-sdk-ecs/v2/model/ServerTag";
 import { FunctionGraphClient as OfficialFunctionGraphClient } from "@huaweicloud/huaweicloud-sdk-functiongraph/v2/FunctionGraphClient";
 import { AsyncInvokeFunctionRequest } from "@huaweicloud/huaweicloud-sdk-functiongraph/v2/model/AsyncInvokeFunctionRequest";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,6 +21,7 @@ import { GatewayClient, MEMBER_PAGE_SIZE, type MemberInfo } from "../../src/clou
 import { CloudHttp } from "../../src/cloud/http";
 import { type GatewayKind, paths } from "../../src/cloud/paths";
 import { SmnClient } from "../../src/cloud/smn";
+import { StandbyClient } from "../../src/cloud/standby";
 import type { HealthCheck } from "../../src/config/schema";
 import { RunMetrics } from "../../src/observability/metrics";
 import { Deadline } from "../../src/reliability/deadline";
@@ -116,6 +123,7 @@ interface Ours {
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
+  standby: StandbyClient;
 }
 
 interface Row {
@@ -321,6 +329,49 @@ const rows: Row[] = [
     ours: (c) => c.ecs.privateAddresses(SERVERS),
   },
   {
+    operation: "BatchCreateServerTags",
+    path: "serverTagsAction",
+    official: (sdk) =>
+      sdk.ecs.batchCreateServerTags(
+        new BatchCreateServerTagsRequest()
+          .withServerId(SERVERS[0]!)
+          .withBody(
+            new BatchCreateServerTagsRequestBody()
+              .withAction("create")
+              .withTags([
+                new BatchAddServerTag().withKey("channel-autoscaler-unhealthy-since").withValue("1795309200"),
+              ]),
+          ),
+      ),
+    ours: (c) => c.ecs.setServerTag(SERVERS[0]!, "channel-autoscaler-unhealthy-since", "1795309200"),
+  },
+  {
+    operation: "BatchDeleteServerTags",
+    path: "serverTagsAction",
+    official: (sdk) =>
+      sdk.ecs.batchDeleteServerTags(
+        new BatchDeleteServerTagsRequest()
+          .withServerId(SERVERS[0]!)
+          .withBody(
+            new BatchDeleteServerTagsRequestBody()
+              .withAction("delete")
+              .withTags([new ServerTag().withKey("channel-autoscaler-unhealthy-since")]),
+          ),
+      ),
+    ours: (c) => c.ecs.deleteServerTag(SERVERS[0]!, "channel-autoscaler-unhealthy-since"),
+  },
+  {
+    operation: "BatchSetScalingInstancesStandby",
+    path: "groupInstanceAction",
+    official: generic({
+      method: "POST",
+      url: "/autoscaling-api/v1/{project_id}/scaling_group_instance/{scaling_group_id}/action",
+      pathParams: { scaling_group_id: GROUP },
+      body: { instances_id: [SERVERS[0]], action: "ENTER_STANDBY", instance_append: "yes" },
+    }),
+    ours: (c) => c.standby.enterStandbyWithReplacement(GROUP, [SERVERS[0]!]),
+  },
+  {
     operation: "PublishMessage",
     path: "smnPublish",
     official: generic({
@@ -450,6 +501,7 @@ const ours: Ours = (() => {
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),
+    standby: new StandbyClient(http),
   };
 })();
 

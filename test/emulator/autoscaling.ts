@@ -2,6 +2,7 @@ import type { EmulatorContext } from "./context";
 import { asError } from "./errors";
 import { type ApiRequest, type ApiResponse, queryValue, type Route, type Router } from "./http";
 import type { AsInstance, HangingEntry } from "./model";
+import { batchInstanceAction } from "./standby";
 import { isoSeconds, type ScalingGroup } from "./state";
 import { isRecord } from "./validators";
 
@@ -23,6 +24,9 @@ export function createAutoScalingRouter(ctx: EmulatorContext): Router {
       if (resource === "scaling_group_instance") return { handle: (req) => listInstances(ctx, groupId, req) };
       if (resource === "scaling_instance_hook") return { handle: (req) => listHanging(ctx, groupId, req) };
       if (resource === "scaling_lifecycle_hook") return { handle: () => listHooks(ctx, groupId) };
+    }
+    if (method === "POST" && resource === "scaling_group_instance" && action === "action") {
+      return { handle: (req) => batchInstanceAction(ctx, group(ctx, groupId), req) };
     }
     if (method === "PUT" && resource === "scaling_instance_hook" && action === "callback") {
       return { handle: (req) => callback(ctx, groupId, req) };

@@ -2,6 +2,7 @@ import { applyOptions, type EmulatorContext, OptionsError } from "./context";
 import { FaultError } from "./faults";
 import { type ApiResponse, decodeSegment } from "./http";
 import type { MemberHealth } from "./model";
+import { setScalingActivity } from "./standby";
 import {
   buildWorld,
   emptyWorld,
@@ -127,6 +128,11 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       return structuredClone(hanging);
     },
 
+    setScalingActivity(scalingGroupId: string, active: boolean) {
+      if (typeof active !== "boolean") throw new ControlError("active must be true or false");
+      setScalingActivity(scalingGroup(scalingGroupId), active);
+    },
+
     afterNextCall(match: { method: string; path: string }, action: () => unknown) {
       ctx.afterCalls.push({
         method: match.method.toUpperCase(),
@@ -201,6 +207,11 @@ function dispatch(control: EmulatorControl, method: string, path: string, body: 
       return NO_CONTENT;
     case "POST /hanging":
       return { status: 200, body: control.addHangingHook(body as HangingHookInput) };
+    case "POST /scaling-activity": {
+      const { scaling_group_id, active } = (isRecord(body) ? body : {}) as Record<string, unknown>;
+      control.setScalingActivity(String(scaling_group_id), active as boolean);
+      return NO_CONTENT;
+    }
     case "POST /options":
       control.setOptions(body as OptionsUpdate);
       return NO_CONTENT;

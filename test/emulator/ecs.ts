@@ -2,8 +2,9 @@ import type { EmulatorContext } from "./context";
 import { ApiError } from "./errors";
 import { type ApiRequest, type ApiResponse, queryValue, type Route, type Router } from "./http";
 import type { ServerState } from "./model";
+import { serverTagsAction, tagStrings } from "./server-tags";
 
-/** ECS (`/v1/{project_id}/cloudservers/...`): server details, one by id or a batch by `server_id`. */
+/** ECS (`/v1/{project_id}/cloudservers/...`): server details, one by id or a batch by `server_id`; tags. */
 
 const MAX_IDS = 100;
 const DEFAULT_LIMIT = 25;
@@ -12,7 +13,10 @@ const VPC_ID = "vpc-1";
 
 export function createEcsRouter(ctx: EmulatorContext): Router {
   return (method, params): Route | undefined => {
-    const [resource, id, extra] = params;
+    const [resource, id, extra, verb] = params;
+    if (method === "POST" && resource === "cloudservers" && id && extra === "tags" && verb === "action") {
+      return { handle: (req) => serverTagsAction(ctx, id, req) };
+    }
     if (method !== "GET" || resource !== "cloudservers" || !id || extra !== undefined) return undefined;
     if (id === "detail") return { handle: (req) => listDetails(ctx, req) };
     return { handle: () => showServer(ctx, id) };
@@ -67,5 +71,12 @@ function serverBody(server: ServerState): Record<string, unknown> {
     server.ipv4 === undefined
       ? {}
       : { [VPC_ID]: [{ version: "4", addr: server.ipv4, "OS-EXT-IPS:type": "fixed", primary: true }] };
-  return { id: server.id, name: server.name, status: server.status, addresses, metadata: {} };
+  return {
+    id: server.id,
+    name: server.name,
+    status: server.status,
+    addresses,
+    metadata: {},
+    tags: tagStrings(server.tags),
+  };
 }

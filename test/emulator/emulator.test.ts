@@ -1161,6 +1161,7 @@ describe("ECS, SMN and FunctionGraph", () => {
         "vpc-1": [{ version: "4", addr: "192.168.0.11", "OS-EXT-IPS:type": "fixed", primary: true }],
       },
       metadata: {},
+      tags: [],
     });
     expect(res.body.servers[1]).toMatchObject({ id: "srv-x", fault: { code: 404 } });
     const tooMany = Array.from({ length: 101 }, (_, i) => `s${i}`).join(",");

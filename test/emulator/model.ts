@@ -134,6 +134,8 @@ export interface ServerState {
   name: string;
   ipv4?: string;
   status: string;
+  /** ECS tags, key → value. */
+  tags?: Record<string, string>;
 }
 
 export interface TopicMessage {

@@ -126,6 +126,7 @@ const serverSchema = z.strictObject({
   name: z.string().optional(),
   ipv4: ipv4.optional(),
   status: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -227,6 +228,7 @@ export function buildWorld(input: unknown, defaults: LoadDefaults): World {
       name: s.name ?? s.id,
       ...(s.ipv4 !== undefined && { ipv4: s.ipv4 }),
       status: s.status ?? "ACTIVE",
+      ...(s.tags !== undefined && { tags: { ...s.tags } }),
     });
   });
 

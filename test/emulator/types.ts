@@ -119,6 +119,9 @@ export interface EmulatorControl {
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
   setOptions(update: OptionsUpdate): void;
+  /** Starts or ends a scaling activity of a group (AS refuses batch actions meanwhile); ending it puts
+   *  the replacements that ENTER_STANDBY launched in service. */
+  setScalingActivity(scalingGroupId: string, active: boolean): void;
   /**
    * In process only: runs `action` (awaited) once, after the next API call matching `method` and
    * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's

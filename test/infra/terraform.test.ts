@@ -235,18 +235,10 @@ function bindingFieldDrift(files: TfFile[]): string[] {
   ];
   const schemaFields = schemaFieldList(BindingSchema.shape);
   return [
-    ...diff("", fieldList(binding), schemaFields).filter(
-      // A binding field README's binding table documents and Terraform already takes, whose schema
-      // lands with its feature (issue 13): tolerated only while BindingSchema lacks it.
-      (d) =>
-        !(FIELDS_AHEAD_OF_SCHEMA.includes(d.slice(1)) && d.startsWith("+") && !hasSchemaField(d.slice(1))),
-    ),
+    ...diff("", fieldList(binding), schemaFields),
     ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema.shape)),
   ];
 }
-
-const FIELDS_AHEAD_OF_SCHEMA = ["replace_unhealthy?"];
-const hasSchemaField = (field: string) => field.replace(/\?$/, "") in BindingSchema.shape;
 
 function replaceOnce(search: string, replacement: string) {
   return (source: string) => {

@@ -18,6 +18,8 @@ export interface Summary {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  quarantined: number;
+  quarantine_guarded: number;
   dead_lettered: number;
   dry_run: boolean;
   plan: Array<Record<string, unknown>>;
@@ -66,6 +68,7 @@ export interface Binding {
   drain_seconds?: number;
   healthy_timeout_seconds?: number;
   health_check?: Record<string, unknown>;
+  replace_unhealthy?: { after_seconds?: number; max_per_run?: number; max_unhealthy_fraction?: number };
 }
 
 export function envFor(

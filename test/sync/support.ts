@@ -54,6 +54,7 @@ export function inProcess(
       gateway: clients.gateway,
       autoscaling: clients.autoscaling,
       ecs: clients.ecs,
+      standby: clients.standby,
       logger,
       deadline,
       deadLetters,

@@ -20,8 +20,10 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       entry("wait_hook", "skipped"),
       entry("update_channel", "done"),
       entry("fan_out", "done"),
+      entry("quarantine", "done"),
+      entry("quarantine", "skipped"),
     ];
-    expect(countsOf(plan, 3, 7)).toEqual({
+    expect(countsOf(plan, 3, { unchanged: 7 })).toEqual({
       bindings: 3,
       added: 1,
       updated: 2,
@@ -29,6 +31,8 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       removed: 2,
       unchanged: 7,
       hooks_completed: 1,
+      quarantined: 1,
+      quarantine_guarded: 0,
     });
   });
 
@@ -38,6 +42,14 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       entry("complete_hook", "done", { already_done: true }),
     ];
     expect(countsOf(plan, 1)).toMatchObject({ disabled: 0, removed: 1, hooks_completed: 0, unchanged: 0 });
+  });
+
+  it("takes the findings that are no action from the run: unchanged members, a tripped quarantine guard", () => {
+    expect(countsOf([], 2, { unchanged: 4, quarantine_guarded: 1 })).toMatchObject({
+      unchanged: 4,
+      quarantine_guarded: 1,
+      quarantined: 0,
+    });
   });
 
   it("counts nothing in a dry run, where every entry stays planned", () => {
@@ -52,6 +64,8 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       removed: 0,
       unchanged: 0,
       hooks_completed: 0,
+      quarantined: 0,
+      quarantine_guarded: 0,
     });
   });
 });

@@ -1,0 +1,210 @@
+/**
+ * replace_unhealthy through the built bundles against the emulator. Time is injected through state, never
+ * slept: the unhealthy-since tags and the instances' create_time are written into the past.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import type { StateInput } from "../emulator";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { type Binding, envFor, instance, invoke, members, timerEvent, writes } from "../support/harness";
+
+const emu = await emulatorForFile();
+beforeEach(() => {
+  emu.control.reset();
+  emu.control.setOptions({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });
+});
+
+const TAG = "channel-autoscaler-unhealthy-since";
+const HOUR_AGO = new Date(Date.now() - 3_600_000).toISOString();
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const IDS = ["i-1", "i-2", "i-3"];
+
+const binding: Binding = {
+  scaling_group_id: "asg-1",
+  gateway: "apig",
+  instance_id: "apig-1",
+  vpc_channel_id: "chan-a",
+  member_group_name: "web",
+  drain_seconds: 0,
+  replace_unhealthy: { after_seconds: 300 },
+};
+const env = () => envFor(emu, [binding]);
+
+/** Three serving instances, an hour old, each a member of `web` with the given health and server tags. */
+function load(health: Record<string, string>, tags: Record<string, Record<string, string>> = {}) {
+  const state: StateInput = {
+    gateways: [
+      {
+        instance_id: "apig-1",
+        kind: "apig",
+        channels: [
+          {
+            id: "chan-a",
+            name: "api_channel",
+            port: 443,
+            member_type: "ecs",
+            member_groups: [{ member_group_name: "web" }],
+            vpc_health_config: {
+              protocol: "HTTP",
+              path: "/healthz",
+              http_code: "200",
+              threshold_normal: 2,
+              threshold_abnormal: 3,
+              time_interval: 10,
+              timeout: 5,
+            },
+            members: IDS.map((id) => ({
+              ecs_id: id,
+              ecs_name: `web-${id}`,
+              member_group_name: "web",
+              create_time: HOUR_AGO,
+              health_status: (health[id] ?? "healthy") as "healthy",
+            })),
+          },
+        ],
+      },
+    ],
+    scaling_groups: [
+      {
+        scaling_group_id: "asg-1",
+        scaling_group_name: "web",
+        instances: IDS.map((id) => ({ ...instance(id), create_time: HOUR_AGO })),
+      },
+    ],
+    servers: IDS.map((id) => ({ id, name: `web-${id}`, ...(tags[id] ? { tags: tags[id] } : {}) })),
+  };
+  emu.control.load(state);
+}
+
+const standbyCalls = () => writes(emu).filter((c) => c.path.endsWith("/scaling_group_instance/asg-1/action"));
+const tagCalls = () => writes(emu).filter((c) => c.path.includes("/tags/action"));
+const tagsOf = (id: string) => emu.control.state().servers.find((s) => s.id === id)?.tags ?? {};
+const groupInstances = () => emu.control.state().scaling_groups[0]!.instances;
+const memberIds = () =>
+  members(emu, "apig-1", "chan-a")
+    .map((m) => m.ecs_id)
+    .sort();
+const run = () => invoke("reconcile", timerEvent(), { env: env() });
+
+describe("replace_unhealthy through the bundles", () => {
+  it("one member unhealthy longer than after_seconds: exactly one ENTER_STANDBY with a replacement, its member drained out", async () => {
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } });
+    const res = await run();
+
+    expect(res.error).toBeUndefined();
+    expect(res.summary).toMatchObject({ quarantined: 1, removed: 1, disabled: 1, dead_lettered: 0 });
+    expect(standbyCalls().map((c) => c.body)).toEqual([
+      { action: "ENTER_STANDBY", instance_append: "yes", instances_id: ["i-1"] },
+    ]);
+    expect(memberIds()).toEqual(["i-2", "i-3"]);
+    const states = Object.fromEntries(groupInstances().map((i) => [i.instance_id, i.life_cycle_state]));
+    expect(states).toMatchObject({ "i-1": "STANDBY", "i-2": "INSERVICE", "i-3": "INSERVICE" });
+    const replacement = groupInstances().find((i) => !IDS.includes(i.instance_id));
+    expect(replacement?.life_cycle_state).toBe("PENDING");
+    // The server stays for inspection, its tag telling since when it was unhealthy.
+    expect(tagsOf("i-1")[TAG]).toBeDefined();
+
+    const entry = res.summary?.plan.find((p) => p.action === "quarantine");
+    expect(entry).toMatchObject({
+      instance_id: "i-1",
+      status: "done",
+      reason: expect.stringMatching(/^unhealthy since /),
+    });
+    const lines = res.logs.filter(
+      (l) => l.action === "quarantine" && String(l.msg).startsWith("instance quarantined"),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      instance_id: "i-1",
+      member_id: expect.any(String),
+      unhealthy_since: expect.stringMatching(/Z$/),
+      request: { action: "ENTER_STANDBY", instances_id: ["i-1"], instance_append: "yes" },
+    });
+
+    // Once AS has put the replacement in service, it becomes a member; nothing else is quarantined.
+    emu.control.setScalingActivity("asg-1", false);
+    const next = await run();
+    expect(next.summary).toMatchObject({ added: 1, quarantined: 0 });
+    expect(memberIds()).toContain(replacement!.instance_id);
+    expect(standbyCalls()).toHaveLength(1);
+  });
+
+  it("a single unhealthy reading only tags; a member that recovers in time loses its tag and nothing is replaced", async () => {
+    load({ "i-1": "unhealthy" });
+    const first = await run();
+    expect(first.summary).toMatchObject({ quarantined: 0 });
+    const since = Number(tagsOf("i-1")[TAG]);
+    expect(Math.abs(since - nowSeconds())).toBeLessThanOrEqual(5);
+
+    emu.control.setMemberHealth({
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-a",
+      ecs_id: "i-1",
+      health_status: "healthy",
+    });
+    const second = await run();
+    expect(second.summary).toMatchObject({ quarantined: 0, removed: 0 });
+    expect(tagsOf("i-1")[TAG]).toBeUndefined();
+    expect(tagCalls().map((c) => (c.body as { action: string }).action)).toEqual(["create", "delete"]);
+    expect(standbyCalls()).toEqual([]);
+    expect(memberIds()).toEqual(IDS);
+
+    // Converged: nothing unhealthy, nothing tagged, no write at all.
+    emu.control.clearCalls();
+    await run();
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("more than max_unhealthy_fraction unhealthy: nothing replaced, a warning with the counts", async () => {
+    const old = { [TAG]: String(nowSeconds() - 900) };
+    load({ "i-1": "unhealthy", "i-2": "unhealthy" }, { "i-1": old, "i-2": old });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, quarantine_guarded: 1, dead_lettered: 0 });
+    expect(standbyCalls()).toEqual([]);
+    expect(memberIds()).toEqual(IDS);
+    const warning = res.logs.find((l) => l.level === "warn" && l.action === "quarantine");
+    expect(warning).toMatchObject({ unhealthy: 2, members: 3, max_unhealthy_fraction: 0.5 });
+  });
+
+  it("AS refuses during a scaling activity: logged, nothing dead-lettered, done by a later run", async () => {
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } });
+    emu.control.setScalingActivity("asg-1", true);
+    const refused = await run();
+    expect(refused.error).toBeUndefined();
+    expect(refused.summary).toMatchObject({ quarantined: 0, dead_lettered: 0, removed: 0 });
+    expect(refused.deadLetters).toEqual([]);
+    expect(refused.summary?.plan.find((p) => p.action === "quarantine")?.status).toBe("skipped");
+    expect(refused.logs.find((l) => l.level === "warn" && l.action === "quarantine")).toMatchObject({
+      error: { code: "AS.2020" },
+    });
+    expect(memberIds()).toEqual(IDS);
+
+    emu.control.setScalingActivity("asg-1", false);
+    const later = await run();
+    expect(later.summary).toMatchObject({ quarantined: 1, removed: 1, dead_lettered: 0 });
+    expect(standbyCalls().map((c) => c.status)).toEqual([400, 204]);
+    expect(memberIds()).toEqual(["i-2", "i-3"]);
+  });
+
+  it("a dry run shows the quarantine and its drain with the reason, and writes nothing", async () => {
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } });
+    const res = await invoke("backfill", { dry_run: true }, { env: env() });
+    expect(res.summary?.plan.map((p) => [p.action, p.instance_id])).toEqual([
+      ["quarantine", "i-1"],
+      ["disable", "i-1"],
+      ["delete", "i-1"],
+    ]);
+    expect(res.summary?.plan[0]?.reason).toMatch(/^unhealthy since .* \(\d+ s, after_seconds 300\)$/);
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("a roma binding with replace_unhealthy fails at once with a clear message, before any call", async () => {
+    load({});
+    const res = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [{ ...binding, gateway: "roma" }]),
+    });
+    expect(res.error?.message).toContain(
+      'BINDINGS[0].replace_unhealthy: is only supported on "apig" bindings',
+    );
+    expect(emu.control.calls()).toEqual([]);
+  });
+});
