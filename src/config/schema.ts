@@ -35,7 +35,7 @@ export const HealthCheckSchema = z
 
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
- * instance moved to AS standby with a replacement. Ranges from issue 13 / CONTRACT.md section 4.
+ * instance moved to AS standby with a replacement. README (binding fields, `replace_unhealthy`) documents the ranges.
  */
 export const ReplaceUnhealthySchema = z.strictObject({
   after_seconds: z._default(int(60, 86400), 300),
