@@ -4,10 +4,19 @@ import "./zod";
 /** A whole number from min to max (`z.number().int().min(min).max(max)` in `zod`). */
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
+/**
+ * The API's enum is upper-case (`TCP`/`HTTP`/`HTTPS`, the official SDKs' `VpcHealthConfig` model): users may write either
+ * case, the configuration holds (and so every request sends) the upper-case value.
+ */
+const HealthProtocolSchema = z.pipe(
+  z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),
+  z.transform((p) => p.toUpperCase() as "TCP" | "HTTP" | "HTTPS"),
+);
+
 /** Fields the gateway accepts in `vpc_health_config` (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_vpc_health_config.go`). */
 export const HealthCheckSchema = z
   .strictObject({
-    protocol: z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),
+    protocol: HealthProtocolSchema,
     path: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
     method: z.optional(z.enum(["GET", "HEAD"])),
     port: z.optional(int(0, 65535)),
@@ -25,7 +34,7 @@ export const HealthCheckSchema = z
       if (hc.timeout >= hc.time_interval) {
         ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be less than time_interval" });
       }
-      if (hc.protocol.toUpperCase() !== "TCP") {
+      if (hc.protocol !== "TCP") {
         if (!hc.path) ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
         if (!hc.http_code)
           ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });

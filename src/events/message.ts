@@ -1,22 +1,33 @@
+import { type LifecycleHookMessage, LifecycleHookMessageSchema } from "./schemas";
+
 /**
- * Lenient reading of an AS notification text. AS does not document the body it publishes to SMN (its
- * user guide says only that a lifecycle-hook notification holds "the basic instance information, your
- * custom notification content, and the token for controlling lifecycle actions"), so any JSON shape at
- * any depth and any key case is accepted, and plain text
- * is searched for `key: value` pairs and for the ids of groups we know.
+ * Reading of an AS notification text. AS's lifecycle-hook message is documented (AS user guide, "Lifecycle
+ * hooks") and read as its structured fields; its other notifications are not, so for them any JSON
+ * shape at any depth and any key case is accepted, and plain text is searched for `key: value` pairs
+ * and for the ids of groups we know.
  */
 export interface MessageHints {
   scalingGroupIds: string[];
   instanceIds: string[];
   lifecycleActionKeys: string[];
   lifecycleHookNames: string[];
+  lifecycleHookTypes: string[];
 }
+
+export const emptyHints = (): MessageHints => ({
+  scalingGroupIds: [],
+  instanceIds: [],
+  lifecycleActionKeys: [],
+  lifecycleHookNames: [],
+  lifecycleHookTypes: [],
+});
 
 const WANTED = {
   scalinggroupid: "scalingGroupIds",
   instanceid: "instanceIds",
   lifecycleactionkey: "lifecycleActionKeys",
   lifecyclehookname: "lifecycleHookNames",
+  lifecyclehooktype: "lifecycleHookTypes",
 } as const satisfies Record<string, keyof MessageHints>;
 
 type WantedKey = keyof typeof WANTED;
@@ -60,15 +71,21 @@ function walk(node: unknown, hints: MessageHints, depth: number, budget: { nodes
 }
 
 const TEXT_PAIR =
-  /(scaling[_ ]?group[_ ]?id|instance[_ ]?id|lifecycle[_ ]?action[_ ]?key|lifecycle[_ ]?hook[_ ]?name)["']?\s*[:=]\s*["']?([A-Za-z0-9][A-Za-z0-9_.-]*)/gi;
+  /(scaling[_ ]?group[_ ]?id|instance[_ ]?id|lifecycle[_ ]?action[_ ]?key|lifecycle[_ ]?hook[_ ]?(?:name|type))["']?\s*[:=]\s*["']?([A-Za-z0-9][A-Za-z0-9_.-]*)/gi;
+
+/** Exactly the fields of the documented message: nothing else in it (metadata, names) selects a group. */
+function fromLifecycleHook(m: LifecycleHookMessage): MessageHints {
+  const hints = emptyHints();
+  add(hints, "scalinggroupid", m.scaling_group.scaling_group_id);
+  add(hints, "instanceid", m.scaling_instance.instance_id);
+  add(hints, "lifecycleactionkey", m.lifecycle_action_key);
+  add(hints, "lifecyclehookname", m.lifecycle_hook_name);
+  add(hints, "lifecyclehooktype", m.lifecycle_hook_type);
+  return hints;
+}
 
 export function readMessage(message: string, knownGroupIds: readonly string[]): MessageHints {
-  const hints: MessageHints = {
-    scalingGroupIds: [],
-    instanceIds: [],
-    lifecycleActionKeys: [],
-    lifecycleHookNames: [],
-  };
+  const hints = emptyHints();
   let parsed: unknown;
   let isJson = false;
   try {
@@ -77,8 +94,11 @@ export function readMessage(message: string, knownGroupIds: readonly string[]): 
   } catch {
     isJson = false;
   }
-  if (isJson) walk(parsed, hints, 0, { nodes: MAX_NODES });
-  else {
+  if (isJson) {
+    const hook = LifecycleHookMessageSchema().safeParse(parsed);
+    if (hook.success) return fromLifecycleHook(hook.data);
+    walk(parsed, hints, 0, { nodes: MAX_NODES });
+  } else {
     for (const m of message.matchAll(TEXT_PAIR)) add(hints, normaliseKey(m[1]!) as WantedKey, m[2]);
   }
   // A known group id anywhere in the text counts too: AS may name the group in prose.

@@ -1,6 +1,7 @@
 import type * as z from "zod/mini";
 import { InputError } from "./errors";
-import { type MessageHints, readMessage } from "./message";
+import { partitionByBinding } from "./groups";
+import { emptyHints, type MessageHints, readMessage } from "./message";
 import {
   type BackfillPayload,
   BackfillPayloadSchema,
@@ -26,6 +27,8 @@ export interface Selection {
   /** What the event said, for the logs. */
   hints: MessageHints;
   unreadable: UnreadableRecord[];
+  /** What the event said that the run acts on in its own way (a note, groups without a binding). */
+  warnings: string[];
 }
 
 function describeIssues(where: string, error: z.core.$ZodError): string {
@@ -33,13 +36,6 @@ function describeIssues(where: string, error: z.core.$ZodError): string {
     .map((i) => `${[where, ...i.path.map(String)].filter(Boolean).join(".")}: ${i.message}`)
     .join("; ");
 }
-
-const emptyHints = (): MessageHints => ({
-  scalingGroupIds: [],
-  instanceIds: [],
-  lifecycleActionKeys: [],
-  lifecycleHookNames: [],
-});
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
@@ -75,23 +71,51 @@ export function selectionFromPayload(payload: BackfillPayload): Selection {
     dryRun: payload.dry_run ?? false,
     hints: emptyHints(),
     unreadable: [],
+    warnings: [],
   };
+}
+
+/** The keys that make a JSON object recognisably a backfill payload (CONTRACT, events accepted). */
+const PAYLOAD_KEYS = ["scaling_group_ids", "dry_run"] as const;
+const NOTE_ECHO_CHARS = 200;
+
+/**
+ * The backfill payload a TIMER user_event holds, or undefined when it is a note: free text, or JSON
+ * without a payload key (FunctionGraph's own example is `{"message": "timer triggered event", ...}`).
+ * Text that names a payload key but is not JSON is a payload gone wrong, not a note.
+ */
+function payloadInUserEvent(text: string): { payload: unknown } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    if (text.startsWith("{") && PAYLOAD_KEYS.some((k) => text.includes(k))) {
+      throw new InputError("TIMER user_event starts with { but is not valid JSON");
+    }
+    return undefined;
+  }
+  const isPayload =
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    PAYLOAD_KEYS.some((k) => Object.hasOwn(value, k));
+  return isPayload ? { payload: value } : undefined;
 }
 
 function fromTimer(event: unknown): Selection {
   const parsed = TimerEventSchema().safeParse(event);
   if (!parsed.success) throw new InputError(`invalid TIMER event: ${describeIssues("", parsed.error)}`);
-  const userEvent = parsed.data.user_event?.trim();
-  if (userEvent?.startsWith("{")) {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(userEvent);
-    } catch {
-      throw new InputError("TIMER user_event starts with { but is not valid JSON");
-    }
-    return fromBackfill(payload, "user_event");
-  }
-  return selectionFromPayload({});
+  const userEvent = parsed.data.user_event?.trim() ?? "";
+  if (userEvent === "") return selectionFromPayload({});
+  const found = payloadInUserEvent(userEvent);
+  if (found) return fromBackfill(found.payload, "user_event");
+  const echo = userEvent.length > NOTE_ECHO_CHARS ? `${userEvent.slice(0, NOTE_ECHO_CHARS)}…` : userEvent;
+  return {
+    ...selectionFromPayload({}),
+    warnings: [
+      `TIMER user_event is a note, not a backfill payload (it has neither scaling_group_ids nor dry_run): reconciling every binding; user_event: ${echo}`,
+    ],
+  };
 }
 
 function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
@@ -101,8 +125,9 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
   }
   const hints = emptyHints();
   const unreadable: UnreadableRecord[] = [];
-  let namesUnknownOrNoGroup = false;
-  let anyRead = false;
+  const selected = new Set<string>();
+  const unboundOnly = new Set<string>();
+  let namesNoGroup = false;
   envelope.data.record.forEach((raw, index) => {
     const rec = SmnRecordSchema().safeParse(raw);
     if (!rec.success) {
@@ -114,21 +139,37 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
       });
       return;
     }
-    anyRead = true;
-    const found = readMessage(rec.data.smn.message, knownGroupIds);
-    const known = found.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
-    if (known.length === 0) namesUnknownOrNoGroup = true;
+    let found = readMessage(rec.data.smn.message, knownGroupIds);
+    // The subject is a hint too, read only when the message itself names no group.
+    const subject = rec.data.smn.subject;
+    if (found.scalingGroupIds.length === 0 && subject) {
+      found = mergeHints(found, readMessage(subject, knownGroupIds));
+    }
     for (const key of Object.keys(hints) as (keyof MessageHints)[]) {
       for (const v of found[key]) if (!hints[key].includes(v)) hints[key].push(v);
     }
+    const { bound, unbound } = partitionByBinding(found.scalingGroupIds, knownGroupIds);
+    if (found.scalingGroupIds.length === 0) namesNoGroup = true;
+    else if (bound.length === 0) for (const id of unbound) unboundOnly.add(id);
+    for (const id of bound) selected.add(id);
   });
-  // A message that names no group we know reconciles everything: an event is only a hint.
-  const groups: Selection["groups"] = !anyRead
-    ? []
-    : namesUnknownOrNoGroup
-      ? "all"
-      : hints.scalingGroupIds.filter((id) => knownGroupIds.includes(id));
-  return { groups, dryRun: false, hints, unreadable };
+  // A message that names no group reconciles everything (an event is only a hint); one that names only
+  // groups without a binding concerns none of ours: at hundreds of bindings it must not cost a full pass.
+  const groups: Selection["groups"] = namesNoGroup ? "all" : [...selected];
+  const warnings =
+    unboundOnly.size > 0
+      ? [
+          `the event names only scaling groups that no binding has (${[...unboundOnly].join(", ")}): nothing to do for ${unboundOnly.size === 1 ? "it" : "them"}`,
+        ]
+      : [];
+  return { groups, dryRun: false, hints, unreadable, warnings };
+}
+
+function mergeHints(a: MessageHints, b: MessageHints): MessageHints {
+  const merged = emptyHints();
+  for (const key of Object.keys(merged) as (keyof MessageHints)[])
+    merged[key] = [...new Set([...a[key], ...b[key]])];
+  return merged;
 }
 
 /**

@@ -51,3 +51,19 @@ export const BackfillPayloadSchema = lazy(() =>
   }),
 );
 export type BackfillPayload = z.infer<ReturnType<typeof BackfillPayloadSchema>>;
+
+/**
+ * The message AS publishes for a lifecycle hook (AS user guide, "Lifecycle hooks", notification topic
+ * sample, public in huaweicloudDocs/as): the ids are nested under `scaling_group` and `scaling_instance`.
+ */
+export const LifecycleHookMessageSchema = lazy(() =>
+  z.looseObject({
+    service: z.literal("AutoScaling"),
+    lifecycle_hook_type: z.enum(["INSTANCE_LAUNCHING", "INSTANCE_TERMINATING"]),
+    lifecycle_hook_name: z.string(),
+    lifecycle_action_key: z.string(),
+    scaling_instance: z.looseObject({ instance_id: z.string() }),
+    scaling_group: z.looseObject({ scaling_group_id: z.string() }),
+  }),
+);
+export type LifecycleHookMessage = z.infer<ReturnType<typeof LifecycleHookMessageSchema>>;

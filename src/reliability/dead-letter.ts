@@ -2,46 +2,13 @@ import { describeError } from "../cloud/errors";
 import type { SmnClient } from "../cloud/smn";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import { deadLetterMessages } from "./dead-letter-messages";
+import type { DeadLetterAction, DeadLetterRecord } from "./dead-letter-record";
+
+// The record's shape has its own module so dead-letter-messages.ts can use it without an import circle.
+export type { DeadLetterAction, DeadLetterRecord } from "./dead-letter-record";
 
 export const DEAD_LETTER_SUBJECT = "channel-autoscaler dead letter";
-
-export type DeadLetterAction =
-  | "parse_event"
-  | "read_members"
-  | "read_instances"
-  | "read_channel"
-  | "update_channel"
-  | "resolve_address"
-  | "add_members"
-  | "update_members"
-  | "enable_members"
-  | "disable_members"
-  | "delete_members"
-  | "complete_hook"
-  | "quarantine"
-  | "fan_out";
-
-export interface DeadLetterRecord {
-  dead_letter: true;
-  version: 1;
-  time: string;
-  request_id: string;
-  function: string;
-  action: DeadLetterAction;
-  binding: {
-    scaling_group_id: string;
-    instance_id: string;
-    vpc_channel_id: string;
-    member_group_name: string;
-  } | null;
-  instance_ids: string[];
-  error: { status: number | null; code: string; message: string };
-  attempts: number;
-  /** A backfill payload that retries the work: `{"scaling_group_ids":[...]}`, or `{}` for everything. */
-  replay: { scaling_group_ids?: string[] };
-  /** Extra context for a person (e.g. the unreadable record's message id). */
-  detail?: Record<string, unknown>;
-}
 
 export interface DeadLetterInput {
   action: DeadLetterAction;
@@ -66,8 +33,9 @@ export interface DeadLetterDelivery {
 
 /**
  * Whatever could not be done, never lost: each record is one JSON line on stdout at once, and an SMN
- * publish to DEAD_LETTER_TOPIC_URN when set. A publish that is refused or not confirmed is logged with
- * the record's identity, never dropped: the stdout line is the copy to replay from.
+ * publish to DEAD_LETTER_TOPIC_URN when set (several, for a record larger than an SMN message). A
+ * publish that is refused or not confirmed is logged with the record's identity, never dropped: the
+ * stdout line is the copy to replay from.
  */
 export class DeadLetterSink {
   readonly records: DeadLetterRecord[] = [];
@@ -112,24 +80,44 @@ export class DeadLetterSink {
     this.opts.logger.raw(record as unknown as Record<string, unknown>);
     const { topicUrn, smn } = this.opts;
     if (topicUrn && smn) {
-      const message = this.opts.logger.scrub(JSON.stringify(record));
-      this.publishes.push(
+      // Within SMN's limits whatever the record holds: split by instance ids, or trimmed, never refused.
+      const messages = deadLetterMessages(record, (r) => this.opts.logger.scrub(JSON.stringify(r)));
+      const parts = messages.map((message, i) =>
         smn.publish(topicUrn, DEAD_LETTER_SUBJECT, message).then(
-          () => {
-            this.delivery.published++;
-          },
-          (err: unknown) => this.logUndelivered(record, topicUrn, err),
+          () => "published" as const,
+          (err: unknown) =>
+            this.logUndelivered(
+              record,
+              topicUrn,
+              err,
+              messages.length > 1 ? `${i + 1}/${messages.length}` : undefined,
+            ),
         ),
+      );
+      // A record's fate is its worst part's.
+      this.publishes.push(
+        Promise.all(parts).then((fates) => {
+          const fate = fates.includes("refused")
+            ? "refused"
+            : fates.includes("unconfirmed")
+              ? "unconfirmed"
+              : "published";
+          this.delivery[fate]++;
+        }),
       );
     }
     return record;
   }
 
-  private logUndelivered(record: DeadLetterRecord, topicUrn: string, err: unknown): void {
+  private logUndelivered(
+    record: DeadLetterRecord,
+    topicUrn: string,
+    err: unknown,
+    part: string | undefined,
+  ): "refused" | "unconfirmed" {
     const error = describeError(err);
     // An answer from SMN means it did not take the message; no answer means we cannot know.
     const delivery = error.status === null ? "unconfirmed" : "refused";
-    this.delivery[delivery]++;
     this.opts.logger.error(
       delivery === "refused"
         ? "dead letter publish refused; the record above is the copy to replay from"
@@ -141,8 +129,10 @@ export class DeadLetterSink {
         error,
         dead_letter_action: record.action,
         binding: record.binding,
+        ...(part !== undefined ? { part } : {}),
       },
     );
+    return delivery;
   }
 
   /** Waits for every SMN publish to settle (they never reject). */

@@ -2,6 +2,7 @@ import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { type Config, type EnvReader, envReader } from "../config/load";
 import { InputError } from "../events/errors";
+import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
@@ -45,8 +46,10 @@ function withoutStack<E extends Error>(err: E): E {
 
 function unknownGroups(selection: Selection, config: Config): string[] {
   if (selection.groups === "all") return [];
-  const known = new Set(config.bindings.map((b) => b.scaling_group_id));
-  return selection.groups.filter((id) => !known.has(id));
+  return partitionByBinding(
+    selection.groups,
+    config.bindings.map((b) => b.scaling_group_id),
+  ).unbound;
 }
 
 const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
@@ -152,6 +155,7 @@ export async function invoke(
     throw err;
   }
   if (options.dryRun) selection.dryRun = true;
+  for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
 
   const metrics = new RunMetrics();
   const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);

@@ -160,11 +160,11 @@ export class MemberWriter {
     }
   }
 
-  async applyDisable(
-    target: Target,
-    plan: TargetPlan,
-    outcome: TargetOutcome,
-  ): Promise<{ toDelete: Member[]; justDisabled: Member[] }> {
+  /**
+   * Disables the removals that still serve. Returns the members to delete once the drain is over: every
+   * removal, already disabled ones included, but those whose disable failed.
+   */
+  async applyDisable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<Member[]> {
     const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
     const entries = toDisable.map((m) =>
       this.ledger.entry({
@@ -176,7 +176,7 @@ export class MemberWriter {
       }),
     );
     const all = plan.removals.map((r) => r.member);
-    if (this.opts.dryRun || toDisable.length === 0) return { toDelete: all, justDisabled: toDisable };
+    if (this.opts.dryRun || toDisable.length === 0) return all;
     try {
       let disabling = toDisable;
       try {
@@ -206,11 +206,11 @@ export class MemberWriter {
         const remaining = all.filter((m) => !gone.includes(m));
         for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
         if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
-        return { toDelete: remaining, justDisabled: disabling };
+        return remaining;
       }
       for (const e of entries) e.status = "done";
       this.logMembers(target, "disable_members", "members disabled", disabling);
-      return { toDelete: all, justDisabled: disabling };
+      return all;
     } catch (err) {
       // A member found already gone stays done: it was removed, whatever became of the others.
       for (const e of entries) if (e.status !== "done") e.status = "failed";
@@ -222,7 +222,7 @@ export class MemberWriter {
         err,
         toDisable.map((m) => m.ecs_id ?? m.id),
       );
-      return { toDelete: all.filter((m) => !toDisable.includes(m)), justDisabled: [] };
+      return all.filter((m) => !toDisable.includes(m));
     }
   }
 

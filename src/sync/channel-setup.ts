@@ -43,14 +43,6 @@ export function sameHealthCheck(
 }
 
 /**
- * The health-config body for a binding's `health_check`: its own fields only, with `protocol` in the
- * API's enum spelling (`TCP`/`HTTP`/`HTTPS`, official SDKs' `VpcHealthConfigProtocolEnum`).
- */
-export function healthConfigBody(healthCheck: HealthCheck): HealthCheck {
-  return { ...healthCheck, protocol: healthCheck.protocol.toUpperCase() as HealthCheck["protocol"] };
-}
-
-/**
  * The setup writes a channel needs, or undefined when it needs none (a converged channel costs no
  * write). `groupNames` are the member groups whose existence is in doubt: a group whose member
  * listing is not empty exists and need not be named.
@@ -66,5 +58,6 @@ export function planChannelSetup(
     healthCheck !== undefined &&
     !sameHealthCheck(healthCheck, channel.vpc_health_config as Record<string, unknown> | null | undefined);
   if (missingGroups.length === 0 && !healthChanged) return undefined;
-  return { missingGroups, healthCheck: healthChanged ? healthConfigBody(healthCheck) : undefined };
+  // The binding's fields alone; the configuration already holds `protocol` in the API's enum spelling.
+  return { missingGroups, healthCheck: healthChanged ? healthCheck : undefined };
 }

@@ -263,7 +263,6 @@ class Reconciler {
       plan: TargetPlan;
       outcome: TargetOutcome;
       toDelete: Member[];
-      justDisabled: Member[];
       deferred: DeferredUpsert[];
     }[] = [];
     for (const [i, r] of ready.entries()) {
@@ -279,26 +278,23 @@ class Reconciler {
       this.ledger.addUnchanged(plan.unchanged);
       const deferred = await this.writer.applyUpserts(r.target, plan, outcome, log);
       await this.writer.applyEnable(r.target, plan, outcome);
-      const { toDelete, justDisabled } = await this.writer.applyDisable(r.target, plan, outcome);
+      const toDelete = await this.writer.applyDisable(r.target, plan, outcome);
       // replace_unhealthy: after this target's writes (a failed one holds it back); instances moved to
       // standby are no longer desired, so their members are drained with the others.
       const quarantined = (await this.quarantine.run(r.target, r.members, groups, log)).filter(
         (m) => !plan.removals.some((x) => x.member.id === m.id),
       );
       if (quarantined.length > 0) {
-        const q = await this.writer.applyDisable(r.target, drainPlan(quarantined), outcome);
-        toDelete.push(...q.toDelete);
-        justDisabled.push(...q.justDisabled);
+        toDelete.push(...(await this.writer.applyDisable(r.target, drainPlan(quarantined), outcome)));
         for (const m of quarantined) outcome.present.delete(m.ecs_id ?? "");
       }
-      drainQueue.push({ target: r.target, plan, outcome, toDelete, justDisabled, deferred });
+      drainQueue.push({ target: r.target, plan, outcome, toDelete, deferred });
     }
 
     const drained = await this.drain(drainQueue, log);
     for (const d of drainQueue) {
-      const deletable = drained ? d.toDelete : d.toDelete.filter((m) => !d.justDisabled.includes(m));
-      for (const m of d.toDelete) if (!deletable.includes(m)) this.writer.markLingering(d.outcome, m);
-      await this.writer.applyDeletes(d.target, deletable, d.outcome);
+      if (!drained) for (const m of d.toDelete) this.writer.markLingering(d.outcome, m);
+      await this.writer.applyDeletes(d.target, drained ? d.toDelete : [], d.outcome);
       // Adds refused for the member quota get one more try once the removals have made room.
       if (d.deferred.length > 0) await this.writer.writeUpserts(d.target, d.deferred, d.outcome, log, false);
     }
@@ -306,24 +302,29 @@ class Reconciler {
   }
 
   /**
-   * One drain wait for the whole channel: the longest drain_seconds of the targets that just disabled
-   * members, if it fits in the time left. False when it does not: those members stay disabled and the
-   * next run deletes them without waiting again.
+   * One drain wait for the whole channel: the longest drain_seconds of the targets with members to
+   * delete, if it fits in the time left. Members already disabled before this run wait it out too: the
+   * member model has no time of disabling (official SDK `VpcMemberInfo`: `create_time` only), so nothing
+   * shows they have drained, and a run killed mid-drain must not shorten the next run's drain. False
+   * when it does not fit: the members stay disabled and a later run with the time drains and deletes them.
    */
   private async drain(
-    queue: readonly { target: Target; justDisabled: Member[] }[],
+    queue: readonly { target: Target; toDelete: Member[] }[],
     log: Logger,
   ): Promise<boolean> {
-    const disabling = queue.filter((d) => d.justDisabled.length > 0);
-    if (disabling.length === 0 || this.opts.dryRun) return true;
+    const deleting = queue.filter((d) => d.toDelete.length > 0);
+    if (deleting.length === 0 || this.opts.dryRun) return true;
     const drainMs =
-      Math.max(...disabling.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;
+      Math.max(...deleting.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;
     if (drainMs > this.deps.deadline.remainingMs() - this.opts.drainReserveMs) {
-      log.warn("not enough time left to drain; disabled members stay and the next run deletes them", {
-        action: "drain",
-        drain_ms: drainMs,
-        remaining_ms: this.deps.deadline.remainingMs(),
-      });
+      log.warn(
+        "not enough time left to drain; disabled members stay and a later run drains and deletes them",
+        {
+          action: "drain",
+          drain_ms: drainMs,
+          remaining_ms: this.deps.deadline.remainingMs(),
+        },
+      );
       return false;
     }
     if (drainMs > 0) {

@@ -24,6 +24,8 @@ export interface EmulatorContext {
   clock: Clock;
   /** Channels with a write in progress, keyed "instance/channel". */
   busyChannels: Set<string>;
+  /** Per channel key: releases of `holdUntilOverlap` writes, called when a write there is refused. */
+  overlapWaiters: Map<string, Array<() => void>>;
   /** One-shot actions run after a matching API call's handler, before its answer is sent. */
   afterCalls: AfterCall[];
 }
@@ -59,6 +61,7 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
     log: new CallLog(),
     clock: new Clock(),
     busyChannels: new Set(),
+    overlapWaiters: new Map(),
     afterCalls: [],
   };
 }

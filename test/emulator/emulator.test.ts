@@ -691,7 +691,7 @@ describe("PUT VPC channel", () => {
 
   it("replaces the health check config", async () => {
     const health = {
-      protocol: "http",
+      protocol: "HTTP",
       path: "/health",
       http_code: "200-299",
       threshold_normal: 2,
@@ -724,6 +724,13 @@ describe("PUT VPC channel", () => {
     ["balance_strategy 5", { ...base, balance_strategy: 5 }, "APIG.2004", "balance_strategy"],
     ["member_type change", { ...base, member_type: "ip" }, "APIG.2012", "member_type"],
     ["bad protocol", { ...base, vpc_health_config: { ...health, protocol: "UDP" } }, "APIG.2012", "protocol"],
+    // The API's enum is upper-case (the official SDKs' `VpcHealthConfig` model).
+    [
+      "lower-case protocol",
+      { ...base, vpc_health_config: { ...health, protocol: "tcp" } },
+      "APIG.2012",
+      "protocol",
+    ],
     [
       "threshold 11",
       { ...base, vpc_health_config: { ...health, threshold_normal: 11 } },
@@ -750,7 +757,7 @@ describe("PUT VPC channel", () => {
     ],
     [
       "http without http_code",
-      { ...base, vpc_health_config: { ...health, protocol: "https", path: "/" } },
+      { ...base, vpc_health_config: { ...health, protocol: "HTTPS", path: "/" } },
       "APIG.2001",
       "http_code",
     ],
@@ -1202,6 +1209,24 @@ describe("ECS, SMN and FunctionGraph", () => {
     expect(unknown.body).toEqual({ error_code: "SMN.0011", error_msg: "Topic not found" });
   });
 
+  it("refuses an SMN message over 256 KB and a subject over 512 bytes (the publish limits)", async () => {
+    const path = `/v2/${PROJECT}/notifications/topics/${TOPIC}/publish`;
+    const publish = (body: Record<string, unknown>) => call(emu, "POST", path, { body });
+    // Exactly at the limits, counted in UTF-8 bytes: accepted.
+    const atLimit = await publish({ subject: "é".repeat(256), message: "x".repeat(256 * 1024) });
+    expect(atLimit.status).toBe(200);
+    for (const body of [
+      { subject: "s", message: "x".repeat(256 * 1024 + 1) },
+      { subject: "s", message: "界".repeat(90_000) },
+      { subject: "é".repeat(256) + "x", message: "m" },
+    ]) {
+      const res = await publish(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error_code).toBe("SMN.0004");
+    }
+    expect(emu.control.state().topics[0]?.messages).toHaveLength(1);
+  });
+
   it("accepts an asynchronous FunctionGraph invocation and stores the event", async () => {
     const event = { scaling_group_ids: ["asg-1"], dry_run: true };
     const res = await call(emu, "POST", `/v2/${PROJECT}/fgs/functions/${FUNCTION}/invocations-async`, {
@@ -1293,6 +1318,42 @@ describe("fault injection", () => {
     expect(res.body.total).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);
     expect(emu.control.calls()[0]).toMatchObject({ status: 200, fault: true });
+  });
+
+  it("applies a write and then loses its answer (afterApply: 504, or the connection reset)", async () => {
+    const add = (ecs: string) =>
+      call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+        body: { members: [{ ecs_id: ecs, ecs_name: ecs, member_group_name: "web" }] },
+      });
+    emu.control.addFault({ method: "POST", path: "/members$", afterApply: true, status: 504 });
+    const lost = await add("srv-7");
+    expect(lost.status).toBe(504);
+    expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toContain("srv-7");
+    emu.control.addFault({ method: "POST", path: "/members$", afterApply: true, reset: true });
+    await expect(add("srv-8")).rejects.toThrow(TypeError);
+    expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toContain("srv-8");
+    expect(emu.control.calls().map((c) => [c.status, c.appliedStatus, c.fault])).toEqual([
+      [504, 201, true],
+      [0, 201, true],
+    ]);
+  });
+
+  it("holds a write until another write to its channel is refused for the overlap (holdUntilOverlap)", async () => {
+    const add = (ecs: string) =>
+      call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+        body: { members: [{ ecs_id: ecs, ecs_name: ecs, member_group_name: "web" }] },
+      });
+    emu.control.addFault({ method: "POST", path: "/members$", holdUntilOverlap: true });
+    const held = add("srv-7");
+    while (emu.control.calls().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Another channel is not held up; the same channel refuses the overlapping write, which releases the first.
+    expect((await call(emu, "GET", `${ROMA}/chan-ecs/members`)).status).toBe(200);
+    const refused = await add("srv-8");
+    expect(refused.status).toBe(500);
+    expect(refused.body).toEqual({ error_code: "APIG.9999", error_msg: "System error" });
+    expect((await held).status).toBe(201);
+    expect((await add("srv-8")).status).toBe(201);
+    expect(() => emu.control.addFault({ holdUntilOverlap: true, status: 504 })).toThrow(/holdUntilOverlap/);
   });
 
   it("rejects a malformed fault", () => {

@@ -59,7 +59,9 @@ export function isDelayOnly(fault: Fault): boolean {
     fault.headers === undefined &&
     !fault.reset &&
     !fault.malformed &&
-    !fault.hang
+    !fault.hang &&
+    !fault.afterApply &&
+    !fault.holdUntilOverlap
   );
 }
 
@@ -109,6 +111,16 @@ function validateFault(input: unknown): ArmedFault {
   optionalType("reset", "boolean");
   optionalType("malformed", "boolean");
   optionalType("hang", "boolean");
+  optionalType("afterApply", "boolean");
+  optionalType("holdUntilOverlap", "boolean");
+  if (
+    fault.holdUntilOverlap &&
+    (fault.afterApply || fault.status !== undefined || fault.reset || fault.hang)
+  ) {
+    problems.push(
+      "holdUntilOverlap holds a write that then completes normally: it takes no answer of its own",
+    );
+  }
   for (const key of ["times", "delayMs"] as const) {
     const v = fault[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${key} must be an integer >= 0`);

@@ -171,7 +171,8 @@ function parseHealthConfig(raw: unknown): VpcHealthConfig {
   if (!isRecord(raw)) throw apigErrors.invalid("vpc_health_config");
   const { protocol, path, method, port, http_code, enable_client_ssl, status } = raw;
   if (protocol === undefined) throw apigErrors.missing("protocol");
-  if (typeof protocol !== "string" || !["TCP", "HTTP", "HTTPS"].includes(protocol.toUpperCase())) {
+  // The API's enum is upper-case (the official SDKs' `VpcHealthConfig` model): `tcp` is refused.
+  if (typeof protocol !== "string" || !["TCP", "HTTP", "HTTPS"].includes(protocol)) {
     throw apigErrors.invalid("protocol");
   }
   const ranges = [
@@ -191,7 +192,7 @@ function parseHealthConfig(raw: unknown): VpcHealthConfig {
     timeout: number;
   };
   if (timing.timeout >= timing.time_interval) throw apigErrors.outOfRange("timeout");
-  const isHttp = protocol.toUpperCase() !== "TCP";
+  const isHttp = protocol !== "TCP";
   if (isHttp && (path === undefined || path === "")) throw apigErrors.missing("path");
   if (path !== undefined && typeof path !== "string") throw apigErrors.invalid("path");
   if (isHttp && (http_code === undefined || http_code === "")) throw apigErrors.missing("http_code");

@@ -119,6 +119,17 @@ async function handle(
 
   const fault = ctx.faults.take(method, rawPath, target.service);
   if (fault) entry.fault = true;
+  const apiRequest: ApiRequest = { params: target.params, query, body: parsed, rawText, jsonError };
+  if (fault?.holdUntilOverlap) {
+    return finish(await run(ctx, route, apiRequest, holdUntilOverlap(ctx, route, res)));
+  }
+  if (fault?.afterApply) {
+    // The cloud did the work; only its answer is lost (or late, or garbled).
+    entry.appliedStatus = (await run(ctx, route, apiRequest)).status;
+    await sleep(fault.delayMs ?? 0);
+    entry.status = await applyFault(fault, res, target.service, requestId);
+    return;
+  }
   if (fault && !isDelayOnly(fault)) {
     await sleep(ctx.options.latencyMs + (fault.delayMs ?? 0));
     entry.status = await applyFault(fault, res, target.service, requestId);
@@ -126,7 +137,6 @@ async function handle(
   }
   if (fault) await sleep(fault.delayMs ?? 0);
 
-  const apiRequest: ApiRequest = { params: target.params, query, body: parsed, rawText, jsonError };
   const response = await run(ctx, route, apiRequest);
   const after = ctx.afterCalls.find((a) => a.method === method && a.pathRe.test(rawPath));
   if (after) {
@@ -139,8 +149,29 @@ async function handle(
   finish(response);
 }
 
-/** Latency, per-channel write serialisation, then the handler. */
-async function run(ctx: EmulatorContext, route: Route, req: ApiRequest): Promise<ApiResponse> {
+/** Resolves once a write to the route's channel has been refused for the overlap, or the client left. */
+function holdUntilOverlap(
+  ctx: EmulatorContext,
+  route: Route,
+  res: ServerResponse,
+): Promise<void> | undefined {
+  const key = route.channelKey;
+  if (key === undefined) return undefined;
+  return new Promise((resolve) => {
+    const waiters = ctx.overlapWaiters.get(key) ?? [];
+    waiters.push(resolve);
+    ctx.overlapWaiters.set(key, waiters);
+    res.once("close", () => resolve());
+  });
+}
+
+/** Latency, per-channel write serialisation (holding the channel while `hold` lasts), then the handler. */
+async function run(
+  ctx: EmulatorContext,
+  route: Route,
+  req: ApiRequest,
+  hold?: Promise<void>,
+): Promise<ApiResponse> {
   const key = route.channelKey;
   if (key === undefined) {
     await sleep(ctx.options.latencyMs);
@@ -148,11 +179,15 @@ async function run(ctx: EmulatorContext, route: Route, req: ApiRequest): Promise
   }
   if (ctx.busyChannels.has(key)) {
     await sleep(ctx.options.latencyMs);
+    const held = ctx.overlapWaiters.get(key);
+    ctx.overlapWaiters.delete(key);
+    for (const release of held ?? []) release();
     return errorResponse(apigErrors.systemError());
   }
   ctx.busyChannels.add(key);
   try {
     await sleep(ctx.options.latencyMs);
+    if (hold) await hold;
     return invoke(route, req);
   } finally {
     ctx.busyChannels.delete(key);

@@ -60,6 +60,17 @@ export interface Fault {
   malformed?: boolean;
   /** Never answer; the client has to time out. */
   hang?: boolean;
+  /**
+   * Apply the request first (the real handler runs and changes state), then answer with the fault
+   * instead of the handler's answer: a write the cloud did whose answer was lost (e.g. 504, reset).
+   */
+  afterApply?: boolean;
+  /**
+   * A gateway write that keeps its channel busy until another write to the same channel has been
+   * refused for the overlap (500 APIG.9999), then completes normally: two invocations' writes overlap
+   * deterministically. Released early when the client gives up.
+   */
+  holdUntilOverlap?: boolean;
 }
 
 /**
@@ -85,6 +96,8 @@ export interface CallLogEntry {
   status: number;
   service: Service | "unknown";
   fault: boolean;
+  /** An `afterApply` fault: the handler's status (the state changed), though the client got the fault. */
+  appliedStatus?: number;
   headers: { "x-project-id"?: string; "x-security-token"?: "<present>" };
   traps?: Trap[];
 }

@@ -337,3 +337,83 @@ describe("bindings that share a member group", () => {
     ).toEqual(["a-1", "b-1", "b-2"]);
   });
 });
+
+describe("dead letters larger than an SMN message (256 KB)", () => {
+  const limit = 256 * 1024;
+  const published = () =>
+    topicMessages(emu).map((m) => {
+      expect(Buffer.byteLength(m.message, "utf8")).toBeLessThanOrEqual(limit);
+      return JSON.parse(m.message) as Record<string, unknown>;
+    });
+
+  it("a record naming thousands of instances is published in parts that each fit, with every id once", async () => {
+    emu.control.setOptions({ memberQuota: 20_000 });
+    // 6,000 strays with 64-character ids: one batch-disable of all of them, refused for good.
+    const strays = Array.from({ length: 6_000 }, (_, i) => ({
+      ecs_id: `stray-${String(i).padStart(58, "0")}`,
+      ecs_name: `stray-${i}`,
+      member_group_name: "web",
+    }));
+    emu.control.load({
+      gateways: romaGateway(strays),
+      scaling_groups: [{ scaling_group_id: "asg-1", instances: [] }],
+      topics: [{ topic_urn: DEAD_LETTER_TOPIC }],
+    });
+    emu.control.addFault({
+      method: "POST",
+      path: "/batch-disable$",
+      times: 0,
+      status: 400,
+      body: { error_code: "APIG.2012", error_msg: "Invalid parameter value,parameterName:member_ids" },
+    });
+    const inv = await invoke("reconcile", timerEvent(), {
+      env: envFor(emu, [webBinding], { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC }),
+    });
+    expect(inv.error).toBeUndefined();
+    expect(inv.deadLetters).toHaveLength(1);
+    const record = inv.deadLetters[0]!;
+    expect(record.instance_ids).toHaveLength(6_000);
+    expect(inv.logs.filter((l) => l.action === "publish_dead_letter")).toEqual([]);
+    const parts = published();
+    expect(parts.length).toBeGreaterThan(1);
+    const { instance_ids: _ids, detail: _d, ...rest } = record;
+    for (const [i, p] of parts.entries()) {
+      expect(p).toMatchObject({ ...rest, detail: { part: `${i + 1}/${parts.length}` } });
+      expect((p.detail as { full_record: string }).full_record).toContain(String(record.request_id));
+    }
+    expect(parts.flatMap((p) => p.instance_ids as string[])).toEqual(record.instance_ids);
+    // One record, delivered whole: its fate is counted once.
+    expect(inv.logs.find((l) => l.action === "summary")?.dead_letter_delivery).toEqual({
+      published: 1,
+      refused: 0,
+      unconfirmed: 0,
+    });
+    // Nothing was lost: the strays are still there, enabled, for the next run.
+    expect(groupMembers(emu, "web")).toHaveLength(6_000);
+  });
+
+  it("a record whose free text alone is too large is trimmed, pointing at the full log line", async () => {
+    const { state, bindings } = twoChannels();
+    emu.control.load(state);
+    const hugeId = "界".repeat(100_000); // 300 KB of UTF-8 in an unreadable record's message_id
+    const event = smnEvent(JSON.stringify({ scaling_group_id: "asg-1" }));
+    (event.record as unknown[]).push({ event_source: "smn", smn: { message: 42, message_id: hugeId } });
+    const inv = await invoke("scaling-events", event, {
+      env: envFor(emu, bindings, { DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC }),
+    });
+    expect(inv.error).toBeUndefined();
+    const record = inv.deadLetters.find((d) => d.action === "parse_event")!;
+    // The log line is the whole record.
+    expect((record.detail as { message_id: string }).message_id).toBe(hugeId);
+    expect(inv.logs.filter((l) => l.action === "publish_dead_letter")).toEqual([]);
+    const [part] = published();
+    expect(part).toMatchObject({
+      action: "parse_event",
+      request_id: record.request_id,
+      time: record.time,
+      error: record.error,
+      detail: { trimmed: true, full_record: expect.stringContaining(String(record.time)) },
+    });
+    expect((part!.detail as { message_id: string }).message_id.length).toBeLessThan(2_000);
+  });
+});

@@ -10,6 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault } from "../emulator";
+import { spawnBundle, until } from "../support/bundle-process";
 import {
   type Emulator,
   envFor,
@@ -122,6 +123,8 @@ interface FaultCase {
   name: string;
   kind: Kind;
   fault: (op: Op) => Fault;
+  /** The call was applied and only its answer lost: the retry may find the work done. */
+  applied?: boolean;
   /** Expected error status and code in the dead letter (permanent and exhausted faults). */
   status?: number;
   code?: (op: Op) => string;
@@ -158,6 +161,18 @@ const FAULTS: FaultCase[] = [
     fault: () => ({ status: 503, body: "<html><body>503 Service Temporarily Unavailable</body></html>" }),
   },
   { name: "connection reset", kind: "transient", fault: () => ({ reset: true }) },
+  {
+    name: "504 after applying",
+    kind: "transient",
+    applied: true,
+    fault: () => ({ afterApply: true, status: 504, body: "<html><body>504 Gateway Time-out</body></html>" }),
+  },
+  {
+    name: "reset after applying",
+    kind: "transient",
+    applied: true,
+    fault: () => ({ afterApply: true, reset: true }),
+  },
   { name: "hang past the request timeout", kind: "transient", fault: () => ({ hang: true }) },
   { name: "malformed JSON body", kind: "transient", fault: () => ({ malformed: true }) },
   {
@@ -361,7 +376,10 @@ describe.each(OPS)("$name", (op) => {
       const failures = inv.logs.filter((l) => l.action === "publish_dead_letter");
       if (fc.kind === "transient") {
         expect(failures).toEqual([]);
-        expect(topicMessages(emu).map((m) => JSON.parse(m.message))).toEqual([record]);
+        // SMN has no idempotency key: a publish whose answer was lost is published again (at least once).
+        expect(topicMessages(emu).map((m) => JSON.parse(m.message))).toEqual(
+          fc.applied ? [record, record] : [record],
+        );
         expect(topicMessages(emu)[0]!.subject).toBe("channel-autoscaler dead letter");
       } else {
         expect(topicMessages(emu)).toEqual([]);
@@ -382,8 +400,15 @@ describe.each(OPS)("$name", (op) => {
       expect(inv.summary?.dead_lettered).toBe(0);
       expect(calls.length).toBe(2);
       expect(calls[1]!.fault).toBe(false);
-      expect(calls[1]!.status).toBeGreaterThanOrEqual(200);
-      expect(calls[1]!.status).toBeLessThan(300);
+      // Retrying a write that was applied finds it done: the member already gone, the hook no longer
+      // waiting; both count as done.
+      const doneAlready = { delete: 404, callback: 400 } as Record<string, number>;
+      if (fc.applied && doneAlready[op.name] !== undefined) {
+        expect(calls[1]!.status).toBe(doneAlready[op.name]);
+      } else {
+        expect(calls[1]!.status).toBeGreaterThanOrEqual(200);
+        expect(calls[1]!.status).toBeLessThan(300);
+      }
       const gap = Date.parse(calls[1]!.time) - Date.parse(calls[0]!.time);
       if (fc.name.startsWith("429") && RETRY_AFTER_SECONDS.has(op.name))
         expect(gap).toBeGreaterThanOrEqual(990);
@@ -431,4 +456,122 @@ describe.each(OPS)("$name", (op) => {
 
     await replayAndSettle(record.replay, foreignBefore);
   });
+});
+
+/**
+ * Faults between invocations: two invocations whose writes to one channel overlap, and a process
+ * killed at any point of a run (before or after a write is applied, or during the drain). Each ends
+ * converged after the next run, with nothing lost and the drain kept.
+ */
+describe("faults between invocations", () => {
+  const DRAIN_SECONDS = 1;
+  const drainEnv = (drainSeconds: number) =>
+    envFor(emu, [{ ...richBinding, drain_seconds: drainSeconds }], {
+      DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC,
+      REQUEST_TIMEOUT_MS: "5000",
+      RETRY_MAX_ATTEMPTS: "8",
+    });
+  const hookEvent = () => smnEvent(JSON.stringify({ scaling_group_id: "asg-1", instance_id: "i-3" }));
+
+  it("two invocations write to one channel at once: the later write is refused with APIG.9999, retried, and both converge", async () => {
+    const foreignBefore = sortMembers(foreignMembers(emu));
+    const env = drainEnv(0);
+    // The first invocation's add keeps chan-1 busy until another write there has been refused.
+    emu.control.addFault({ method: "POST", path: "/vpc-channels/chan-1/members$", holdUntilOverlap: true });
+    const first = spawnBundle("scaling-events", hookEvent(), { env });
+    await until(() => emu.control.calls().some((c) => c.fault));
+    const second = await invoke("reconcile", timerEvent(), { env });
+    const firstDone = await first.exited;
+
+    const refused = emu.control
+      .calls()
+      .filter(
+        (c) => c.method !== "GET" && c.status === 500 && !c.fault && c.path.includes("/vpc-channels/chan-1"),
+      );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(second.error).toBeUndefined();
+    expect(second.deadLetters).toEqual([]);
+    expect(firstDone.error).toBeUndefined();
+    expect(firstDone.summary?.dead_lettered).toBe(0);
+    expect(firstDone.logs.filter((l) => l.dead_letter === true)).toEqual([]);
+    expectConverged(foreignBefore);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(writes(emu)).toEqual([]);
+  });
+
+  interface KillPoint {
+    name: string;
+    /** The call the process is stuck in when it is killed (none: killed during the drain). */
+    fault?: Fault;
+  }
+  const write = (method: string, path: string): KillPoint[] => [
+    { name: `${method} ${path}, before it applies`, fault: { method, path, hang: true } },
+    {
+      name: `${method} ${path}, applied, answer not yet back`,
+      fault: { method, path, afterApply: true, hang: true },
+    },
+  ];
+  const KILL_POINTS: KillPoint[] = [
+    { name: "reading members", fault: { method: "GET", path: "/vpc-channels/chan-1/members$", hang: true } },
+    ...write("PUT", "/vpc-channels/chan-1/health-config$"),
+    ...write("POST", "/vpc-channels/chan-1/members$"),
+    ...write("POST", "/members/batch-disable$"),
+    { name: "during the drain" },
+    ...write("DELETE", "/members/[0-9a-f]+$"),
+    ...write("PUT", "/scaling_instance_hook/asg-1/callback$"),
+  ];
+
+  it.each(KILL_POINTS)(
+    "killed $name: the next run converges, nothing lost, the drain kept",
+    async (point) => {
+      const foreignBefore = sortMembers(foreignMembers(emu));
+      const i1Before = groupMembers(emu, "web").find((m) => m.ecs_id === "i-1");
+      // Killed during the drain: a long drain, so the kill surely lands in it.
+      const killedDrain = point.fault ? DRAIN_SECONDS : 60;
+      if (point.fault) emu.control.addFault(point.fault);
+      const child = spawnBundle("scaling-events", hookEvent(), {
+        env: drainEnv(killedDrain),
+        remainingMs: 300_000,
+      });
+      await until(() =>
+        point.fault
+          ? emu.control
+              .calls()
+              .some((c) => c.fault && (!point.fault!.afterApply || c.appliedStatus !== undefined))
+          : child.output().includes('"msg":"draining disabled members"'),
+      );
+      child.process.kill("SIGKILL");
+      const killed = await child.exited;
+      expect(killed.signal).toBe("SIGKILL");
+      expect(killed.summary).toBeUndefined();
+      if (!point.fault) {
+        // It was in the drain wait: started it, deleted nothing.
+        expect(killed.logs.filter((l) => l.action === "drain").map((l) => l.msg)).toEqual([
+          "draining disabled members",
+        ]);
+        expect(emu.control.calls().filter((c) => c.method === "DELETE")).toEqual([]);
+      }
+      expectNothingLost(foreignBefore, i1Before);
+
+      // The next run: whatever the killed one left half done is finished, and a member disabled before
+      // it started is drained in full again (nothing shows how long it has been disabled).
+      emu.control.clearFaults();
+      emu.control.clearCalls();
+      const disabledBefore = groupMembers(emu, "web").some((m) => m.ecs_id === "gone-1" && m.status === 2);
+      const started = Date.now();
+      const next = await invoke("reconcile", timerEvent(), { env: drainEnv(DRAIN_SECONDS) });
+      expect(next.error).toBeUndefined();
+      expect(next.deadLetters).toEqual([]);
+      expectConverged(foreignBefore);
+      const deleted = emu.control.calls().find((c) => c.method === "DELETE");
+      if (disabledBefore) {
+        // (a timer may fire a millisecond early against Date.now())
+        expect(Date.parse(deleted!.time) - started).toBeGreaterThanOrEqual(DRAIN_SECONDS * 1000 - 5);
+      }
+      emu.control.clearCalls();
+      await invoke("reconcile", timerEvent(), { env: drainEnv(DRAIN_SECONDS) });
+      expect(writes(emu)).toEqual([]);
+    },
+  );
 });

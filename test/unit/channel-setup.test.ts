@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../src/cloud/gateway";
-import { healthConfigBody, planChannelSetup } from "../../src/sync/channel-setup";
+import { loadConfig } from "../../src/config/load";
+import { planChannelSetup } from "../../src/sync/channel-setup";
 
 const channel: Channel = {
   id: "c1",
@@ -53,26 +54,41 @@ describe("planChannelSetup", () => {
     expect(plan).toEqual({ missingGroups: ["api"], healthCheck: undefined });
   });
 
-  it("sets a changed health check as the binding's fields alone, protocol upper-case", () => {
-    const plan = planChannelSetup(channel, ["web"], { ...hc, protocol: "http", threshold_normal: 5 })!;
+  it("sets a changed health check as the binding's fields alone", () => {
+    const plan = planChannelSetup(channel, ["web"], { ...hc, threshold_normal: 5 })!;
     expect(plan.missingGroups).toEqual([]);
     expect(plan.healthCheck).toEqual({ ...hc, protocol: "HTTP", threshold_normal: 5 });
   });
 
   it("sets a health check on a channel that has none", () => {
     const bare: Channel = { ...channel, vpc_health_config: null };
-    expect(planChannelSetup(bare, [], { ...hc, protocol: "tcp" })?.healthCheck?.protocol).toBe("TCP");
+    expect(planChannelSetup(bare, [], { ...hc, protocol: "TCP" })?.healthCheck?.protocol).toBe("TCP");
   });
 });
 
-describe("healthConfigBody", () => {
-  it("sends the API's enum spelling of every protocol", () => {
+describe("the health-config body", () => {
+  it("sends the API's enum spelling of every protocol, whatever case the binding was written in", () => {
+    const bare: Channel = { ...channel, vpc_health_config: null };
     for (const [given, sent] of [
       ["tcp", "TCP"],
       ["http", "HTTP"],
       ["HTTPS", "HTTPS"],
       ["https", "HTTPS"],
-    ] as const)
-      expect(healthConfigBody({ ...hc, protocol: given }).protocol).toBe(sent);
+    ] as const) {
+      const binding = {
+        scaling_group_id: "asg-1",
+        instance_id: "roma-1",
+        vpc_channel_id: "c1",
+        member_group_name: "web",
+        health_check: { ...hc, protocol: given },
+      };
+      const env: Record<string, string> = {
+        BINDINGS: JSON.stringify([binding]),
+        HUAWEICLOUD_SDK_REGION: "cn-north-4",
+        HUAWEICLOUD_SDK_PROJECT_ID: "p",
+      };
+      const config = loadConfig((key) => env[key]);
+      expect(planChannelSetup(bare, [], config.bindings[0]!.health_check)?.healthCheck?.protocol).toBe(sent);
+    }
   });
 });

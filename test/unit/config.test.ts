@@ -139,6 +139,26 @@ describe("loadConfig", () => {
     );
   });
 
+  it("accepts the health check protocol in either case and holds it upper-case, as the API's enum", () => {
+    const health_check = {
+      protocol: "https",
+      path: "/ready",
+      http_code: "200",
+      threshold_normal: 2,
+      threshold_abnormal: 3,
+      time_interval: 10,
+      timeout: 5,
+    };
+    const config = loadConfig(reader({ ...good, BINDINGS: JSON.stringify([{ ...binding, health_check }]) }));
+    expect(config.bindings[0]!.health_check).toEqual({ ...health_check, protocol: "HTTPS" });
+    expect(
+      problems({
+        ...good,
+        BINDINGS: JSON.stringify([{ ...binding, health_check: { ...health_check, protocol: "Udp" } }]),
+      }),
+    ).toEqual([expect.stringMatching(/^BINDINGS\[0\]\.health_check\.protocol: /)]);
+  });
+
   it("allows http endpoints only on loopback", () => {
     const config = loadConfig(
       reader({

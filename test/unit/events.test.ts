@@ -78,9 +78,75 @@ describe("readEvent", () => {
     expect(s.groups).toEqual(["asg-1", "asg-2"]);
   });
 
-  it("reconciles every binding when a message names no known group", () => {
-    expect(readEvent("scaling-events", smn("something happened"), known).groups).toBe("all");
-    expect(readEvent("scaling-events", smn('{"scaling_group_id":"other"}'), known).groups).toBe("all");
+  it("reconciles every binding when a message names no group at all", () => {
+    const s = readEvent("scaling-events", smn("something happened"), known);
+    expect(s.groups).toBe("all");
+    expect(s.warnings).toEqual([]);
+  });
+
+  it("does nothing for a message that names only groups without a binding, and says so", () => {
+    const s = readEvent("scaling-events", smn('{"scaling_group_id":"other"}'), known);
+    expect(s.groups).toEqual([]);
+    expect(s.warnings).toEqual([
+      "the event names only scaling groups that no binding has (other): nothing to do for it",
+    ]);
+    // Another record naming a bound group still selects it; one naming nothing still selects all.
+    expect(
+      readEvent("scaling-events", smn('{"scaling_group_id":"other"}', '{"scaling_group_id":"asg-2"}'), known)
+        .groups,
+    ).toEqual(["asg-2"]);
+    expect(readEvent("scaling-events", smn('{"scaling_group_id":"other"}', "hello"), known).groups).toBe(
+      "all",
+    );
+  });
+
+  it("reads smn.subject as a hint when the message names no group", () => {
+    const event = smn("instances changed");
+    event.record[0]!.smn.subject = "Scaling group asg-2: scale-out done";
+    expect(readEvent("scaling-events", event, known).groups).toEqual(["asg-2"]);
+    // The message wins when it names a group.
+    const named = smn('{"scaling_group_id":"asg-1"}');
+    named.record[0]!.smn.subject = "scaling_group_id: asg-2";
+    expect(readEvent("scaling-events", named, known).groups).toEqual(["asg-1"]);
+  });
+
+  it("reads AS's documented lifecycle-hook message as its structured fields, and selects only its group", () => {
+    // The sample of the AS user guide ("Lifecycle hooks", notification topic), unchanged.
+    const sample = {
+      service: "AutoScaling",
+      tenant_id: "93075aa73f6a4fc0a3209490cc57181a",
+      lifecycle_hook_type: "INSTANCE_LAUNCHING",
+      lifecycle_hook_name: "test02",
+      lifecycle_action_key: "4c76c562-9688-45c6-b685-7fd732df310a",
+      notification_metadata: "xxxxxxxxxxxxx",
+      scaling_instance: {
+        instance_id: "89b421e4-5fa6-4733-bf40-6b07a8657256",
+        instance_name: "as-config-kxeg_RM6OCREY",
+        instance_ip: "192.168.0.202",
+      },
+      scaling_group: {
+        scaling_group_id: "fe376277-50a6-4e36-bdb0-685da85f1a82",
+        scaling_group_name: "as-group-wyz01",
+        scaling_config_id: "16ca8027-b6cc-45fc-af2d-5a79996f685d",
+        scaling_config_name: "as-config-kxeg",
+      },
+    };
+    const group = sample.scaling_group.scaling_group_id;
+    expect(readMessage(JSON.stringify(sample), [group, "asg-1"])).toEqual({
+      scalingGroupIds: [group],
+      instanceIds: ["89b421e4-5fa6-4733-bf40-6b07a8657256"],
+      lifecycleActionKeys: ["4c76c562-9688-45c6-b685-7fd732df310a"],
+      lifecycleHookNames: ["test02"],
+      lifecycleHookTypes: ["INSTANCE_LAUNCHING"],
+    });
+    // Only the documented fields count: a bound group's id elsewhere in the message selects nothing.
+    const noisy = { ...sample, notification_metadata: "drain like asg-1" };
+    expect(readEvent("scaling-events", smn(JSON.stringify(noisy)), [group, "asg-1"]).groups).toEqual([group]);
+    // A hook of a group without a binding: nothing to do.
+    expect(readEvent("scaling-events", smn(JSON.stringify(sample)), known)).toMatchObject({
+      groups: [],
+      warnings: [expect.stringContaining(group)],
+    });
   });
 
   it("marks unreadable records and still reads the others", () => {
@@ -116,6 +182,28 @@ describe("readEvent", () => {
     expect(s.dryRun).toBe(true);
   });
 
+  it.each([
+    // FunctionGraph's own TIMER example event (Node.js runtime samples, fg-timer-event).
+    ["JSON that is not a backfill payload", '{"message": "timer triggered event", "topic":"test"}'],
+    ["free text", "Hello world"],
+    ["text that starts with { but is not JSON", "{nightly repair}"],
+    ["a JSON array", '["asg-1"]'],
+  ])("reads a TIMER user_event holding %s as a note: every binding, with a warning", (_, userEvent) => {
+    const s = readEvent("reconcile", { trigger_type: "TIMER", user_event: userEvent }, known);
+    expect(s.groups).toBe("all");
+    expect(s.dryRun).toBe(false);
+    expect(s.warnings).toEqual([
+      expect.stringMatching(/^TIMER user_event is a note, not a backfill payload/),
+    ]);
+  });
+
+  it("keeps an empty TIMER user_event silent", () => {
+    expect(readEvent("reconcile", { trigger_type: "TIMER", user_event: " " }, known)).toMatchObject({
+      groups: "all",
+      warnings: [],
+    });
+  });
+
   it("reads backfill payloads", () => {
     expect(readEvent("backfill", {}, known).groups).toBe("all");
     expect(
@@ -138,8 +226,13 @@ describe("readEvent", () => {
     ["backfill", { group: ["asg-1"] }, /group/],
     [
       "reconcile",
-      { trigger_type: "TIMER", user_event: "{bad" },
+      { trigger_type: "TIMER", user_event: '{"scaling_group_ids": [' },
       /user_event starts with \{ but is not valid JSON/,
+    ],
+    [
+      "reconcile",
+      { trigger_type: "TIMER", user_event: '{"dry_run": true, "scaling_group_id": "asg-1"}' },
+      /user_event: Unrecognized key: "scaling_group_id"/,
     ],
     ["reconcile", { trigger_type: "TIMER", user_event: '{"dry_run":1}' }, /user_event\.dry_run/],
   ] as const)("%s rejects %j with a message naming the problem", (kind, event, message) => {
