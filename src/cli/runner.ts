@@ -9,7 +9,7 @@ import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
 import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
-import { emptyCounts, type PlanAction } from "../sync/types";
+import { emptyCounts, type PlanAction, type SyncCounts } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
@@ -79,16 +79,11 @@ const emptySummary = (dryRun: boolean): Summary => ({
   plan: [],
 });
 
-const COUNTS = [
-  "bindings",
-  "added",
-  "updated",
-  "removed",
-  "disabled",
-  "unchanged",
-  "hooks_completed",
+/** Every count of a summary, summed over the batches: all of SyncCounts (no list to forget one in), and dead_lettered. */
+const COUNTS: readonly (keyof SyncCounts | "dead_lettered")[] = [
+  ...(Object.keys(emptyCounts(0)) as (keyof SyncCounts)[]),
   "dead_lettered",
-] as const;
+];
 
 function addSummary(into: Summary, s: Summary): void {
   for (const k of COUNTS) into[k] += s[k];
