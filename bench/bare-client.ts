@@ -1,8 +1,12 @@
 /**
- * The floor for the scale figures: the same calls the backfill makes, in the same order (per channel:
- * its member list, its group's instance pages and hook list, the channel read and the POSTs) and with
- * the same concurrency, signed with the same signer over the same keep-alive http, but with nothing else: no
- * validation, no planning, no logging, no retries. What it takes above the ideal is the emulator's and the
+ * The floor for the scale figures: the fewest calls a correct backfill of these bindings needs, each as
+ * early as it can go, signed with the same signer over the same keep-alive http, and nothing else: no
+ * validation, no planning, no logging, no retries. Per binding: the member list (first: the
+ * concurrent-add rule); then, at the same time, the instance pages (one after another: the first says how
+ * many there are), the hook list and the channel (an empty member list cannot say whether the member
+ * group exists or which member type to send; the channel can); then one POST per 100 members (one after
+ * another: concurrent writes to one channel fail with APIG.9999). That is 5 calls in series and 7 in all
+ * for a group of 200. What it takes above calls × latency ÷ concurrency is the emulator's and the
  * machine's share. Built into bench/.out and run as a child process; the job arrives over IPC.
  */
 import http from "node:http";
@@ -82,25 +86,30 @@ async function run(job: Job): Promise<number> {
       offset: "0",
       precise_search: "member_group_name",
     });
-    const all: { instance_id: string; instance_name: string }[] = [];
-    for (let start = 0; ; start += job.asPage) {
-      const page = (await call(
-        job,
-        "GET",
-        `/autoscaling-api/v1/${p}/scaling_group_instance/${b.scaling_group_id}/list`,
-        {
-          limit: String(job.asPage),
-          start_number: String(start),
-        },
-      )) as {
-        total_number: number;
-        scaling_group_instances: { instance_id: string; instance_name: string }[];
-      };
-      all.push(...page.scaling_group_instances);
-      if (start + page.scaling_group_instances.length >= page.total_number) break;
+    const listInstances = async () => {
+      const all: { instance_id: string; instance_name: string }[] = [];
+      for (let start = 0; ; start += job.asPage) {
+        const page = (await call(
+          job,
+          "GET",
+          `/autoscaling-api/v1/${p}/scaling_group_instance/${b.scaling_group_id}/list`,
+          { limit: String(job.asPage), start_number: String(start) },
+        )) as {
+          total_number: number;
+          scaling_group_instances: { instance_id: string; instance_name: string }[];
+        };
+        all.push(...page.scaling_group_instances);
+        if (start + page.scaling_group_instances.length >= page.total_number) return all;
+      }
+    };
+    const [all, , info] = await Promise.all([
+      listInstances(),
+      call(job, "GET", `/autoscaling-api/v1/${p}/scaling_instance_hook/${b.scaling_group_id}/list`, {}),
+      call(job, "GET", channel(b), {}) as Promise<{ member_type: string; member_groups: unknown[] }>,
+    ]);
+    if (info.member_type !== "ecs" || info.member_groups.length === 0) {
+      throw new Error(`${b.vpc_channel_id}: the bench expects an ecs channel with its member group`);
     }
-    await call(job, "GET", `/autoscaling-api/v1/${p}/scaling_instance_hook/${b.scaling_group_id}/list`, {});
-    await call(job, "GET", channel(b), {});
     for (let i = 0; i < all.length; i += job.addChunk) {
       const members = all.slice(i, i + job.addChunk).map((x) => ({
         ecs_id: x.instance_id,

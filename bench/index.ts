@@ -13,7 +13,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { type CallCount, measureApiCalls, reads, writes } from "./api-calls";
 import { measureColdInvoke } from "./cold-invoke";
-import { buildNaiveBundle, measureColdStart } from "./cold-start";
+import { buildNaiveBundle, measureColdStart, median } from "./cold-start";
 import { BINDINGS, FANOUT, INSTANCES_PER_BINDING, LATENCY_MS, measureBackfill, type ScaleRun } from "./scale";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -25,9 +25,9 @@ const SCALE_REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
 
 const TARGET = {
   bundleKb: 200,
-  coldVsBare: 1.3,
+  coldVsBare: 1.15,
   coldVsNaive: 0.6,
-  scaleVsIdeal: 1.2,
+  scaleVsFloor: 1.15,
   peakRssMb: 128,
 };
 
@@ -83,32 +83,62 @@ function callRow(c: CallCount): Row {
   ];
 }
 
-function scaleRows(s: ScaleRun): Row[] {
-  const ratio = s.wallMs / s.idealMs;
+/**
+ * The backfill against the floor: the median of the ratios of each run to the bare-client run beside it
+ * (they alternate, so that load on the machine hits both alike).
+ */
+const floorRatio = (s: ScaleRun, floor: ScaleRun) =>
+  median(s.wallSamples.map((w, i) => w / floor.wallSamples[i]!));
+
+function scaleRows(s: ScaleRun, all: readonly ScaleRun[]): Row[] {
   const failed = s.error ? `, FAILED: ${s.error}` : "";
-  const what = `${ms(s.wallMs)} = ${x(ratio)} ideal ${ms(s.idealMs)}; ${s.calls} calls, ${s.members.toLocaleString("en")} members${failed}`;
+  const size = `${s.calls} calls, ${s.members.toLocaleString("en")} members${failed}`;
   if (s.kind === "bare client") {
-    return [["scale", `bare signed client, same calls, concurrency ${s.concurrency}`, what, "(floor)", ""]];
+    return [
+      [
+        "scale",
+        `bare signed client, fewest calls, concurrency ${s.concurrency}`,
+        `${ms(s.wallMs)}; ${size}`,
+        "(floor)",
+        "",
+      ],
+    ];
   }
-  const label =
-    s.kind === "fan-out"
-      ? `fan-out: reconcile → ${s.invocations - 1} backfills, concurrency ${s.concurrency}`
-      : `backfill, MAX_CONCURRENCY ${s.concurrency}`;
+  if (s.kind === "fan-out") {
+    const label = `fan-out: reconcile → ${s.invocations - 1} backfills, concurrency ${s.concurrency}`;
+    return [
+      [
+        "scale",
+        label,
+        `${ms(s.wallMs)} = ${x(s.wallMs / s.idealMs)} ideal ${ms(s.idealMs)}; ${size}`,
+        "",
+        "",
+      ],
+      rssRow(s, label),
+    ];
+  }
+  const label = `backfill, MAX_CONCURRENCY ${s.concurrency}`;
+  const floor = all.find((f) => f.kind === "bare client" && f.concurrency === s.concurrency)!;
+  const ratio = floorRatio(s, floor);
   return [
     [
       "scale",
       label,
-      what,
-      s.kind === "bundle" ? `≤ ${x(TARGET.scaleVsIdeal)} ideal` : "",
-      s.kind === "bundle" ? yes(ratio <= TARGET.scaleVsIdeal && !s.error) : "",
+      `${ms(s.wallMs)} = ${x(ratio)} floor; ${size}`,
+      `≤ ${x(TARGET.scaleVsFloor)} floor`,
+      yes(ratio <= TARGET.scaleVsFloor && !s.error && !floor.error),
     ],
-    [
-      "scale",
-      `peak RSS, ${label}`,
-      `${s.peakRssMb!.toFixed(0)} MB`,
-      `≤ ${TARGET.peakRssMb} MB`,
-      yes(s.peakRssMb! <= TARGET.peakRssMb),
-    ],
+    rssRow(s, label),
+  ];
+}
+
+function rssRow(s: ScaleRun, label: string): Row {
+  return [
+    "scale",
+    `peak RSS, ${label}`,
+    `${s.peakRssMb!.toFixed(0)} MB`,
+    `≤ ${TARGET.peakRssMb} MB`,
+    yes(s.peakRssMb! <= TARGET.peakRssMb),
   ];
 }
 
@@ -201,7 +231,7 @@ async function main(): Promise<void> {
     "",
   ]);
   rows.push(...calls.map(callRow));
-  rows.push(...scale.flatMap(scaleRows));
+  rows.push(...scale.flatMap((s) => scaleRows(s, scale)));
 
   const table = render(rows);
   const members = (BINDINGS * INSTANCES_PER_BINDING).toLocaleString("en");
@@ -211,8 +241,8 @@ async function main(): Promise<void> {
   const notes = [
     `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
     `Scale: a backfill of ${members} members (${BINDINGS} bindings × ${INSTANCES_PER_BINDING} instances, distinct groups and channels) against the emulator at ${LATENCY_MS} ms per call, one invocation in a child process; median of ${SCALE_REPEATS} runs, largest peak RSS.`,
-    `Ideal = calls × ${LATENCY_MS} ms ÷ concurrency. API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service).`,
-    `Bare client: the same calls in the same order with the same signer, nothing else (bench/bare-client.ts).`,
+    `Floor: the bare signed client (bench/bare-client.ts), the fewest calls a correct backfill needs, each as early as it can go, with the same signer and nothing else; a backfill's ratio is the median of its runs' ratios to the floor's run beside them.`,
+    `API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service). Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.`,
     `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
     `${seconds} s in all.`,
   ];

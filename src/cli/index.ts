@@ -4,11 +4,19 @@
  */
 import type { ExitCode } from "./exit-codes";
 import { buildProgram, type CliIo, reportError } from "./program";
+import { scrubbingStream } from "./safe-output";
 
 export type { CliIo } from "./program";
 
 /** Runs one command line (without `node` and the script) and returns the exit code; never exits. */
-export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function main(argv: readonly string[], rawIo: CliIo): Promise<ExitCode> {
+  // Whatever the user pastes where, no credential of the environment is printed (--dotenv ones are
+  // scrubbed where they are read: runner.ts).
+  const io: CliIo = {
+    ...rawIo,
+    stdout: scrubbingStream(rawIo.stdout, rawIo.env),
+    stderr: scrubbingStream(rawIo.stderr, rawIo.env),
+  };
   const result: { code: ExitCode } = { code: 0 };
   try {
     await buildProgram(io, result, argv).parseAsync([...argv], { from: "user" });

@@ -5,6 +5,7 @@ import * as z from "zod";
 import { ENV_KEYS } from "../config/keys";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import { UsageError } from "./errors";
+import { cleanStrings, printable } from "./safe-output";
 
 export function readTextFile(file: string, cwd: string, what: string): string {
   try {
@@ -95,10 +96,13 @@ export function parseDeadLetters(text: string, source: string): DeadLetterRecord
   candidates.forEach((c, i) => {
     if ((c as { dead_letter?: unknown }).dead_letter !== true) return;
     const parsed = DeadLetterFileRecordSchema.safeParse(c);
-    if (parsed.success) records.push(parsed.data as unknown as DeadLetterRecord);
+    // A file's text is printed back (the replay preface, errors): without its control characters.
+    if (parsed.success) records.push(cleanStrings(parsed.data, printable) as unknown as DeadLetterRecord);
     else
       problems.push(
-        `record ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(record)"} ${x.message}`).join("; ")}`,
+        printable(
+          `record ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(record)"} ${x.message}`).join("; ")}`,
+        ),
       );
   });
   if (problems.length > 0)

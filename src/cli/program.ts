@@ -15,6 +15,7 @@ import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs
 import { formatTable, renderRun } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
 import { loadCliConfig, type RunResult, runBatches } from "./runner";
+import { escapeControlsInJson } from "./safe-output";
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -77,14 +78,15 @@ function seconds(value: string): number {
 function logSink(opts: GlobalOptions, io: CliIo): (line: string) => void {
   const file = opts.logFile ? path.resolve(io.cwd, opts.logFile) : undefined;
   if (file) mkdirSync(path.dirname(file), { recursive: true });
-  return (line) => {
+  return (raw) => {
+    const line = escapeControlsInJson(raw);
     if (opts.verbose) io.stderr.write(`${line}\n`);
     if (file) appendFileSync(file, `${line}\n`);
   };
 }
 
 function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout.write(`${escapeControlsInJson(JSON.stringify(value, null, 2))}\n`);
 }
 
 interface RunSpec {

@@ -13,6 +13,7 @@ import { emptyCounts, type PlanAction, type SyncCounts } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
+import { cleanStrings, printable, scrubberOf } from "./safe-output";
 
 export const CLI_FUNCTION_NAME = "channel-autoscaler-cli";
 
@@ -53,13 +54,17 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
   return issue;
 }
 
-/** Checks the environment the way the functions do, and the credentials; one ConfigError lists every problem. */
+/**
+ * Checks the environment the way the functions do, and the credentials; one ConfigError lists every
+ * problem, scrubbed of the environment's credentials as the functions scrub theirs.
+ */
 export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
   try {
     return loadConfigAndCredentials(undefined, envReader(undefined, env)).config;
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(err.issues.map(forTheCli));
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    const scrub = scrubberOf(env);
+    throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
   }
 }
 
@@ -143,7 +148,7 @@ export async function runBatches(
     const unknown = groups.filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new UsageError(
-        `unknown scaling group ${unknown.join(", ")}: no binding names it (bound groups: ${[...known].join(", ")})`,
+        `unknown scaling group ${unknown.map((id) => JSON.stringify(id)).join(", ")}: no binding names it (bound groups: ${[...known].join(", ")})`,
       );
     }
   }
@@ -194,6 +199,12 @@ export async function runBatches(
   } finally {
     progress?.stop();
   }
+  // What came from the cloud (plan entries, dead letters) is printed and written to files: no control
+  // character, no credential (the functions' logger scrubbed its lines; the plan never went through it).
+  const scrub = scrubberOf(settings.env);
+  const clean = (text: string) => printable(scrub(text));
+  result.summary = cleanStrings(result.summary, clean);
+  result.deadLetters = cleanStrings(result.deadLetters, clean);
   return result;
 }
 

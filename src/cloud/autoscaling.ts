@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
-import { hasMorePages } from "./paging";
+import { PageGuard } from "./paging";
 import { paths } from "./paths";
 
 // Response schemas are built on first use (src/config/zod.ts).
@@ -57,21 +57,28 @@ export const INSTANCE_PAGE_SIZE = 100;
 export class AutoScalingClient {
   constructor(private readonly http: CloudHttp) {}
 
-  async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
+  /** Every instance of the group; `onFirstPage` sees the first page as soon as it arrives. */
+  async listGroupInstances(
+    groupId: string,
+    onFirstPage?: (page: readonly GroupInstance[]) => void,
+  ): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
-    for (let start = 0; ; ) {
+    const guard = new PageGuard("as", "listGroupInstances", INSTANCE_PAGE_SIZE);
+    for (let firstPage = true; ; ) {
       const { body } = await this.http.request({
         service: "as",
         operation: "listGroupInstances",
         method: "GET",
         path: paths.groupInstances(this.http.projectId, groupId),
-        query: { start_number: start, limit: INSTANCE_PAGE_SIZE },
+        query: { start_number: guard.offset, limit: INSTANCE_PAGE_SIZE },
         schema: InstancePageSchema(),
       });
       const page = body.scaling_group_instances ?? [];
-      for (const i of page) all.push({ ...i, scaling_group_id: groupId });
-      start += page.length;
-      if (!hasMorePages(start, page.length, INSTANCE_PAGE_SIZE, body.total_number ?? undefined)) return all;
+      const { more, fresh } = guard.read(page, (i) => i.instance_id, body.total_number ?? undefined);
+      for (const i of fresh) all.push({ ...i, scaling_group_id: groupId });
+      if (firstPage) onFirstPage?.([...all]);
+      firstPage = false;
+      if (!more) return all;
     }
   }
 

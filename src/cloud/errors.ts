@@ -49,7 +49,35 @@ export class DeadlineExceededError extends Error {
   readonly code = "DEADLINE_EXCEEDED";
 }
 
-export type CloudError = ApiError | NetworkError | RequestTimeoutError | DeadlineExceededError;
+/**
+ * A listing that does not add up: a page with no id not already read, a total that grows while it is
+ * read, or more pages than the first page's total allows. The listing stops there (a server that
+ * pages forever must not hold the invocation, nor its memory, until the deadline).
+ */
+export class PagingInconsistentError extends Error {
+  override readonly name = "PagingInconsistentError";
+  readonly code = "PAGING_INCONSISTENT";
+  constructor(
+    readonly service: Service,
+    readonly operation: string,
+    message: string,
+  ) {
+    super(`${operation}: ${message}`);
+  }
+}
+
+/** An id taken from a response that is not shaped like one, so it is never put into a request path. */
+export class InvalidCloudIdError extends Error {
+  override readonly name = "InvalidCloudIdError";
+  readonly code = "INVALID_ID";
+}
+
+export type CloudError =
+  | ApiError
+  | NetworkError
+  | RequestTimeoutError
+  | DeadlineExceededError
+  | PagingInconsistentError;
 
 /** The `{status, code, message}` triple dead letters and logs carry. */
 export function describeError(err: unknown): { status: number | null; code: string; message: string } {
@@ -57,7 +85,9 @@ export function describeError(err: unknown): { status: number | null; code: stri
   if (
     err instanceof NetworkError ||
     err instanceof RequestTimeoutError ||
-    err instanceof DeadlineExceededError
+    err instanceof DeadlineExceededError ||
+    err instanceof PagingInconsistentError ||
+    err instanceof InvalidCloudIdError
   ) {
     return { status: null, code: err.code, message: err.message };
   }

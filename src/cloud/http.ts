@@ -1,4 +1,5 @@
 import type { RunMetrics } from "../observability/metrics";
+import { cut, type SecretScrubber, scrubberFor } from "../observability/scrub";
 import type { Deadline } from "../reliability/deadline";
 import type { TokenBucket } from "../reliability/rate-limit";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
@@ -6,7 +7,7 @@ import type { Credentials } from "./credentials";
 import type { Service } from "./endpoints";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
 import { signRequest } from "./signer";
-import { type Exchange, exchange } from "./transport";
+import { type Exchange, exchange, ResponseTooLargeError } from "./transport";
 
 export interface CloudRequest<T = unknown> {
   service: Service;
@@ -51,6 +52,9 @@ export interface CloudHttpOptions {
 
 const WRITE_METHODS = new Set(["POST", "PUT", "DELETE"]);
 
+/** Characters of an error message taken from a response that reach an error (after scrubbing). */
+export const MAX_ERROR_MESSAGE_CHARS = 300;
+
 /** RFC 3986 encoding, as the SDK-HMAC-SHA256 canonical query expects. */
 function encode(value: string): string {
   return encodeURIComponent(value).replace(
@@ -63,6 +67,8 @@ function queryString(query: Record<string, string>): string {
   const keys = Object.keys(query).sort();
   return keys.map((k) => `${encode(k)}=${encode(query[k]!)}`).join("&");
 }
+
+const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Pulls `{code, message}` out of any of the error shapes Huawei services use. */
 export function parseErrorBody(text: string): { code?: string; message?: string } {
@@ -91,7 +97,21 @@ export function parseErrorBody(text: string): { code?: string; message?: string 
  * per-request timeout, the client-side rate limit and the retry policy applied to every call.
  */
 export class CloudHttp {
-  constructor(private readonly opts: CloudHttpOptions) {}
+  private readonly scrubber: SecretScrubber;
+
+  constructor(private readonly opts: CloudHttpOptions) {
+    const { ak, sk, securityToken } = opts.credentials;
+    this.scrubber = scrubberFor([ak, sk, securityToken ?? ""]);
+  }
+
+  /**
+   * Text taken from a response, made fit for an error: every credential and any fragment of one
+   * removed (../observability/scrub.ts), then cut short. In that order: cutting first could leave a
+   * fragment that no longer matches a whole value.
+   */
+  private fromResponse(text: string): string {
+    return cut(this.scrubber.scrub(text), MAX_ERROR_MESSAGE_CHARS);
+  }
 
   get projectId(): string {
     return this.opts.projectId;
@@ -152,6 +172,15 @@ export class CloudHttp {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) {
+        throw new ApiError(
+          req.service,
+          req.operation,
+          err.status,
+          err.code,
+          `${req.operation}: ${req.service} answered ${err.status} with more than ${err.maxBytes} bytes; the connection was dropped`,
+        );
+      }
       const name = (err as Error)?.name;
       // The host (never the path or query) says which endpoint setting to check.
       const host = new URL(base).host;
@@ -162,7 +191,7 @@ export class CloudHttp {
       throw new NetworkError(
         req.service,
         req.operation,
-        `${req.operation}: ${e?.code ?? e?.cause?.code ?? e?.message ?? "network error"} ${host}`,
+        `${req.operation}: ${this.fromResponse(e?.code ?? e?.cause?.code ?? e?.message ?? "network error")} ${host}`,
       );
     }
     const { text } = res;
@@ -188,7 +217,7 @@ export class CloudHttp {
           req.operation,
           res.status,
           "MALFORMED_RESPONSE",
-          `${req.operation}: ${req.service} answered ${res.status} with an unexpected body (${checked.error.issues[0]?.message ?? "invalid"})`,
+          `${req.operation}: ${req.service} answered ${res.status} with an unexpected body (${this.fromResponse(checked.error.issues[0]?.message ?? "invalid")})`,
         );
       }
       return { status: res.status, body: checked.data };
@@ -198,8 +227,11 @@ export class CloudHttp {
       req.service,
       req.operation,
       res.status,
-      code ?? `HTTP_${res.status}`,
-      `${req.operation}: ${message ?? (text.slice(0, 200) || res.statusText || "no message")}`,
+      // A code is an identifier: one that is not, or holds a credential, is not kept.
+      code !== undefined && ERROR_CODE.test(code) && this.scrubber.scrub(code) === code
+        ? code
+        : `HTTP_${res.status}`,
+      `${req.operation}: ${this.fromResponse(message ?? (text || res.statusText || "no message"))}`,
       parseRetryAfter(res.retryAfter),
     );
   }

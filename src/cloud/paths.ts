@@ -1,9 +1,12 @@
-/**
+import { InvalidCloudIdError } from "./errors";
+
+/*
  * Every API path the product calls, in one place, as the official SDKs define them
  * (huaweicloud-sdk-go-v3 `services/roma/v2/roma_meta.go`, `services/apig/v2/apig_meta.go`,
  * `services/as/v1/as_meta.go`, `services/ecs/v2/ecs_meta.go`, `services/smn/v2/smn_meta.go`,
  * `services/functiongraph/v2/functionGraph_meta.go`; test/e2e/sdk-conformance.test.ts checks them).
  */
+
 export type GatewayKind = "roma" | "apig";
 
 /**
@@ -25,6 +28,21 @@ function seg(value: string): string {
     );
   }
   return value;
+}
+
+/** What an id the cloud hands back must look like before it goes into a path (member ids are 32 hex). */
+const CLOUD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * An id taken from a response, checked before it becomes a path segment: a listed member with id `..`
+ * would otherwise turn a member DELETE into a DELETE of the channel.
+ */
+function cloudId(what: string, id: string): string {
+  if (!CLOUD_ID.test(id))
+    throw new InvalidCloudIdError(
+      `${what} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an id; not used in a request`,
+    );
+  return seg(id);
 }
 
 export const paths = {
@@ -50,7 +68,7 @@ export const paths = {
     channelId: string,
     memberId: string,
   ): string {
-    return `${paths.members(kind, projectId, instanceId, channelId)}/${seg(memberId)}`;
+    return `${paths.members(kind, projectId, instanceId, channelId)}/${cloudId("member id", memberId)}`;
   },
   batchMembers(
     kind: GatewayKind,

@@ -1,5 +1,16 @@
-import { AKSKSigner } from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner";
+import type * as SignerModule from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner";
 import type { Credentials } from "./credentials";
+
+let signer: typeof SignerModule.AKSKSigner | undefined;
+
+/**
+ * sdk-core's signer, required on the first signature rather than at module load: it loads `node:crypto`
+ * and `node:url`, the largest share of what requiring a bundle cost (a CPU profile of `require`).
+ */
+function akskSigner(): typeof SignerModule.AKSKSigner {
+  signer ??= (require("@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner") as typeof SignerModule).AKSKSigner;
+  return signer;
+}
 
 export interface SignInput {
   method: string;
@@ -33,7 +44,7 @@ export function signRequest(input: SignInput): Record<string, string> {
   const { ak, sk } = input.credentials;
   // sdk-core's signer alone: its ClientBuilder/axios stack costs ~550 KB and ~90 ms of cold start and logs
   // request headers (X-Security-Token included) on errors; the signer does neither.
-  const signed: Record<string, string> = AKSKSigner.sign(
+  const signed: Record<string, string> = akskSigner().sign(
     {
       endpoint: input.url,
       method: input.method,

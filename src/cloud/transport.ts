@@ -13,6 +13,26 @@ export interface ExchangeInit {
   headers: Record<string, string>;
   body: string | undefined;
   signal: AbortSignal;
+  /** Bytes of body read at most (default MAX_RESPONSE_BYTES). */
+  maxBytes?: number;
+}
+
+/**
+ * The largest answer read: well above the largest legitimate page (500 channel members or 100 ECS
+ * servers in detail, an estimated few hundred KB), far below FunctionGraph's default 256 MB of memory.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** The answer is larger than MAX_RESPONSE_BYTES: reading stopped there and the connection was dropped. */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  readonly code = "RESPONSE_TOO_LARGE";
+  constructor(
+    readonly status: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the answer (HTTP ${status}) is larger than ${maxBytes} bytes; reading stopped there`);
+  }
 }
 
 interface Transport {
@@ -43,6 +63,8 @@ const abortError = () => Object.assign(new Error("the request was aborted"), { n
  * loads undici (~15 ms), and V8's background optimisation of undici's WebAssembly HTTP parser peaks at
  * ~25 MB of memory, a fifth of the smallest FunctionGraph instance (bench/, README "Performance").
  * Errors keep Node's shape: `AbortError` when `signal` fired, else an error with a `code` (ECONNRESET, …).
+ * A body past `maxBytes` is not read further: the socket is destroyed (never reused) and the call
+ * rejects with ResponseTooLargeError, so a hostile or broken server cannot grow the process's memory.
  */
 export function exchange(url: URL, init: ExchangeInit): Promise<Exchange> {
   const { module, agent } = transportFor(url.protocol);
@@ -51,14 +73,29 @@ export function exchange(url: URL, init: ExchangeInit): Promise<Exchange> {
       init.body === undefined
         ? init.headers
         : { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) };
+    const maxBytes = init.maxBytes ?? MAX_RESPONSE_BYTES;
     const req = module.request(url, { method: init.method, headers, agent, signal: init.signal }, (res) => {
+      const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const tooLarge = () => {
+        chunks.length = 0;
+        reject(new ResponseTooLargeError(status, maxBytes));
+        // Destroying the request destroys its socket: nothing more is read, and it is not reused.
+        req.destroy();
+      };
+      const declared = Number(res.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) return tooLarge();
+        chunks.push(chunk);
+      });
       res.on("error", reject);
       res.on("end", () => {
         const retryAfter = res.headers["retry-after"];
         resolve({
-          status: res.statusCode ?? 0,
+          status,
           statusText: res.statusMessage ?? "",
           retryAfter: typeof retryAfter === "string" ? retryAfter : null,
           text: Buffer.concat(chunks).toString("utf8"),

@@ -34,7 +34,7 @@ export function nearestField(key: string, fields: readonly string[]): string | u
 
 /** The fields an unrecognised key was found among: a binding's, or its health check's. */
 function fieldsAt(path: readonly PropertyKey[]): string[] {
-  const schema = path.at(-1) === "health_check" ? HealthCheckSchema : BindingSchema;
+  const schema = path.at(-1) === "health_check" ? HealthCheckSchema() : BindingSchema();
   return Object.keys(schema.def.shape);
 }
 

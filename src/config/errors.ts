@@ -15,4 +15,9 @@ export class ConfigError extends Error {
     );
     this.issues = issues;
   }
+
+  /** The same problems with `clean` applied to every path and message (credentials scrubbed, …). */
+  cleaned(clean: (text: string) => string): ConfigError {
+    return new ConfigError(this.issues.map((i) => ({ path: clean(i.path), message: clean(i.message) })));
+  }
 }

@@ -26,7 +26,7 @@ const BINDING_FIELDS: Record<string, string> = {
  * member groups must agree on) cannot be expressed in JSON Schema: `channel-autoscaler validate` checks them.
  */
 export function bindingsJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(BindingsSchema, { io: "input", target: "draft-07" }) as Record<
+  const schema = z.toJSONSchema(BindingsSchema(), { io: "input", target: "draft-07" }) as Record<
     string,
     unknown
   >;

@@ -64,8 +64,20 @@ function zodPath(root: string, path: readonly PropertyKey[]): string {
   );
 }
 
+/** A key worth quoting back: lower-case snake case, like every binding field. Anything else could be a secret. */
+const QUOTABLE_KEY = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Zod quotes unrecognized keys; one that could be a pasted secret is described, never quoted. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "unrecognized_keys" || issue.keys.every((k) => QUOTABLE_KEY.test(k)))
+    return issue.message;
+  const named = issue.keys.filter((k) => QUOTABLE_KEY.test(k)).map((k) => JSON.stringify(k));
+  const hidden = issue.keys.length - named.length;
+  return `Unrecognized key${issue.keys.length === 1 ? "" : "s"}: ${[...named, `${hidden} not shown (not a field name; it could be a secret)`].join(", ")}`;
+}
+
 export function zodIssues(root: string, error: z.core.$ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issue.message }));
+  return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issueMessage(issue) }));
 }
 
 /**
@@ -95,7 +107,7 @@ export function parseBindings(
       issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
-  const parsed = BindingsSchema.safeParse(json);
+  const parsed = BindingsSchema().safeParse(json);
   if (!parsed.success) {
     return {
       bindings: [],
@@ -122,7 +134,8 @@ export function loadConfig(read: EnvReader): Config {
 
   const region = read(ENV_KEYS.region);
   if (region !== undefined && !/^[a-z]{2}(-[a-z0-9]+){1,3}$/.test(region)) {
-    issues.push({ path: ENV_KEYS.region, message: `"${region}" is not a region name like cn-north-4` });
+    // Never quoted: a value in the wrong variable may be a secret.
+    issues.push({ path: ENV_KEYS.region, message: "is not a region name like cn-north-4" });
   }
 
   const deadLetterTopicUrn = read(ENV_KEYS.deadLetterTopicUrn);

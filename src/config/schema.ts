@@ -1,5 +1,7 @@
 import * as z from "zod/mini";
-import "./zod";
+import { lazy } from "./zod";
+
+// Built on first use, not at module load (src/config/zod.ts): cold start is what requiring a bundle costs.
 
 /** A whole number from min to max (`z.number().int().min(min).max(max)` in `zod`). */
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
@@ -8,156 +10,174 @@ const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), 
  * The API's enum is upper-case (`TCP`/`HTTP`/`HTTPS`, the official SDKs' `VpcHealthConfig` model): users may write either
  * case, the configuration holds (and so every request sends) the upper-case value.
  */
-const HealthProtocolSchema = z.pipe(
-  z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),
-  z.transform((p) => p.toUpperCase() as "TCP" | "HTTP" | "HTTPS"),
+const HealthProtocolSchema = lazy(() =>
+  z.pipe(
+    z.enum(["TCP", "HTTP", "HTTPS", "tcp", "http", "https"]),
+    z.transform((p) => p.toUpperCase() as "TCP" | "HTTP" | "HTTPS"),
+  ),
 );
 
 /** Fields the gateway accepts in `vpc_health_config` (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_vpc_health_config.go`). */
-export const HealthCheckSchema = z
-  .strictObject({
-    protocol: HealthProtocolSchema,
-    path: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
-    method: z.optional(z.enum(["GET", "HEAD"])),
-    port: z.optional(int(0, 65535)),
-    threshold_normal: int(1, 10),
-    threshold_abnormal: int(1, 10),
-    time_interval: int(5, 300),
-    timeout: int(2, 30),
-    http_code: z.optional(
-      z.string().check(z.regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299")),
+export const HealthCheckSchema = lazy(() =>
+  z
+    .strictObject({
+      protocol: HealthProtocolSchema(),
+      path: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+      method: z.optional(z.enum(["GET", "HEAD"])),
+      port: z.optional(int(0, 65535)),
+      threshold_normal: int(1, 10),
+      threshold_abnormal: int(1, 10),
+      time_interval: int(5, 300),
+      timeout: int(2, 30),
+      http_code: z.optional(
+        z
+          .string()
+          .check(z.regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, "like 200, 200-299 or 200,201,210-299")),
+      ),
+      enable_client_ssl: z.optional(z.boolean()),
+    })
+    .check(
+      z.superRefine((hc, ctx) => {
+        if (hc.timeout >= hc.time_interval) {
+          ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be less than time_interval" });
+        }
+        if (hc.protocol !== "TCP") {
+          if (!hc.path)
+            ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
+          if (!hc.http_code)
+            ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
+        }
+      }),
     ),
-    enable_client_ssl: z.optional(z.boolean()),
-  })
-  .check(
-    z.superRefine((hc, ctx) => {
-      if (hc.timeout >= hc.time_interval) {
-        ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be less than time_interval" });
-      }
-      if (hc.protocol !== "TCP") {
-        if (!hc.path) ctx.addIssue({ code: "custom", path: ["path"], message: "is required for http/https" });
-        if (!hc.http_code)
-          ctx.addIssue({ code: "custom", path: ["http_code"], message: "is required for http/https" });
-      }
-    }),
-  );
+);
 
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
  * instance moved to AS standby with a replacement. README (binding fields, `replace_unhealthy`) documents the ranges.
  */
-export const ReplaceUnhealthySchema = z.strictObject({
-  after_seconds: z._default(int(60, 86400), 300),
-  max_per_run: z._default(int(1, 10), 1),
-  max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
-});
+export const ReplaceUnhealthySchema = lazy(() =>
+  z.strictObject({
+    after_seconds: z._default(int(60, 86400), 300),
+    max_per_run: z._default(int(1, 10), 1),
+    max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+  }),
+);
 
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
 const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const BindingSchema = z.strictObject({
-  scaling_group_id: z
-    .string()
-    .check(z.regex(RESOURCE_ID, "must be an AS group id (letters, digits, - and _)")),
-  gateway: z._default(z.enum(["roma", "apig"]), "roma"),
-  instance_id: z
-    .string()
-    .check(z.regex(RESOURCE_ID, "must be a gateway instance id (letters, digits, - and _)")),
-  vpc_channel_id: z
-    .string()
-    .check(z.regex(RESOURCE_ID, "must be a VPC channel id (letters, digits, - and _)")),
-  member_group_name: z
-    .string()
-    .check(
-      z.regex(MEMBER_GROUP_NAME, "must be 3-64 characters starting with a letter (letters, digits, -, _, .)"),
-    ),
-  weight: z._default(int(0, 10000), 1),
-  port: z.optional(int(0, 65535)),
-  standby: z._default(z.boolean(), false),
-  drain_seconds: z._default(int(0, 3600), 30),
-  healthy_timeout_seconds: z._default(int(0, 86400), 300),
-  health_check: z.optional(HealthCheckSchema),
-  replace_unhealthy: z.optional(ReplaceUnhealthySchema),
-});
+export const BindingSchema = lazy(() =>
+  z.strictObject({
+    scaling_group_id: z
+      .string()
+      .check(z.regex(RESOURCE_ID, "must be an AS group id (letters, digits, - and _)")),
+    gateway: z._default(z.enum(["roma", "apig"]), "roma"),
+    instance_id: z
+      .string()
+      .check(z.regex(RESOURCE_ID, "must be a gateway instance id (letters, digits, - and _)")),
+    vpc_channel_id: z
+      .string()
+      .check(z.regex(RESOURCE_ID, "must be a VPC channel id (letters, digits, - and _)")),
+    member_group_name: z
+      .string()
+      .check(
+        z.regex(
+          MEMBER_GROUP_NAME,
+          "must be 3-64 characters starting with a letter (letters, digits, -, _, .)",
+        ),
+      ),
+    weight: z._default(int(0, 10000), 1),
+    port: z.optional(int(0, 65535)),
+    standby: z._default(z.boolean(), false),
+    drain_seconds: z._default(int(0, 3600), 30),
+    healthy_timeout_seconds: z._default(int(0, 86400), 300),
+    health_check: z.optional(HealthCheckSchema()),
+    replace_unhealthy: z.optional(ReplaceUnhealthySchema()),
+  }),
+);
 
-export const BindingsSchema = z.array(BindingSchema).check(
-  z.minLength(1, "must list at least one binding"),
-  z.superRefine((bindings, ctx) => {
-    const seen = new Map<string, number>();
-    bindings.forEach((b, i) => {
-      const key = `${b.scaling_group_id}\u0000${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i],
-          message: `duplicates binding ${first} (same scaling group, channel and member group)`,
-        });
-      } else seen.set(key, i);
-    });
-    // Bindings that share a channel member group are reconciled as one: their member settings must agree,
-    // or each run would flip the members between two settings. The health check belongs to the whole channel.
-    bindings.forEach((b, i) => {
-      if (b.replace_unhealthy && b.gateway !== "apig") {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "replace_unhealthy"],
-          message:
-            'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
-        });
-      }
-    });
-    const byTarget = new Map<string, number>();
-    const byChannel = new Map<string, number>();
-    bindings.forEach((b, i) => {
-      const channel = `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}`;
-      const target = `${channel}/${b.member_group_name}`;
-      const sameTarget = byTarget.get(target);
-      if (sameTarget === undefined) byTarget.set(target, i);
-      else {
-        for (const field of [
-          "weight",
-          "port",
-          "standby",
-          "drain_seconds",
-          "healthy_timeout_seconds",
-        ] as const) {
-          if (bindings[sameTarget]![field] !== b[field]) {
+export const BindingsSchema = lazy(() =>
+  z.array(BindingSchema()).check(
+    z.minLength(1, "must list at least one binding"),
+    z.superRefine((bindings, ctx) => {
+      const seen = new Map<string, number>();
+      bindings.forEach((b, i) => {
+        const key = `${b.scaling_group_id}\u0000${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [i],
+            message: `duplicates binding ${first} (same scaling group, channel and member group)`,
+          });
+        } else seen.set(key, i);
+      });
+      // Bindings that share a channel member group are reconciled as one: their member settings must agree,
+      // or each run would flip the members between two settings. The health check belongs to the whole channel.
+      bindings.forEach((b, i) => {
+        if (b.replace_unhealthy && b.gateway !== "apig") {
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "replace_unhealthy"],
+            message:
+              'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
+          });
+        }
+      });
+      const byTarget = new Map<string, number>();
+      const byChannel = new Map<string, number>();
+      bindings.forEach((b, i) => {
+        const channel = `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}`;
+        const target = `${channel}/${b.member_group_name}`;
+        const sameTarget = byTarget.get(target);
+        if (sameTarget === undefined) byTarget.set(target, i);
+        else {
+          for (const field of [
+            "weight",
+            "port",
+            "standby",
+            "drain_seconds",
+            "healthy_timeout_seconds",
+          ] as const) {
+            if (bindings[sameTarget]![field] !== b[field]) {
+              ctx.addIssue({
+                code: "custom",
+                path: [i, field],
+                message: `differs from binding ${sameTarget}, which names the same channel member group`,
+              });
+            }
+          }
+          if (
+            JSON.stringify(bindings[sameTarget]!.replace_unhealthy) !== JSON.stringify(b.replace_unhealthy)
+          ) {
             ctx.addIssue({
               code: "custom",
-              path: [i, field],
+              path: [i, "replace_unhealthy"],
               message: `differs from binding ${sameTarget}, which names the same channel member group`,
             });
           }
         }
-        if (JSON.stringify(bindings[sameTarget]!.replace_unhealthy) !== JSON.stringify(b.replace_unhealthy)) {
+        if (!b.health_check) return;
+        const sameChannel = byChannel.get(channel);
+        if (sameChannel === undefined) byChannel.set(channel, i);
+        else if (JSON.stringify(bindings[sameChannel]!.health_check) !== JSON.stringify(b.health_check)) {
           ctx.addIssue({
             code: "custom",
-            path: [i, "replace_unhealthy"],
-            message: `differs from binding ${sameTarget}, which names the same channel member group`,
+            path: [i, "health_check"],
+            message: `differs from binding ${sameChannel}, which sets the health check of the same channel`,
           });
         }
-      }
-      if (!b.health_check) return;
-      const sameChannel = byChannel.get(channel);
-      if (sameChannel === undefined) byChannel.set(channel, i);
-      else if (JSON.stringify(bindings[sameChannel]!.health_check) !== JSON.stringify(b.health_check)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "health_check"],
-          message: `differs from binding ${sameChannel}, which sets the health check of the same channel`,
-        });
-      }
-    });
-  }),
+      });
+    }),
+  ),
 );
 
-export type Binding = z.infer<typeof BindingSchema>;
-export type BindingInput = z.input<typeof BindingSchema>;
-export type HealthCheck = z.infer<typeof HealthCheckSchema>;
-export type ReplaceUnhealthy = z.infer<typeof ReplaceUnhealthySchema>;
+export type Binding = z.infer<ReturnType<typeof BindingSchema>>;
+export type BindingInput = z.input<ReturnType<typeof BindingSchema>>;
+export type HealthCheck = z.infer<ReturnType<typeof HealthCheckSchema>>;
+export type ReplaceUnhealthy = z.infer<ReturnType<typeof ReplaceUnhealthySchema>>;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -37,22 +37,40 @@ const ID_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const MAX_DEPTH = 32;
 const MAX_NODES = 50_000;
 
-function add(hints: MessageHints, key: WantedKey, value: unknown): void {
+/** Values kept per hint list: hints only narrow what a run looks at, and a message may repeat one 100,000 times. */
+export const MAX_HINTS_PER_LIST = 1_000;
+
+/** The hint lists being filled, each with the set of its values: de-duplication stays linear. */
+type HintSets = { [K in keyof MessageHints]: Set<string> };
+
+function pushHint(hints: MessageHints, sets: HintSets, list: keyof MessageHints, value: string): void {
+  const seen = sets[list];
+  if (seen.size >= MAX_HINTS_PER_LIST || seen.has(value)) return;
+  seen.add(value);
+  hints[list].push(value);
+}
+
+function add(hints: MessageHints, sets: HintSets, key: WantedKey, value: unknown): void {
   const values = Array.isArray(value) ? value : [value];
   for (const v of values) {
     if (typeof v !== "string" && typeof v !== "number") continue;
     const s = String(v).trim();
-    const list = hints[WANTED[key]];
-    if (ID_VALUE.test(s) && !list.includes(s)) list.push(s);
+    if (ID_VALUE.test(s)) pushHint(hints, sets, WANTED[key], s);
   }
 }
 
-function walk(node: unknown, hints: MessageHints, depth: number, budget: { nodes: number }): void {
+function walk(
+  node: unknown,
+  hints: MessageHints,
+  sets: HintSets,
+  depth: number,
+  budget: { nodes: number },
+): void {
   if (depth > MAX_DEPTH || --budget.nodes < 0 || node === null || typeof node !== "object") {
     if (typeof node === "string" && node.length > 1 && /^\s*[{[]/.test(node)) {
       // JSON inside a string field (SMN wraps AS messages this way sometimes).
       try {
-        walk(JSON.parse(node), hints, depth + 1, budget);
+        walk(JSON.parse(node), hints, sets, depth + 1, budget);
       } catch {
         /* plain text inside a field carries nothing we can trust */
       }
@@ -60,13 +78,13 @@ function walk(node: unknown, hints: MessageHints, depth: number, budget: { nodes
     return;
   }
   if (Array.isArray(node)) {
-    for (const item of node) walk(item, hints, depth + 1, budget);
+    for (const item of node) walk(item, hints, sets, depth + 1, budget);
     return;
   }
   for (const [k, v] of Object.entries(node)) {
     const nk = normaliseKey(k);
-    if (nk in WANTED) add(hints, nk as WantedKey, v);
-    walk(v, hints, depth + 1, budget);
+    if (nk in WANTED) add(hints, sets, nk as WantedKey, v);
+    walk(v, hints, sets, depth + 1, budget);
   }
 }
 
@@ -76,12 +94,30 @@ const TEXT_PAIR =
 /** Exactly the fields of the documented message: nothing else in it (metadata, names) selects a group. */
 function fromLifecycleHook(m: LifecycleHookMessage): MessageHints {
   const hints = emptyHints();
-  add(hints, "scalinggroupid", m.scaling_group.scaling_group_id);
-  add(hints, "instanceid", m.scaling_instance.instance_id);
-  add(hints, "lifecycleactionkey", m.lifecycle_action_key);
-  add(hints, "lifecyclehookname", m.lifecycle_hook_name);
-  add(hints, "lifecyclehooktype", m.lifecycle_hook_type);
+  const sets = hintSets();
+  add(hints, sets, "scalinggroupid", m.scaling_group.scaling_group_id);
+  add(hints, sets, "instanceid", m.scaling_instance.instance_id);
+  add(hints, sets, "lifecycleactionkey", m.lifecycle_action_key);
+  add(hints, sets, "lifecyclehookname", m.lifecycle_hook_name);
+  add(hints, sets, "lifecyclehooktype", m.lifecycle_hook_type);
   return hints;
+}
+
+export function hintSets(): HintSets {
+  return {
+    scalingGroupIds: new Set(),
+    instanceIds: new Set(),
+    lifecycleActionKeys: new Set(),
+    lifecycleHookNames: new Set(),
+    lifecycleHookTypes: new Set(),
+  };
+}
+
+/** Adds `found` to `into`, each value once, at most MAX_HINTS_PER_LIST a list (`sets` tracks `into`). */
+export function mergeHints(into: MessageHints, sets: HintSets, found: MessageHints): void {
+  for (const key of Object.keys(sets) as (keyof MessageHints)[]) {
+    for (const v of found[key]) pushHint(into, sets, key, v);
+  }
 }
 
 export function readMessage(message: string, knownGroupIds: readonly string[]): MessageHints {
@@ -94,16 +130,17 @@ export function readMessage(message: string, knownGroupIds: readonly string[]): 
   } catch {
     isJson = false;
   }
+  const sets = hintSets();
   if (isJson) {
     const hook = LifecycleHookMessageSchema().safeParse(parsed);
     if (hook.success) return fromLifecycleHook(hook.data);
-    walk(parsed, hints, 0, { nodes: MAX_NODES });
+    walk(parsed, hints, sets, 0, { nodes: MAX_NODES });
   } else {
-    for (const m of message.matchAll(TEXT_PAIR)) add(hints, normaliseKey(m[1]!) as WantedKey, m[2]);
+    for (const m of message.matchAll(TEXT_PAIR)) add(hints, sets, normaliseKey(m[1]!) as WantedKey, m[2]);
   }
   // A known group id anywhere in the text counts too: AS may name the group in prose.
-  for (const id of knownGroupIds) {
-    if (!hints.scalingGroupIds.includes(id) && message.includes(id)) hints.scalingGroupIds.push(id);
+  for (const id of new Set(knownGroupIds)) {
+    if (!sets.scalingGroupIds.has(id) && message.includes(id)) pushHint(hints, sets, "scalingGroupIds", id);
   }
   return hints;
 }

@@ -1,7 +1,16 @@
 import type * as z from "zod/mini";
 import { InputError } from "./errors";
+
 import { partitionByBinding } from "./groups";
-import { emptyHints, type MessageHints, readMessage } from "./message";
+import {
+  emptyHints,
+  hintSets,
+  MAX_HINTS_PER_LIST,
+  type MessageHints,
+  mergeHints,
+  readMessage,
+} from "./message";
+
 import {
   type BackfillPayload,
   BackfillPayloadSchema,
@@ -124,6 +133,7 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
     throw new InputError(`not an SMN trigger event: ${describeIssues("", envelope.error)}`);
   }
   const hints = emptyHints();
+  const sets = hintSets();
   const unreadable: UnreadableRecord[] = [];
   const selected = new Set<string>();
   const unboundOnly = new Set<string>();
@@ -139,17 +149,19 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
       });
       return;
     }
-    let found = readMessage(rec.data.smn.message, knownGroupIds);
+    const found = emptyHints();
+    const foundSets = hintSets();
+    mergeHints(found, foundSets, readMessage(rec.data.smn.message, knownGroupIds));
     // The subject is a hint too, read only when the message itself names no group.
     const subject = rec.data.smn.subject;
     if (found.scalingGroupIds.length === 0 && subject) {
-      found = mergeHints(found, readMessage(subject, knownGroupIds));
+      mergeHints(found, foundSets, readMessage(subject, knownGroupIds));
     }
-    for (const key of Object.keys(hints) as (keyof MessageHints)[]) {
-      for (const v of found[key]) if (!hints[key].includes(v)) hints[key].push(v);
-    }
+    mergeHints(hints, sets, found);
     const { bound, unbound } = partitionByBinding(found.scalingGroupIds, knownGroupIds);
-    if (found.scalingGroupIds.length === 0) namesNoGroup = true;
+    // A message naming more groups than a hint list keeps may have lost some of ours: look at all.
+    if (found.scalingGroupIds.length === 0 || found.scalingGroupIds.length >= MAX_HINTS_PER_LIST)
+      namesNoGroup = true;
     else if (bound.length === 0) for (const id of unbound) unboundOnly.add(id);
     for (const id of bound) selected.add(id);
   });
@@ -163,13 +175,6 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
         ]
       : [];
   return { groups, dryRun: false, hints, unreadable, warnings };
-}
-
-function mergeHints(a: MessageHints, b: MessageHints): MessageHints {
-  const merged = emptyHints();
-  for (const key of Object.keys(merged) as (keyof MessageHints)[])
-    merged[key] = [...new Set([...a[key], ...b[key]])];
-  return merged;
 }
 
 /**

@@ -1,13 +1,11 @@
 import type { LogLevel } from "../config/schema";
+import { type SecretScrubber, scrubberFor } from "./scrub";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Field names whose values never reach a log line, whatever they hold. */
 const SECRET_KEYS =
   /^(authorization|x-security-token|security_?token|sk|ak|secret(_?key)?|access_?key|password|token)$/i;
-
-/** The credential-bearing parts of an SDK-HMAC-SHA256 Authorization value. */
-const SIGNATURE = /((?:Access|Signature)=)[A-Za-z0-9+/=_-]{8,}/g;
 
 export type LogFields = Record<string, unknown>;
 
@@ -32,30 +30,26 @@ function redactKeys(value: unknown, depth = 0): unknown {
 
 /** JSON-lines logger. Every line passes through redaction: secret-named fields and known secret values. */
 export class Logger {
-  private readonly secrets: string[];
+  private readonly scrubber: SecretScrubber;
   private readonly write: (line: string) => void;
 
   constructor(private readonly opts: LoggerOptions) {
-    // Longest first so a secret that contains another is scrubbed whole.
-    this.secrets = [...new Set((opts.secrets ?? []).filter((s) => s.length >= 4))].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.scrubber = scrubberFor(opts.secrets ?? []);
     this.write = opts.write ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
   child(fields: LogFields): Logger {
-    return new Logger({ ...this.opts, secrets: this.secrets, base: { ...this.opts.base, ...fields } });
+    return new Logger({ ...this.opts, base: { ...this.opts.base, ...fields } });
   }
 
   /**
-   * Scrubs known secret values, and anything shaped like a request signature (an API may echo the
-   * request's Authorization header in an error body), out of any text; also used on dead-letter JSON
-   * before it is published.
+   * Scrubs known secret values, their encoded forms and any 16-character fragment of them
+   * (./scrub.ts), and anything shaped like a request signature (an API may echo the request's
+   * Authorization header in an error body), out of any text; also used on dead-letter JSON before it
+   * is published.
    */
   scrub(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join("[REDACTED]");
-    return out.replace(SIGNATURE, "$1[REDACTED]");
+    return this.scrubber.scrub(text);
   }
 
   enabled(level: LogLevel): boolean {

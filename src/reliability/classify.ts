@@ -1,4 +1,10 @@
-import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "../cloud/errors";
+import {
+  ApiError,
+  DeadlineExceededError,
+  NetworkError,
+  PagingInconsistentError,
+  RequestTimeoutError,
+} from "../cloud/errors";
 
 /**
  * Error codes that mean "try again later" whatever their HTTP status. APIG/ROMA codes: the APIG error
@@ -15,6 +21,7 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "APIG.3500", // failed to synchronise to etcd
   "AS.0001", // AS system error
   "MALFORMED_RESPONSE",
+  "RESPONSE_TOO_LARGE", // an answer past the transport's cap (src/cloud/transport.ts)
 ]);
 
 /** Codes that mean the API is throttling us; counted separately in the run summary. */
@@ -22,10 +29,11 @@ export const THROTTLE_CODES: ReadonlySet<string> = new Set(["APIG.9008", "APIG.0
 
 /**
  * Worth trying again later. Running out of the invocation's time is transient too: the platform's retry
- * brings a fresh budget (withRetry never retries it within the invocation).
+ * brings a fresh budget (withRetry never retries it within the invocation). So is a listing that did
+ * not add up (PAGING_INCONSISTENT): a group that scales while it is listed grows its total.
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof DeadlineExceededError) return true;
+  if (err instanceof DeadlineExceededError || err instanceof PagingInconsistentError) return true;
   if (err instanceof NetworkError || err instanceof RequestTimeoutError) return true;
   if (err instanceof ApiError) {
     return err.status === 429 || err.status >= 500 || TRANSIENT_CODES.has(err.code);

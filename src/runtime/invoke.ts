@@ -117,9 +117,7 @@ export async function invoke(
     loaded = loadConfigAndCredentials(context, read);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const scrubbed = new ConfigError(
-      err.issues.map((i) => ({ path: i.path, message: bootLogger.scrub(i.message) })),
-    );
+    const scrubbed = err.cleaned((text) => bootLogger.scrub(text));
     bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
     throw withoutStack(scrubbed);
   }
@@ -142,7 +140,7 @@ export async function invoke(
     const unknown = unknownGroups(selection, config);
     if (unknown.length > 0) {
       throw new InputError(
-        `unknown scaling_group_ids: ${unknown.join(", ")} (bound groups: ${[
+        `unknown scaling_group_ids: ${unknown.map((id) => JSON.stringify(id)).join(", ")} (bound groups: ${[
           ...new Set(config.bindings.map((b) => b.scaling_group_id)),
         ].join(", ")})`,
       );

@@ -92,11 +92,14 @@ export class MemberWriter {
       }));
       try {
         const returned = await this.deps.gateway.addMembers(target.channel, body);
+        // The first echo of each instance in this member group, as a linear search would find it.
+        const echoes = new Map<string, Member>();
+        for (const m of returned) {
+          if (m.ecs_id && m.member_group_name === target.memberGroupName && !echoes.has(m.ecs_id))
+            echoes.set(m.ecs_id, m);
+        }
         for (const { upsert: u, entry } of batch) {
-          const echoed = returned.find(
-            (m) => m.ecs_id === u.desired.ecs_id && m.member_group_name === u.desired.member_group_name,
-          );
-          outcome.present.set(u.desired.ecs_id, echoed);
+          outcome.present.set(u.desired.ecs_id, echoes.get(u.desired.ecs_id));
           entry.status = "done";
         }
         log.info("members upserted", {

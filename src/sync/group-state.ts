@@ -6,10 +6,18 @@ export interface GroupState {
   hooks: HangingHook[];
 }
 
-interface Read {
+/**
+ * A read in flight. Its instance pages and its hook list are read at the same time; `firstPage` settles
+ * with the first page of instances (a short group's whole list), before the rest, so that a channel can
+ * start a read of its own that the instances already prove it needs.
+ */
+export interface GroupRead {
+  firstPage: Promise<readonly GroupInstance[]>;
+  state: Promise<GroupState>;
+}
+
+interface Read extends GroupRead {
   ticket: number;
-  promise: Promise<GroupState>;
-  settled?: GroupState | undefined;
 }
 
 /**
@@ -29,32 +37,33 @@ export class GroupStateReader {
     return this.counter++;
   }
 
-  read(groupId: string, listedAt: number): Promise<GroupState> {
+  read(groupId: string, listedAt: number): GroupRead {
     const cached = this.latest.get(groupId);
-    if (cached && cached.ticket > listedAt) return cached.promise;
+    if (cached && cached.ticket > listedAt) return cached;
+    let firstPageArrived: (page: readonly GroupInstance[]) => void = () => undefined;
+    const firstPage = new Promise<readonly GroupInstance[]>((resolve) => {
+      firstPageArrived = resolve;
+    });
+    const instances = this.autoscaling.listGroupInstances(groupId, firstPageArrived);
+    const hooks = this.autoscaling.listHangingHooks(groupId);
     const read: Read = {
       ticket: this.counter++,
-      promise: (async () => {
-        const instances = await this.autoscaling.listGroupInstances(groupId);
-        const hooks = await this.autoscaling.listHangingHooks(groupId);
-        return { instances, hooks };
-      })(),
+      // A listing that fails before its first page settles it with the failure.
+      firstPage: Promise.race([firstPage, instances]),
+      state: Promise.all([instances, hooks]).then(([instances, hooks]) => ({ instances, hooks })),
     };
-    read.promise.then(
-      (state) => {
-        read.settled = state;
-      },
-      () => undefined,
-    );
+    // Failures reach whoever awaits the read; these only keep them from being reported as unhandled.
+    read.firstPage.catch(() => undefined);
+    read.state.catch(() => undefined);
     this.latest.set(groupId, read);
-    return read.promise;
+    return read;
   }
 
   /** The newest successful read of each group, for the lifecycle-hook decisions at the end of a run. */
   async settled(): Promise<Map<string, GroupState | undefined>> {
     const out = new Map<string, GroupState | undefined>();
     for (const [id, read] of this.latest) {
-      out.set(id, await read.promise.catch(() => undefined));
+      out.set(id, await read.state.catch(() => undefined));
     }
     return out;
   }

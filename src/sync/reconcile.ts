@@ -1,3 +1,4 @@
+import type { GroupInstance } from "../cloud/autoscaling";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
@@ -9,12 +10,58 @@ import { type GroupState, GroupStateReader } from "./group-state";
 import { HookPhase } from "./hook-phase";
 import type { TargetOutcome } from "./hooks";
 import { RunLedger } from "./ledger";
-import { type MemberType, planTarget, type TargetPlan } from "./plan";
+import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "./plan";
 import { drainPlan, QuarantinePhase } from "./quarantine-phase";
 import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
 import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What one channel's reads gave. */
+interface JobState {
+  /** Members per target; undefined where the listing failed. */
+  actual: Map<Target, Member[] | undefined>;
+  /** Per scaling group; undefined where the read failed. */
+  groups: Map<string, GroupState | undefined>;
+  /** The channel read, started beside the AS reads once they proved the plan needs it. */
+  channel: Promise<Channel> | undefined;
+}
+
+/** A target with what it holds and what it should hold. */
+interface TargetState {
+  target: Target;
+  members: Member[];
+  desired: DesiredMember[];
+}
+
+const jobHealthCheck = (job: ChannelJob): HealthCheck | undefined =>
+  job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
+
+/**
+ * Whether planning needs the channel: a health check to compare, a member group that may not exist yet
+ * (an empty listing and members to add) or adds and updates whose body depends on a member type that
+ * the listing does not prove. Desired members from part of the instances can only say yes too early,
+ * never wrongly: more instances only add to what is needed.
+ */
+function channelNeeded(
+  states: readonly Omit<TargetState, "target">[],
+  listedType: MemberType | undefined,
+  healthCheck: HealthCheck | undefined,
+): boolean {
+  return (
+    healthCheck !== undefined ||
+    states.some(
+      (s) =>
+        (s.members.length === 0 && s.desired.length > 0) ||
+        planTarget({ desired: s.desired, actual: s.members, memberType: listedType, ips: new Map() })
+          .needsMemberType,
+    )
+  );
+}
+
+/** The member type the job's listed members prove (any target's: the type is the channel's). */
+const listedMemberType = (job: ChannelJob, actual: ReadonlyMap<Target, Member[] | undefined>) =>
+  memberTypeOfListing(job.targets.flatMap((t) => actual.get(t) ?? []));
 
 const failedOutcome = (target: Target): TargetOutcome => ({
   target,
@@ -63,7 +110,7 @@ class Reconciler {
 
     // Each channel on its own, as many at once as allowed: no barrier between channels.
     const results = await mapLimit(jobs, this.opts.channelConcurrency, async (job) =>
-      this.runJob(job, ...(await this.readJobState(job, reader))),
+      this.runJob(job, await this.readJobState(job, reader)),
     );
 
     // Lifecycle hooks last, once every channel of their group has had its turn.
@@ -75,13 +122,12 @@ class Reconciler {
   }
 
   /**
-   * A channel's members first, then its groups (see GroupStateReader for why the order matters).
-   * Failed reads are dead-lettered here; runJob skips the targets they leave without state.
+   * A channel's members first, then its groups (see GroupStateReader for why the order matters), and the
+   * channel itself beside the groups as soon as it is known to be needed: at once for a health check,
+   * else once a first page of instances shows a member to add or update that needs it. Failed reads are
+   * dead-lettered here; runJob skips the targets they leave without state.
    */
-  private async readJobState(
-    job: ChannelJob,
-    reader: GroupStateReader,
-  ): Promise<[Map<Target, Member[] | undefined>, Map<string, GroupState | undefined>]> {
+  private async readJobState(job: ChannelJob, reader: GroupStateReader): Promise<JobState> {
     const actual = new Map<Target, Member[] | undefined>();
     for (const t of job.targets) {
       try {
@@ -92,11 +138,43 @@ class Reconciler {
       }
     }
     const listedAt = reader.mark();
-    const groups = new Map<string, GroupState | undefined>();
     const bindings = job.targets.filter((t) => actual.get(t) !== undefined).flatMap((t) => t.bindings);
-    for (const id of new Set(bindings.map((b) => b.scaling_group_id))) {
+    const reads = new Map(
+      [...new Set(bindings.map((b) => b.scaling_group_id))].map((id) => [id, reader.read(id, listedAt)]),
+    );
+
+    const seen = new Map<string, readonly GroupInstance[]>();
+    const listedType = listedMemberType(job, actual);
+    const healthCheck = jobHealthCheck(job);
+    let channel: Promise<Channel> | undefined;
+    const readChannelIfNeeded = () => {
+      if (channel !== undefined) return;
+      const states = job.targets.flatMap((t) => {
+        const members = actual.get(t);
+        return members === undefined ? [] : [{ members, desired: desiredMembers(t.bindings, seen) }];
+      });
+      if (!channelNeeded(states, listedType, healthCheck)) return;
+      channel = this.deps.gateway.showChannel(job.channel);
+      // A failure is dead-lettered by whoever awaits it (prepareChannel), if anyone still needs it.
+      channel.catch(() => undefined);
+    };
+    readChannelIfNeeded();
+    await Promise.all(
+      [...reads].map(([id, read]) =>
+        read.firstPage.then(
+          (page) => {
+            seen.set(id, page);
+            readChannelIfNeeded();
+          },
+          () => undefined,
+        ),
+      ),
+    );
+
+    const groups = new Map<string, GroupState | undefined>();
+    for (const [id, read] of reads) {
       try {
-        groups.set(id, await reader.read(id, listedAt));
+        groups.set(id, await read.state);
       } catch (err) {
         groups.set(id, undefined);
         this.ledger.fail(
@@ -107,11 +185,11 @@ class Reconciler {
         );
       }
     }
-    return [actual, groups];
+    return { actual, groups, channel };
   }
 
   /**
-   * Reads the channel and, when a member group is missing or the health check differs, sets it up
+   * Takes the channel read and, when a member group is missing or the health check differs, sets it up
    * with the two narrow writes (member-groups add-or-update, then health-config), serialised with
    * the channel's member writes. Undefined when the channel cannot be read (dead-lettered for every
    * binding).
@@ -121,11 +199,12 @@ class Reconciler {
     ready: readonly { target: Target; members: Member[] }[],
     healthCheck: HealthCheck | undefined,
     log: Logger,
+    read: Promise<Channel>,
   ): Promise<Channel | undefined> {
     const bindings = ready.flatMap((r) => r.target.bindings);
     let channel: Channel;
     try {
-      channel = await this.deps.gateway.showChannel(job.channel);
+      channel = await read;
     } catch (err) {
       this.ledger.fail(bindings, "read_channel", err, []);
       return undefined;
@@ -177,7 +256,7 @@ class Reconciler {
    * instances that need one (batched) and plans with them. Instances left without one are dead-lettered.
    */
   private async planWithAddresses(
-    ready: readonly { target: Target; members: Member[]; desired: DesiredMember[] }[],
+    ready: readonly TargetState[],
     memberType: MemberType,
   ): Promise<TargetPlan[]> {
     const planAll = (ips: ReadonlyMap<string, string>) =>
@@ -210,17 +289,14 @@ class Reconciler {
     return plans;
   }
 
-  private async runJob(
-    job: ChannelJob,
-    actual: Map<Target, Member[] | undefined>,
-    groups: Map<string, GroupState | undefined>,
-  ): Promise<TargetOutcome[]> {
+  private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
+    const { actual, groups } = state;
     const log = this.deps.logger.child({
       channel: job.key,
       binding: bindingKeys(job.targets.flatMap((t) => t.bindings)),
     });
     const outcomes: TargetOutcome[] = [];
-    const ready: { target: Target; members: Member[]; desired: DesiredMember[] }[] = [];
+    const ready: TargetState[] = [];
     for (const target of job.targets) {
       const members = actual.get(target);
       const states = target.bindings.map((b) => groups.get(b.scaling_group_id));
@@ -235,19 +311,13 @@ class Reconciler {
     }
     if (ready.length === 0) return outcomes;
 
-    // First pass without the channel: a converged target needs no channel read at all.
-    let plans = ready.map((r) =>
-      planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
-    );
-    const healthCheck = job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
-    const mustReadChannel =
-      healthCheck !== undefined ||
-      plans.some((p) => p.needsMemberType) ||
-      ready.some((r) => r.members.length === 0 && r.desired.length > 0);
-
+    // A converged target needs no channel read at all; readJobState has started the read if not.
+    const healthCheck = jobHealthCheck(job);
+    const listedType = listedMemberType(job, actual);
     let channel: Channel | undefined;
-    if (mustReadChannel) {
-      channel = await this.prepareChannel(job, ready, healthCheck, log);
+    if (channelNeeded(ready, listedType, healthCheck)) {
+      const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
+      channel = await this.prepareChannel(job, ready, healthCheck, log, read);
       if (channel === undefined) {
         for (const r of ready) outcomes.push(failedOutcome(r.target));
         return outcomes;
@@ -255,8 +325,13 @@ class Reconciler {
     }
 
     const memberType: MemberType | undefined =
-      channel === undefined ? undefined : channel.member_type === "ip" ? "ip" : "ecs";
-    if (memberType !== undefined) plans = await this.planWithAddresses(ready, memberType);
+      channel === undefined ? listedType : channel.member_type === "ip" ? "ip" : "ecs";
+    const plans =
+      memberType === undefined
+        ? ready.map((r) =>
+            planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
+          )
+        : await this.planWithAddresses(ready, memberType);
 
     const drainQueue: {
       target: Target;

@@ -252,7 +252,9 @@ describe("backfill", () => {
     load();
     const res = await cli(["backfill", "--group", "asg-1", "nope"], envFor(emu, [webBinding]));
     expect(res.code).toBe(2);
-    expect(res.stderr).toBe("error: unknown scaling group nope: no binding names it (bound groups: asg-1)\n");
+    expect(res.stderr).toBe(
+      'error: unknown scaling group "nope": no binding names it (bound groups: asg-1)\n',
+    );
     expect(emu.control.calls()).toEqual([]);
   });
 
@@ -460,7 +462,7 @@ describe("replay", () => {
     );
     const stale = await cli(["replay", "stale.json"], envFor(emu, [webBinding]));
     expect(stale.code).toBe(2);
-    expect(stale.stderr).toMatch(/unknown scaling group asg-old/);
+    expect(stale.stderr).toMatch(/unknown scaling group "asg-old"/);
     expect(emu.control.calls()).toEqual([]);
   });
 });

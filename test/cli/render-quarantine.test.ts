@@ -4,7 +4,7 @@ import { BindingSchema } from "../../src/config/schema";
 import type { Summary } from "../../src/runtime/invoke";
 import { emptyCounts, type PlanEntry } from "../../src/sync/types";
 
-const binding = BindingSchema.parse({
+const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",
   gateway: "apig",
   instance_id: "apig-1",

@@ -17,7 +17,7 @@ import type { DeadLetterRecord } from "../../src/reliability/dead-letter";
 import type { Summary } from "../../src/runtime/invoke";
 import type { PlanEntry } from "../../src/sync/types";
 
-const web = BindingSchema.parse({
+const web = BindingSchema().parse({
   scaling_group_id: "asg-1",
   instance_id: "roma-1",
   vpc_channel_id: "chan-1",
@@ -25,7 +25,7 @@ const web = BindingSchema.parse({
   drain_seconds: 45,
 });
 const webZoneB = { ...web, scaling_group_id: "asg-1b" };
-const api = BindingSchema.parse({
+const api = BindingSchema().parse({
   scaling_group_id: "asg-2",
   instance_id: "roma-1",
   vpc_channel_id: "chan-2",

@@ -24,7 +24,7 @@ describe("schema/bindings.schema.json", () => {
       };
     };
     expect(schema).toMatchObject({ type: "array", minItems: 1 });
-    expect(Object.keys(schema.items.properties).sort()).toEqual(Object.keys(BindingSchema.shape).sort());
+    expect(Object.keys(schema.items.properties).sort()).toEqual(Object.keys(BindingSchema().shape).sort());
     for (const [field, property] of Object.entries(schema.items.properties)) {
       expect(property.description, field).toBeTruthy();
     }

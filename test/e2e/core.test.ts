@@ -182,7 +182,7 @@ describe("reconcile and backfill bundles", () => {
       { scaling_group_ids: ["asg-1", "nope", "zzz"] },
       { env: envFor(emu, [webBinding]) },
     );
-    expect(res.error?.message).toMatch(/unknown scaling_group_ids: nope, zzz/);
+    expect(res.error?.message).toMatch(/unknown scaling_group_ids: "nope", "zzz"/);
     expect(emu.control.calls()).toEqual([]);
   });
 

@@ -294,6 +294,7 @@ describe("signature verification", () => {
     });
     expect(other.status).toBe(403);
     expect(other.body.error_code).toBe("APIG.1005");
+    emu.control.addFault({ endlessPaging: true, path: "/scaling_group_instance/" });
     const as = await call(emu, "GET", `${AS}/scaling_group_instance/asg-1/list`, { sk: "WRONG" });
     expect(as.status).toBe(401);
     expect(as.body.error.code).toBe("AS.0006");
@@ -1356,7 +1357,52 @@ describe("fault injection", () => {
     expect(() => emu.control.addFault({ holdUntilOverlap: true, status: 504 })).toThrow(/holdUntilOverlap/);
   });
 
+  it("streams a huge body of exactly the size asked for: a members page whose one id is that long", async () => {
+    emu.control.addFault({ hugeBody: 300_000, path: "/members$" });
+    const res = await call(emu, "GET", `${ROMA}/chan-ecs/members`);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body).length).toBe(300_000);
+    expect(res.body.members[0].id).toMatch(/^a+$/);
+  });
+
+  it("pages endlessly: the same page at every offset, the total one ahead of the reader", async () => {
+    emu.control.addFault({ endlessPaging: true, path: "/members$", times: 0 });
+    for (const offset of ["0", "1", "7"]) {
+      const res = await call(emu, "GET", `${ROMA}/chan-ecs/members`, {
+        query: { offset, member_group_name: "web" },
+      });
+      expect(res.body).toMatchObject({ total: Number(offset) + 2, members: [{ member_group_name: "web" }] });
+    }
+    emu.control.addFault({ endlessPaging: true, path: "/scaling_group_instance/" });
+    const as = await call(emu, "GET", `${AS}/scaling_group_instance/asg-1/list`, {
+      query: { start_number: "3" },
+    });
+    expect(as.body).toMatchObject({
+      total_number: 5,
+      scaling_group_instances: [{ instance_id: "endless-instance" }],
+    });
+  });
+
+  it("echoes the request headers in a text 401", async () => {
+    emu.control.addFault({ echoHeaders: true });
+    const res = await fetch(`${emu.url}${ROMA}/chan-ecs`, {
+      headers: AKSKSigner.sign(
+        {
+          endpoint: `${emu.url}${ROMA}/chan-ecs`,
+          method: "GET",
+          headers: { "X-Project-Id": emu.projectId },
+          queryParams: {},
+        },
+        { getAk: () => AK, getSk: () => SK },
+      ),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("text/plain");
+    expect(await res.text()).toMatch(/^authorization: SDK-HMAC-SHA256 Access=/m);
+  });
+
   it("rejects a malformed fault", () => {
+    expect(() => emu.control.addFault({ hugeBody: -1 })).toThrow(/hugeBody/);
     expect(() => emu.control.addFault({ path: "(" })).toThrow(/regular expression/);
     expect(() => emu.control.addFault({ times: -1 })).toThrow(/times/);
   });

@@ -1,6 +1,6 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { faultBody } from "./errors";
-import { type ApiResponse, writeResponse } from "./http";
+import { type ApiResponse, type QueryRecord, writeResponse } from "./http";
 import { newHexId } from "./ids";
 import type { Fault, Service } from "./types";
 import { isRecord } from "./validators";
@@ -61,7 +61,10 @@ export function isDelayOnly(fault: Fault): boolean {
     !fault.malformed &&
     !fault.hang &&
     !fault.afterApply &&
-    !fault.holdUntilOverlap
+    !fault.holdUntilOverlap &&
+    fault.hugeBody === undefined &&
+    !fault.endlessPaging &&
+    !fault.echoHeaders
   );
 }
 
@@ -74,7 +77,29 @@ export function applyFault(
   res: ServerResponse,
   service: Service | "unknown",
   requestId: string,
+  call: { req: IncomingMessage; query: QueryRecord },
 ): Promise<number> {
+  if (fault.hugeBody !== undefined) return streamHugeBody(res, fault.hugeBody, requestId);
+  if (fault.endlessPaging) {
+    writeResponse(res, { status: 200, body: endlessPage(call.req.url ?? "", call.query) }, requestId);
+    return Promise.resolve(200);
+  }
+  if (fault.echoHeaders) {
+    const status = fault.status ?? 401;
+    const text = Object.entries(call.req.headers)
+      .map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : value}`)
+      .join("\n");
+    writeResponse(
+      res,
+      {
+        status,
+        body: `Unauthorized. The request was:\n${call.req.method} ${call.req.url}\n${text}\n`,
+        headers: { "Content-Type": "text/plain", ...fault.headers },
+      },
+      requestId,
+    );
+    return Promise.resolve(status);
+  }
   if (fault.hang) {
     return new Promise((resolve) => res.once("close", () => resolve(0)));
   }
@@ -96,6 +121,71 @@ export function applyFault(
   };
   writeResponse(res, response, requestId);
   return Promise.resolve(status);
+}
+
+const FILLER = 64 * 1024;
+let filler: Buffer | undefined;
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** Writes a `bytes`-long JSON members page chunk by chunk, as fast as the client reads, until it stops. */
+async function streamHugeBody(res: ServerResponse, bytes: number, requestId: string): Promise<number> {
+  const head = '{"total":1,"size":1,"members":[{"id":"';
+  const tail = '"}]}';
+  filler ??= Buffer.alloc(FILLER, "a");
+  res.writeHead(200, { "Content-Type": "application/json;charset=UTF-8", "X-Request-Id": requestId });
+  let left = Math.max(0, bytes - head.length - tail.length);
+  res.write(head);
+  while (left > 0 && !res.destroyed) {
+    const chunk = left >= FILLER ? filler : filler.subarray(0, left);
+    left -= chunk.length;
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  if (!res.destroyed) res.end(tail);
+  return 200;
+}
+
+/** One page of an endless listing: the same item, and a total always one past where the reader is. */
+function endlessPage(url: string, query: QueryRecord): unknown {
+  const one = (key: string) => {
+    const v = query[key];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const offset = Number(one("offset") ?? one("start_number") ?? 0) || 0;
+  if (url.includes("/scaling_group_instance/")) {
+    return {
+      total_number: offset + 2,
+      scaling_group_instances: [
+        { instance_id: "endless-instance", life_cycle_state: "INSERVICE", health_status: "NORMAL" },
+      ],
+    };
+  }
+  return {
+    total: offset + 2,
+    size: 1,
+    members: [
+      {
+        id: "e0d1e55e0d1e55e0d1e55e0d1e55e0d1",
+        host: "10.9.9.9",
+        weight: 1,
+        is_backup: false,
+        member_group_name: one("member_group_name") ?? "",
+        status: 1,
+        ecs_id: "endless-instance",
+        ecs_name: "endless",
+      },
+    ],
+  };
 }
 
 function validateFault(input: unknown): ArmedFault {
@@ -121,7 +211,9 @@ function validateFault(input: unknown): ArmedFault {
       "holdUntilOverlap holds a write that then completes normally: it takes no answer of its own",
     );
   }
-  for (const key of ["times", "delayMs"] as const) {
+  optionalType("endlessPaging", "boolean");
+  optionalType("echoHeaders", "boolean");
+  for (const key of ["times", "delayMs", "hugeBody"] as const) {
     const v = fault[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) problems.push(`${key} must be an integer >= 0`);
   }

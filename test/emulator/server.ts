@@ -127,12 +127,13 @@ async function handle(
     // The cloud did the work; only its answer is lost (or late, or garbled).
     entry.appliedStatus = (await run(ctx, route, apiRequest)).status;
     await sleep(fault.delayMs ?? 0);
-    entry.status = await applyFault(fault, res, target.service, requestId);
+    entry.status = await applyFault(fault, res, target.service, requestId, { req, query });
     return;
   }
   if (fault && !isDelayOnly(fault)) {
     await sleep(ctx.options.latencyMs + (fault.delayMs ?? 0));
-    entry.status = await applyFault(fault, res, target.service, requestId);
+    entry.status = await applyFault(fault, res, target.service, requestId, { req, query });
+    if (fault.hang) entry.closed = new Date().toISOString();
     return;
   }
   if (fault) await sleep(fault.delayMs ?? 0);

@@ -71,6 +71,18 @@ export interface Fault {
    * deterministically. Released early when the client gives up.
    */
   holdUntilOverlap?: boolean;
+  /**
+   * Answer 200 with a JSON body of this many bytes (a members page whose one id is that long), streamed
+   * in chunks as the client reads: the emulator never holds it. A client that stops reading ends it.
+   */
+  hugeBody?: number;
+  /**
+   * Answer a listing (members, or a group's instances) with the same one-item page whatever the
+   * offset, and a total always one ahead of the reader: a listing that never ends.
+   */
+  endlessPaging?: boolean;
+  /** Answer with `status` (default 401) and a text/plain body that echoes every request header. */
+  echoHeaders?: boolean;
 }
 
 /**
@@ -96,6 +108,8 @@ export interface CallLogEntry {
   status: number;
   service: Service | "unknown";
   fault: boolean;
+  /** A `hang` fault: when the client gave up and closed the connection, ISO 8601. */
+  closed?: string;
   /** An `afterApply` fault: the handler's status (the state changed), though the client got the fault. */
   appliedStatus?: number;
   headers: { "x-project-id"?: string; "x-security-token"?: "<present>" };

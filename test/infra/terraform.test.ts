@@ -233,10 +233,10 @@ function bindingFieldDrift(files: TfFile[]): string[] {
     ...terraform.filter((f) => !schema.includes(f)).map((f) => `+${where}${f}`),
     ...schema.filter((f) => !terraform.includes(f)).map((f) => `-${where}${f}`),
   ];
-  const schemaFields = schemaFieldList(BindingSchema.shape);
+  const schemaFields = schemaFieldList(BindingSchema().shape);
   return [
     ...diff("", fieldList(binding), schemaFields),
-    ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema.shape)),
+    ...diff("health_check.", fieldList(healthCheck), schemaFieldList(HealthCheckSchema().shape)),
   ];
 }
 

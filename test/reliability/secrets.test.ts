@@ -1,12 +1,18 @@
 /**
  * Secrets never reach the output: every line the built bundles write (stdout, stderr, console, so a
  * library's own logging too), the errors they throw (message, stack, every property), their summaries
- * and the dead letters they publish are scanned for the AK, the SK, the security token, and every
+ * and the dead letters they publish, and everything the built CLI prints or writes (text, --json,
+ * --verbose, --log-file, --dead-letter-file) are scanned for any 16-character fragment of the AK, the
+ * SK and a 1,216-character security token (as is, percent-encoded, JSON-escaped), and for every
  * Authorization value actually sent, across normal runs, faults, auth failures, an API that echoes the
- * request's headers back in its error body, and configuration mistakes.
+ * request's headers back in its error body (as JSON and as text), and configuration mistakes.
  */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http, { createServer, type Server } from "node:http";
-import { inspect } from "node:util";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { inspect, promisify } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault } from "../emulator";
 import {
@@ -21,11 +27,22 @@ import {
   timerEvent,
   webBinding,
 } from "../support/harness";
-import { DEAD_LETTER_TOPIC, richBinding, richState, topicMessages } from "./support";
+import {
+  DEAD_LETTER_TOPIC,
+  findCredentialFragment,
+  LONG_TOKEN,
+  richBinding,
+  richState,
+  topicMessages,
+} from "./support";
 
 const AK = "QWERTYAKSECRET0001";
 const SK = "skSecretValueZXCVBNM0987654321";
-const TOKEN = "tokenSecretValue-gQIDAhAoAAAB1234567890abcdef";
+const TOKEN = LONG_TOKEN;
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** How the echoing API answers: a JSON error body, or a text one (a proxy's page). */
+let echoAs: "json" | "text" = "json";
 
 /** Every Authorization / X-Security-Token value the bundles sent, recorded at the HTTP client boundary. */
 const sent = new Set<string>();
@@ -47,6 +64,15 @@ beforeAll(async () => {
   // An API that echoes the request's headers in its error body, as some proxies and gateways do.
   echo = createServer((req, res) => {
     const status = req.url?.includes("autoscaling") ? 500 : 400;
+    if (echoAs === "text") {
+      res.writeHead(status === 500 ? 502 : 401, { "Content-Type": "text/plain" });
+      res.end(
+        `Bad gateway or unauthorized. You sent:\n${Object.entries(req.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("\n")}\n`,
+      );
+      return;
+    }
     res.writeHead(status, { "Content-Type": "application/json" });
     res.end(
       JSON.stringify({
@@ -109,6 +135,7 @@ async function run(
 
 function expectClean(output: string) {
   expect(sent.size, "the bundle must have sent signed requests").toBeGreaterThan(0);
+  expect(findCredentialFragment(output, [AK, SK, TOKEN])).toBeUndefined();
   for (const secret of forbidden()) {
     const at = output.indexOf(secret);
     expect(at, `found ${secret.slice(0, 12)}… in: ${output.slice(Math.max(0, at - 120), at + 60)}`).toBe(-1);
@@ -170,14 +197,18 @@ describe.each(["agency", "env"] as const)("credentials from the %s", (how) => {
     expectClean(output);
   });
 
-  it("an API that echoes the request's headers in its error bodies", async () => {
-    const output = await run("reconcile", timerEvent(), {
-      env: envWith(how, { ROMA_ENDPOINT: echoUrl, AS_ENDPOINT: echoUrl }),
-      agency: how === "agency",
-    });
-    expect(output).toMatch(/APIG\.2012|APIG\.9999/);
-    expectClean(output);
-  });
+  it.each(["json", "text"] as const)(
+    "an API that echoes the request's headers in its error bodies (%s)",
+    async (as) => {
+      echoAs = as;
+      const output = await run("reconcile", timerEvent(), {
+        env: envWith(how, { ROMA_ENDPOINT: echoUrl, AS_ENDPOINT: echoUrl }),
+        agency: how === "agency",
+      });
+      expect(output).toMatch(as === "json" ? /APIG\.2012|APIG\.9999/ : /HTTP_401|HTTP_502/);
+      expectClean(output);
+    },
+  );
 
   it("wrong credentials: the API refuses every call", async () => {
     const output = await run("reconcile", timerEvent(), {
@@ -210,4 +241,98 @@ describe("configuration mistakes never echo a secret", () => {
     // Not even a fragment of a secret: JSON parse errors quote the text around the fault.
     for (const secret of [AK, SK, TOKEN]) expect(output).not.toContain(secret.slice(0, 8));
   });
+});
+
+/** Runs the built CLI (bin → dist/cli) as a child process. */
+async function cli(args: string[], env: Record<string, string>, cwd: string) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, "bin/channel-autoscaler.cjs"), ...args],
+      { env: { PATH: process.env.PATH ?? "", ...env }, cwd },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("the CLI never prints a credential, whatever is pasted where", () => {
+  const secrets = { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, HUAWEICLOUD_SDK_SECURITY_TOKEN: TOKEN };
+  const configMistakes: Array<[string, Record<string, string>]> = [
+    ["the SK as the region", { HUAWEICLOUD_SDK_REGION: SK }],
+    ["the SK as a BINDINGS key", { BINDINGS: JSON.stringify([{ ...webBinding, [SK]: 1 }]) }],
+    ["the AK as a BINDINGS key", { BINDINGS: JSON.stringify([{ ...webBinding, [AK]: 1 }]) }],
+    ["the SK pasted into BINDINGS", { BINDINGS: `[{"scaling_group_id": ${SK}}]` }],
+    ["the token as the dead-letter topic", { DEAD_LETTER_TOPIC_URN: TOKEN }],
+    ["the token as the project id", { HUAWEICLOUD_SDK_PROJECT_ID: TOKEN }],
+  ];
+
+  it.each(configMistakes)("%s: text and --json, from the environment and from --dotenv", async (_n, over) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "secrets-cli-"));
+    const env = { ...envWith("env"), ...secrets, ...over };
+    const outputs: string[] = [];
+    for (const json of [false, true]) {
+      const r = await cli(["plan", ...(json ? ["--json"] : [])], env, dir);
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/Invalid configuration/);
+      outputs.push(r.stdout, r.stderr);
+    }
+    // The same values in a --dotenv file, with nothing in the process environment.
+    writeFileSync(
+      path.join(dir, "cli.env"),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join("\n"),
+    );
+    for (const json of [false, true]) {
+      const r = await cli(["plan", "--dotenv", "cli.env", ...(json ? ["--json"] : [])], {}, dir);
+      expect(r.code).toBe(2);
+      outputs.push(r.stdout, r.stderr);
+    }
+    expectClean(outputs.join("\n"));
+  });
+
+  it.each([
+    ["--group", ["plan", "--group", SK]],
+    ["--timeout", ["plan", "--timeout", SK]],
+    ["an unknown option", ["plan", `--${SK}`]],
+  ])("a secret passed to %s", async (_n, args) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "secrets-cli-"));
+    const env = { ...envWith("env", {}, [webBinding]), ...secrets };
+    const text = await cli(args, env, dir);
+    const json = await cli([...args, "--json"], env, dir);
+    expect(text.code).toBe(2);
+    expectClean([text.stdout, text.stderr, json.stdout, json.stderr].join("\n"));
+  });
+
+  it.each(["json", "text"] as const)(
+    "an API that echoes the headers (%s): text, --json, --verbose, --log-file, --dead-letter-file",
+    async (as) => {
+      echoAs = as;
+      const dir = mkdtempSync(path.join(tmpdir(), "secrets-cli-"));
+      const env = { ...envWith("env", { ROMA_ENDPOINT: echoUrl, AS_ENDPOINT: echoUrl }), ...secrets };
+      const text = await cli(["sync", "--verbose"], env, dir);
+      const json = await cli(
+        ["sync", "--json", "--log-file", "log.jsonl", "--dead-letter-file", "dl.json"],
+        env,
+        dir,
+      );
+      expect(text.code).toBe(1);
+      const deadLetters = readFileSync(path.join(dir, "dl.json"), "utf8");
+      expect(JSON.parse(deadLetters).length).toBeGreaterThan(0);
+      expectClean(
+        [
+          text.stdout,
+          text.stderr,
+          json.stdout,
+          json.stderr,
+          readFileSync(path.join(dir, "log.jsonl"), "utf8"),
+          deadLetters,
+          ...topicMessages(emu).map((m) => `${m.subject} ${m.message}`),
+        ].join("\n"),
+      );
+    },
+  );
 });

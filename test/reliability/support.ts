@@ -154,3 +154,35 @@ export function expectDeadLetterShape(record: Record<string, unknown>): string[]
 /** Lines of an invocation's output that look like a stack trace. */
 export const stackLines = (inv: Pick<Invocation, "lines">) =>
   inv.lines.filter((l) => /^\s+at\s/.test(l) || /\\n\s+at\s/.test(l));
+
+/** The length of a credential fragment that must appear in no output (issue 14). */
+export const FRAGMENT = 16;
+
+/**
+ * Every FRAGMENT-character piece of each credential, as is, percent-encoded and JSON-escaped (an
+ * independent oracle: the product's scrubber is not used to check itself). Shorter credentials whole.
+ */
+export function credentialFragments(secrets: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const secret of secrets) {
+    for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) {
+      if (form.length < FRAGMENT) out.add(form);
+      for (let i = 0; i + FRAGMENT <= form.length; i++) out.add(form.slice(i, i + FRAGMENT));
+    }
+  }
+  return out;
+}
+
+/** The first fragment of a credential found in the text, with some context, or undefined. */
+export function findCredentialFragment(text: string, secrets: readonly string[]): string | undefined {
+  for (const fragment of credentialFragments(secrets)) {
+    const at = text.indexOf(fragment);
+    if (at >= 0) return `${fragment} in …${text.slice(Math.max(0, at - 80), at + 40)}…`;
+  }
+  return undefined;
+}
+
+/** A security token as long as the ones IAM issues for agencies (1,216 characters of base64). */
+export const LONG_TOKEN = Buffer.from(Array.from({ length: 912 }, (_, i) => (i * 131 + 7) % 256)).toString(
+  "base64",
+);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/events/errors";
-import { readMessage } from "../../src/events/message";
+import { MAX_HINTS_PER_LIST, readMessage } from "../../src/events/message";
 import { readEvent } from "../../src/events/read";
 
 const known = ["asg-1", "asg-2"];
@@ -238,5 +238,32 @@ describe("readEvent", () => {
   ] as const)("%s rejects %j with a message naming the problem", (kind, event, message) => {
     expect(() => readEvent(kind, event, known)).toThrow(InputError);
     expect(() => readEvent(kind, event, known)).toThrow(message);
+  });
+});
+
+describe("hint lists stay linear in the message and bounded", () => {
+  it("100,000 instance_id pairs, half of them repeats: each value once, at most MAX_HINTS_PER_LIST", () => {
+    const text = Array.from({ length: 100_000 }, (_, i) => `instance_id=i-${i % 50_000}`).join(" ");
+    const hints = readMessage(`scaling_group_id: asg-1 ${text}`, ["asg-1"]);
+    expect(hints.instanceIds).toHaveLength(MAX_HINTS_PER_LIST);
+    expect(new Set(hints.instanceIds).size).toBe(MAX_HINTS_PER_LIST);
+    expect(hints.instanceIds.slice(0, 3)).toEqual(["i-0", "i-1", "i-2"]);
+    expect(hints.scalingGroupIds).toEqual(["asg-1"]);
+  });
+
+  it("the same across the records of one SMN event", () => {
+    const record = (from: number) =>
+      JSON.stringify({
+        scaling_group_id: "asg-1",
+        instances: Array.from({ length: 800 }, (_, i) => ({ instance_id: `i-${from + i}` })),
+      });
+    const selection = readEvent(
+      "scaling-events",
+      { record: [0, 400, 800].map((from) => ({ smn: { message: record(from) } })) },
+      ["asg-1"],
+    );
+    expect(selection.groups).toEqual(["asg-1"]);
+    expect(selection.hints.instanceIds).toHaveLength(MAX_HINTS_PER_LIST);
+    expect(new Set(selection.hints.instanceIds).size).toBe(MAX_HINTS_PER_LIST);
   });
 });

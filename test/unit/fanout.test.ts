@@ -3,7 +3,7 @@ import { BindingSchema } from "../../src/config/schema";
 import { shardGroups } from "../../src/runtime/fanout";
 
 const b = (group: string, channel: string, memberGroup = "web") =>
-  BindingSchema.parse({
+  BindingSchema().parse({
     scaling_group_id: group,
     instance_id: "roma-1",
     vpc_channel_id: channel,

@@ -5,9 +5,11 @@ import { GroupStateReader } from "../../src/sync/group-state";
 function fakeAutoscaling() {
   const reads: string[] = [];
   const client = {
-    listGroupInstances: async (id: string) => {
+    listGroupInstances: async (id: string, onFirstPage?: (page: unknown[]) => void) => {
       reads.push(id);
-      return [{ instance_id: `i-${reads.length}`, scaling_group_id: id }];
+      const page = [{ instance_id: `i-${reads.length}`, scaling_group_id: id }];
+      onFirstPage?.(page);
+      return page;
     },
     listHangingHooks: async () => [],
   } as unknown as AutoScalingClient;
@@ -20,8 +22,8 @@ describe("GroupStateReader", () => {
     const reader = new GroupStateReader(client);
     const a = reader.mark();
     const b = reader.mark();
-    const first = await reader.read("g", a);
-    const second = await reader.read("g", b);
+    const first = await reader.read("g", a).state;
+    const second = await reader.read("g", b).state;
     expect(second).toBe(first);
     expect(reads).toEqual(["g"]);
   });
@@ -30,9 +32,9 @@ describe("GroupStateReader", () => {
     const { client, reads } = fakeAutoscaling();
     const reader = new GroupStateReader(client);
     const a = reader.mark();
-    const first = await reader.read("g", a);
+    const first = await reader.read("g", a).state;
     const b = reader.mark();
-    const second = await reader.read("g", b);
+    const second = await reader.read("g", b).state;
     expect(second).not.toBe(first);
     expect(reads).toEqual(["g", "g"]);
     // The hooks phase sees the newest read.
@@ -47,7 +49,38 @@ describe("GroupStateReader", () => {
       listHangingHooks: async () => [],
     } as unknown as AutoScalingClient;
     const reader = new GroupStateReader(client);
-    await expect(reader.read("g", reader.mark())).rejects.toThrow("down");
+    const read = reader.read("g", reader.mark());
+    await expect(read.firstPage).rejects.toThrow("down");
+    await expect(read.state).rejects.toThrow("down");
     expect((await reader.settled()).get("g")).toBeUndefined();
+  });
+
+  it("hands over the first page while later pages are read, and lists hooks beside the pages", async () => {
+    const asked: string[] = [];
+    let lastPage: (() => void) | undefined;
+    const client = {
+      listGroupInstances: async (id: string, onFirstPage?: (page: unknown[]) => void) => {
+        asked.push("instances");
+        onFirstPage?.([{ instance_id: "i-1", scaling_group_id: id }]);
+        await new Promise<void>((resolve) => {
+          lastPage = resolve;
+        });
+        return [
+          { instance_id: "i-1", scaling_group_id: id },
+          { instance_id: "i-2", scaling_group_id: id },
+        ];
+      },
+      listHangingHooks: async () => {
+        asked.push("hooks");
+        return [];
+      },
+    } as unknown as AutoScalingClient;
+    const reader = new GroupStateReader(client);
+    const read = reader.read("g", reader.mark());
+    expect((await read.firstPage).map((i) => i.instance_id)).toEqual(["i-1"]);
+    // The hook list did not wait for the instance pages.
+    expect(asked).toEqual(["instances", "hooks"]);
+    lastPage?.();
+    expect((await read.state).instances.map((i) => i.instance_id)).toEqual(["i-1", "i-2"]);
   });
 });

@@ -29,7 +29,7 @@ function target(
   gateway: "roma" | "apig",
   over: Partial<TargetOutcome> & { member?: Partial<Member> | null } = {},
 ): TargetOutcome {
-  const binding = BindingSchema.parse({
+  const binding = BindingSchema().parse({
     scaling_group_id: "asg-1",
     gateway,
     instance_id: "gw",

@@ -4,9 +4,9 @@ import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
 import { type DesiredMember, desiredMembers, memberName } from "../../src/sync/desired";
-import { isEmptyPlan, planTarget } from "../../src/sync/plan";
+import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/sync/plan";
 
-const binding = BindingSchema.parse({
+const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",
   instance_id: "roma-1",
   vpc_channel_id: "chan-1",
@@ -63,7 +63,7 @@ describe("desiredMembers", () => {
   });
 
   it("takes weight, standby and port from the binding", () => {
-    const b = BindingSchema.parse({ ...binding, weight: 7, standby: true, port: 9000 });
+    const b = BindingSchema().parse({ ...binding, weight: 7, standby: true, port: 9000 });
     expect(desiredMembers([b], new Map([["asg-1", [instance("i-1")]]]))[0]).toMatchObject({
       weight: 7,
       is_backup: true,
@@ -162,6 +162,21 @@ describe("planTarget (ecs channels)", () => {
     });
     expect(converged.needsMemberType).toBe(false);
     expect(isEmptyPlan(converged)).toBe(true);
+  });
+});
+
+describe("memberTypeOfListing", () => {
+  const m = (fields: Partial<Member>): Member => ({ id: "m", member_group_name: "web", ...fields });
+
+  it("a member without an ecs_id proves an ip channel (an ecs channel refuses one)", () => {
+    expect(memberTypeOfListing([m({ ecs_id: "i-1", host: "10.0.0.1" }), m({ host: "10.0.0.2" })])).toBe("ip");
+  });
+
+  it("members with an ecs_id prove nothing: this function gives them one on ip channels too", () => {
+    expect(
+      memberTypeOfListing([m({ ecs_id: "i-1", host: "10.0.0.1", ecs_name: "web-i-1" })]),
+    ).toBeUndefined();
+    expect(memberTypeOfListing([])).toBeUndefined();
   });
 });
 

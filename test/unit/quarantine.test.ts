@@ -6,7 +6,7 @@ import { ReplaceUnhealthySchema } from "../../src/config/schema";
 import { bindingMembers, decideQuarantine, type QuarantineInput } from "../../src/sync/quarantine";
 
 const T0 = Date.parse("2026-11-22T01:00:00Z");
-const settings = ReplaceUnhealthySchema.parse({ after_seconds: 300 });
+const settings = ReplaceUnhealthySchema().parse({ after_seconds: 300 });
 const secs = (ms: number) => Math.floor(ms / 1000);
 
 function member(id: string, health: string, over: Partial<Member> = {}): Member {
@@ -166,7 +166,7 @@ describe("property: random health flips across runs", () => {
   it("never more than max_per_run, never above the fraction, never before after_seconds, never a young instance", () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        const cfg = ReplaceUnhealthySchema.parse({
+        const cfg = ReplaceUnhealthySchema().parse({
           after_seconds: s.after,
           max_per_run: s.maxPerRun,
           max_unhealthy_fraction: s.fraction,
@@ -228,7 +228,7 @@ describe("property: random health flips across runs", () => {
   it("a member unhealthy run after run is quarantined once after_seconds have passed", () => {
     fc.assert(
       fc.property(fc.integer({ min: 60, max: 900 }), fc.integer({ min: 1, max: 120 }), (after, gap) => {
-        const cfg = ReplaceUnhealthySchema.parse({ after_seconds: after });
+        const cfg = ReplaceUnhealthySchema().parse({ after_seconds: after });
         const members = [member("i-1", "unhealthy"), member("i-2", "healthy")];
         const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));
         const tags = new Map<string, string>();

@@ -86,8 +86,11 @@ locals {
 
 check "function_timeout_covers_drain" {
   assert {
-    condition     = var.timeout > local.max_drain_seconds
-    error_message = "timeout (${var.timeout}s) is not above the largest drain_seconds (${local.max_drain_seconds}s): a scale-in may run out of time between disabling and deleting a member."
+    # Every run that deletes waits drain_seconds in full (nothing shows how long a member has been
+    # disabled), keeping 5 s for the deletes and callbacks and up to 3 s to log: a drain that never fits
+    # leaves its members disabled for good.
+    condition     = var.timeout >= local.max_drain_seconds + 8
+    error_message = "timeout (${var.timeout}s) must be at least the largest drain_seconds (${local.max_drain_seconds}s) plus 8 s: every run waits the drain in full before deleting, so a drain that does not fit leaves its members disabled."
   }
 }
 

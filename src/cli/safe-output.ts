@@ -1,0 +1,72 @@
+/**
+ * What the CLI prints is fit for a terminal and holds no credential (issue 14): text that came from
+ * the cloud or from a file loses its control characters (a member name must not clear the operator's
+ * screen), and every credential the environment holds, with its encoded forms and fragments
+ * (../observability/scrub.ts), is scrubbed from anything printed or written.
+ */
+import { ENV_KEYS } from "../config/keys";
+import { scrubberFor } from "../observability/scrub";
+import type { CliStream } from "./progress";
+
+/** C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** What JSON.stringify leaves raw of CONTROL: DEL, C1, the bidi overrides (and the JS line separators). */
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** One line of text data, printable: line breaks and tabs become spaces, other controls go. */
+export function printable(text: string): string {
+  return text.replace(/[\t\n\r]+/g, " ").replace(CONTROL, "");
+}
+
+/** JSON text with the controls JSON.stringify leaves raw written as \u escapes (still the same JSON). */
+export function escapeControlsInJson(json: string): string {
+  return json.replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The credential values an environment holds (set or not, used or not). */
+export function credentialsIn(env: NodeJS.ProcessEnv): string[] {
+  return [ENV_KEYS.ak, ENV_KEYS.sk, ENV_KEYS.securityToken]
+    .map((key) => env[key])
+    .filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+/** Scrubs the environment's credentials from text. */
+export function scrubberOf(env: NodeJS.ProcessEnv): (text: string) => string {
+  const scrubber = scrubberFor(credentialsIn(env));
+  return (text) => scrubber.scrub(text);
+}
+
+/**
+ * A copy of data from the cloud or a file with every string (keys too) passed through `clean`. Only
+ * plain objects and arrays are walked; anything else is kept as it is.
+ */
+export function cleanStrings<T>(value: T, clean: (text: string) => string): T {
+  if (typeof value === "string") return clean(value) as T;
+  if (Array.isArray(value)) return value.map((v) => cleanStrings(v, clean)) as T;
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[clean(k)] = cleanStrings(v, clean);
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * The same stream (a TTY stays one for the progress bar), except that every credential of the
+ * environment is scrubbed from what is written to it.
+ */
+export function scrubbingStream<S extends CliStream>(stream: S, env: NodeJS.ProcessEnv): S {
+  const scrub = scrubberOf(env);
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    (stream.write as (...args: unknown[]) => unknown)(
+      typeof chunk === "string" ? scrub(chunk) : chunk,
+      ...rest,
+    );
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === "write") return write;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
