@@ -100,6 +100,19 @@ describe("readEvent", () => {
     );
   });
 
+  it("reconciles every binding when a message names more groups than a hint list keeps", () => {
+    // The cap could have dropped one of ours (asg-2 comes last), so the message cannot be trusted to
+    // name only unbound groups.
+    const ids = Array.from({ length: MAX_HINTS_PER_LIST }, (_, i) => `other-${i}`);
+    const s = readEvent(
+      "scaling-events",
+      smn(JSON.stringify({ scaling_group_id: [...ids, "asg-2"] })),
+      known,
+    );
+    expect(s.groups).toBe("all");
+    expect(s.warnings).toEqual([]);
+  });
+
   it("reads smn.subject as a hint when the message names no group", () => {
     const event = smn("instances changed");
     event.record[0]!.smn.subject = "Scaling group asg-2: scale-out done";
