@@ -15,6 +15,7 @@ import { type CallCount, measureApiCalls, reads, writes } from "./api-calls";
 import { measureColdInvoke } from "./cold-invoke";
 import { buildNaiveBundle, measureColdStart, median } from "./cold-start";
 import { BINDINGS, FANOUT, INSTANCES_PER_BINDING, LATENCY_MS, measureBackfill, type ScaleRun } from "./scale";
+import { measureTaggedFanOut, TAGGED_GROUPS, TAGGED_MEMBERS_PER_GROUP, type TaggedRun } from "./tags";
 
 const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, "bench", ".out");
@@ -28,6 +29,8 @@ const TARGET = {
   coldVsBare: 1.15,
   coldVsNaive: 0.6,
   scaleVsFloor: 1.15,
+  /** Tag-bound groups through fan-out, against the bare client run shard by shard. */
+  tagsVsFloor: 1.2,
   peakRssMb: 128,
 };
 
@@ -142,6 +145,36 @@ function rssRow(s: ScaleRun, label: string): Row {
   ];
 }
 
+function taggedRows(t: TaggedRun): Row[] {
+  const ratio = t.wallMs / t.bareMs;
+  const failed = t.error ? `, FAILED: ${t.error}` : "";
+  const label = `tags: ${TAGGED_GROUPS.toLocaleString("en")} tagged groups × ${TAGGED_MEMBERS_PER_GROUP}, reconcile → ${t.shards} backfills, concurrency ${t.concurrency}`;
+  const perInvocation = Math.ceil(TAGGED_GROUPS / 1000);
+  return [
+    [
+      "scale",
+      label,
+      `${ms(t.wallMs)} = ${x(ratio)} bare client ${ms(t.bareMs)}; ${t.calls} calls, ${t.members.toLocaleString("en")} members${failed}`,
+      `≤ ${x(TARGET.tagsVsFloor)} bare client`,
+      yes(ratio <= TARGET.tagsVsFloor && !t.error),
+    ],
+    [
+      "scale",
+      "tags: discovery calls",
+      `${t.discoveryCalls} query-by-tag calls over ${t.invocations} invocations`,
+      `⌈groups/1000⌉ = ${perInvocation} per invocation`,
+      yes(t.discoveryCalls <= perInvocation * t.invocations),
+    ],
+    [
+      "scale",
+      `peak RSS, ${label}`,
+      `${t.peakRssMb.toFixed(0)} MB`,
+      `≤ ${TARGET.peakRssMb} MB`,
+      yes(t.peakRssMb <= TARGET.peakRssMb),
+    ],
+  ];
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machineText = machine();
@@ -199,6 +232,13 @@ async function main(): Promise<void> {
     SCALE_REPEATS,
   );
 
+  console.error("tag-bound groups through fan-out…");
+  const tagged = await measureTaggedFanOut(
+    { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
+    FANOUT_CONCURRENCY,
+    SCALE_REPEATS,
+  );
+
   const rows: Row[] = [];
   for (const s of sizes) {
     rows.push([
@@ -232,6 +272,7 @@ async function main(): Promise<void> {
   ]);
   rows.push(...calls.map(callRow));
   rows.push(...scale.flatMap((s) => scaleRows(s, scale)));
+  rows.push(...taggedRows(tagged));
 
   const table = render(rows);
   const members = (BINDINGS * INSTANCES_PER_BINDING).toLocaleString("en");
@@ -244,12 +285,13 @@ async function main(): Promise<void> {
     `Floor: the bare signed client (bench/bare-client.ts), the fewest calls a correct backfill needs, each as early as it can go, with the same signer and nothing else; a backfill's ratio is the median of its runs' ratios to the floor's run beside them.`,
     `API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service). Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.`,
     `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
+    `Tags: BINDINGS_FROM_TAGS=true and no BINDINGS; every invocation discovers the tagged groups; shards run one at a time (as on instances of their own), wall time = reconcile + slowest shard; the bare client runs each shard's bindings the same way at the same concurrency, without discovery or fan-out (bench/tags.ts).`,
     `${seconds} s in all.`,
   ];
   console.log(`\n${notes.join("\n")}`);
   await writeFile(
     path.join(out, "results.json"),
-    `${JSON.stringify({ machine: machineText, sizes, naiveBytes, cold, coldInvoke, calls, scale, rows }, null, 2)}\n`,
+    `${JSON.stringify({ machine: machineText, sizes, naiveBytes, cold, coldInvoke, calls, scale, tagged, rows }, null, 2)}\n`,
   );
 }
 

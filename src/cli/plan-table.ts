@@ -1,4 +1,5 @@
 import type { Binding } from "../config/schema";
+import type { BindingSource } from "../discovery/merge";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
 import { channelKey } from "../sync/targets";
@@ -18,6 +19,8 @@ export interface RunTotals {
 
 export interface RunView {
   bindings: readonly Binding[];
+  /** With BINDINGS_FROM_TAGS: where each scaling group's binding came from, shown next to it. */
+  sources?: ReadonlyMap<string, BindingSource>;
   summary: Summary;
   deadLetters: readonly DeadLetterRecord[];
   totals?: RunTotals;
@@ -193,11 +196,13 @@ export function renderPlanTable(
   bindings: readonly Binding[],
   summary: Summary,
   deadLetters: readonly DeadLetterRecord[] = [],
+  sources?: ReadonlyMap<string, BindingSource>,
 ): string {
   const out: string[] = [];
   const withStatus = !summary.dry_run;
+  const named = (id: string) => (sources ? `${id} [${sources.get(id) ?? "bindings"}]` : id);
   for (const s of sections(bindings, summary.plan, deadLetters)) {
-    out.push(`${s.groups.join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
+    out.push(`${s.groups.map(named).join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
     out.push(...notReadLines(s));
     if (s.entries.length === 0) {
       if (s.notRead.length === 0) out.push("  no changes");
@@ -257,7 +262,9 @@ export function renderDeadLetters(
   for (const r of records) {
     const where = r.binding
       ? `${r.binding.scaling_group_id} → ${r.binding.instance_id}/${r.binding.vpc_channel_id}, member group ${r.binding.member_group_name}`
-      : "(no binding)";
+      : r.replay.scaling_group_ids
+        ? `${r.replay.scaling_group_ids.join(", ")} (no binding)`
+        : "(no binding)";
     const status = r.error.status === null ? "" : ` HTTP ${r.error.status}`;
     out.push(`  ${r.action}  ${where}`);
     if (r.instance_ids.length > 0) out.push(`    instances: ${r.instance_ids.join(", ")}`);
@@ -290,7 +297,7 @@ export function renderTotalsLine(t: RunTotals): string {
 export function renderRun(view: RunView): string {
   const notRead = notReadOf(view.bindings, view.deadLetters);
   const parts = [
-    renderPlanTable(view.bindings, view.summary, view.deadLetters),
+    renderPlanTable(view.bindings, view.summary, view.deadLetters, view.sources),
     renderTotals(view.summary, notRead.bindings),
   ];
   const listed = view.summary.dry_run

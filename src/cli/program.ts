@@ -6,6 +6,8 @@ import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
 import type { Binding } from "../config/schema";
+import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
+import { describeTagProblems } from "../discovery/tags";
 import { TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
 import { cliCommand, sourceArgs } from "./command-line";
@@ -14,7 +16,7 @@ import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-co
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
 import { formatTable, renderRun } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
-import { loadCliConfig, type RunResult, runBatches } from "./runner";
+import { loadCliBindings, type RunResult, runBatches } from "./runner";
 import { escapeControlsInJson } from "./safe-output";
 
 export interface CliIo {
@@ -60,6 +62,9 @@ interface JsonError {
  * retry; here the operator is the retry, and the hint after the report says what to run.
  */
 function cliErrorMessage(err: Error): string {
+  if (err instanceof TransientFailureError && err.discovery !== undefined) {
+    return `tag discovery failed for a transient reason (${err.discovery}); nothing was reconciled`;
+  }
   if (err instanceof TransientFailureError) {
     return `no binding could be reconciled: ${err.failedBindings} failed for transient reasons (network errors, timeouts, throttling or server errors)`;
   }
@@ -123,17 +128,20 @@ function nextStep(spec: RunSpec, opts: RunOptions, given: readonly string[]): st
 
 async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly string[]): Promise<ExitCode> {
   const env = buildEnv(io.env, { dotenv: dotenvOf(opts), bindings: opts.bindings }, io.cwd);
-  const config = loadCliConfig(env);
+  const { config, set } = await loadCliBindings(env, {
+    timeoutMs: opts.timeout * 1000,
+    onLog: logSink(opts, io),
+  });
   if (!opts.json) {
     for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
-    if (spec.preface) io.stdout.write(spec.preface(config.bindings));
+    if (spec.preface) io.stdout.write(spec.preface(set.bindings));
   }
   const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
   const result: RunResult = await runBatches(
     spec.groups,
     spec.dryRun,
     { env, timeoutMs: opts.timeout * 1000, onLog: logSink(opts, io) },
-    config.bindings,
+    set,
     progress,
   );
   if (opts.deadLetterFile && result.deadLetters.length > 0) {
@@ -154,10 +162,11 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
     });
     return code;
   }
-  const selected = selectBindings(config.bindings, spec.groups);
+  const selected = selectBindings(set.bindings, spec.groups);
   io.stdout.write(
     renderRun({
       bindings: selected,
+      ...(config.bindingsFromTags && { sources: sourcesOf(set) }),
       summary: result.summary,
       deadLetters: result.deadLetters,
       totals: result.totals,
@@ -181,7 +190,86 @@ interface ValidateReport {
   warnings: string[];
 }
 
-function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): ExitCode {
+interface TagValidateReport {
+  command: "validate";
+  exit_code: ExitCode;
+  valid: boolean;
+  source: "BINDINGS+tags";
+  bindings: number;
+  bindings_discovered: number;
+  scaling_groups: number;
+  channels: number;
+  list: { scaling_group_id: string; source: BindingSource; channel: string; member_group_name: string }[];
+  shadowed: string[];
+  skipped: SkippedGroup[];
+  warnings: string[];
+}
+
+/**
+ * `validate` with BINDINGS_FROM_TAGS=true: discovers the tagged groups as `reconcile` does, and shows
+ * each binding with its source and each skipped group with its problems (exit 1 when any is skipped).
+ */
+async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
+  const { config, set } = await loadCliBindings(env, {
+    timeoutMs: DEFAULT_TIMEOUT_S * 1000,
+    onLog: logSink(opts, io),
+  });
+  const code = set.skipped.length === 0 ? EXIT.ok : EXIT.failed;
+  const report: TagValidateReport = {
+    command: "validate",
+    exit_code: code,
+    valid: set.skipped.length === 0,
+    source: "BINDINGS+tags",
+    bindings: set.bindings.length,
+    bindings_discovered: set.discovered.size,
+    scaling_groups: new Set(set.bindings.map((b) => b.scaling_group_id)).size,
+    channels: new Set(set.bindings.map((b) => channelKey(b))).size,
+    list: set.bindings.map((b) => ({
+      scaling_group_id: b.scaling_group_id,
+      source: sourceOf(set, b),
+      channel: channelKey(b),
+      member_group_name: b.member_group_name,
+    })),
+    shadowed: set.shadowed,
+    skipped: set.skipped,
+    warnings: config.warnings,
+  };
+  if (opts.json) {
+    printJson(io, report);
+    return code;
+  }
+  io.stdout.write(
+    `BINDINGS and tags: ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
+      `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
+      `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
+  );
+  io.stdout.write(
+    `${formatTable([
+      ["SCALING GROUP", "SOURCE", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
+      ...set.bindings.map((b) => [
+        b.scaling_group_id,
+        sourceOf(set, b),
+        channelKey(b),
+        b.member_group_name,
+        String(b.weight),
+        b.standby ? "yes" : "no",
+        `${b.drain_seconds} s`,
+      ]),
+    ])}\n`,
+  );
+  for (const id of set.shadowed) {
+    io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
+  }
+  if (set.skipped.length > 0) {
+    io.stdout.write(`Skipped (${set.skipped.length}): not reconciled until their tags are fixed\n`);
+    for (const g of set.skipped)
+      io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
+  }
+  for (const w of config.warnings) io.stdout.write(`warning: ${w}\n`);
+  return code;
+}
+
+async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const source = file ?? opts.bindings;
   let raw: string | undefined;
   let root: string = ENV_KEYS.bindings;
@@ -189,7 +277,10 @@ function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Exi
     raw = readTextFile(source, io.cwd, "bindings file");
     root = source;
   } else {
-    raw = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd)[ENV_KEYS.bindings];
+    const env = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
+    if (env[ENV_KEYS.bindingsFromTags]?.trim().toLowerCase() === "true")
+      return validateWithTags(env, opts, io);
+    raw = env[ENV_KEYS.bindings];
     if (raw === undefined) {
       throw new UsageError(
         "nothing to validate: give a bindings file (validate <file> or --bindings) or set BINDINGS",
@@ -375,10 +466,12 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
 
   program
     .command("validate")
-    .description("check a bindings file (or BINDINGS) and print every problem")
+    .description(
+      "check a bindings file (or BINDINGS) and print every problem; with BINDINGS_FROM_TAGS=true, also the tagged groups",
+    )
     .argument("[file]", "bindings JSON file (default: --bindings, then BINDINGS)")
-    .action((file: string | undefined, _opts, cmd: Command) => {
-      result.code = validate(file, optsOf(cmd), io);
+    .action(async (file: string | undefined, _opts, cmd: Command) => {
+      result.code = await validate(file, optsOf(cmd), io);
     });
 
   runOptions(

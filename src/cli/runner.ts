@@ -3,13 +3,20 @@ import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { type Config, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
+import { discoverAll } from "../discovery/discover";
+import type { BindingSet } from "../discovery/merge";
+import { Logger } from "../observability/logger";
+import { RunMetrics } from "../observability/metrics";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
+import { Deadline } from "../reliability/deadline";
+import { bindingsOnly } from "../runtime/bindings";
+import { createClients } from "../runtime/clients";
 import type { FunctionContext } from "../runtime/context";
 import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
-import { invoke, type Summary, TransientFailureError } from "../runtime/invoke";
+import { emptySummary, invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
-import { emptyCounts, type PlanAction, type SyncCounts } from "../sync/types";
+import type { PlanAction } from "../sync/types";
 import { UsageError } from "./errors";
 import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
@@ -42,7 +49,8 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
   if (issue.path === ENV_KEYS.bindings && issue.message.startsWith("is required")) {
     return {
       path: issue.path,
-      message: "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS",
+      message:
+        "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS, or BINDINGS_FROM_TAGS=true",
     };
   }
   if (issue.path.startsWith(ENV_KEYS.ak) && issue.message.startsWith("no credentials")) {
@@ -58,14 +66,41 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
  * Checks the environment the way the functions do, and the credentials; one ConfigError lists every
  * problem, scrubbed of the environment's credentials as the functions scrub theirs.
  */
-export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
+function loadCliConfigAndCredentials(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfigAndCredentials> {
   try {
-    return loadConfigAndCredentials(undefined, envReader(undefined, env)).config;
+    return loadConfigAndCredentials(undefined, envReader(undefined, env));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const scrub = scrubberOf(env);
     throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
   }
+}
+
+/**
+ * The configuration (checked as loadCliConfigAndCredentials does) and the bindings a run works on: BINDINGS, and with
+ * BINDINGS_FROM_TAGS the tagged groups, discovered the way `reconcile` does (one query-by-tag call per
+ * 1,000 groups).
+ */
+export async function loadCliBindings(
+  env: NodeJS.ProcessEnv,
+  settings: Pick<RunSettings, "timeoutMs" | "onLog">,
+): Promise<{ config: Config; set: BindingSet }> {
+  const { config, credentials } = loadCliConfigAndCredentials(env);
+  if (!config.bindingsFromTags) return { config, set: bindingsOnly(config) };
+  const logger = new Logger({
+    level: config.logLevel,
+    base: { function: CLI_FUNCTION_NAME },
+    secrets: [credentials.ak, credentials.sk, credentials.securityToken ?? ""],
+    write: settings.onLog,
+  });
+  const clients = createClients(
+    config,
+    credentials,
+    new Deadline(settings.timeoutMs, 0),
+    new RunMetrics(),
+    logger,
+  );
+  return { config, set: await discoverAll(clients.autoscalingTags, config.bindings) };
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {
@@ -77,18 +112,13 @@ function cliContext(requestId: string, timeoutMs: number): FunctionContext {
   };
 }
 
-const emptySummary = (dryRun: boolean): Summary => ({
-  ...emptyCounts(0),
-  dead_lettered: 0,
-  dry_run: dryRun,
-  plan: [],
-});
+/** A summary field that is a number: a count. */
+type Count = { [K in keyof Summary]: Summary[K] extends number ? K : never }[keyof Summary];
 
-/** Every count of a summary, summed over the batches: all of SyncCounts (no list to forget one in), and dead_lettered. */
-const COUNTS: readonly (keyof SyncCounts | "dead_lettered")[] = [
-  ...(Object.keys(emptyCounts(0)) as (keyof SyncCounts)[]),
-  "dead_lettered",
-];
+/** Every count of a summary, summed over the batches: taken from the summary itself, no list to forget one in. */
+const COUNTS: readonly Count[] = Object.entries(emptySummary(false))
+  .filter(([, v]) => typeof v === "number")
+  .map(([k]) => k as Count);
 
 function addSummary(into: Summary, s: Summary): void {
   for (const k of COUNTS) into[k] += s[k];
@@ -125,9 +155,10 @@ export async function runBatches(
   groups: "all" | readonly string[],
   dryRun: boolean,
   settings: RunSettings,
-  bindings: readonly Binding[],
+  set: BindingSet,
   progress?: Progress,
 ): Promise<RunResult> {
+  const { bindings } = set;
   const result: RunResult = {
     summary: emptySummary(dryRun),
     deadLetters: [],
@@ -144,7 +175,11 @@ export async function runBatches(
     requestIds: [],
   };
   if (groups !== "all") {
-    const known = new Set(bindings.map((b) => b.scaling_group_id));
+    // A skipped tagged group is known: its run dead-letters its tag problems again.
+    const known = new Set([
+      ...bindings.map((b) => b.scaling_group_id),
+      ...set.skipped.map((s) => s.scaling_group_id),
+    ]);
     const unknown = groups.filter((id) => !known.has(id));
     if (unknown.length > 0) {
       throw new UsageError(
@@ -161,6 +196,10 @@ export async function runBatches(
         bindings: selected.filter((b) => ids.includes(b.scaling_group_id)),
       }))
     : [{ groups: groups === "all" ? "all" : [...groups], bindings: selected }];
+  // Skipped tagged groups asked for by name get a run of their own: it dead-letters their tag problems.
+  const skippedAsked =
+    groups === "all" ? [] : set.skipped.map((s) => s.scaling_group_id).filter((id) => groups.includes(id));
+  if (progress && skippedAsked.length > 0) batches.push({ groups: skippedAsked, bindings: [] });
   // The run-summary line of the latest invocation: its counts stand in for a run that threw.
   let lastSummary: Summary | undefined;
   const onLog = (line: string) => {

@@ -14,6 +14,8 @@ export interface CloudRequest<T = unknown> {
   /** A short name for logs and errors, e.g. `addMembers`. */
   operation: string;
   method: "GET" | "POST" | "PUT" | "DELETE";
+  /** A POST that only reads (AS's query-by-tag action): not counted as a write. */
+  readOnly?: boolean;
   /** Path from the service root, with the project id already in it. */
   path: string;
   query?: Record<string, string | number | undefined>;
@@ -162,7 +164,7 @@ export class CloudHttp {
       credentials: this.opts.credentials,
     });
 
-    this.opts.metrics.recordCall(req.service, WRITE_METHODS.has(req.method));
+    this.opts.metrics.recordCall(req.service, !req.readOnly && WRITE_METHODS.has(req.method));
     let res: Exchange;
     try {
       res = await exchange(new URL(qs ? `${url}?${qs}` : url), {

@@ -88,6 +88,14 @@ export const paths = {
   hookCallback(projectId: string, groupId: string): string {
     return `/autoscaling-api/v1/${seg(projectId)}/scaling_instance_hook/${seg(groupId)}/callback`;
   },
+  /** AS query-by-tag (GO-SDK `GenReqDefForListResourceInstances`, resource_type `scaling_group_tag`). */
+  groupsByTag(projectId: string): string {
+    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/resource_instances/action`;
+  },
+  /** One group's tags (GO-SDK `GenReqDefForListScalingTagInfosByResourceId`). */
+  groupTags(projectId: string, groupId: string): string {
+    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/${seg(groupId)}/tags`;
+  },
   /** Batch instance actions (ADD, REMOVE, PROTECT, ENTER_STANDBY, EXIT_STANDBY …): Go SDK as_meta.go. */
   groupInstanceAction(projectId: string, groupId: string): string {
     return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_instance/${seg(groupId)}/action`;

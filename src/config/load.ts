@@ -13,7 +13,10 @@ export const ENV_SIZE_WARN_AT = 2048;
 export type EnvReader = (key: EnvKey) => string | undefined;
 
 export interface Config {
+  /** The BINDINGS list; with `bindingsFromTags`, discovery adds the tagged groups at run time. */
   bindings: Binding[];
+  /** BINDINGS_FROM_TAGS=true: AS groups tagged as README's "Bindings from AS group tags" says are bindings too. */
+  bindingsFromTags: boolean;
   projectId: string;
   region: string | undefined;
   /** The *_ENDPOINT overrides; a service without one uses its region's default endpoint (cloud/endpoints.ts). */
@@ -94,9 +97,19 @@ export function jsonErrorReason(err: unknown): string {
 export function parseBindings(
   raw: string | undefined,
   root: string = ENV_KEYS.bindings,
+  /** With BINDINGS_FROM_TAGS the tagged groups may be every binding there is: `[]` is then fine. */
+  allowEmpty = false,
 ): { bindings: Binding[]; issues: ConfigIssue[] } {
   if (raw === undefined || raw.trim() === "") {
-    return { bindings: [], issues: [{ path: root, message: "is required (a JSON array of bindings)" }] };
+    return {
+      bindings: [],
+      issues: [
+        {
+          path: root,
+          message: `is required (a JSON array of bindings), unless ${ENV_KEYS.bindingsFromTags}=true`,
+        },
+      ],
+    };
   }
   let json: unknown;
   try {
@@ -107,6 +120,7 @@ export function parseBindings(
       issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
     };
   }
+  if (allowEmpty && Array.isArray(json) && json.length === 0) return { bindings: [], issues: [] };
   const parsed = BindingsSchema().safeParse(json);
   if (!parsed.success) {
     return {
@@ -121,8 +135,17 @@ export function parseBindings(
 export function loadConfig(read: EnvReader): Config {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
+  const rawFromTags = read(ENV_KEYS.bindingsFromTags)?.trim().toLowerCase();
+  const bindingsFromTags = rawFromTags === "true";
+  if (rawFromTags !== undefined && rawFromTags !== "true" && rawFromTags !== "false") {
+    issues.push({ path: ENV_KEYS.bindingsFromTags, message: 'must be "true" or "false"' });
+  }
   const rawBindings = read(ENV_KEYS.bindings);
-  const { bindings, issues: bindingIssues } = parseBindings(rawBindings);
+  // With tag discovery, BINDINGS is optional: the tagged groups may be every binding there is.
+  const { bindings, issues: bindingIssues } =
+    bindingsFromTags && rawBindings === undefined
+      ? { bindings: [], issues: [] }
+      : parseBindings(rawBindings, ENV_KEYS.bindings, bindingsFromTags);
   issues.push(...bindingIssues);
 
   const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
@@ -203,6 +226,7 @@ export function loadConfig(read: EnvReader): Config {
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     bindings,
+    bindingsFromTags,
     projectId: projectId!,
     region,
     endpointOverrides,

@@ -98,24 +98,92 @@ export const BindingSchema = lazy(() =>
   }),
 );
 
+/** A cross-binding rule one binding breaks, against an earlier one (indices into the list checked). */
+export interface BindingConflict {
+  index: number;
+  other: number;
+  /** The binding field that breaks the rule; undefined for a duplicate binding. */
+  field: string | undefined;
+  message: string;
+}
+
+/** The member settings that every binding of one channel member group must agree on. */
+export const SHARED_TARGET_FIELDS = [
+  "weight",
+  "port",
+  "standby",
+  "drain_seconds",
+  "healthy_timeout_seconds",
+  "replace_unhealthy",
+] as const;
+
+/** The shared member settings in which two bindings of one channel member group differ. */
+export function sharedTargetDifferences(a: Binding, b: Binding): (typeof SHARED_TARGET_FIELDS)[number][] {
+  return SHARED_TARGET_FIELDS.filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
+}
+
+/**
+ * The rules that hold across bindings: one binding per scaling group and channel member group;
+ * bindings that share a channel member group agree on its member settings (they are reconciled as one,
+ * or each run would flip the members between two settings); and on the channel's health check, which
+ * belongs to the whole channel. Used for BINDINGS and for the set merged with tag bindings.
+ */
+export function crossBindingConflicts(bindings: readonly Binding[]): BindingConflict[] {
+  const conflicts: BindingConflict[] = [];
+  const seen = new Map<string, number>();
+  const byTarget = new Map<string, number>();
+  const byChannel = new Map<string, number>();
+  bindings.forEach((b, i) => {
+    const channel = `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}`;
+    const target = `${channel}/${b.member_group_name}`;
+    const key = `${b.scaling_group_id}\u0000${target}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      conflicts.push({
+        index: i,
+        other: first,
+        field: undefined,
+        message: `duplicates binding ${first} (same scaling group, channel and member group)`,
+      });
+    } else seen.set(key, i);
+    const sameTarget = byTarget.get(target);
+    if (sameTarget === undefined) byTarget.set(target, i);
+    else {
+      for (const field of sharedTargetDifferences(bindings[sameTarget]!, b)) {
+        conflicts.push({
+          index: i,
+          other: sameTarget,
+          field,
+          message: `differs from binding ${sameTarget}, which names the same channel member group`,
+        });
+      }
+    }
+    if (!b.health_check) return;
+    const sameChannel = byChannel.get(channel);
+    if (sameChannel === undefined) byChannel.set(channel, i);
+    else if (JSON.stringify(bindings[sameChannel]!.health_check) !== JSON.stringify(b.health_check)) {
+      conflicts.push({
+        index: i,
+        other: sameChannel,
+        field: "health_check",
+        message: `differs from binding ${sameChannel}, which sets the health check of the same channel`,
+      });
+    }
+  });
+  return conflicts;
+}
+
 export const BindingsSchema = lazy(() =>
   z.array(BindingSchema()).check(
     z.minLength(1, "must list at least one binding"),
     z.superRefine((bindings, ctx) => {
-      const seen = new Map<string, number>();
-      bindings.forEach((b, i) => {
-        const key = `${b.scaling_group_id}\u0000${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
-        const first = seen.get(key);
-        if (first !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: [i],
-            message: `duplicates binding ${first} (same scaling group, channel and member group)`,
-          });
-        } else seen.set(key, i);
-      });
-      // Bindings that share a channel member group are reconciled as one: their member settings must agree,
-      // or each run would flip the members between two settings. The health check belongs to the whole channel.
+      for (const c of crossBindingConflicts(bindings)) {
+        ctx.addIssue({
+          code: "custom",
+          path: c.field === undefined ? [c.index] : [c.index, c.field],
+          message: c.message,
+        });
+      }
       bindings.forEach((b, i) => {
         if (b.replace_unhealthy && b.gateway !== "apig") {
           ctx.addIssue({
@@ -123,50 +191,6 @@ export const BindingsSchema = lazy(() =>
             path: [i, "replace_unhealthy"],
             message:
               'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
-          });
-        }
-      });
-      const byTarget = new Map<string, number>();
-      const byChannel = new Map<string, number>();
-      bindings.forEach((b, i) => {
-        const channel = `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}`;
-        const target = `${channel}/${b.member_group_name}`;
-        const sameTarget = byTarget.get(target);
-        if (sameTarget === undefined) byTarget.set(target, i);
-        else {
-          for (const field of [
-            "weight",
-            "port",
-            "standby",
-            "drain_seconds",
-            "healthy_timeout_seconds",
-          ] as const) {
-            if (bindings[sameTarget]![field] !== b[field]) {
-              ctx.addIssue({
-                code: "custom",
-                path: [i, field],
-                message: `differs from binding ${sameTarget}, which names the same channel member group`,
-              });
-            }
-          }
-          if (
-            JSON.stringify(bindings[sameTarget]!.replace_unhealthy) !== JSON.stringify(b.replace_unhealthy)
-          ) {
-            ctx.addIssue({
-              code: "custom",
-              path: [i, "replace_unhealthy"],
-              message: `differs from binding ${sameTarget}, which names the same channel member group`,
-            });
-          }
-        }
-        if (!b.health_check) return;
-        const sameChannel = byChannel.get(channel);
-        if (sameChannel === undefined) byChannel.set(channel, i);
-        else if (JSON.stringify(bindings[sameChannel]!.health_check) !== JSON.stringify(b.health_check)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [i, "health_check"],
-            message: `differs from binding ${sameChannel}, which sets the health check of the same channel`,
           });
         }
       });

@@ -127,7 +127,16 @@ function fromTimer(event: unknown): Selection {
   };
 }
 
-function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
+/** How to read the groups an event names. */
+export interface ReadOptions {
+  /**
+   * Groups may be bound by their tags (BINDINGS_FROM_TAGS): a named group that BINDINGS does not list
+   * is kept, to be looked up, instead of being taken as unknown.
+   */
+  tagBound?: boolean;
+}
+
+function fromSmn(event: unknown, knownGroupIds: readonly string[], options: ReadOptions): Selection {
   const envelope = SmnEnvelopeSchema().safeParse(event);
   if (!envelope.success) {
     throw new InputError(`not an SMN trigger event: ${describeIssues("", envelope.error)}`);
@@ -158,7 +167,10 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[]): Selection {
       mergeHints(found, foundSets, readMessage(subject, knownGroupIds));
     }
     mergeHints(hints, sets, found);
-    const { bound, unbound } = partitionByBinding(found.scalingGroupIds, knownGroupIds);
+    // With tag bindings, whether a named group is bound is known only once its tags are read.
+    const { bound, unbound } = options.tagBound
+      ? { bound: [...new Set(found.scalingGroupIds)], unbound: [] }
+      : partitionByBinding(found.scalingGroupIds, knownGroupIds);
     // A message naming more groups than a hint list keeps may have lost some of ours: look at all.
     if (found.scalingGroupIds.length === 0 || found.scalingGroupIds.length >= MAX_HINTS_PER_LIST)
       namesNoGroup = true;
@@ -185,13 +197,14 @@ export function readEvent(
   kind: FunctionKind,
   rawEvent: unknown,
   knownGroupIds: readonly string[],
+  options: ReadOptions = {},
 ): Selection {
   const event = normalise(rawEvent);
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new InputError(`the event must be a JSON object, got ${typeName(event)}`);
   }
   const e = event as Record<string, unknown>;
-  if ("record" in e) return fromSmn(e, knownGroupIds);
+  if ("record" in e) return fromSmn(e, knownGroupIds, options);
   if (e.trigger_type !== undefined) return fromTimer(e);
   if (kind === "scaling-events") {
     throw new InputError(

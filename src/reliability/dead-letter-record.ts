@@ -13,7 +13,9 @@ export type DeadLetterAction =
   | "delete_members"
   | "complete_hook"
   | "quarantine"
-  | "fan_out";
+  | "fan_out"
+  | "discover_bindings"
+  | "tag_binding";
 
 export interface DeadLetterRecord {
   dead_letter: true;

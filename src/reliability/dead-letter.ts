@@ -13,6 +13,8 @@ export const DEAD_LETTER_SUBJECT = "channel-autoscaler dead letter";
 export interface DeadLetterInput {
   action: DeadLetterAction;
   binding: Binding | null;
+  /** The group to replay when there is no binding (a tagged group whose tags are bad). */
+  scalingGroupId?: string;
   instanceIds?: readonly string[];
   error: DeadLetterRecord["error"];
   attempts: number;
@@ -73,7 +75,11 @@ export class DeadLetterSink {
       instance_ids: [...(input.instanceIds ?? [])],
       error: input.error,
       attempts: input.attempts,
-      replay: b ? { scaling_group_ids: [b.scaling_group_id] } : {},
+      replay: b
+        ? { scaling_group_ids: [b.scaling_group_id] }
+        : input.scalingGroupId
+          ? { scaling_group_ids: [input.scalingGroupId] }
+          : {},
       ...(input.detail ? { detail: input.detail } : {}),
     };
     this.records.push(record);

@@ -1,4 +1,5 @@
 import { AutoScalingClient } from "../cloud/autoscaling";
+import { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import type { Credentials } from "../cloud/credentials";
 import { EcsClient } from "../cloud/ecs";
 import { resolveEndpoints, type Service } from "../cloud/endpoints";
@@ -18,6 +19,7 @@ export interface Clients {
   http: CloudHttp;
   gateway: GatewayClient;
   autoscaling: AutoScalingClient;
+  autoscalingTags: AutoScalingTagsClient;
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
@@ -70,6 +72,7 @@ export function createClients(
     http,
     gateway: new GatewayClient(http),
     autoscaling: new AutoScalingClient(http),
+    autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),

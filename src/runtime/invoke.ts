@@ -1,16 +1,20 @@
+import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, type EnvReader, envReader } from "../config/load";
+import { type EnvReader, envReader } from "../config/load";
+import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
 import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
+import { isTransient } from "../reliability/classify";
 import { DeadLetterSink } from "../reliability/dead-letter";
 import { Deadline } from "../reliability/deadline";
 import { reconcile } from "../sync/reconcile";
 import { selectBindings } from "../sync/targets";
-import type { PlanEntry, SyncCounts, SyncResult } from "../sync/types";
+import { emptyCounts, type PlanEntry, type SyncCounts, type SyncResult } from "../sync/types";
+import { bindingsOnly, resolveBindings } from "./bindings";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
 import { loadConfigAndCredentials } from "./credentials";
@@ -18,22 +22,44 @@ import { fanOut } from "./fanout";
 
 /** What every invocation resolves to: the counts (derived from the plan entries) and the plan itself. */
 export interface Summary extends SyncCounts {
+  /** Bindings of this run that came from AS group tags (BINDINGS_FROM_TAGS). */
+  bindings_discovered: number;
+  /** Tagged groups of this run left out for bad or conflicting tags (each dead-lettered). */
+  skipped: number;
   dead_lettered: number;
   dry_run: boolean;
   plan: PlanEntry[];
 }
+
+/** The summary of a run that has done nothing (yet). */
+export const emptySummary = (dryRun: boolean, deadLettered = 0): Summary => ({
+  ...emptyCounts(0),
+  bindings_discovered: 0,
+  skipped: 0,
+  dead_lettered: deadLettered,
+  dry_run: dryRun,
+  plan: [],
+});
 
 /** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
 const FALLBACK_BUDGET_MS = 60_000;
 /** Kept back from the invocation's time to log the summary and publish dead letters. */
 const SAFETY_MARGIN_MS = 3_000;
 
-/** Thrown when every selected binding failed for transient reasons: the platform's async retry takes over. */
+/**
+ * Thrown when every selected binding failed for transient reasons, or tag discovery did (then no
+ * binding was tried: `failedBindings` is 0 and `discovery` says why): the platform's async retry takes over.
+ */
 export class TransientFailureError extends Error {
   override readonly name = "TransientFailureError";
-  constructor(readonly failedBindings: number) {
+  constructor(
+    readonly failedBindings: number,
+    readonly discovery?: string,
+  ) {
     super(
-      `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
+      discovery === undefined
+        ? `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`
+        : `tag discovery failed (${discovery}); nothing was reconciled and the platform's retry will run it again`,
     );
   }
 }
@@ -44,12 +70,24 @@ function withoutStack<E extends Error>(err: E): E {
   return err;
 }
 
-function unknownGroups(selection: Selection, config: Config): string[] {
+/** Named groups that neither BINDINGS nor tags bind (a skipped tagged group is known: it was dead-lettered). */
+function unknownGroups(selection: Selection, set: BindingSet): string[] {
   if (selection.groups === "all") return [];
-  return partitionByBinding(
-    selection.groups,
-    config.bindings.map((b) => b.scaling_group_id),
-  ).unbound;
+  return partitionByBinding(selection.groups, [
+    ...set.bindings.map((b) => b.scaling_group_id),
+    ...set.skipped.map((s) => s.scaling_group_id),
+  ]).unbound;
+}
+
+/** At most this many bound groups are listed in an error: with tags there may be thousands. */
+const LISTED_GROUPS = 20;
+
+function unknownGroupsError(unknown: string[], set: BindingSet): InputError {
+  const bound = [...new Set(set.bindings.map((b) => b.scaling_group_id))];
+  const listed = bound.slice(0, LISTED_GROUPS).join(", ");
+  const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
+  const named = unknown.map((id) => JSON.stringify(id)).join(", ");
+  return new InputError(`unknown scaling_group_ids: ${named} (bound groups: ${listed}${more})`);
 }
 
 const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
@@ -136,15 +174,11 @@ export async function invoke(
       kind,
       event,
       config.bindings.map((b) => b.scaling_group_id),
+      { tagBound: config.bindingsFromTags },
     );
-    const unknown = unknownGroups(selection, config);
-    if (unknown.length > 0) {
-      throw new InputError(
-        `unknown scaling_group_ids: ${unknown.map((id) => JSON.stringify(id)).join(", ")} (bound groups: ${[
-          ...new Set(config.bindings.map((b) => b.scaling_group_id)),
-        ].join(", ")})`,
-      );
-    }
+    // Without tags every binding is known before any call; with them, once discovery has run.
+    const unknown = config.bindingsFromTags ? [] : unknownGroups(selection, bindingsOnly(config));
+    if (unknown.length > 0) throw unknownGroupsError(unknown, bindingsOnly(config));
   } catch (err) {
     if (err instanceof InputError) {
       logger.error(err.message, { action: "read_event" });
@@ -178,7 +212,41 @@ export async function invoke(
     });
   }
 
-  const bindings = selectBindings(config.bindings, selection.groups);
+  let set: BindingSet;
+  try {
+    set = await resolveBindings(kind, selection, config, {
+      tags: clients.autoscalingTags,
+      logger,
+      deadLetters,
+    });
+  } catch (err) {
+    // Without discovery no binding is known to be safe: a shared member group reconciled without its
+    // tagged groups would lose their members. The dead letter is out; retry when it may pass.
+    await deadLetters.flush();
+    if (isTransient(err)) {
+      throw withoutStack(new TransientFailureError(0, describeError(err).message));
+    }
+    logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
+    return emptySummary(selection.dryRun, deadLetters.records.length);
+  }
+  const unknown = unknownGroups(selection, set);
+  if (unknown.length > 0) {
+    if (kind !== "scaling-events") {
+      const err = unknownGroupsError(unknown, set);
+      logger.error(err.message, { action: "read_event" });
+      throw withoutStack(err);
+    }
+    // An event is a hint: groups that no binding names are noted and left alone.
+    logger.warn("the event names scaling groups that no binding names; they are left alone", {
+      action: "read_event",
+      scaling_group_ids: unknown,
+    });
+    selection.groups = (selection.groups as string[]).filter((id) => !unknown.includes(id));
+  }
+
+  const bindings = selectBindings(set.bindings, selection.groups);
+  const { groups } = selection;
+  const skipped = set.skipped.filter((s) => groups === "all" || groups.includes(s.scaling_group_id)).length;
   logger.info("run started", {
     action: "start",
     trigger: kind,
@@ -226,6 +294,8 @@ export async function invoke(
 
   const summary: Summary = {
     ...result.counts,
+    bindings_discovered: bindings.filter((b) => set.discovered.has(b)).length,
+    skipped,
     dead_lettered: deadLetters.records.length,
     dry_run: selection.dryRun,
     plan: result.plan,

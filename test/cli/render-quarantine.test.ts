@@ -28,6 +28,8 @@ const plan: PlanEntry[] = [
 ];
 const summary = (over: Partial<Summary> = {}): Summary => ({
   ...emptyCounts(1),
+  bindings_discovered: 0,
+  skipped: 0,
   dead_lettered: 0,
   dry_run: true,
   plan,

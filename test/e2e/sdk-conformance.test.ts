@@ -15,6 +15,7 @@ import { FunctionGraphClient as OfficialFunctionGraphClient } from "@huaweicloud
 import { AsyncInvokeFunctionRequest } from "@huaweicloud/huaweicloud-sdk-functiongraph/v2/model/AsyncInvokeFunctionRequest";
 import { afterAll, describe, expect, it } from "vitest";
 import { AutoScalingClient, INSTANCE_PAGE_SIZE } from "../../src/cloud/autoscaling";
+import { AutoScalingTagsClient, TAG_QUERY_PAGE_SIZE } from "../../src/cloud/autoscaling-tags";
 import { EcsClient, SERVER_BATCH } from "../../src/cloud/ecs";
 import { FunctionGraphClient } from "../../src/cloud/functiongraph";
 import { GatewayClient, MEMBER_PAGE_SIZE, type MemberInfo } from "../../src/cloud/gateway";
@@ -43,7 +44,8 @@ import { emulatorForFile } from "../support/emulator-for-file";
  * state the call needs in `state()`. The coverage test fails while a paths.ts builder has no row.
  *
  * Path templates: huaweicloud-sdk-go-v3 services/roma/v2/roma_meta.go, services/apig/v2/apig_meta.go,
- * services/as/v1/as_meta.go, services/smn/v2/smn_meta.go (`GenReqDefForPublishMessage`); the Node SDKs'
+ * services/as/v1/as_meta.go (tags: `GenReqDefForListResourceInstances`,
+ * `GenReqDefForListScalingTagInfosByResourceId`, resource_type `scaling_group_tag`), services/smn/v2/smn_meta.go (`GenReqDefForPublishMessage`); the Node SDKs'
  * own ParamCreater for ECS `listServersDetails` and FunctionGraph `asyncInvokeFunction`.
  */
 
@@ -97,6 +99,7 @@ function state(): StateInput {
         hanging: [
           { instance_id: SERVERS[1]!, lifecycle_hook_name: "launch", lifecycle_action_key: ACTION_KEY },
         ],
+        tags: [{ key: "channel-autoscaler-channel", value: CHANNEL.roma }],
       },
     ],
     servers: [
@@ -120,6 +123,7 @@ interface Official {
 interface Ours {
   gateway: GatewayClient;
   autoscaling: AutoScalingClient;
+  autoscalingTags: AutoScalingTagsClient;
   ecs: EcsClient;
   smn: SmnClient;
   functionGraph: FunctionGraphClient;
@@ -320,6 +324,31 @@ const rows: Row[] = [
       ),
   },
   {
+    operation: "ListResourceInstances (scaling_group_tag)",
+    path: "groupsByTag",
+    official: generic({
+      method: "POST",
+      url: "/autoscaling-api/v1/{project_id}/{resource_type}/resource_instances/action",
+      pathParams: { resource_type: "scaling_group_tag" },
+      body: {
+        action: "filter",
+        tags: [{ key: "channel-autoscaler-channel", values: [] }],
+        limit: String(TAG_QUERY_PAGE_SIZE),
+      },
+    }),
+    ours: (c) => c.autoscalingTags.listGroupsByTags([{ key: "channel-autoscaler-channel", values: [] }]),
+  },
+  {
+    operation: "ListScalingTagInfosByResourceId (scaling_group_tag)",
+    path: "groupTags",
+    official: generic({
+      method: "GET",
+      url: "/autoscaling-api/v1/{project_id}/{resource_type}/{resource_id}/tags",
+      pathParams: { resource_type: "scaling_group_tag", resource_id: GROUP },
+    }),
+    ours: (c) => c.autoscalingTags.listGroupTags(GROUP),
+  },
+  {
     operation: "ListServersDetails",
     path: "serversDetail",
     official: (sdk) =>
@@ -498,6 +527,7 @@ const ours: Ours = (() => {
   return {
     gateway: new GatewayClient(http),
     autoscaling: new AutoScalingClient(http),
+    autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(http),
     functionGraph: new FunctionGraphClient(http),

@@ -1,3 +1,4 @@
+import { groupTags, queryByTag } from "./autoscaling-tags";
 import type { EmulatorContext } from "./context";
 import { asError } from "./errors";
 import { type ApiRequest, type ApiResponse, queryValue, type Route, type Router } from "./http";
@@ -8,7 +9,7 @@ import { isRecord } from "./validators";
 
 /**
  * Auto Scaling v1 (`/autoscaling-api/v1/{project_id}/...`): instances of a group, hanging lifecycle
- * actions, the lifecycle callback and the hook list.
+ * actions, the lifecycle callback, the hook list, and group tags (query by tag, one group's tags).
  */
 
 const DEFAULT_LIMIT = 20;
@@ -20,6 +21,13 @@ export function createAutoScalingRouter(ctx: EmulatorContext): Router {
   return (method, params): Route | undefined => {
     const [resource, groupId, action, extra] = params;
     if (!groupId || extra !== undefined) return undefined;
+    if (resource === "scaling_group_tag") {
+      if (method === "POST" && groupId === "resource_instances" && action === "action") {
+        return { handle: (req) => queryByTag(ctx, req) };
+      }
+      if (method === "GET" && action === "tags") return { handle: () => groupTags(ctx, groupId) };
+      return undefined;
+    }
     if (method === "GET" && action === "list") {
       if (resource === "scaling_group_instance") return { handle: (req) => listInstances(ctx, groupId, req) };
       if (resource === "scaling_instance_hook") return { handle: (req) => listHanging(ctx, groupId, req) };

@@ -1,11 +1,12 @@
 import { applyOptions, type EmulatorContext, OptionsError } from "./context";
 import { FaultError } from "./faults";
 import { type ApiResponse, decodeSegment } from "./http";
-import type { MemberHealth } from "./model";
+import type { GroupTag, MemberHealth } from "./model";
 import { setScalingActivity } from "./standby";
 import {
   buildWorld,
   emptyWorld,
+  groupTagsSchema,
   hangingProblem,
   hangingWithDefaults,
   instanceWithDefaults,
@@ -128,6 +129,15 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       return structuredClone(hanging);
     },
 
+    setGroupTags(scalingGroupId: string, tags: GroupTag[]) {
+      const group = scalingGroup(scalingGroupId);
+      const parsed = groupTagsSchema.safeParse(tags);
+      if (!parsed.success) {
+        throw new ControlError(`invalid tags: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+      }
+      group.tags = parsed.data;
+    },
+
     setScalingActivity(scalingGroupId: string, active: boolean) {
       if (typeof active !== "boolean") throw new ControlError("active must be true or false");
       setScalingActivity(scalingGroup(scalingGroupId), active);
@@ -215,6 +225,11 @@ function dispatch(control: EmulatorControl, method: string, path: string, body: 
     case "POST /options":
       control.setOptions(body as OptionsUpdate);
       return NO_CONTENT;
+  }
+  const tags = /^\/scaling-groups\/([^/]+)\/tags$/.exec(path);
+  if (method === "PUT" && tags) {
+    control.setGroupTags(decodeSegment(tags[1] ?? ""), body as GroupTag[]);
+    return NO_CONTENT;
   }
   const instance = /^\/instances\/([^/]+)\/([^/]+)$/.exec(path);
   if (method === "DELETE" && instance) {

@@ -118,6 +118,12 @@ export interface HangingEntry {
   default_result: HookResult;
 }
 
+/** An AS resource tag (`ResourceTags`: key ≤ 36 characters, value ≤ 43). */
+export interface GroupTag {
+  key: string;
+  value: string;
+}
+
 export interface ScalingGroupState {
   scaling_group_id: string;
   scaling_group_name: string;
@@ -126,6 +132,7 @@ export interface ScalingGroupState {
   instances: AsInstance[];
   lifecycle_hooks: LifecycleHook[];
   hanging: HangingEntry[];
+  tags: GroupTag[];
 }
 
 /** An ECS server. `ipv4` is its fixed primary address in VPC "vpc-1". */

@@ -9,6 +9,7 @@ import {
   type EmulatorState,
   type FunctionState,
   type GatewayKind,
+  type GroupTag,
   type HangingEntry,
   LIFE_CYCLE_STATES,
   type LifecycleHook,
@@ -111,9 +112,28 @@ const hangingSchema = z.strictObject({
   default_result: z.enum(["ABANDON", "CONTINUE"]).optional(),
 });
 
+/** AS tag rules on create (AS API reference "Creating or Deleting Tags"). */
+export const groupTagSchema = z.strictObject({
+  key: z
+    .string()
+    .min(1)
+    .max(36)
+    .regex(/^[\p{Script=Han}A-Za-z0-9_-]+$/u, "tag keys are letters, digits, - and _"),
+  value: z
+    .string()
+    .max(43)
+    .regex(/^[\p{Script=Han}A-Za-z0-9._-]*$/u, "tag values are letters, digits, ., - and _"),
+});
+
+export const groupTagsSchema = z
+  .array(groupTagSchema)
+  .max(10, "at most 10 tags a group")
+  .refine((tags) => new Set(tags.map((t) => t.key)).size === tags.length, "tag keys must be unique");
+
 const scalingGroupSchema = z.strictObject({
   scaling_group_id: z.string().min(1),
   scaling_group_name: z.string().optional(),
+  tags: groupTagsSchema.optional(),
   scaling_configuration_id: z.string().optional(),
   scaling_configuration_name: z.string().optional(),
   instances: z.array(instanceSchema).optional(),
@@ -187,6 +207,9 @@ export interface ScalingGroup {
   instances: SortedCollection<AsInstance>;
   lifecycle_hooks: LifecycleHook[];
   hanging: HangingEntry[];
+  tags: GroupTag[];
+  /** Creation order: the tag query lists groups newest first, as AS does. */
+  created: number;
 }
 
 /** The live, indexed form of the state that handlers read and write. */
@@ -249,7 +272,7 @@ export function buildWorld(input: unknown, defaults: LoadDefaults): World {
     if (world.scalingGroups.has(g.scaling_group_id)) {
       fail(`${where}: duplicate scaling_group_id "${g.scaling_group_id}"`);
     }
-    const group = newScalingGroup(g.scaling_group_id, g);
+    const group = newScalingGroup(g.scaling_group_id, g, gi);
     world.scalingGroups.set(group.scaling_group_id, group);
     (g.instances ?? []).forEach((inst, ii) => {
       if (group.instances.has(inst.instance_id)) {
@@ -401,7 +424,13 @@ function buildChannel(
 
 export function newScalingGroup(
   id: string,
-  g: { scaling_group_name?: string; scaling_configuration_id?: string; scaling_configuration_name?: string },
+  g: {
+    scaling_group_name?: string;
+    scaling_configuration_id?: string;
+    scaling_configuration_name?: string;
+    tags?: GroupTag[];
+  },
+  created: number,
 ): ScalingGroup {
   const name = g.scaling_group_name ?? id;
   return {
@@ -415,6 +444,8 @@ export function newScalingGroup(
     ),
     lifecycle_hooks: [],
     hanging: [],
+    tags: (g.tags ?? []).map((t) => ({ ...t })),
+    created,
   };
 }
 
@@ -502,6 +533,7 @@ export function snapshot(world: World): EmulatorState {
       instances: [...g.instances.list()],
       lifecycle_hooks: g.lifecycle_hooks,
       hanging: g.hanging,
+      tags: g.tags,
     })),
     servers: [...world.servers.values()],
     topics: [...world.topics.values()],

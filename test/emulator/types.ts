@@ -1,4 +1,4 @@
-import type { EmulatorState, HangingEntry, MemberHealth } from "./model";
+import type { EmulatorState, GroupTag, HangingEntry, MemberHealth } from "./model";
 import type { HangingInput, InstanceInput, StateInput } from "./state";
 
 /** The services one emulator answers for; faults and the call log name them. */
@@ -146,6 +146,8 @@ export interface EmulatorControl {
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
   setOptions(update: OptionsUpdate): void;
+  /** Replaces a scaling group's tags (AS's rules: ≤ 10 tags, keys ≤ 36 and values ≤ 43 characters). */
+  setGroupTags(scalingGroupId: string, tags: GroupTag[]): void;
   /** Starts or ends a scaling activity of a group (AS refuses batch actions meanwhile); ending it puts
    *  the replacements that ENTER_STANDBY launched in service. */
   setScalingActivity(scalingGroupId: string, active: boolean): void;

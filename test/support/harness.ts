@@ -18,6 +18,8 @@ export interface Summary {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  bindings_discovered: number;
+  skipped: number;
   quarantined: number;
   quarantine_guarded: number;
   dead_lettered: number;
@@ -262,7 +264,9 @@ export function members(emu: Emulator, gateway = "roma-1", channel = "chan-1") {
   return gw?.channels.find((c) => c.id === channel)?.members ?? [];
 }
 
-export const writes = (emu: Emulator) => emu.control.calls().filter((c) => c.method !== "GET");
+/** Write calls: everything but GET and the tag query (a POST that only reads). */
+export const writes = (emu: Emulator) =>
+  emu.control.calls().filter((c) => c.method !== "GET" && !c.path.endsWith("/resource_instances/action"));
 
 export type { Emulator };
 export { startEmulator };

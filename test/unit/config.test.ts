@@ -101,6 +101,22 @@ describe("loadConfig", () => {
     expect(problems(noBindings)[0]).toMatch(/^BINDINGS: is required/);
   });
 
+  it("makes BINDINGS optional (absent or []) with BINDINGS_FROM_TAGS=true, and checks that flag", () => {
+    const { BINDINGS: _, ...noBindings } = good;
+    expect(loadConfig(reader({ ...noBindings, BINDINGS_FROM_TAGS: "true" }))).toMatchObject({
+      bindings: [],
+      bindingsFromTags: true,
+    });
+    expect(loadConfig(reader({ ...good, BINDINGS: "[]", BINDINGS_FROM_TAGS: "TRUE" })).bindings).toEqual([]);
+    expect(loadConfig(reader(good)).bindingsFromTags).toBe(false);
+    expect(problems({ ...good, BINDINGS_FROM_TAGS: "yes" })).toEqual([
+      'BINDINGS_FROM_TAGS: must be "true" or "false"',
+    ]);
+    expect(problems({ ...noBindings, BINDINGS_FROM_TAGS: "false" })[0]).toMatch(
+      /^BINDINGS: is required .*unless BINDINGS_FROM_TAGS=true/,
+    );
+  });
+
   it("rejects bindings of one member group that disagree, and duplicates", () => {
     const found = problems({
       ...good,

@@ -1,0 +1,82 @@
+import type { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
+import { describeError } from "../cloud/errors";
+import type { Config } from "../config/load";
+import { discoverAll, discoverGroups } from "../discovery/discover";
+import type { BindingSet } from "../discovery/merge";
+import { describeTagProblems } from "../discovery/tags";
+import type { FunctionKind, Selection } from "../events/read";
+import type { Logger } from "../observability/logger";
+import type { DeadLetterSink } from "../reliability/dead-letter";
+import { attemptsOf } from "../reliability/retry";
+
+/** The bindings of BINDINGS alone (tag discovery off). */
+export const bindingsOnly = (config: Config): BindingSet => ({
+  bindings: config.bindings,
+  discovered: new Set(),
+  shadowed: [],
+  skipped: [],
+});
+
+/**
+ * The bindings a run works on: BINDINGS, plus, with BINDINGS_FROM_TAGS, the tagged groups. `reconcile`
+ * and `backfill` discover every tagged group once; `scaling-events` reads only the named groups' tags
+ * (and the groups sharing their member groups). Shadowed tag bindings are logged; every skipped group
+ * of the selection is dead-lettered once, naming the group, the tag and the rule, with a replay of it.
+ * Throws what discovery threw: without it no binding is known to be safe to reconcile.
+ */
+export async function resolveBindings(
+  kind: FunctionKind,
+  selection: Selection,
+  config: Config,
+  deps: { tags: AutoScalingTagsClient; logger: Logger; deadLetters: DeadLetterSink },
+): Promise<BindingSet> {
+  if (!config.bindingsFromTags) return bindingsOnly(config);
+  let set: BindingSet;
+  try {
+    set =
+      kind === "scaling-events" && selection.groups !== "all"
+        ? await discoverGroups(deps.tags, config.bindings, selection.groups)
+        : await discoverAll(deps.tags, config.bindings);
+  } catch (err) {
+    deps.deadLetters.add({
+      action: "discover_bindings",
+      binding: null,
+      error: describeError(err),
+      attempts: attemptsOf(err),
+      ...(selection.groups !== "all" && selection.groups.length === 1
+        ? { scalingGroupId: selection.groups[0] }
+        : {}),
+    });
+    throw err;
+  }
+  const inSelection = (id: string) => selection.groups === "all" || selection.groups.includes(id);
+  for (const id of set.shadowed) {
+    if (!inSelection(id)) continue;
+    deps.logger.warn("tag binding shadowed: BINDINGS names this group too, and BINDINGS wins", {
+      action: "discover_bindings",
+      scaling_group_id: id,
+    });
+  }
+  for (const s of set.skipped) {
+    if (!inSelection(s.scaling_group_id)) continue;
+    deps.deadLetters.add({
+      action: "tag_binding",
+      binding: null,
+      scalingGroupId: s.scaling_group_id,
+      error: {
+        status: null,
+        code: "INVALID_BINDING_TAGS",
+        message: `scaling group ${s.scaling_group_id} skipped: ${describeTagProblems(s.problems)}`,
+      },
+      attempts: 1,
+      detail: { scaling_group_id: s.scaling_group_id, source: "tags", problems: s.problems },
+    });
+  }
+  deps.logger.info("bindings discovered from tags", {
+    action: "discover_bindings",
+    discovered: set.discovered.size,
+    shadowed: set.shadowed.length,
+    skipped: set.skipped.length,
+  });
+  return set;
+}

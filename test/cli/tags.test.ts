@@ -1,0 +1,89 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type CliIo, main } from "../../src/cli/index";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { baseState, envFor, instance, members, writes } from "../support/harness";
+
+/** The CLI with BINDINGS_FROM_TAGS: each binding's source, and the problems of skipped groups. */
+
+const emu = await emulatorForFile();
+const dir = mkdtempSync(path.join(tmpdir(), "cli-tags-"));
+
+async function cli(argv: string[], env: Record<string, string>) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    env,
+    cwd: dir,
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const tags = (memberGroup: string, extra: Record<string, string> = {}) =>
+  Object.entries({
+    "channel-autoscaler-channel": "chan-1",
+    "channel-autoscaler-instance": "roma-1",
+    "channel-autoscaler-member-group": memberGroup,
+    "channel-autoscaler-drain-seconds": "0",
+    ...extra,
+  }).map(([key, value]) => ({ key, value }));
+
+beforeEach(() => {
+  emu.control.reset();
+  emu.control.load(baseState({ instances: [instance("i-1")], instances2: [instance("b-1")] }));
+  emu.control.setGroupTags("asg-1", tags("web"));
+  emu.control.setGroupTags("asg-2", tags("other", { "channel-autoscaler-standby": "maybe" }));
+});
+
+/** Only the environment: no BINDINGS, tag discovery on. */
+function env(): Record<string, string> {
+  const { BINDINGS: _, ...rest } = envFor(emu, [], { BINDINGS_FROM_TAGS: "true" });
+  return rest;
+}
+
+describe("CLI with BINDINGS_FROM_TAGS=true", () => {
+  it("validate lists each binding with its source and each skipped group with its problem (exit 1)", async () => {
+    const res = await cli(["validate"], env());
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/1 binding \(0 from BINDINGS, 1 from tags/);
+    expect(res.stdout).toMatch(/asg-1 +tags +roma\/roma-1\/chan-1 +web/);
+    expect(res.stdout).toContain('asg-2: tag channel-autoscaler-standby "maybe": must be "true" or "false"');
+    const json = JSON.parse((await cli(["validate", "--json"], env())).stdout);
+    expect(json).toMatchObject({
+      valid: false,
+      bindings: 1,
+      bindings_discovered: 1,
+      list: [{ scaling_group_id: "asg-1", source: "tags", member_group_name: "web" }],
+      skipped: [{ scaling_group_id: "asg-2", problems: [{ tag: "channel-autoscaler-standby" }] }],
+    });
+  });
+
+  it("plan names the source of each group, shows the skipped group's dead letter, and writes nothing", async () => {
+    const res = await cli(["plan"], env());
+    expect(res.stdout).toMatch(/asg-1 \[tags\] → roma\/roma-1\/chan-1, member group web/);
+    expect(res.stdout).toMatch(/add +i-1/);
+    expect(res.stdout).toMatch(/tag_binding +asg-2 \(no binding\)/);
+    expect(res.code).toBe(1);
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("sync converges the tagged groups, and a skipped group named with --group is dead-lettered, not unknown", async () => {
+    emu.control.setGroupTags("asg-2", tags("other"));
+    const res = await cli(["sync", "--json"], env());
+    expect(JSON.parse(res.stdout).summary).toMatchObject({ bindings: 2, bindings_discovered: 2, added: 2 });
+    // asg-2 owns member group "other" now: its foreign member goes.
+    expect(members(emu).map((m) => m.ecs_id)).toHaveLength(2);
+    expect(members(emu).map((m) => m.ecs_id)).toEqual(expect.arrayContaining(["b-1", "i-1"]));
+    emu.control.setGroupTags("asg-2", tags("other", { "channel-autoscaler-port": "port" }));
+    const named = await cli(["backfill", "--group", "asg-2", "--json"], env());
+    expect(named.code).toBe(1);
+    expect(JSON.parse(named.stdout).dead_letters.map((d: { action: string }) => d.action)).toEqual([
+      "tag_binding",
+    ]);
+  });
+});

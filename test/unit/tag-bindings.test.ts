@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { type Binding, BindingSchema } from "../../src/config/schema";
+import { type DiscoveredGroup, mergeBindings, sourceOf } from "../../src/discovery/merge";
+import { bindingFromTags, describeTagProblems, type Tag } from "../../src/discovery/tags";
+
+const tags = (over: Record<string, string | undefined> = {}): Tag[] =>
+  Object.entries({
+    "channel-autoscaler-channel": "chan-1",
+    "channel-autoscaler-instance": "roma-1",
+    "channel-autoscaler-member-group": "web",
+    owner: "team-a",
+    ...over,
+  })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ({ key, value }));
+
+const group = (id: string, over: Record<string, string | undefined> = {}): DiscoveredGroup => ({
+  scaling_group_id: id,
+  result: bindingFromTags(id, tags(over)),
+});
+
+const envBinding = (over: Partial<Binding> = {}): Binding =>
+  BindingSchema().parse({
+    scaling_group_id: "asg-env",
+    instance_id: "roma-1",
+    vpc_channel_id: "chan-1",
+    member_group_name: "web",
+    ...over,
+  });
+
+describe("bindingFromTags (README: Bindings from AS group tags)", () => {
+  it("reads the required tags with BINDINGS' defaults, and every optional tag", () => {
+    expect(bindingFromTags("asg-1", tags())).toEqual({
+      ok: true,
+      binding: envBinding({ scaling_group_id: "asg-1" }),
+    });
+    const full = bindingFromTags(
+      "asg-1",
+      tags({
+        "channel-autoscaler-gateway": "apig",
+        "channel-autoscaler-weight": "7",
+        "channel-autoscaler-standby": "true",
+        "channel-autoscaler-port": "9090",
+        "channel-autoscaler-drain-seconds": "0",
+      }),
+    );
+    expect(full).toMatchObject({
+      ok: true,
+      binding: { gateway: "apig", weight: 7, standby: true, port: 9090, drain_seconds: 0 },
+    });
+  });
+
+  it.each([
+    [{ "channel-autoscaler-weight": "abc" }, "channel-autoscaler-weight", "must be a whole number"],
+    [{ "channel-autoscaler-weight": "10001" }, "channel-autoscaler-weight", "<=10000"],
+    [{ "channel-autoscaler-port": "70000" }, "channel-autoscaler-port", "<=65535"],
+    [{ "channel-autoscaler-drain-seconds": "3601" }, "channel-autoscaler-drain-seconds", "<=3600"],
+    [{ "channel-autoscaler-standby": "yes" }, "channel-autoscaler-standby", '"true" or "false"'],
+    [{ "channel-autoscaler-gateway": "elb" }, "channel-autoscaler-gateway", "roma"],
+    [
+      { "channel-autoscaler-member-group": "1web" },
+      "channel-autoscaler-member-group",
+      "starting with a letter",
+    ],
+    [{ "channel-autoscaler-instance": undefined }, "channel-autoscaler-instance", "is required"],
+    [{ "channel-autoscaler-member-group": "" }, "channel-autoscaler-member-group", "must not be empty"],
+    [{ "channel-autoscaler-wieght": "5" }, "channel-autoscaler-wieght", "is not a channel-autoscaler tag"],
+  ])("names the tag and the rule: %j", (over, tag, rule) => {
+    const result = bindingFromTags("asg-1", tags(over));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.tag).toBe(tag);
+    expect(result.problems[0]!.rule).toContain(rule);
+    expect(describeTagProblems(result.problems)).toContain(`tag ${tag}`);
+  });
+
+  it("lists every problem at once, and keeps the target the group meant when those tags are valid", () => {
+    const result = bindingFromTags(
+      "asg-1",
+      tags({ "channel-autoscaler-weight": "-1", "channel-autoscaler-standby": "no" }),
+    );
+    expect(result).toMatchObject({ ok: false, targetKey: "roma/roma-1/chan-1/web" });
+    if (!result.ok)
+      expect(result.problems.map((p) => p.tag).sort()).toEqual([
+        "channel-autoscaler-standby",
+        "channel-autoscaler-weight",
+      ]);
+  });
+});
+
+describe("mergeBindings", () => {
+  it("takes a group named in both from BINDINGS and reports its tag binding as shadowed", () => {
+    const env = [envBinding({ scaling_group_id: "asg-1", weight: 5 })];
+    const set = mergeBindings(env, [
+      group("asg-1", { "channel-autoscaler-weight": "oops" }),
+      group("asg-2", { "channel-autoscaler-member-group": "api" }),
+    ]);
+    expect(set.shadowed).toEqual(["asg-1"]);
+    expect(set.skipped).toEqual([]);
+    expect(set.bindings.map((b) => [b.scaling_group_id, b.weight, sourceOf(set, b)])).toEqual([
+      ["asg-1", 5, "bindings"],
+      ["asg-2", 1, "tags"],
+    ]);
+  });
+
+  it("skips a group with bad tags alone", () => {
+    const set = mergeBindings(
+      [],
+      [
+        group("asg-1", { "channel-autoscaler-member-group": "api" }),
+        group("asg-2", { "channel-autoscaler-member-group": "batch", "channel-autoscaler-port": "x" }),
+        group("asg-3", { "channel-autoscaler-channel": "chan-2" }),
+      ],
+    );
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-1", "asg-3"]);
+    expect(set.skipped).toEqual([
+      {
+        scaling_group_id: "asg-2",
+        problems: [{ tag: "channel-autoscaler-port", value: "x", rule: "must be a whole number" }],
+      },
+    ]);
+  });
+
+  it("skips every tag binding of a member group whose tag bindings disagree, and only those", () => {
+    const set = mergeBindings(
+      [],
+      [
+        group("asg-1"),
+        group("asg-2"),
+        group("asg-3", { "channel-autoscaler-weight": "9" }),
+        group("asg-4", { "channel-autoscaler-member-group": "api" }),
+      ],
+    );
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-4"]);
+    expect(set.skipped.map((s) => s.scaling_group_id).sort()).toEqual(["asg-1", "asg-2", "asg-3"]);
+    const three = set.skipped.find((s) => s.scaling_group_id === "asg-3")!;
+    expect(three.problems[0]).toMatchObject({ tag: "channel-autoscaler-weight", value: "9" });
+    expect(three.problems[0]!.rule).toMatch(/weight differs from group asg-1 \(tags: 1\)/);
+  });
+
+  it("lets BINDINGS win a disagreement on a shared member group: only the disagreeing tag group is skipped", () => {
+    const env = [envBinding({ weight: 4 })];
+    const set = mergeBindings(env, [group("asg-1", { "channel-autoscaler-weight": "4" }), group("asg-2")]);
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-env", "asg-1"]);
+    expect(set.skipped).toHaveLength(1);
+    expect(set.skipped[0]!.scaling_group_id).toBe("asg-2");
+    expect(set.skipped[0]!.problems[0]!.rule).toMatch(/differs from group asg-env \(BINDINGS: 4\)/);
+  });
+
+  it("holds the member group a group with bad tags names, so its members are not taken for strays", () => {
+    const set = mergeBindings([], [group("asg-1"), group("asg-2", { "channel-autoscaler-weight": "heavy" })]);
+    expect(set.bindings).toEqual([]);
+    expect(set.skipped.map((s) => s.scaling_group_id)).toEqual(["asg-2", "asg-1"]);
+    expect(set.skipped[1]!.problems[0]!.rule).toMatch(/shares its channel member group with group asg-2/);
+  });
+});
