@@ -1,6 +1,16 @@
 import { fork } from "node:child_process";
 import type { Emulator, StateInput } from "../test/emulator";
-import { AK, type Binding, envFor, instance, SK, startEmulator, timerEvent } from "../test/support/harness";
+import {
+  AK,
+  type Binding,
+  envFor,
+  instance,
+  romaChannel,
+  romaInstance,
+  SK,
+  startEmulator,
+  timerEvent,
+} from "../test/support/harness";
 import { ADD_CHUNK, AS_PAGE } from "./api-calls";
 import { type ChildResult, runChild } from "./child";
 import { median } from "./cold-start";
@@ -37,21 +47,9 @@ const pad = (i: number) => String(i).padStart(2, "0");
 
 function state(): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: Array.from({ length: BINDINGS }, (_, c) => ({
-          id: `chan-${pad(c)}`,
-          name: `channel_${pad(c)}`,
-          port: 8080,
-          balance_strategy: 1,
-          member_type: "ecs" as const,
-          member_groups: [{ member_group_name: "web" }],
-          members: [],
-        })),
-      },
-    ],
+    gateways: romaInstance(
+      Array.from({ length: BINDINGS }, (_, c) => romaChannel({ id: `chan-${pad(c)}`, groups: ["web"] })),
+    ),
     scaling_groups: Array.from({ length: BINDINGS }, (_, g) => ({
       scaling_group_id: `asg-${pad(g)}`,
       instances: Array.from({ length: INSTANCES_PER_BINDING }, (_, i) =>

@@ -1,6 +1,15 @@
 import { fork } from "node:child_process";
 import type { Emulator, StateInput } from "../test/emulator";
-import { AK, envFor, instance, SK, startEmulator, timerEvent } from "../test/support/harness";
+import {
+  AK,
+  envFor,
+  instance,
+  romaChannel,
+  romaInstance,
+  SK,
+  startEmulator,
+  timerEvent,
+} from "../test/support/harness";
 import { ADD_CHUNK, AS_PAGE } from "./api-calls";
 import { type ChildResult, runChild } from "./child";
 import { median } from "./cold-start";
@@ -43,20 +52,9 @@ const id = (g: number) => String(g).padStart(4, "0");
 
 function state(): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: Array.from({ length: TAGGED_GROUPS }, (_, g) => ({
-          id: `chan-${id(g)}`,
-          name: `channel_${id(g)}`,
-          port: 8080,
-          member_type: "ecs" as const,
-          member_groups: [{ member_group_name: "web" }],
-          members: [],
-        })),
-      },
-    ],
+    gateways: romaInstance(
+      Array.from({ length: TAGGED_GROUPS }, (_, g) => romaChannel({ id: `chan-${id(g)}`, groups: ["web"] })),
+    ),
     scaling_groups: Array.from({ length: TAGGED_GROUPS }, (_, g) => ({
       scaling_group_id: `asg-${id(g)}`,
       instances: Array.from({ length: TAGGED_MEMBERS_PER_GROUP }, (_, i) => instance(`i-${id(g)}-${i}`)),

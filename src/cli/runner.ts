@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, envReader, loadConfigAndCredentials } from "../config/load";
+import { type Config, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
 import { discoverAll } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
@@ -12,6 +12,7 @@ import { Deadline } from "../reliability/deadline";
 import { bindingsOnly } from "../runtime/bindings";
 import { createClients } from "../runtime/clients";
 import type { FunctionContext } from "../runtime/context";
+import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
 import { emptySummary, invoke, type Summary, TransientFailureError } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
@@ -111,18 +112,13 @@ function cliContext(requestId: string, timeoutMs: number): FunctionContext {
   };
 }
 
-const COUNTS = [
-  "bindings",
-  "added",
-  "updated",
-  "removed",
-  "disabled",
-  "unchanged",
-  "hooks_completed",
-  "bindings_discovered",
-  "skipped",
-  "dead_lettered",
-] as const;
+/** A summary field that is a number: a count. */
+type Count = { [K in keyof Summary]: Summary[K] extends number ? K : never }[keyof Summary];
+
+/** Every count of a summary, summed over the batches: taken from the summary itself, no list to forget one in. */
+const COUNTS: readonly Count[] = Object.entries(emptySummary(false))
+  .filter(([, v]) => typeof v === "number")
+  .map(([k]) => k as Count);
 
 function addSummary(into: Summary, s: Summary): void {
   for (const k of COUNTS) into[k] += s[k];

@@ -1,4 +1,4 @@
-import type { Service } from "../config/endpoints";
+import type { Service } from "./endpoints";
 
 /** An error answer from a cloud API, with what an operator needs to act on it. */
 export class ApiError extends Error {

@@ -65,7 +65,7 @@ export const MemberListPageSchema = lazy(() =>
   MemberPageSchema().check(z.refine((p) => Array.isArray(p.members) || p.total === 0, "members is missing")),
 );
 
-/** What we send for one member (seed 000, MemberInfo). */
+/** What we send for one member (`MemberInfo`: huaweicloud-sdk-go-v3 `services/{roma,apig}/v2/model/model_member_info.go`). */
 export interface MemberInfo {
   host?: string;
   weight: number;

@@ -1,10 +1,10 @@
-import type { Service } from "../config/endpoints";
-import type { Credentials } from "../config/load";
 import type { RunMetrics } from "../observability/metrics";
 import { cut, type SecretScrubber, scrubberFor } from "../observability/scrub";
 import type { Deadline } from "../reliability/deadline";
 import type { TokenBucket } from "../reliability/rate-limit";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
+import type { Credentials } from "./credentials";
+import type { Service } from "./endpoints";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
 import { checkResponse } from "./response-check";
 import { signRequest } from "./signer";

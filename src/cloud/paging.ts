@@ -1,4 +1,4 @@
-import type { Service } from "../config/endpoints";
+import type { Service } from "./endpoints";
 import { PagingInconsistentError } from "./errors";
 
 /**

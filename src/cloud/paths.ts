@@ -1,5 +1,11 @@
-/** Every API path the product calls, in one place (huawei-apis.md §1.1, §2.1, §5.1). */
 import { InvalidCloudIdError } from "./errors";
+
+/*
+ * Every API path the product calls, in one place, as the official SDKs define them
+ * (huaweicloud-sdk-go-v3 `services/roma/v2/roma_meta.go`, `services/apig/v2/apig_meta.go`,
+ * `services/as/v1/as_meta.go`, `services/ecs/v2/ecs_meta.go`, `services/smn/v2/smn_meta.go`,
+ * `services/functiongraph/v2/functionGraph_meta.go`; test/e2e/sdk-conformance.test.ts checks them).
+ */
 
 export type GatewayKind = "roma" | "apig";
 

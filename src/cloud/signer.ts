@@ -1,5 +1,5 @@
 import type * as SignerModule from "@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner";
-import type { Credentials } from "../config/load";
+import type { Credentials } from "./credentials";
 
 let signer: typeof SignerModule.AKSKSigner | undefined;
 

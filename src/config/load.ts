@@ -1,11 +1,10 @@
 import type * as z from "zod/mini";
-import { DEFAULT_RETRY_POLICY } from "../reliability/retry";
-import { DEFAULT_SYNC_OPTIONS } from "../sync/types";
 import { explainBindingIssues } from "./binding-issues";
-import { checkEndpoint, defaultEndpoint, type Service } from "./endpoints";
+import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { ENV_KEYS, type EnvKey } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
+import { TUNABLES, type Tuning } from "./tuning";
 
 /** FunctionGraph caps a function's environment (keys and values together); some regions at 2,048. */
 export const ENV_SIZE_LIMIT = 4096;
@@ -13,20 +12,15 @@ export const ENV_SIZE_WARN_AT = 2048;
 
 export type EnvReader = (key: EnvKey) => string | undefined;
 
-export interface Credentials {
-  ak: string;
-  sk: string;
-  securityToken?: string;
-}
-
 export interface Config {
   /** The BINDINGS list; with `bindingsFromTags`, discovery adds the tagged groups at run time. */
   bindings: Binding[];
-  /** BINDINGS_FROM_TAGS=true: AS groups tagged as in CONTRACT.md §4a are bindings too. */
+  /** BINDINGS_FROM_TAGS=true: AS groups tagged as README's "Bindings from AS group tags" says are bindings too. */
   bindingsFromTags: boolean;
   projectId: string;
   region: string | undefined;
-  endpoints: Record<Service, string | undefined>;
+  /** The *_ENDPOINT overrides; a service without one uses its region's default endpoint (cloud/endpoints.ts). */
+  endpointOverrides: Partial<Record<EndpointName, string>>;
   deadLetterTopicUrn: string | undefined;
   /** The `backfill` function `reconcile` fans out to; unset: never fan out. */
   backfillFunctionUrn: string | undefined;
@@ -36,80 +30,18 @@ export interface Config {
   warnings: string[];
 }
 
-/** Operational knobs with safe defaults; an operator rarely needs them, tests and benchmarks do. */
-export interface Tuning {
-  requestTimeoutMs: number;
-  retryMaxAttempts: number;
-  retryBaseDelayMs: number;
-  retryMaxDelayMs: number;
-  maxConcurrency: number;
-  /** Calls per second per service (token bucket, burst of the same size). */
-  apiRateLimit: number;
-  /** Launch hooks on APIG: how often to re-read member health, and for how long per invocation. */
-  healthPollIntervalMs: number;
-  healthWaitMaxMs: number;
-  /** `reconcile` hands shards of this many bindings to async `backfill` invocations above the threshold. */
-  fanOutThreshold: number;
-  fanOutShardSize: number;
-}
-
-const TUNING: { field: keyof Tuning; key: EnvKey; min: number; max: number; default: number }[] = [
-  { field: "requestTimeoutMs", key: ENV_KEYS.requestTimeoutMs, min: 100, max: 120_000, default: 10_000 },
-  {
-    field: "retryMaxAttempts",
-    key: ENV_KEYS.retryMaxAttempts,
-    min: 1,
-    max: 10,
-    default: DEFAULT_RETRY_POLICY.maxAttempts,
-  },
-  {
-    field: "retryBaseDelayMs",
-    key: ENV_KEYS.retryBaseDelayMs,
-    min: 0,
-    max: 10_000,
-    default: DEFAULT_RETRY_POLICY.baseDelayMs,
-  },
-  {
-    field: "retryMaxDelayMs",
-    key: ENV_KEYS.retryMaxDelayMs,
-    min: 0,
-    max: 60_000,
-    default: DEFAULT_RETRY_POLICY.maxDelayMs,
-  },
-  {
-    field: "maxConcurrency",
-    key: ENV_KEYS.maxConcurrency,
-    min: 1,
-    max: 32,
-    default: DEFAULT_SYNC_OPTIONS.channelConcurrency,
-  },
-  { field: "apiRateLimit", key: ENV_KEYS.apiRateLimit, min: 1, max: 1_000, default: 20 },
-  {
-    field: "healthPollIntervalMs",
-    key: ENV_KEYS.healthPollIntervalMs,
-    min: 10,
-    max: 60_000,
-    default: DEFAULT_SYNC_OPTIONS.healthPollIntervalMs,
-  },
-  {
-    field: "healthWaitMaxMs",
-    key: ENV_KEYS.healthWaitMaxMs,
-    min: 0,
-    max: 900_000,
-    default: DEFAULT_SYNC_OPTIONS.healthWaitMaxMs,
-  },
-  { field: "fanOutThreshold", key: ENV_KEYS.fanOutThreshold, min: 1, max: 10_000, default: 50 },
-  { field: "fanOutShardSize", key: ENV_KEYS.fanOutShardSize, min: 1, max: 10_000, default: 25 },
-];
-
-const ENDPOINT_KEYS: Record<Service, EnvKey> = {
+/** The variable that overrides each service's endpoint. */
+export const ENDPOINT_KEYS = {
   roma: ENV_KEYS.romaEndpoint,
   apig: ENV_KEYS.apigEndpoint,
   as: ENV_KEYS.asEndpoint,
   ecs: ENV_KEYS.ecsEndpoint,
   smn: ENV_KEYS.smnEndpoint,
   functiongraph: ENV_KEYS.functionGraphEndpoint,
-};
+} as const;
+
+/** A service whose endpoint can be set: the names cloud/endpoints.ts calls `Service`. */
+export type EndpointName = keyof typeof ENDPOINT_KEYS;
 
 const FUNCTION_URN =
   /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
@@ -245,25 +177,20 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = new Set<Service>(["as", "ecs"]);
+  const needed = new Set<EndpointName>(["as", "ecs"]);
   for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
   if (deadLetterTopicUrn) needed.add("smn");
   if (backfillFunctionUrn) needed.add("functiongraph");
 
-  const endpoints = {} as Record<Service, string | undefined>;
-  for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
+  const endpointOverrides: Partial<Record<EndpointName, string>> = {};
+  for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [EndpointName, EnvKey][]) {
     const override = read(key);
     if (override !== undefined) {
       const checked = checkEndpoint(override);
-      if (checked.ok) endpoints[service] = checked.url;
+      if (checked.ok) endpointOverrides[service] = checked.url;
       else issues.push({ path: key, message: checked.reason });
-    } else if (region !== undefined) {
-      endpoints[service] = defaultEndpoint(service, region);
-    } else {
-      endpoints[service] = undefined;
-      if (needed.has(service)) {
-        issues.push({ path: key, message: `is required when ${ENV_KEYS.region} is not set` });
-      }
+    } else if (region === undefined && needed.has(service)) {
+      issues.push({ path: key, message: `is required when ${ENV_KEYS.region} is not set` });
     }
   }
 
@@ -274,13 +201,13 @@ export function loadConfig(read: EnvReader): Config {
   }
 
   const tuning = {} as Tuning;
-  for (const t of TUNING) {
+  for (const [field, t] of Object.entries(TUNABLES) as [keyof Tuning, (typeof TUNABLES)[keyof Tuning]][]) {
     const raw = read(t.key);
     const n = raw === undefined ? t.default : Number(raw);
     if (!Number.isInteger(n) || n < t.min || n > t.max) {
       issues.push({ path: t.key, message: `must be a whole number from ${t.min} to ${t.max}` });
     }
-    tuning[t.field] = n;
+    tuning[field] = n;
   }
 
   if (rawBindings !== undefined) {
@@ -302,72 +229,11 @@ export function loadConfig(read: EnvReader): Config {
     bindingsFromTags,
     projectId: projectId!,
     region,
-    endpoints,
+    endpointOverrides,
     deadLetterTopicUrn,
     backfillFunctionUrn,
     logLevel,
     tuning,
     warnings,
   };
-}
-
-/** Context agency credentials when present and non-empty, else the HUAWEICLOUD_SDK_* variables. */
-export function resolveCredentials(
-  context:
-    | {
-        getSecurityAccessKey?: () => unknown;
-        getSecuritySecretKey?: () => unknown;
-        getSecurityToken?: () => unknown;
-      }
-    | undefined,
-  read: EnvReader,
-): Credentials {
-  const call = (fn: (() => unknown) | undefined): string | undefined => {
-    if (typeof fn !== "function") return undefined;
-    const value = fn.call(context);
-    return typeof value === "string" && value !== "" ? value : undefined;
-  };
-  const ak = call(context?.getSecurityAccessKey);
-  const sk = call(context?.getSecuritySecretKey);
-  if (ak && sk) {
-    const token = call(context?.getSecurityToken);
-    return token ? { ak, sk, securityToken: token } : { ak, sk };
-  }
-  const envAk = read(ENV_KEYS.ak);
-  const envSk = read(ENV_KEYS.sk);
-  if (!envAk || !envSk) {
-    throw new ConfigError([
-      {
-        path: `${ENV_KEYS.ak}/${ENV_KEYS.sk}`,
-        message:
-          "no credentials: give the function an agency (the context then carries temporary keys) or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
-      },
-    ]);
-  }
-  const envToken = read(ENV_KEYS.securityToken);
-  return envToken ? { ak: envAk, sk: envSk, securityToken: envToken } : { ak: envAk, sk: envSk };
-}
-
-/**
- * The configuration and the credentials, checked together: one ConfigError lists every problem of
- * both. Used by every function invocation and by the CLI.
- */
-export function loadConfigAndCredentials(
-  context: Parameters<typeof resolveCredentials>[0],
-  read: EnvReader,
-): { config: Config; credentials: Credentials } {
-  const issues: ConfigIssue[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      issues.push(...err.issues);
-      return undefined;
-    }
-  };
-  const config = collect(() => loadConfig(read));
-  const credentials = collect(() => resolveCredentials(context, read));
-  if (!config || !credentials) throw new ConfigError(issues);
-  return { config, credentials };
 }

@@ -17,7 +17,7 @@ const HealthProtocolSchema = lazy(() =>
   ),
 );
 
-/** Fields APIG accepts in `vpc_health_config` (seed 002, Table 6). */
+/** Fields the gateway accepts in `vpc_health_config` (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_vpc_health_config.go`). */
 export const HealthCheckSchema = lazy(() =>
   z
     .strictObject({
@@ -53,7 +53,7 @@ export const HealthCheckSchema = lazy(() =>
 
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
- * instance moved to AS standby with a replacement. Ranges from issue 13 / CONTRACT.md section 4.
+ * instance moved to AS standby with a replacement. README (binding fields, `replace_unhealthy`) documents the ranges.
  */
 export const ReplaceUnhealthySchema = lazy(() =>
   z.strictObject({

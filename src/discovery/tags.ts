@@ -1,7 +1,7 @@
 import { type Binding, type BindingInput, BindingSchema } from "../config/schema";
 
 /**
- * The tag contract (CONTRACT.md §4a): a scaling group binds itself to a channel member group with these
+ * The tag format (README, "Bindings from AS group tags"): a scaling group binds itself to a channel member group with these
  * tags. AS keeps at most 10 tags a group, keys ≤ 36 characters, values ≤ 43 characters of
  * `A-Z a-z 0-9 . - _` (AS API reference, "Creating or Deleting Tags"), so a binding is spread over
  * several tags and carries no health check.
@@ -26,7 +26,7 @@ export type BindingTagKey = keyof typeof BINDING_TAGS;
 export const CHANNEL_TAG: BindingTagKey = "channel-autoscaler-channel";
 export const MEMBER_GROUP_TAG: BindingTagKey = "channel-autoscaler-member-group";
 
-/** AS's own rule for tag values (huawei-apis.md §9.4). */
+/** AS's own rule for tag values (AS API reference, "Creating or Deleting Tags"). */
 const AS_TAG_VALUE = /^[A-Za-z0-9._-]{0,43}$/;
 
 export interface Tag {

@@ -6,7 +6,14 @@ import {
   RequestTimeoutError,
 } from "../cloud/errors";
 
-/** Error codes that mean "try again later" whatever their HTTP status (huawei-apis.md §1.10, §2.8). */
+/**
+ * Error codes that mean "try again later" whatever their HTTP status. APIG/ROMA codes: the APIG error
+ * code table (https://support.huaweicloud.com/en-us/api-apig/ErrorCode.html); APIG.0308 is the API
+ * gateway's own throttling in front of every service
+ * (https://support.huaweicloud.com/intl/en-us/oce_faq/en-us_topic_0000001887959462.html); AS.0001 is
+ * AS's "System error." (AS API reference, appendix "Error Codes", as in
+ * github.com/opentelekomcloud-docs/auto-scaling `api-ref/source/appendix/error_codes.rst`).
+ */
 export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "APIG.9008", // too many requests
   "APIG.9999", // system error, also concurrent writes to one channel

@@ -1,4 +1,4 @@
-import type { DeadLetterRecord } from "./dead-letter";
+import type { DeadLetterRecord } from "./dead-letter-record";
 
 /**
  * SMN's publish limits (official SDK model `PublishMessageRequestBody`): the

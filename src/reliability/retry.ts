@@ -1,5 +1,6 @@
 import pRetry from "p-retry";
 import { ApiError, DeadlineExceededError } from "../cloud/errors";
+import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import { isThrottle, isTransient } from "./classify";
 import type { Deadline } from "./deadline";
 
@@ -14,12 +15,20 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 5,
-  baseDelayMs: 200,
-  maxDelayMs: 5_000,
-  maxRetryAfterMs: 20_000,
-};
+/** The longest Retry-After honoured: a server asking for more is retried after this much. */
+export const MAX_RETRY_AFTER_MS = 20_000;
+
+/** The policy of a run, from its tuning (`Config.tuning`, or DEFAULT_TUNING). */
+export function retryPolicy(tuning: Tuning): RetryPolicy {
+  return {
+    maxAttempts: tuning.retryMaxAttempts,
+    baseDelayMs: tuning.retryBaseDelayMs,
+    maxDelayMs: tuning.retryMaxDelayMs,
+    maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+  };
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = retryPolicy(DEFAULT_TUNING);
 
 /**
  * Full-jitter exponential backoff: a uniform draw from [0, min(cap, base·2^(attempt-1))]. When the server

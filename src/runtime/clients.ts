@@ -1,18 +1,19 @@
 import { AutoScalingClient } from "../cloud/autoscaling";
 import { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
+import type { Credentials } from "../cloud/credentials";
 import { EcsClient } from "../cloud/ecs";
+import { resolveEndpoints, type Service } from "../cloud/endpoints";
 import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
 import { SmnClient } from "../cloud/smn";
 import { StandbyClient } from "../cloud/standby";
-import type { Service } from "../config/endpoints";
-import type { Config, Credentials } from "../config/load";
+import type { Config } from "../config/load";
 import type { Logger } from "../observability/logger";
 import type { RunMetrics } from "../observability/metrics";
 import type { Deadline } from "../reliability/deadline";
 import { TokenBucket } from "../reliability/rate-limit";
-import { DEFAULT_RETRY_POLICY } from "../reliability/retry";
+import { retryPolicy } from "../reliability/retry";
 
 export interface Clients {
   http: CloudHttp;
@@ -51,15 +52,10 @@ export function createClients(
 ): Clients {
   const http = new CloudHttp({
     projectId: config.projectId,
-    endpoints: config.endpoints,
+    endpoints: resolveEndpoints(config.region, config.endpointOverrides),
     credentials,
     deadline,
-    policy: {
-      maxAttempts: config.tuning.retryMaxAttempts,
-      baseDelayMs: config.tuning.retryBaseDelayMs,
-      maxDelayMs: config.tuning.retryMaxDelayMs,
-      maxRetryAfterMs: DEFAULT_RETRY_POLICY.maxRetryAfterMs,
-    },
+    policy: retryPolicy(config.tuning),
     requestTimeoutMs: config.tuning.requestTimeoutMs,
     metrics,
     limiters: limiters(config.tuning.apiRateLimit),

@@ -5,8 +5,9 @@ import type { Logger } from "../observability/logger";
 import { isTransient } from "../reliability/classify";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 import { attemptsOf } from "../reliability/retry";
+import { countsOf } from "../sync/counts";
 import { channelKey } from "../sync/targets";
-import { type BindingOutcome, emptyCounts, type PlanEntry, type SyncResult } from "../sync/types";
+import type { BindingOutcome, PlanEntry, SyncResult } from "../sync/types";
 
 /**
  * Splits bindings into shards of scaling group ids, each the payload of one `backfill` invocation.
@@ -102,7 +103,7 @@ export async function fanOut(
     }
   }
   return {
-    counts: emptyCounts(bindings.length),
+    counts: countsOf(plan, bindings.length),
     plan,
     outcomes,
   };

@@ -1,7 +1,7 @@
 import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type EnvReader, envReader, loadConfigAndCredentials } from "../config/load";
+import { type EnvReader, envReader } from "../config/load";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
 import { partitionByBinding } from "../events/groups";
@@ -17,9 +17,10 @@ import { emptyCounts, type PlanEntry, type SyncCounts, type SyncResult } from ".
 import { bindingsOnly, resolveBindings } from "./bindings";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
+import { loadConfigAndCredentials } from "./credentials";
 import { fanOut } from "./fanout";
 
-/** What every invocation resolves to (contract §5). */
+/** What every invocation resolves to: the counts (derived from the plan entries) and the plan itself. */
 export interface Summary extends SyncCounts {
   /** Bindings of this run that came from AS group tags (BINDINGS_FROM_TAGS). */
   bindings_discovered: number;

@@ -100,8 +100,6 @@ export class MemberWriter {
         }
         for (const { upsert: u, entry } of batch) {
           outcome.present.set(u.desired.ecs_id, echoes.get(u.desired.ecs_id));
-          if (u.kind === "add") this.ledger.counts.added += 1;
-          else this.ledger.counts.updated += 1;
           entry.status = "done";
         }
         log.info("members upserted", {
@@ -151,7 +149,6 @@ export class MemberWriter {
         plan.enable.map((m) => m.id),
         true,
       );
-      this.ledger.counts.updated += plan.enable.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "enable_members", "members re-enabled", plan.enable);
     } catch (err) {
@@ -198,8 +195,9 @@ export class MemberWriter {
           (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
         );
         const gone = disabling.filter((m) => !still.has(m.id));
-        this.ledger.counts.removed += gone.length;
-        for (const [i, m] of toDisable.entries()) if (gone.includes(m)) entries[i]!.status = "done";
+        for (const [i, m] of toDisable.entries()) {
+          if (gone.includes(m)) Object.assign(entries[i]!, { status: "done", already_done: true });
+        }
         disabling = disabling.filter((m) => still.has(m.id));
         if (disabling.length > 0) {
           await this.deps.gateway.setMembersEnabled(
@@ -209,17 +207,16 @@ export class MemberWriter {
           );
         }
         const remaining = all.filter((m) => !gone.includes(m));
-        this.ledger.counts.disabled += disabling.length;
         for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
         if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
         return remaining;
       }
-      this.ledger.counts.disabled += disabling.length;
       for (const e of entries) e.status = "done";
       this.logMembers(target, "disable_members", "members disabled", disabling);
       return all;
     } catch (err) {
-      for (const e of entries) e.status = "failed";
+      // A member found already gone stays done: it was removed, whatever became of the others.
+      for (const e of entries) if (e.status !== "done") e.status = "failed";
       // Never delete a member that still takes traffic without its drain: leave it for the next run.
       for (const m of toDisable) this.markLingering(outcome, m);
       this.ledger.fail(
@@ -246,13 +243,12 @@ export class MemberWriter {
       if (this.opts.dryRun) continue;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);
-        this.ledger.counts.removed += 1;
         e.status = "done";
         deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
-          this.ledger.counts.removed += 1;
           e.status = "done";
+          e.already_done = true;
           continue;
         }
         e.status = "failed";

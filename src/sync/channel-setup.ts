@@ -4,7 +4,8 @@ import type { HealthCheck } from "../config/schema";
 /**
  * What a channel needs before its members can be written, as two narrow writes: the member groups
  * to create (`POST …/member-groups`, add-or-update by name) and the health check to set
- * (`PUT …/health-config`). The whole-channel PUT (seed 002) is never used: it replaces the channel's
+ * (`PUT …/health-config`). The whole-channel PUT (`PUT …/vpc-channels/{id}`, the SDKs'
+ * UpdateVpcChannelV2) is never used: it replaces the channel's
  * whole definition, so it would undo whatever changed between our read and our write, and a
  * `member_groups` list that missed a group would delete it.
  */

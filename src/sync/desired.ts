@@ -21,7 +21,10 @@ export interface DesiredMember {
   life_cycle_state: string;
 }
 
-/** ECS names allow letters, digits, `-`, `_` and `.` up to 64 characters (seed 000). */
+/**
+ * A member's `ecs_name` allows letters (Chinese included), digits, `-`, `_` and `.`, 1 to 64 characters
+ * (huaweicloud-sdk-go-v3 `services/roma/v2/model/model_member_info.go`, `EcsName`).
+ */
 export function memberName(instance: GroupInstance): string {
   const cleaned = (instance.instance_name ?? "").replace(/[^\p{L}\p{N}_.-]/gu, "-").slice(0, 64);
   return cleaned === "" ? instance.instance_id.slice(0, 64) : cleaned;

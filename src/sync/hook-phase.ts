@@ -126,7 +126,6 @@ export class HookPhase {
     if (this.opts.dryRun) return;
     try {
       await this.deps.autoscaling.completeHook(p.hook, result);
-      this.ledger.counts.hooks_completed += 1;
       e.status = "done";
       this.deps.logger.info("lifecycle hook completed", {
         action: "complete_hook",
@@ -140,6 +139,7 @@ export class HookPhase {
     } catch (err) {
       if (isHookAlreadyCompleted(err)) {
         e.status = "done";
+        e.already_done = true;
         return;
       }
       e.status = "failed";

@@ -3,29 +3,44 @@ import type { Binding } from "../config/schema";
 import { isTransient } from "../reliability/classify";
 import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
 import { attemptsOf } from "../reliability/retry";
+import { countsOf, type PlanFindings } from "./counts";
 import type { DesiredMember } from "./desired";
 import type { Target } from "./targets";
-import { type BindingOutcome, emptyCounts, type PlanEntry, type SyncCounts, type SyncResult } from "./types";
+import type { BindingOutcome, PlanEntry, SyncResult } from "./types";
 
 /**
- * What one run did and could not do: the plan entries with their status, the counts of the summary,
- * each binding's outcome, and a dead letter for every action that failed.
+ * What one run did and could not do: the plan entries with their status, each binding's outcome, and
+ * a dead letter for every action that failed. The summary's counts are derived from the entries.
  */
 export class RunLedger {
   readonly plan: PlanEntry[] = [];
-  readonly counts: SyncCounts;
+  /** What the plans found that is no action (members that needed nothing, a tripped guard). */
+  private readonly findings: Required<PlanFindings> = { unchanged: 0, quarantine_guarded: 0 };
   private readonly outcomes = new Map<Binding, BindingOutcome>();
 
   constructor(
-    bindings: readonly Binding[],
+    private readonly bindings: readonly Binding[],
     private readonly deadLetters: DeadLetterSink,
   ) {
-    this.counts = emptyCounts(bindings.length);
     for (const b of bindings) this.outcomes.set(b, "ok");
   }
 
   result(): SyncResult {
-    return { counts: this.counts, plan: this.plan, outcomes: this.outcomes };
+    return {
+      counts: countsOf(this.plan, this.bindings.length, this.findings),
+      plan: this.plan,
+      outcomes: this.outcomes,
+    };
+  }
+
+  /** A target's plan found this many members already as desired. */
+  addUnchanged(n: number): void {
+    this.findings.unchanged += n;
+  }
+
+  /** A target had too many unhealthy members to replace any (replace_unhealthy's guard). */
+  addQuarantineGuarded(): void {
+    this.findings.quarantine_guarded += 1;
   }
 
   /** True when some action for one of these bindings failed this run. */

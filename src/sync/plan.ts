@@ -5,7 +5,8 @@ export type MemberType = "ecs" | "ip";
 
 /**
  * The member type that listed members prove, if any. A member without an `ecs_id` proves an `ip`
- * channel: an `ecs` channel refuses members without one (seed 000, MemberInfo). An `ecs_id` proves
+ * channel: an `ecs` channel refuses members without one (`MemberInfo.ecs_id` is "required when the
+ * backend type is ecs", huaweicloud-sdk-go-v3 `services/roma/v2/model/model_member_info.go`). An `ecs_id` proves
  * nothing: the members this function adds to `ip` channels carry their instance's id as well (it is
  * their identity from run to run), so only the channel itself can say it is an `ecs` one.
  */

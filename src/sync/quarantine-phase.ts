@@ -107,7 +107,7 @@ export class QuarantinePhase {
       channelWriteFailed: this.ledger.hasFailed(target.bindings),
     });
     if (decision.guard.tripped) {
-      this.ledger.counts.quarantine_guarded += 1;
+      this.ledger.addQuarantineGuarded();
       log.warn(
         "more members unhealthy than max_unhealthy_fraction: replacing none (a broken health check or a shared dependency, not sick instances)",
         {
@@ -162,7 +162,6 @@ export class QuarantinePhase {
       return [];
     }
     for (const e of entries) e.status = "done";
-    this.ledger.counts.quarantined += candidates.length;
     for (const c of candidates) {
       this.done.add(c.instanceId);
       log.info("instance quarantined: moved to AS standby with a replacement; its member is drained out", {

@@ -362,7 +362,7 @@ class Reconciler {
         channel,
       };
       outcomes.push(outcome);
-      this.ledger.counts.unchanged += plan.unchanged;
+      this.ledger.addUnchanged(plan.unchanged);
       const deferred = await this.writer.applyUpserts(r.target, plan, outcome, log);
       await this.writer.applyEnable(r.target, plan, outcome);
       const toDelete = await this.writer.applyDisable(r.target, plan, outcome);

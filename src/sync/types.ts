@@ -3,6 +3,7 @@ import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
 import type { StandbyClient } from "../cloud/standby";
 import type { Binding } from "../config/schema";
+import { DEFAULT_TUNING } from "../config/tuning";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 import type { Deadline } from "../reliability/deadline";
@@ -35,11 +36,11 @@ export interface SyncOptions {
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   dryRun: false,
-  channelConcurrency: 4,
+  channelConcurrency: DEFAULT_TUNING.maxConcurrency,
   addChunkSize: 100,
   drainReserveMs: 5_000,
-  healthPollIntervalMs: 5_000,
-  healthWaitMaxMs: 30_000,
+  healthPollIntervalMs: DEFAULT_TUNING.healthPollIntervalMs,
+  healthWaitMaxMs: DEFAULT_TUNING.healthWaitMaxMs,
 };
 
 export type PlanAction =
@@ -70,6 +71,8 @@ export interface PlanEntry {
   result?: HookResult;
   reason?: string;
   status: "planned" | "done" | "failed" | "skipped";
+  /** Done, but not by this run's write: the member was already gone, or the hook no longer waited. */
+  already_done?: true;
 }
 
 export interface SyncCounts {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
+import { runCli } from "../support/cli";
 import {
   type Binding,
   baseState,
@@ -10,6 +10,8 @@ import {
   envFor,
   instance,
   members,
+  romaChannel,
+  romaInstance,
   startEmulator,
   webBinding,
   writes,
@@ -37,18 +39,7 @@ const otherBinding: Binding = {
 };
 
 /** Runs the CLI in this process with its own environment and captured output. */
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 /** The emulator's environment without BINDINGS: the CLI gets them from a file. */
 function envWithFile(bindings: Binding[], extra: Record<string, string> = {}) {
@@ -164,22 +155,8 @@ describe("sync", () => {
   it("runs bindings on separate channels as separate batches, ticking after each", async () => {
     emu.control.load({
       ...baseState({ instances: [instance("i-1")], instances2: [instance("b-1")] }),
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: ["chan-1", "chan-2"].map((id) => ({
-            id,
-            name: `ch_${id.replace("-", "_")}`,
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
-            members: [],
-          })),
-        },
-      ],
-    } as never);
+      gateways: romaInstance(["chan-1", "chan-2"].map((id) => romaChannel({ id, groups: ["web"] }))),
+    });
     const env = envFor(emu, [
       webBinding,
       { ...webBinding, scaling_group_id: "asg-2", vpc_channel_id: "chan-2" },

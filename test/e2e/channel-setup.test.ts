@@ -2,7 +2,7 @@
  * Channel setup next to an operator who edits the same channel. The product creates member groups
  * with the add-or-update member-groups API and sets the health check with the health-config API
  * (official SDKs: GenReqDefForCreateMemberGroup / GenReqDefForUpdateHealthCheck in
- * services/{roma,apig}/v2/*_meta.go), never with the whole-channel PUT of seed 002, whose
+ * services/{roma,apig}/v2/*_meta.go), never with the whole-channel PUT (UpdateVpcChannelV2), whose
  * read-modify-write undoes whatever changed between the read and the write.
  */
 import { createRequire } from "node:module";
@@ -108,7 +108,7 @@ describe("an operator's edit between our read of the channel and our setup write
     expectOperatorEditKept();
   });
 
-  it("would have been undone by the seed-002 read-modify-write PUT (why the product never sends it)", async () => {
+  it("would have been undone by a read-modify-write whole-channel PUT (why the product never sends it)", async () => {
     emu.control.load(baseState({ instances: [instance("i-1")] }));
     const read = await operatorCall("GET", CHANNEL);
     expect((await operatorCall("PUT", CHANNEL, OPERATOR_EDIT)).status).toBe(200);

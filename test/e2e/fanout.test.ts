@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { envFor, instance, invoke, timerEvent, writes } from "../support/harness";
+import { envFor, instance, invoke, romaChannel, romaInstance, timerEvent, writes } from "../support/harness";
 
 const URN = "urn:fss:cn-north-4:proj:function:default:channel-autoscaler-backfill:latest";
 const emu = await emulatorForFile();
@@ -9,21 +9,7 @@ const emu = await emulatorForFile();
 const channels = ["c1", "c2", "c3", "c4", "c5"];
 function state(): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: channels.map((id) => ({
-          id,
-          name: `chan_${id}`,
-          port: 80,
-          balance_strategy: 1,
-          member_type: "ecs" as const,
-          member_groups: [{ member_group_name: "web" }],
-          members: [],
-        })),
-      },
-    ],
+    gateways: romaInstance(channels.map((id) => romaChannel({ id, port: 80, groups: ["web"] }))),
     scaling_groups: channels.map((c) => ({
       scaling_group_id: `asg-${c}`,
       instances: [instance(`${c}-i1`), instance(`${c}-i2`)],

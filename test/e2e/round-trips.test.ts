@@ -12,6 +12,8 @@ import {
   instance,
   invoke,
   members,
+  romaChannel,
+  romaInstance,
   timerEvent,
   webBinding,
   writes,
@@ -164,23 +166,13 @@ describe("reads of a converged run", () => {
 describe("a listed member that proves the member type", () => {
   it("an address-only member proves an ip channel: a scale-out adds by address without reading the channel", async () => {
     emu.control.load({
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: [
-            {
-              id: "chan-1",
-              name: "ip_channel",
-              port: 8080,
-              balance_strategy: 1,
-              member_type: "ip",
-              member_groups: [{ member_group_name: "web" }],
-              members: [{ host: "10.0.0.1", member_group_name: "web" }],
-            },
-          ],
-        },
-      ],
+      gateways: romaInstance([
+        romaChannel({
+          memberType: "ip",
+          groups: ["web"],
+          members: [{ host: "10.0.0.1", member_group_name: "web" }],
+        }),
+      ]),
       scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] }],
       servers: [
         { id: "i-1", ipv4: "10.0.0.1" },

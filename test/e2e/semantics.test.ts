@@ -8,6 +8,8 @@ import {
   instance,
   invoke,
   members,
+  romaChannel,
+  romaInstance,
   smnEvent,
   timerEvent,
   webBinding,
@@ -331,8 +333,11 @@ describe("lifecycle hooks", () => {
     const res = await invoke("scaling-events", smnEvent('{"scaling_group_id":"asg-1"}'), {
       env: envFor(emu, [webBinding]),
     });
-    expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
-    expect(res.summary?.plan.find((p) => p.action === "complete_hook")).toMatchObject({ status: "done" });
+    expect(res.summary).toMatchObject({ added: 1, hooks_completed: 0, dead_lettered: 0 });
+    expect(res.summary?.plan.find((p) => p.action === "complete_hook")).toMatchObject({
+      status: "done",
+      already_done: true,
+    });
   });
 
   it("plans hook completions in a dry run without calling back", async () => {
@@ -476,7 +481,7 @@ describe("health-driven launch hooks, channel not otherwise read", () => {
   });
 });
 
-describe("channel setup (member-groups and health-config, never the whole-channel PUT of seed 002)", () => {
+describe("channel setup (member-groups and health-config, never the whole-channel PUT)", () => {
   it("creates a missing member group with one add-or-update call, keeping every other group and member", async () => {
     const state = baseState({ instances: [instance("i-1")] });
     emu.control.load(state);
@@ -527,23 +532,7 @@ describe("channel setup (member-groups and health-config, never the whole-channe
 describe("ip channels", () => {
   it("registers the private IPv4 with the binding's port, and a converged run reads no ECS", async () => {
     emu.control.load({
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: [
-            {
-              id: "chan-ip",
-              name: "ip_channel",
-              port: 80,
-              balance_strategy: 1,
-              member_type: "ip",
-              member_groups: [{ member_group_name: "web" }],
-              members: [],
-            },
-          ],
-        },
-      ],
+      gateways: romaInstance([romaChannel({ id: "chan-ip", port: 80, memberType: "ip", groups: ["web"] })]),
       scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] }],
       servers: [
         { id: "i-1", name: "web-i-1", ipv4: "192.168.0.11" },

@@ -1,10 +1,19 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Emulator, StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { envFor, instance, invoke, smnEvent, timerEvent, writes } from "../support/harness";
+import {
+  envFor,
+  instance,
+  invoke,
+  romaChannel,
+  romaInstance,
+  smnEvent,
+  timerEvent,
+  writes,
+} from "../support/harness";
 
 /**
- * BINDINGS_FROM_TAGS through the built bundles (CONTRACT.md §4a): scaling groups bind themselves with
+ * BINDINGS_FROM_TAGS through the built bundles (README, "Bindings from AS group tags"): scaling groups bind themselves with
  * tags, discovered with AS's query-by-tag API; an SMN event reads only its group's tags.
  */
 
@@ -23,22 +32,10 @@ const bindingTags = (channel: string, memberGroup: string, extra: Record<string,
 
 /** Two channels; asg-a1 and asg-a2 share chan-1/web (one group per AZ), asg-b on chan-2/api, asg-x untagged. */
 function state(over: Partial<Record<"a1" | "a2" | "b", { key: string; value: string }[]>> = {}): StateInput {
-  const channel = (id: string, groups: string[]) => ({
-    id,
-    name: `chan_${id.replace("-", "_")}`,
-    port: 8080,
-    member_type: "ecs" as const,
-    member_groups: groups.map((member_group_name) => ({ member_group_name })),
-    members: [{ ecs_id: `foreign-${id}`, member_group_name: "other" }],
-  });
+  const channel = (id: string, groups: string[]) =>
+    romaChannel({ id, groups, members: [{ ecs_id: `foreign-${id}`, member_group_name: "other" }] });
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [channel("chan-1", ["web", "other"]), channel("chan-2", ["other"])],
-      },
-    ],
+    gateways: romaInstance([channel("chan-1", ["web", "other"]), channel("chan-2", ["other"])]),
     scaling_groups: [
       {
         scaling_group_id: "asg-a1",

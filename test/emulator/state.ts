@@ -112,7 +112,7 @@ const hangingSchema = z.strictObject({
   default_result: z.enum(["ABANDON", "CONTINUE"]).optional(),
 });
 
-/** AS tag rules on create (AS API reference "Creating or Deleting Tags"; huawei-apis.md §9.4). */
+/** AS tag rules on create (AS API reference "Creating or Deleting Tags"). */
 export const groupTagSchema = z.strictObject({
   key: z
     .string()

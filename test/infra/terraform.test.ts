@@ -29,8 +29,8 @@ import {
 
 /**
  * Resource types and arguments of huaweicloud/huaweicloud (~> 1.97) this project may use, written
- * by hand from the provider's documentation as summarised in shared/reference/infra-and-tooling.md
- * section 1 (huaweicloud_identity_role from the provider's docs/resources/identity_role.md). Only
+ * by hand from the provider's documentation (github.com/huaweicloud/terraform-provider-huaweicloud,
+ * docs/resources/<name>.md, e.g. docs/resources/identity_role.md for huaweicloud_identity_role). Only
  * arguments whose names are documented are listed; add to it from the docs, never from a schema dump.
  */
 const HUAWEICLOUD: Allowlist = {

@@ -12,7 +12,9 @@ import {
   envFor,
   instance,
   invoke,
+  romaChannel,
   romaGateway,
+  romaInstance,
   smnEvent,
   timerEvent,
   webBinding,
@@ -47,18 +49,14 @@ const quota = {
 
 /** Two channels on roma-1 (chan-1, chan-2) with a web group each; asg-1 → chan-1, asg-2 → chan-2. */
 function twoChannels(): { state: StateInput; bindings: Binding[] } {
-  const channel = (id: string) => ({
-    id,
-    name: `channel_${id.replace("-", "_")}`,
-    port: 8080,
-    balance_strategy: 1,
-    member_type: "ecs" as const,
-    member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-    members: [{ ecs_id: `foreign-${id}`, ecs_name: "foreign", member_group_name: "other" }],
-  });
+  const channel = (id: string) =>
+    romaChannel({
+      id,
+      members: [{ ecs_id: `foreign-${id}`, ecs_name: "foreign", member_group_name: "other" }],
+    });
   return {
     state: {
-      gateways: [{ instance_id: "roma-1", kind: "roma", channels: [channel("chan-1"), channel("chan-2")] }],
+      gateways: romaInstance([channel("chan-1"), channel("chan-2")]),
       scaling_groups: [
         { scaling_group_id: "asg-1", instances: [instance("a-1"), instance("a-2")] as never },
         { scaling_group_id: "asg-2", instances: [instance("b-1")] as never },

@@ -19,6 +19,8 @@ import {
   envFor,
   instance,
   invoke,
+  romaChannel,
+  romaInstance,
   smnEvent,
   startEmulator,
   timerEvent,
@@ -44,21 +46,7 @@ const BINDINGS = [binding("huge"), binding("endless"), binding("echo")];
 
 function state(): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: BINDINGS.map((b) => ({
-          id: b.vpc_channel_id,
-          name: b.vpc_channel_id.replace("-", "_"),
-          port: 8080,
-          balance_strategy: 1,
-          member_type: "ecs",
-          member_groups: [{ member_group_name: "web" }],
-          members: [],
-        })),
-      },
-    ],
+    gateways: romaInstance(BINDINGS.map((b) => romaChannel({ id: b.vpc_channel_id, groups: ["web"] }))),
     scaling_groups: BINDINGS.map((b) => ({
       scaling_group_id: b.scaling_group_id,
       scaling_group_name: b.scaling_group_id,

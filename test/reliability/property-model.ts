@@ -10,9 +10,9 @@
  */
 import fc from "fast-check";
 import type { Emulator, Fault, StateInput, VpcMemberInfo } from "../emulator";
-import type { FunctionName } from "../support/harness";
+import { type FunctionName, romaChannel, romaInstance } from "../support/harness";
 
-/** A whole-channel PUT (seed 002): the product never sends one (channel setup uses narrower APIs). */
+/** A whole-channel PUT (UpdateVpcChannelV2): the product never sends one (channel setup uses narrower APIs). */
 const wholeChannelPut = (c: { method: string; path: string }) =>
   c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path);
 
@@ -207,26 +207,15 @@ export function stateFor(s: Scenario): StateInput {
     { lifecycle_hook_name: "terminate", lifecycle_hook_type: "INSTANCE_TERMINATING" as const },
   ];
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: s.variant === "ip" ? "ip" : "ecs",
-            member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-            members: [
-              ...s.foreign.map((m, i) => memberInput(m, "other", s.variant, i)),
-              ...s.members.map((m, i) => memberInput(m, "web", s.variant, i)),
-            ],
-          },
+    gateways: romaInstance([
+      romaChannel({
+        memberType: s.variant === "ip" ? "ip" : "ecs",
+        members: [
+          ...s.foreign.map((m, i) => memberInput(m, "other", s.variant, i)),
+          ...s.members.map((m, i) => memberInput(m, "web", s.variant, i)),
         ],
-      },
-    ],
+      }),
+    ]),
     scaling_groups: groupsOf(s.variant).map((g) => {
       const mine = s.instances.filter((i) => i.group === g);
       return {

@@ -6,7 +6,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { envFor, instance, invoke, timerEvent, webBinding, writes } from "../support/harness";
+import {
+  envFor,
+  instance,
+  invoke,
+  romaChannel,
+  romaInstance,
+  timerEvent,
+  webBinding,
+  writes,
+} from "../support/harness";
 import { groupMembers } from "./support";
 
 const emu = await emulatorForFile();
@@ -16,23 +25,7 @@ beforeEach(() => {
 
 function ipChannel(members: unknown[]): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "roma-1",
-        kind: "roma",
-        channels: [
-          {
-            id: "chan-1",
-            name: "web_channel",
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ip",
-            member_groups: [{ member_group_name: "web" }, { member_group_name: "other" }],
-            members: members as never,
-          },
-        ],
-      },
-    ],
+    gateways: romaInstance([romaChannel({ memberType: "ip", members })]),
     scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] as never }],
     servers: [
       { id: "i-1", ipv4: "10.0.0.1" },

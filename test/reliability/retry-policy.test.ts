@@ -14,6 +14,8 @@ import {
   instance,
   invoke,
   members,
+  romaChannel,
+  romaInstance,
   smnEvent,
   timerEvent,
   webBinding,
@@ -40,21 +42,15 @@ function manyChannels(n: number, instancesEach = 2): { state: StateInput; bindin
   const ids = Array.from({ length: n }, (_, k) => k + 1);
   return {
     state: {
-      gateways: [
-        {
-          instance_id: "roma-1",
-          kind: "roma",
-          channels: ids.map((k) => ({
+      gateways: romaInstance(
+        ids.map((k) =>
+          romaChannel({
             id: `chan-${k}`,
-            name: `channel_${k}`,
-            port: 8080,
-            balance_strategy: 1,
-            member_type: "ecs" as const,
-            member_groups: [{ member_group_name: "web" }],
+            groups: ["web"],
             members: [{ ecs_id: `keep-${k}`, ecs_name: `keep-${k}`, member_group_name: "web" }],
-          })),
-        },
-      ],
+          }),
+        ),
+      ),
       scaling_groups: ids.map((k) => ({
         scaling_group_id: `asg-${k}`,
         instances: [

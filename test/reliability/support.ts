@@ -99,7 +99,7 @@ export const hanging = (emu: Emulator, group = "asg-1") =>
 export const instancesOf = (emu: Emulator, group = "asg-1") =>
   emu.control.state().scaling_groups.find((g) => g.scaling_group_id === group)?.instances ?? [];
 
-/** A whole-channel PUT (seed 002): it replaces the channel's definition, so the product never sends it. */
+/** A whole-channel PUT (UpdateVpcChannelV2): it replaces the channel's definition, so the product never sends it. */
 export const isWholeChannelPut = (c: CallLogEntry): boolean =>
   c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path);
 

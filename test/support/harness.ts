@@ -193,28 +193,47 @@ export function instance(id: string, state: InstanceState = "INSERVICE", health:
   return { instance_id: id, instance_name: `web-${id}`, life_cycle_state: state, health_status: health };
 }
 
+type GatewayInput = NonNullable<StateInput["gateways"]>[number];
+type ChannelInput = NonNullable<GatewayInput["channels"]>[number];
+
+export interface RomaChannelOptions {
+  /** Default `chan-1`. */
+  id?: string;
+  /** Default 8080. */
+  port?: number;
+  /** Default `ecs`. */
+  memberType?: "ecs" | "ip";
+  /** Default `web` (ours) and `other` (a foreign group). */
+  groups?: string[];
+  /** Default none. */
+  members?: unknown[];
+}
+
 /**
- * The gateways of most fixtures: ROMA instance roma-1 with one ecs channel, chan-1 (port 8080), holding
- * the given member groups and members.
+ * The one VPC channel fixture: chan-1, round robin on port 8080, ecs members, member groups `web` and
+ * `other`, no members; each test states only what differs.
  */
+export function romaChannel(o: RomaChannelOptions = {}): ChannelInput {
+  const id = o.id ?? "chan-1";
+  return {
+    id,
+    name: id === "chan-1" ? "web_channel" : id.replaceAll("-", "_"),
+    port: o.port ?? 8080,
+    balance_strategy: 1,
+    member_type: o.memberType ?? "ecs",
+    member_groups: (o.groups ?? ["web", "other"]).map((member_group_name) => ({ member_group_name })),
+    members: (o.members ?? []) as never,
+  };
+}
+
+/** ROMA Connect instance roma-1 holding these channels. */
+export function romaInstance(channels: ChannelInput[]): StateInput["gateways"] {
+  return [{ instance_id: "roma-1", kind: "roma", channels }];
+}
+
+/** The gateways of most fixtures: roma-1 with the one channel chan-1, holding these members. */
 export function romaGateway(members: unknown[], groups: string[] = ["web", "other"]): StateInput["gateways"] {
-  return [
-    {
-      instance_id: "roma-1",
-      kind: "roma",
-      channels: [
-        {
-          id: "chan-1",
-          name: "web_channel",
-          port: 8080,
-          balance_strategy: 1,
-          member_type: "ecs",
-          member_groups: groups.map((member_group_name) => ({ member_group_name })),
-          members: members as never,
-        },
-      ],
-    },
-  ];
+  return romaInstance([romaChannel({ members, groups })]);
 }
 
 /** A ROMA gateway with one ecs channel holding `other` (a foreign member group) and our `web` group. */

@@ -1,6 +1,11 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { resolveEndpoints, SERVICES } from "../../src/cloud/endpoints";
 import { ConfigError } from "../../src/config/errors";
-import { type EnvReader, envReader, loadConfig, resolveCredentials } from "../../src/config/load";
+import { ENDPOINT_KEYS, type EnvReader, envReader, loadConfig } from "../../src/config/load";
+import { TUNABLES } from "../../src/config/tuning";
+import { resolveCredentials } from "../../src/runtime/credentials";
 
 const binding = {
   scaling_group_id: "asg-1",
@@ -40,14 +45,17 @@ describe("loadConfig", () => {
       drain_seconds: 30,
       healthy_timeout_seconds: 300,
     });
-    expect(config.endpoints.roma).toBe("https://roma.cn-north-4.myhuaweicloud.com");
-    expect(config.endpoints.as).toBe("https://as.cn-north-4.myhuaweicloud.com");
+    const endpoints = resolveEndpoints(config.region, config.endpointOverrides);
+    expect(endpoints.roma).toBe("https://roma.cn-north-4.myhuaweicloud.com");
+    expect(endpoints.as).toBe("https://as.cn-north-4.myhuaweicloud.com");
     expect(config.logLevel).toBe("info");
   });
 
   it("uses the documented exception endpoints", () => {
     const config = loadConfig(reader({ ...good, HUAWEICLOUD_SDK_REGION: "ap-southeast-1" }));
-    expect(config.endpoints.as).toBe("https://as.ap-southeast-1.myhwclouds.com");
+    expect(resolveEndpoints(config.region, config.endpointOverrides).as).toBe(
+      "https://as.ap-southeast-1.myhwclouds.com",
+    );
   });
 
   it("falls back to RUNTIME_PROJECT_ID", () => {
@@ -177,8 +185,9 @@ describe("loadConfig", () => {
         ECS_ENDPOINT: "http://[::1]:4010",
       }),
     );
-    expect(config.endpoints.roma).toBe("http://127.0.0.1:4010");
-    expect(config.endpoints.ecs).toBe("http://[::1]:4010");
+    expect(config.endpointOverrides.roma).toBe("http://127.0.0.1:4010");
+    expect(config.endpointOverrides.ecs).toBe("http://[::1]:4010");
+    expect(resolveEndpoints(config.region, config.endpointOverrides).smn).toBeUndefined();
   });
 
   it("warns when BINDINGS approaches FunctionGraph's 4,096-character cap", () => {
@@ -191,6 +200,20 @@ describe("loadConfig", () => {
       /caps all environment/,
     );
   });
+});
+
+it("has an endpoint variable for exactly the services the clients call", () => {
+  expect(Object.keys(ENDPOINT_KEYS).sort()).toEqual([...SERVICES].sort());
+});
+
+it("documents every tunable in README's Configuration table with its default", () => {
+  const readme = readFileSync(resolve(__dirname, "../../README.md"), "utf8").split("\n");
+  for (const t of Object.values(TUNABLES)) {
+    // The row whose first cell names the variable.
+    const row = readme.find((line) => line.startsWith("|") && line.split("|")[1]?.includes(`\`${t.key}\``));
+    expect(row, t.key).toBeDefined();
+    expect(row, t.key).toMatch(new RegExp(`\\b${t.default}\\b`));
+  }
 });
 
 describe("envReader", () => {

@@ -1,6 +1,6 @@
 # Inputs of the channel-autoscaler module.
 #
-# The binding rules below mirror the product contract (CONTRACT.md section 4) so that a bad
+# The binding rules below mirror the bindings schema (src/config/schema.ts) so that a bad
 # binding fails at `terraform plan` instead of at the first invocation. Optional binding fields
 # are left null when unset and are dropped from BINDINGS, so the function applies its own
 # defaults (gateway "roma", weight 1, standby false, drain_seconds 30,

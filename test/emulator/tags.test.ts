@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "./emulator/index";
-import { emulatorForFile } from "./support/emulator-for-file";
+import { emulatorForFile } from "../support/emulator-for-file";
+import type { Emulator } from "./index";
 
 /**
  * The emulator's AS tag APIs over real sockets, signed with the official SDK signer. Request and

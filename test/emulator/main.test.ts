@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 // The emulator started on its own, as README says (`npm run emulator -- …`): usage instead of a stack
 // trace, and nothing left listening once it is stopped, whichever PID the user kills (issue 15).
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const started: ChildProcess[] = [];
 
 afterEach(() => {

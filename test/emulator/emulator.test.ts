@@ -1,12 +1,6 @@
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Emulator,
-  StateError,
-  type StateInput,
-  startEmulator,
-  type VpcMemberInfo,
-} from "./emulator/index";
+import { type Emulator, StateError, type StateInput, startEmulator, type VpcMemberInfo } from "./index";
 
 /**
  * The emulator over real sockets. Requests are signed with the official Huawei Cloud SDK signer so

@@ -1,11 +1,11 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import type { Emulator } from "./emulator/index";
-import { emulatorForFile } from "./support/emulator-for-file";
+import { emulatorForFile } from "../support/emulator-for-file";
+import type { Emulator } from "./index";
 
 /**
  * The emulator's AS standby actions and ECS server tags over real sockets, requests signed with the
- * official SDK signer (like test/emulator.test.ts): the routes verify signatures like every other.
+ * official SDK signer (like test/emulator/emulator.test.ts): the routes verify signatures like every other.
  */
 
 const require = createRequire(import.meta.url);

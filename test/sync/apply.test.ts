@@ -1,0 +1,140 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { MemberWriter } from "../../src/sync/apply";
+import { desiredMembers } from "../../src/sync/desired";
+import type { TargetOutcome } from "../../src/sync/hooks";
+import { RunLedger } from "../../src/sync/ledger";
+import { planTarget } from "../../src/sync/plan";
+import { emulatorForFile } from "../support/emulator-for-file";
+import { baseState, instance, members, webBinding, writes } from "../support/harness";
+import { type InProcess, inProcess, onlyTarget } from "./support";
+
+/**
+ * The member writes of one target (src/sync/apply.ts) in this process, through SyncDeps, against the
+ * emulator: the plan comes from what the emulator holds, the writes land there.
+ */
+const emu = await emulatorForFile();
+beforeEach(() => emu.control.reset());
+
+async function planned(run: InProcess, options: Partial<InProcess["options"]> = {}) {
+  const target = onlyTarget(run.bindings);
+  const actual = await run.deps.gateway.listGroupMembers(target.channel, target.memberGroupName);
+  const instances = await run.deps.autoscaling.listGroupInstances("asg-1");
+  const desired = desiredMembers(target.bindings, new Map([["asg-1", instances]]));
+  const plan = planTarget({ desired, actual, memberType: "ecs", ips: new Map() });
+  const ledger = new RunLedger(run.bindings, run.deps.deadLetters);
+  const outcome: TargetOutcome = {
+    target,
+    failed: false,
+    present: new Map(plan.memberFor),
+    lingering: new Set(),
+    channel: undefined,
+  };
+  const writer = new MemberWriter(run.deps, { ...run.options, ...options }, ledger);
+  return { target, plan, ledger, outcome, writer };
+}
+
+const web = () =>
+  members(emu)
+    .filter((m) => m.member_group_name === "web")
+    .map((m) => `${m.ecs_id}:${m.status}`)
+    .sort();
+
+describe("MemberWriter, in process", () => {
+  it("upserts in chunks of addChunkSize; every member lands and every entry is done", async () => {
+    emu.control.load(baseState({ instances: ["i-1", "i-2", "i-3", "i-4", "i-5"].map((id) => instance(id)) }));
+    const run = inProcess(emu, [webBinding]);
+    const { target, plan, ledger, outcome, writer } = await planned(run, { addChunkSize: 2 });
+    const deferred = await writer.applyUpserts(target, plan, outcome, run.deps.logger);
+    expect(deferred).toEqual([]);
+    expect(web()).toEqual(["i-1:1", "i-2:1", "i-3:1", "i-4:1", "i-5:1"]);
+    expect(writes(emu).map((c) => (c.body as { members: unknown[] }).members.length)).toEqual([2, 2, 1]);
+    expect(ledger.result().counts).toMatchObject({ added: 5 });
+    expect(ledger.plan.every((e) => e.status === "done")).toBe(true);
+    expect([...outcome.present.keys()].sort()).toEqual(["i-1", "i-2", "i-3", "i-4", "i-5"]);
+  });
+
+  it("defers an add the member quota refuses while removals are to come, and lands it after the deletes", async () => {
+    emu.control.setOptions({ memberQuota: 2 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1")],
+        members: [
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    const { target, plan, ledger, outcome, writer } = await planned(run);
+    const deferred = await writer.applyUpserts(target, plan, outcome, run.deps.logger);
+    expect(deferred.map((d) => [d.upsert.desired.ecs_id, d.entry.status])).toEqual([["i-1", "planned"]]);
+    const toDelete = await writer.applyDisable(target, plan, outcome);
+    await writer.applyDeletes(target, toDelete, outcome);
+    expect(web()).toEqual([]);
+    await writer.writeUpserts(target, deferred, outcome, run.deps.logger, false);
+    expect(web()).toEqual(["i-1:1"]);
+    expect(ledger.result().counts).toMatchObject({ added: 1, disabled: 2, removed: 2 });
+    expect(run.deadLetters.records).toEqual([]);
+  });
+
+  it("when a member to disable was deleted by someone else, disables the others and counts it removed", async () => {
+    emu.control.load(
+      baseState({
+        instances: [],
+        members: [
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    const { target, plan, ledger, outcome, writer } = await planned(run);
+    // Someone else deletes i-9 between our listing and our batch-disable (the gateway answers APIG.3024).
+    const i9 = plan.removals.find((r) => r.instanceId === "i-9")!.member;
+    await run.deps.gateway.deleteMember(target.channel, i9.id);
+    const toDelete = await writer.applyDisable(target, plan, outcome);
+    expect(web()).toEqual(["i-8:2"]);
+    expect(toDelete.map((m) => m.ecs_id)).toEqual(["i-8"]);
+    expect(ledger.plan.map((e) => [e.action, e.instance_id, e.status, e.already_done ?? false])).toEqual([
+      ["disable", "i-8", "done", false],
+      ["disable", "i-9", "done", true],
+    ]);
+    await writer.applyDeletes(target, toDelete, outcome);
+    expect(web()).toEqual([]);
+    expect(ledger.result().counts).toMatchObject({ disabled: 1, removed: 2 });
+    expect(run.deadLetters.records).toEqual([]);
+  });
+
+  it("takes a delete that finds the member already gone as done, and dead-letters one that fails", async () => {
+    emu.control.load(
+      baseState({
+        instances: [],
+        members: [
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web", status: 2 },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web", status: 2 },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    const { target, plan, ledger, outcome, writer } = await planned(run);
+    const [i8, i9] = plan.removals.map((r) => r.member).sort((a, b) => (a.ecs_id! < b.ecs_id! ? -1 : 1));
+    await run.deps.gateway.deleteMember(target.channel, i8!.id);
+    emu.control.addFault({
+      method: "DELETE",
+      path: `/members/${i9!.id}$`,
+      status: 400,
+      body: { error_code: "APIG.2012", error_msg: "Invalid parameter value" },
+    });
+    await writer.applyDeletes(target, [i8!, i9!], outcome);
+    expect(web()).toEqual(["i-9:2"]);
+    expect(ledger.plan.map((e) => [e.instance_id, e.status, e.already_done ?? false])).toEqual([
+      ["i-8", "done", true],
+      ["i-9", "failed", false],
+    ]);
+    expect(outcome.lingering).toEqual(new Set(["i-9"]));
+    expect(run.deadLetters.records).toMatchObject([
+      { action: "delete_members", instance_ids: ["i-9"], error: { code: "APIG.2012" } },
+    ]);
+    expect(ledger.result().counts).toMatchObject({ removed: 1 });
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { countsOf } from "../../src/sync/counts";
+import type { PlanEntry } from "../../src/sync/types";
+
+const entry = (action: PlanEntry["action"], status: PlanEntry["status"], extra: Partial<PlanEntry> = {}) =>
+  ({ action, channel: "roma/inst/chan", status, ...extra }) as PlanEntry;
+
+describe("countsOf: the summary's counts, derived from the plan", () => {
+  it("counts only what was done, each action under its summary field", () => {
+    const plan = [
+      entry("add", "done"),
+      entry("add", "failed"),
+      entry("add", "planned"),
+      entry("update", "done"),
+      entry("enable", "done"),
+      entry("disable", "done"),
+      entry("delete", "done"),
+      entry("delete", "done", { already_done: true }),
+      entry("complete_hook", "done"),
+      entry("wait_hook", "skipped"),
+      entry("update_channel", "done"),
+      entry("fan_out", "done"),
+      entry("quarantine", "done"),
+      entry("quarantine", "skipped"),
+    ];
+    expect(countsOf(plan, 3, { unchanged: 7 })).toEqual({
+      bindings: 3,
+      added: 1,
+      updated: 2,
+      disabled: 1,
+      removed: 2,
+      unchanged: 7,
+      hooks_completed: 1,
+      quarantined: 1,
+      quarantine_guarded: 0,
+    });
+  });
+
+  it("counts a member found gone when disabling it as removed, and a hook someone else completed not at all", () => {
+    const plan = [
+      entry("disable", "done", { already_done: true }),
+      entry("complete_hook", "done", { already_done: true }),
+    ];
+    expect(countsOf(plan, 1)).toMatchObject({ disabled: 0, removed: 1, hooks_completed: 0, unchanged: 0 });
+  });
+
+  it("takes the findings that are no action from the run: unchanged members, a tripped quarantine guard", () => {
+    expect(countsOf([], 2, { unchanged: 4, quarantine_guarded: 1 })).toMatchObject({
+      unchanged: 4,
+      quarantine_guarded: 1,
+      quarantined: 0,
+    });
+  });
+
+  it("counts nothing in a dry run, where every entry stays planned", () => {
+    const plan = (["add", "update", "enable", "disable", "delete", "complete_hook"] as const).map((a) =>
+      entry(a, "planned"),
+    );
+    expect(countsOf(plan, 2)).toEqual({
+      bindings: 2,
+      added: 0,
+      updated: 0,
+      disabled: 0,
+      removed: 0,
+      unchanged: 0,
+      hooks_completed: 0,
+      quarantined: 0,
+      quarantine_guarded: 0,
+    });
+  });
+});
