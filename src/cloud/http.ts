@@ -6,7 +6,7 @@ import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from
 import type { Credentials } from "./credentials";
 import type { Service } from "./endpoints";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
-import { checkResponse } from "./response-check";
+import { checkResponse, type ResponseSchema } from "./response-check";
 import { signRequest } from "./signer";
 import { type Exchange, exchange, ResponseTooLargeError } from "./transport";
 
@@ -29,12 +29,7 @@ export interface CloudRequest<T = unknown> {
   schema?: ResponseSchema<T>;
 }
 
-/** A zod schema, as far as a request needs one. */
-export interface ResponseSchema<T> {
-  safeParse(
-    value: unknown,
-  ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
-}
+export type { ResponseSchema };
 
 export interface CloudResponse<T> {
   status: number;

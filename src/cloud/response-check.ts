@@ -13,7 +13,12 @@
  * (or, where the predicate was only unsure, the value). A schema with any other part (a union, a
  * record, a transform, a non-loose object, a check other than `refine`) is left to zod whole.
  */
-import type { ResponseSchema } from "./http";
+/** A zod schema, as far as a request needs one. */
+export interface ResponseSchema<T> {
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+}
 
 type Accepts = (value: unknown) => boolean;
 
