@@ -31,7 +31,10 @@ const CHILD = path.join(import.meta.dirname, "invoke-child.cjs");
 export function runChild(job: ChildJob): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {
-      execArgv: [],
+      // BENCH_CPU_PROF=<dir>: a CPU profile of each invocation's process there (node --cpu-prof).
+      execArgv: process.env.BENCH_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : [],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     let logLines = 0;

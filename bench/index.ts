@@ -5,7 +5,8 @@
  * on a slow machine; the table says which targets hold.
  *
  * Knobs: BENCH_ROUNDS (fresh processes per cold-start variant, 31), BENCH_SCALE_REPEATS (runs per scale
- * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more).
+ * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more),
+ * BENCH_CPU_PROF (a directory: a `node --cpu-prof` profile of every function invocation's process).
  */
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
