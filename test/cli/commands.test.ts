@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
+import { runCli } from "../support/cli";
 import {
   type Binding,
   baseState,
@@ -39,18 +39,7 @@ const otherBinding: Binding = {
 };
 
 /** Runs the CLI in this process with its own environment and captured output. */
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 /** The emulator's environment without BINDINGS: the CLI gets them from a file. */
 function envWithFile(bindings: Binding[], extra: Record<string, string> = {}) {

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
+import { runCli } from "../support/cli";
 import {
   type Binding,
   baseState,
@@ -32,18 +32,7 @@ beforeEach(() => {
   emu.control.reset();
 });
 
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
 import { cleanStrings, escapeControlsInJson, printable } from "../../src/cli/safe-output";
+import { runCli } from "../support/cli";
 import { baseState, type Emulator, envFor, instance, startEmulator, webBinding } from "../support/harness";
 
 /** Anything a terminal acts on: C0 but newline and tab, DEL, C1, bidi overrides. */
@@ -48,18 +48,7 @@ beforeEach(() => {
   emu.control.load(baseState({ instances: [instance("i-1")] }));
 });
 
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 describe("the CLI prints no control character it was handed", () => {
   it("from the cloud: a stray member whose instance id and name hold escape sequences", async () => {

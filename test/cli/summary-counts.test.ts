@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
 import type { StateInput } from "../emulator";
+import { runCli } from "../support/cli";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { type Binding, envFor, instance, romaChannel } from "../support/harness";
 
@@ -74,17 +74,7 @@ function load() {
   } as StateInput);
 }
 
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: () => true, isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 describe("the CLI's summary", () => {
   it("reports a quarantine the run did (sync --json)", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../../src/cli/index";
+import { runCli } from "../support/cli";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, envFor, instance, members, writes } from "../support/harness";
 
@@ -11,18 +11,7 @@ import { baseState, envFor, instance, members, writes } from "../support/harness
 const emu = await emulatorForFile();
 const dir = mkdtempSync(path.join(tmpdir(), "cli-tags-"));
 
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    env,
-    cwd: dir,
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => runCli(argv, env, dir);
 
 const tags = (memberGroup: string, extra: Record<string, string> = {}) =>
   Object.entries({
