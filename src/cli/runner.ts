@@ -14,7 +14,7 @@ import { createClients } from "../runtime/clients";
 import type { FunctionContext } from "../runtime/context";
 import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
-import { emptySummary, invoke, type Summary, TransientFailureError } from "../runtime/invoke";
+import { emptySummary, type RunFigures, runInvocation, type Summary } from "../runtime/invoke";
 import { channelKey, selectBindings } from "../sync/targets";
 import type { PlanAction } from "../sync/types";
 import { UsageError } from "./errors";
@@ -125,25 +125,16 @@ function addSummary(into: Summary, s: Summary): void {
   into.plan.push(...s.plan);
 }
 
-function addTotals(into: RunTotals, line: Record<string, unknown>): void {
+function addTotals(into: RunTotals, figures: RunFigures): void {
   into.invocations += 1;
-  for (const [service, n] of Object.entries((line.calls as Record<string, number>) ?? {})) {
+  for (const [service, n] of Object.entries(figures.calls)) {
     into.calls[service] = (into.calls[service] ?? 0) + n;
   }
-  into.writes += Number(line.writes ?? 0);
-  into.retries += Number(line.retries ?? 0);
-  into.throttles += Number(line.throttles ?? 0);
-  into.members_changed += Number(line.members_changed ?? 0);
-  into.duration_ms += Number(line.duration_ms ?? 0);
-}
-
-function parseLine(line: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(line) as unknown;
-    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  into.writes += figures.writes;
+  into.retries += figures.retries;
+  into.throttles += figures.throttles;
+  into.members_changed += figures.members_changed;
+  into.duration_ms += figures.duration_ms;
 }
 
 /**
@@ -200,38 +191,23 @@ export async function runBatches(
   const skippedAsked =
     groups === "all" ? [] : set.skipped.map((s) => s.scaling_group_id).filter((id) => groups.includes(id));
   if (progress && skippedAsked.length > 0) batches.push({ groups: skippedAsked, bindings: [] });
-  // The run-summary line of the latest invocation: its counts stand in for a run that threw.
-  let lastSummary: Summary | undefined;
-  const onLog = (line: string) => {
-    settings.onLog(line);
-    const record = parseLine(line);
-    if (record?.dead_letter === true) result.deadLetters.push(record as unknown as DeadLetterRecord);
-    else if (record?.action === "summary") {
-      addTotals(result.totals, record);
-      const counts = (record.summary ?? {}) as Partial<Record<(typeof COUNTS)[number], number>>;
-      lastSummary = emptySummary(dryRun);
-      for (const k of COUNTS) lastSummary[k] = Number(counts[k] ?? 0);
-    }
-  };
   progress?.start(selected.length);
   try {
     for (const batch of batches) {
       const requestId = `cli-${randomUUID().slice(0, 8)}`;
       result.requestIds.push(requestId);
       const payload = batch.groups === "all" ? {} : { scaling_group_ids: batch.groups };
-      let summary: Summary | undefined;
-      lastSummary = undefined;
-      try {
-        summary = await invoke("backfill", payload, cliContext(requestId, settings.timeoutMs), {
-          env: settings.env,
-          dryRun,
-          write: onLog,
-        });
-      } catch (err) {
-        if (!(err instanceof TransientFailureError)) throw err;
-        result.errors.push(err);
-        summary = lastSummary;
-      }
+      const run = await runInvocation("backfill", payload, cliContext(requestId, settings.timeoutMs), {
+        env: settings.env,
+        dryRun,
+        write: settings.onLog,
+      });
+      result.deadLetters.push(...run.deadLetters);
+      if (run.metrics) addTotals(result.totals, run.metrics);
+      if (run.failure) result.errors.push(run.failure);
+      // A run that failed as a whole adds its counts but not its plan; one stopped by a transient tag
+      // discovery failure adds nothing (its dead letter is kept).
+      const summary = !run.failure ? run.summary : run.metrics ? { ...run.summary, plan: [] } : undefined;
       if (summary) addSummary(result.summary, summary);
       progress?.tick(batch.bindings.length, describeBatch(batch.bindings, summary));
     }

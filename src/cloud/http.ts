@@ -177,19 +177,22 @@ export class CloudHttp {
           err.status,
           err.code,
           `${req.operation}: ${req.service} answered ${err.status} with more than ${err.maxBytes} bytes; the connection was dropped`,
+          undefined,
+          { cause: err },
         );
       }
       const name = (err as Error)?.name;
       // The host (never the path or query) says which endpoint setting to check.
       const host = new URL(base).host;
       if (name === "TimeoutError" || name === "AbortError") {
-        throw new RequestTimeoutError(req.service, req.operation, timeoutMs, host);
+        throw new RequestTimeoutError(req.service, req.operation, timeoutMs, host, { cause: err });
       }
       const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
       throw new NetworkError(
         req.service,
         req.operation,
         `${req.operation}: ${this.fromResponse(e?.code ?? e?.cause?.code ?? e?.message ?? "network error")} ${host}`,
+        { cause: err },
       );
     }
     const { text } = res;

@@ -1,44 +1,15 @@
-import {
-  ApiError,
-  DeadlineExceededError,
-  NetworkError,
-  PagingInconsistentError,
-  RequestTimeoutError,
-} from "../cloud/errors";
-
-/**
- * Error codes that mean "try again later" whatever their HTTP status. APIG/ROMA codes: the APIG error
- * code table (https://support.huaweicloud.com/en-us/api-apig/ErrorCode.html); APIG.0308 is the API
- * gateway's own throttling in front of every service
- * (https://support.huaweicloud.com/intl/en-us/oce_faq/en-us_topic_0000001887959462.html); AS.0001 is
- * AS's "System error." (AS API reference, appendix "Error Codes", as in
- * github.com/opentelekomcloud-docs/auto-scaling `api-ref/source/appendix/error_codes.rst`).
- */
-export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  "APIG.9008", // too many requests
-  "APIG.9999", // system error, also concurrent writes to one channel
-  "APIG.0308", // gateway throttling
-  "APIG.3500", // failed to synchronise to etcd
-  "AS.0001", // AS system error
-  "MALFORMED_RESPONSE",
-  "RESPONSE_TOO_LARGE", // an answer past the transport's cap (src/cloud/transport.ts)
-]);
+import { ApiError, CloudError } from "../cloud/errors";
 
 /** Codes that mean the API is throttling us; counted separately in the run summary. */
 export const THROTTLE_CODES: ReadonlySet<string> = new Set(["APIG.9008", "APIG.0308"]);
 
 /**
- * Worth trying again later. Running out of the invocation's time is transient too: the platform's retry
- * brings a fresh budget (withRetry never retries it within the invocation). So is a listing that did
- * not add up (PAGING_INCONSISTENT): a group that scales while it is listed grows its total.
+ * Worth trying again later: each cloud error says whether it is (../cloud/errors.ts). Running out of the
+ * invocation's time is transient too: the platform's retry brings a fresh budget. So is a listing that
+ * did not add up (PAGING_INCONSISTENT): a group that scales while it is listed grows its total.
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof DeadlineExceededError || err instanceof PagingInconsistentError) return true;
-  if (err instanceof NetworkError || err instanceof RequestTimeoutError) return true;
-  if (err instanceof ApiError) {
-    return err.status === 429 || err.status >= 500 || TRANSIENT_CODES.has(err.code);
-  }
-  return false;
+  return err instanceof CloudError && err.transient;
 }
 
 export function isThrottle(err: unknown): boolean {

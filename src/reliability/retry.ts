@@ -1,5 +1,5 @@
 import pRetry from "p-retry";
-import { ApiError, DeadlineExceededError } from "../cloud/errors";
+import { ApiError, CloudError, DeadlineExceededError } from "../cloud/errors";
 import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import { isThrottle, isTransient } from "./classify";
 import type { Deadline } from "./deadline";
@@ -62,9 +62,14 @@ export interface RetryObserver {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Worth another attempt within this invocation: transient, but not the invocation's time running out. */
+const retryable = (err: unknown) => !(err instanceof DeadlineExceededError) && isTransient(err);
+
 /**
  * Runs `fn` until it succeeds, fails permanently, runs out of attempts, or the next try would not
- * finish before the deadline. Resolves to the value; rejects with the last error and its attempt count.
+ * finish before the deadline. Resolves to the value; rejects with the last error, a CloudError carrying
+ * its attempt count. p-retry as it is meant to be used: it counts the attempts and asks `shouldRetry`
+ * (a plain yes or no); the wait (ours: full jitter, Retry-After) is taken in `onFailedAttempt`.
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
@@ -81,28 +86,30 @@ export async function withRetry<T>(
       },
       {
         retries: Math.max(0, policy.maxAttempts - 1),
-        // Delays are ours (full jitter, Retry-After); p-retry counts attempts and stops on a permanent error.
+        // No delay of p-retry's own: the wait is taken in onFailedAttempt.
         minTimeout: 0,
         maxTimeout: 0,
         factor: 1,
-        shouldRetry: async ({ error, attemptNumber }) => {
-          if (error instanceof DeadlineExceededError || !isTransient(error)) return false;
+        // Called after every failed attempt, the last included: wait only when another attempt follows.
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft === 0 || !retryable(error)) return;
           const delayMs = backoffDelay(policy, attemptNumber, error, opts.random);
-          // Waiting past the deadline only delays the dead letter; give up now instead.
-          if (delayMs >= deadline.remainingMs()) return false;
+          // Waiting past the deadline only delays the dead letter: give up now (p-retry rejects with
+          // what onFailedAttempt throws).
+          if (delayMs >= deadline.remainingMs()) throw error;
           observer?.onRetry({ attempt: attemptNumber, delayMs, error, throttled: isThrottle(error) });
           await sleep(delayMs);
-          return true;
         },
+        shouldRetry: ({ error }) => retryable(error),
       },
     );
   } catch (err) {
-    throw Object.assign(err as object, { attempts });
+    if (err instanceof CloudError) err.attempts = attempts;
+    throw err;
   }
 }
 
 /** Attempts spent on an error thrown by withRetry (1 when it never went through it). */
 export function attemptsOf(err: unknown): number {
-  const n = (err as { attempts?: unknown } | null)?.attempts;
-  return typeof n === "number" && n > 0 ? n : 1;
+  return err instanceof CloudError ? err.attempts : 1;
 }

@@ -43,38 +43,46 @@ function limiters(rate: number): Partial<Record<Service, TokenBucket>> {
   return out;
 }
 
+/**
+ * The clients of one invocation, sharing its metrics, rate limits and retry log. Calls stop at
+ * `deadline`; the SMN client's at `publishDeadline` when given (dead letters may be published into the
+ * invocation's safety margin).
+ */
 export function createClients(
   config: Config,
   credentials: Credentials,
   deadline: Deadline,
   metrics: RunMetrics,
   logger: Logger,
+  publishDeadline?: Deadline,
 ): Clients {
-  const http = new CloudHttp({
-    projectId: config.projectId,
-    endpoints: resolveEndpoints(config.region, config.endpointOverrides),
-    credentials,
-    deadline,
-    policy: retryPolicy(config.tuning),
-    requestTimeoutMs: config.tuning.requestTimeoutMs,
-    metrics,
-    limiters: limiters(config.tuning.apiRateLimit),
-    onRetry: ({ attempt, delayMs, error, throttled }) =>
-      logger.warn("retrying after a transient failure", {
-        action: "retry",
-        attempt,
-        delay_ms: delayMs,
-        throttled,
-        error: { code: (error as { code?: string }).code, message: (error as Error).message },
-      }),
-  });
+  const httpUntil = (until: Deadline) =>
+    new CloudHttp({
+      projectId: config.projectId,
+      endpoints: resolveEndpoints(config.region, config.endpointOverrides),
+      credentials,
+      deadline: until,
+      policy: retryPolicy(config.tuning),
+      requestTimeoutMs: config.tuning.requestTimeoutMs,
+      metrics,
+      limiters: limiters(config.tuning.apiRateLimit),
+      onRetry: ({ attempt, delayMs, error, throttled }) =>
+        logger.warn("retrying after a transient failure", {
+          action: "retry",
+          attempt,
+          delay_ms: delayMs,
+          throttled,
+          error: { code: (error as { code?: string }).code, message: (error as Error).message },
+        }),
+    });
+  const http = httpUntil(deadline);
   return {
     http,
     gateway: new GatewayClient(http),
     autoscaling: new AutoScalingClient(http),
     autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
-    smn: new SmnClient(http),
+    smn: new SmnClient(publishDeadline ? httpUntil(publishDeadline) : http),
     functionGraph: new FunctionGraphClient(http),
     standby: new StandbyClient(http),
   };

@@ -1,7 +1,9 @@
+import type { Service } from "../cloud/endpoints";
 import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { type EnvReader, envReader } from "../config/load";
+import type { Binding } from "../config/schema";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
 import { partitionByBinding } from "../events/groups";
@@ -9,12 +11,18 @@ import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
 import { isTransient } from "../reliability/classify";
-import { DeadLetterSink } from "../reliability/dead-letter";
+import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
 import { Deadline } from "../reliability/deadline";
 import { reconcile } from "../sync/reconcile";
 import { selectBindings } from "../sync/targets";
-import { emptyCounts, type PlanEntry, type SyncCounts, type SyncResult } from "../sync/types";
-import { bindingsOnly, resolveBindings } from "./bindings";
+import {
+  type BindingOutcome,
+  emptyCounts,
+  type PlanEntry,
+  type SyncCounts,
+  type SyncResult,
+} from "../sync/types";
+import { resolveBindings } from "./bindings";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
 import { loadConfigAndCredentials } from "./credentials";
@@ -144,13 +152,44 @@ export interface InvokeOptions {
   now?: () => number;
 }
 
-/** One invocation of any of the three functions: event → selection → reconcile → summary. */
-export async function invoke(
+/** What a run cost and changed: the figures of its run-summary log line. */
+export interface RunFigures {
+  calls: Partial<Record<Service, number>>;
+  writes: number;
+  retries: number;
+  throttles: number;
+  dead_letter_delivery: DeadLetterDelivery;
+  members_changed: number;
+  failed_bindings: number;
+  duration_ms: number;
+}
+
+/** Everything one invocation did, for the handler (which throws `failure`) and the CLI. */
+export interface InvocationResult {
+  summary: Summary;
+  /** Every dead letter of the run, as logged (in the order logged). */
+  deadLetters: readonly DeadLetterRecord[];
+  /** The run summary's figures; absent when the run stopped before reconciling (tag discovery failed). */
+  metrics?: RunFigures;
+  /** Each selected binding's outcome. */
+  outcomes: ReadonlyMap<Binding, BindingOutcome>;
+  /**
+   * Set when the run failed as a whole for transient reasons (every binding, or tag discovery): the
+   * FunctionGraph handler throws it so the platform's retry runs the invocation again.
+   */
+  failure?: TransientFailureError;
+}
+
+/**
+ * One invocation of any of the three functions: event → selection → reconcile → summary, with its dead
+ * letters and figures. Throws only for bad configuration or input (ConfigError, InputError), each logged.
+ */
+export async function runInvocation(
   kind: FunctionKind,
   event: unknown,
   context: FunctionContext | undefined,
   options: InvokeOptions = {},
-): Promise<Summary> {
+): Promise<InvocationResult> {
   const requestId = requestIdOf(context);
   const functionName = functionNameOf(context, `channel-autoscaler-${kind}`);
   const base = { request_id: requestId, function: functionName };
@@ -182,6 +221,10 @@ export async function invoke(
   });
   for (const warning of config.warnings) logger.warn(warning, { action: "load_config" });
 
+  const inputError = (err: InputError): InputError => {
+    logger.error(err.message, { action: "read_event" });
+    return withoutStack(err);
+  };
   let selection: Selection;
   try {
     selection = readEvent(
@@ -190,32 +233,27 @@ export async function invoke(
       config.bindings.map((b) => b.scaling_group_id),
       { tagBound: config.bindingsFromTags },
     );
-    // Without tags every binding is known before any call; with them, once discovery has run.
-    const unknown = config.bindingsFromTags ? [] : unknownGroups(selection, bindingsOnly(config));
-    if (unknown.length > 0) throw unknownGroupsError(unknown, bindingsOnly(config));
   } catch (err) {
-    if (err instanceof InputError) {
-      logger.error(err.message, { action: "read_event" });
-      throw withoutStack(err);
-    }
+    if (err instanceof InputError) throw inputError(err);
     throw err;
   }
   if (options.dryRun) selection.dryRun = true;
-  for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
 
   const metrics = new RunMetrics();
   const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
-  const clients = createClients(config, credentials, deadline, metrics, logger);
   // Dead letters may be published into two thirds of the safety margin: the ones raised because the
   // work's time ran out must still reach the topic, and the last third is left for the summary.
   const publishDeadline = deadline.extendedBy((deadline.safetyMarginMs * 2) / 3);
+  const clients = createClients(config, credentials, deadline, metrics, logger, publishDeadline);
   const deadLetters = new DeadLetterSink({
     requestId,
     functionName,
     logger,
     topicUrn: config.deadLetterTopicUrn,
-    smn: createClients(config, credentials, publishDeadline, metrics, logger).smn,
+    smn: clients.smn,
   });
+
+  for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
   for (const u of selection.unreadable) {
     deadLetters.add({
       action: "parse_event",
@@ -237,26 +275,20 @@ export async function invoke(
     // Without discovery no binding is known to be safe: a shared member group reconciled without its
     // tagged groups would lose their members. The dead letter is out; retry when it may pass.
     await deadLetters.flush();
+    const stopped = {
+      summary: emptySummary(selection.dryRun, deadLetters.records.length),
+      deadLetters: deadLetters.records,
+      outcomes: new Map(),
+    };
     if (isTransient(err)) {
-      throw withoutStack(new TransientFailureError(0, describeError(err).message));
+      return { ...stopped, failure: withoutStack(new TransientFailureError(0, describeError(err).message)) };
     }
     logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
-    return emptySummary(selection.dryRun, deadLetters.records.length);
+    return stopped;
   }
-  const unknown = unknownGroups(selection, set);
-  if (unknown.length > 0) {
-    if (kind !== "scaling-events") {
-      const err = unknownGroupsError(unknown, set);
-      logger.error(err.message, { action: "read_event" });
-      throw withoutStack(err);
-    }
-    // An event is a hint: groups that no binding names are noted and left alone.
-    logger.warn("the event names scaling groups that no binding names; they are left alone", {
-      action: "read_event",
-      scaling_group_ids: unknown,
-    });
-    selection.groups = (selection.groups as string[]).filter((id) => !unknown.includes(id));
-  }
+  // A scaling event's groups are hints: with tags, a named group that no binding names is noted and left
+  // alone (without tags the event reader has already left such groups out). Any other is an input error.
+  narrowToBound(selection, set, kind === "scaling-events" && config.bindingsFromTags, logger, inputError);
 
   const bindings = selectBindings(set.bindings, selection.groups);
   const { groups } = selection;
@@ -315,23 +347,71 @@ export async function invoke(
     plan: result.plan,
   };
   const outcomes = [...result.outcomes.values()];
-  logger.info("run summary", {
-    action: "summary",
-    summary: { ...summary, plan: undefined, planned_actions: summary.plan.length },
+  const figures: RunFigures = {
     calls: metrics.calls,
     writes: metrics.totalWrites(),
     retries: metrics.retries,
     throttles: metrics.throttles,
-    dead_letters: deadLetters.records.length,
     dead_letter_delivery: deadLetters.delivery,
     members_changed: membersChanged(summary.plan),
     failed_bindings: outcomes.filter((o) => o !== "ok").length,
     duration_ms: metrics.durationMs(),
+  };
+  logger.info("run summary", {
+    action: "summary",
+    summary: { ...summary, plan: undefined, planned_actions: summary.plan.length },
+    calls: figures.calls,
+    writes: figures.writes,
+    retries: figures.retries,
+    throttles: figures.throttles,
+    dead_letters: deadLetters.records.length,
+    dead_letter_delivery: figures.dead_letter_delivery,
+    members_changed: figures.members_changed,
+    failed_bindings: figures.failed_bindings,
+    duration_ms: figures.duration_ms,
   });
 
-  if (outcomes.length > 0 && outcomes.every((o) => o === "transient")) {
+  const allTransient = outcomes.length > 0 && outcomes.every((o) => o === "transient");
+  return {
+    summary,
+    deadLetters: deadLetters.records,
+    metrics: figures,
+    outcomes: result.outcomes,
     // An expected outcome, not a crash: the platform logs the message, and a stack would only mislead.
-    throw withoutStack(new TransientFailureError(outcomes.length));
-  }
-  return summary;
+    ...(allTransient ? { failure: withoutStack(new TransientFailureError(outcomes.length)) } : {}),
+  };
+}
+
+/**
+ * Leaves out of `selection` the named groups that no binding of `set` names: with `hintsOnly` they are
+ * noted and left alone, otherwise they are an input error (thrown through `inputError`).
+ */
+function narrowToBound(
+  selection: Selection,
+  set: BindingSet,
+  hintsOnly: boolean,
+  logger: Logger,
+  inputError: (err: InputError) => InputError,
+): void {
+  const unknown = unknownGroups(selection, set);
+  if (unknown.length === 0) return;
+  if (!hintsOnly) throw inputError(unknownGroupsError(unknown, set));
+  // An event is a hint: groups that no binding names are noted and left alone.
+  logger.warn("the event names scaling groups that no binding names; they are left alone", {
+    action: "read_event",
+    scaling_group_ids: unknown,
+  });
+  selection.groups = (selection.groups as string[]).filter((id) => !unknown.includes(id));
+}
+
+/** The FunctionGraph handler's body: the run's summary, or a throw the platform retries. */
+export async function invoke(
+  kind: FunctionKind,
+  event: unknown,
+  context: FunctionContext | undefined,
+  options: InvokeOptions = {},
+): Promise<Summary> {
+  const run = await runInvocation(kind, event, context, options);
+  if (run.failure) throw run.failure;
+  return run.summary;
 }

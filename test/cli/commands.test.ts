@@ -218,6 +218,27 @@ describe("sync", () => {
     expect(doc.dead_letters.map((d: { action: string }) => d.action)).toEqual(["read_members"]);
     expect(doc.metrics.retries).toBeGreaterThan(0);
   });
+
+  it("takes counts, dead letters and figures from the runs themselves, whatever their log lines hold", async () => {
+    // LOG_LEVEL=error leaves out the info-level run-summary line; the CLI reports the same all the same.
+    load();
+    const env = envFor(emu, [webBinding], { LOG_LEVEL: "error" });
+    const done = JSON.parse((await cli(["sync", "--json"], env)).stdout);
+    expect(done).toMatchObject({
+      exit_code: 0,
+      summary: { bindings: 1, added: 2, removed: 1, dead_lettered: 0 },
+      metrics: { invocations: 1, retries: 0, members_changed: 3 },
+    });
+    expect(done.metrics.calls.roma).toBeGreaterThan(0);
+    expect(done.metrics.writes).toBeGreaterThan(0);
+
+    emu.control.addFault({ service: "gateway", status: 503, times: 0 });
+    const failed = JSON.parse((await cli(["sync", "--json"], { ...env, RETRY_MAX_ATTEMPTS: "2" })).stdout);
+    expect(failed).toMatchObject({ exit_code: 1, summary: { bindings: 1, dead_lettered: 1 } });
+    expect(failed.errors[0].name).toBe("TransientFailureError");
+    expect(failed.dead_letters.map((d: { action: string }) => d.action)).toEqual(["read_members"]);
+    expect(failed.metrics).toMatchObject({ invocations: 1, retries: 1 });
+  });
 });
 
 describe("backfill", () => {

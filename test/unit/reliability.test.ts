@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, NetworkError, RequestTimeoutError } from "../../src/cloud/errors";
+import {
+  ApiError,
+  CloudError,
+  DeadlineExceededError,
+  describeError,
+  InvalidCloudIdError,
+  NetworkError,
+  PagingInconsistentError,
+  RequestTimeoutError,
+} from "../../src/cloud/errors";
 import {
   isAlreadyDeleted,
   isHookAlreadyCompleted,
@@ -45,6 +54,31 @@ describe("classification", () => {
     expect(isThrottle(api(500, "APIG.9999"))).toBe(false);
     expect(isAlreadyDeleted(api(404, "APIG.3024"))).toBe(true);
     expect(isHookAlreadyCompleted(api(400, "AS.7042"))).toBe(true);
+  });
+});
+
+describe("cloud errors", () => {
+  it("share one base that carries service, operation, code, status, attempts and cause", () => {
+    const reset = new Error("ECONNRESET");
+    const cases: [CloudError, string, number | null, boolean][] = [
+      [api(503, "HTTP_503"), "HTTP_503", 503, true],
+      [api(200, "RESPONSE_TOO_LARGE"), "RESPONSE_TOO_LARGE", 200, true],
+      [new NetworkError("roma", "op", "op: ECONNRESET", { cause: reset }), "NETWORK_ERROR", null, true],
+      [new RequestTimeoutError("roma", "op", 10), "REQUEST_TIMEOUT", null, true],
+      [new DeadlineExceededError("used up"), "DEADLINE_EXCEEDED", null, true],
+      [new PagingInconsistentError("as", "op", "total grew"), "PAGING_INCONSISTENT", null, true],
+      [new InvalidCloudIdError('member id ".." is not an id'), "INVALID_ID", null, false],
+    ];
+    for (const [err, code, status, transient] of cases) {
+      expect(err).toBeInstanceOf(CloudError);
+      expect(describeError(err)).toEqual({ status, code, message: err.message });
+      expect(isTransient(err)).toBe(transient);
+      expect(err.attempts).toBe(1);
+    }
+    expect((cases[2]![0] as NetworkError).cause).toBe(reset);
+    expect(cases[5]![0]).toMatchObject({ service: "as", operation: "op", message: "op: total grew" });
+    expect(describeError(new TypeError("bug"))).toEqual({ status: null, code: "TypeError", message: "bug" });
+    expect(describeError("text")).toEqual({ status: null, code: "UNKNOWN", message: "text" });
   });
 });
 
@@ -104,16 +138,24 @@ describe("withRetry", () => {
     expect(attemptsOf(err)).toBe(1);
   });
 
-  it("stops after maxAttempts", async () => {
+  it("stops after maxAttempts, waiting before each retry and not after the last attempt", async () => {
     let calls = 0;
+    const waits: number[] = [];
     const err = await withRetry(
       async () => {
         calls += 1;
         throw api(500, "APIG.9999");
       },
-      { policy: { ...policy, maxAttempts: 3 }, deadline: new Deadline(10_000, 0) },
+      {
+        policy: { ...policy, maxAttempts: 3 },
+        deadline: new Deadline(10_000, 0),
+        observer: { onRetry: ({ attempt }) => waits.push(attempt) },
+      },
     ).catch((e: unknown) => e);
     expect(calls).toBe(3);
+    expect(waits).toEqual([1, 2]);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).attempts).toBe(3);
     expect(attemptsOf(err)).toBe(3);
   });
 
