@@ -1,23 +1,18 @@
 import type { Member, MemberInfo } from "../cloud/gateway";
-import type { Logger } from "../observability/logger";
 import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
 import type { TargetOutcome } from "./hooks";
 import type { RunLedger } from "./ledger";
-import type { TargetPlan, Upsert } from "./plan";
+import type { Removal } from "./plan";
+import type { DeferredUpsert, TargetRun } from "./target-run";
 import { bindingKeys, channelKey, type Target } from "./targets";
 import type { PlanEntry, SyncDeps, SyncOptions } from "./types";
 
-export /** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
-interface DeferredUpsert {
-  upsert: Upsert;
-  entry: PlanEntry;
-}
-
 /**
- * The writes of one target's plan, each recorded in the run ledger: upserts (chunked POSTs), re-enables,
- * batch-disables and deletes. The reconciler calls them in order and serialised per channel.
+ * The writes of one target's run, each recorded in the run ledger: upserts (chunked POSTs), re-enables,
+ * batch-disables, deletes and the retry of deferred adds. The reconciler calls them in order and
+ * serialised per channel; each reads the run's plan and records into its outcome.
  */
 export class MemberWriter {
   constructor(
@@ -42,20 +37,28 @@ export class MemberWriter {
     });
   }
 
-  markLingering(outcome: TargetOutcome, m: Member): void {
+  /** The plan entry of an enable, disable or delete of one member. */
+  private memberEntry(target: Target, action: "enable" | "disable" | "delete", m: Member): PlanEntry {
+    return this.ledger.entry({
+      action,
+      channel: channelKey(target.channel),
+      member_group_name: target.memberGroupName,
+      ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
+      member_id: m.id,
+    });
+  }
+
+  private markLingering(outcome: TargetOutcome, m: Member): void {
     if (m.ecs_id) outcome.lingering.add(m.ecs_id);
   }
 
   /**
-   * Adds and updates, one POST per chunk. Returns the upserts the gateway refused for its member quota
-   * (APIG.3110) while removals are still to come: they are retried after the deletes.
+   * Adds and updates, one POST per chunk. The upserts the gateway refuses for its member quota
+   * (APIG.3110) while removals are still to come go to `run.deferred`: retryDeferred writes them after
+   * the deletes.
    */
-  async applyUpserts(
-    target: Target,
-    plan: TargetPlan,
-    outcome: TargetOutcome,
-    log: Logger,
-  ): Promise<DeferredUpsert[]> {
+  async applyUpserts(run: TargetRun): Promise<void> {
+    const { target, plan } = run;
     const items = plan.upserts.map((upsert) => ({
       upsert,
       entry: this.ledger.entry({
@@ -68,17 +71,23 @@ export class MemberWriter {
         ...(upsert.changes.length > 0 ? { changes: upsert.changes, from: upsert.from, to: upsert.to } : {}),
       }),
     }));
-    if (this.opts.dryRun || items.length === 0) return [];
-    return this.writeUpserts(target, items, outcome, log, plan.removals.length > 0);
+    if (this.opts.dryRun || items.length === 0) return;
+    run.deferred = await this.writeUpserts(run, items, plan.removals.length > 0);
   }
 
-  async writeUpserts(
-    target: Target,
+  /** Adds refused for the member quota get one more try once the removals have made room. */
+  async retryDeferred(run: TargetRun): Promise<void> {
+    const items = run.deferred;
+    run.deferred = [];
+    if (items.length > 0) await this.writeUpserts(run, items, false);
+  }
+
+  private async writeUpserts(
+    run: TargetRun,
     items: DeferredUpsert[],
-    outcome: TargetOutcome,
-    log: Logger,
     deferOnQuota: boolean,
   ): Promise<DeferredUpsert[]> {
+    const { target, outcome, log } = run;
     const deferred: DeferredUpsert[] = [];
     for (const batch of chunk(items, this.opts.addChunkSize)) {
       const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
@@ -131,17 +140,10 @@ export class MemberWriter {
     return deferred;
   }
 
-  async applyEnable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<void> {
+  async applyEnable(run: TargetRun): Promise<void> {
+    const { target, plan, outcome } = run;
     if (plan.enable.length === 0) return;
-    const entries = plan.enable.map((m) =>
-      this.ledger.entry({
-        action: "enable",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      }),
-    );
+    const entries = plan.enable.map((m) => this.memberEntry(target, "enable", m));
     if (this.opts.dryRun) return;
     try {
       await this.deps.gateway.setMembersEnabled(
@@ -164,82 +166,101 @@ export class MemberWriter {
   }
 
   /**
-   * Disables the removals that still serve. Returns the members to delete once the drain is over: every
-   * removal, already disabled ones included, but those whose disable failed.
+   * Disables the removals that still serve (the plan's, or the given ones: members quarantined after
+   * the plan) and queues on `run.toDelete` the members to delete once the drain is over: every removal,
+   * already disabled ones included, but those whose disable failed and those found already gone.
    */
-  async applyDisable(target: Target, plan: TargetPlan, outcome: TargetOutcome): Promise<Member[]> {
-    const toDisable = plan.removals.filter((r) => r.drain).map((r) => r.member);
-    const entries = toDisable.map((m) =>
-      this.ledger.entry({
-        action: "disable",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      }),
-    );
-    const all = plan.removals.map((r) => r.member);
-    if (this.opts.dryRun || toDisable.length === 0) return all;
+  async applyDisable(run: TargetRun, removals: readonly Removal[] = run.plan.removals): Promise<void> {
+    const all = removals.map((r) => r.member);
+    const toDisable = removals.filter((r) => r.drain).map((r) => r.member);
+    const entries = new Map(toDisable.map((m) => [m, this.memberEntry(run.target, "disable", m)]));
+    if (this.opts.dryRun || toDisable.length === 0) {
+      run.toDelete.push(...all);
+      return;
+    }
     try {
-      let disabling = toDisable;
-      try {
-        await this.deps.gateway.setMembersEnabled(
-          target.channel,
-          disabling.map((m) => m.id),
-          false,
-        );
-      } catch (err) {
-        // One member deleted since the listing fails the whole batch: disable the ones still there.
-        if (!isAlreadyDeleted(err)) throw err;
-        const still = new Set(
-          (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
-        );
-        const gone = disabling.filter((m) => !still.has(m.id));
-        for (const [i, m] of toDisable.entries()) {
-          if (gone.includes(m)) Object.assign(entries[i]!, { status: "done", already_done: true });
-        }
-        disabling = disabling.filter((m) => still.has(m.id));
-        if (disabling.length > 0) {
-          await this.deps.gateway.setMembersEnabled(
-            target.channel,
-            disabling.map((m) => m.id),
-            false,
-          );
-        }
-        const remaining = all.filter((m) => !gone.includes(m));
-        for (const [i, m] of toDisable.entries()) if (disabling.includes(m)) entries[i]!.status = "done";
-        if (disabling.length > 0) this.logMembers(target, "disable_members", "members disabled", disabling);
-        return remaining;
-      }
-      for (const e of entries) e.status = "done";
-      this.logMembers(target, "disable_members", "members disabled", disabling);
-      return all;
+      const gone = await this.disableStillListed(run, toDisable, entries);
+      run.toDelete.push(...all.filter((m) => !gone.includes(m)));
     } catch (err) {
-      // A member found already gone stays done: it was removed, whatever became of the others.
-      for (const e of entries) if (e.status !== "done") e.status = "failed";
-      // Never delete a member that still takes traffic without its drain: leave it for the next run.
-      for (const m of toDisable) this.markLingering(outcome, m);
-      this.ledger.fail(
-        target.bindings.slice(0, 1),
-        "disable_members",
-        err,
-        toDisable.map((m) => m.ecs_id ?? m.id),
-      );
-      return all.filter((m) => !toDisable.includes(m));
+      this.disableFailed(run, toDisable, entries, err);
+      run.toDelete.push(...all.filter((m) => !toDisable.includes(m)));
     }
   }
 
-  async applyDeletes(target: Target, members: Member[], outcome: TargetOutcome): Promise<void> {
+  /**
+   * One batch-disable; when a member deleted since the listing fails the whole batch (APIG.3024), lists
+   * the group again and disables the ones still there. Returns the members found gone (done, already).
+   */
+  private async disableStillListed(
+    run: TargetRun,
+    toDisable: readonly Member[],
+    entries: ReadonlyMap<Member, PlanEntry>,
+  ): Promise<Member[]> {
+    try {
+      await this.setDisabled(run, toDisable, entries);
+      return [];
+    } catch (err) {
+      if (!isAlreadyDeleted(err)) throw err;
+    }
+    const { target } = run;
+    const still = new Set(
+      (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
+    );
+    const gone = toDisable.filter((m) => !still.has(m.id));
+    for (const m of gone) Object.assign(entries.get(m)!, { status: "done", already_done: true });
+    const disabling = toDisable.filter((m) => still.has(m.id));
+    if (disabling.length > 0) await this.setDisabled(run, disabling, entries);
+    return gone;
+  }
+
+  /** Disables these members, marks their entries done and logs it. */
+  private async setDisabled(
+    run: TargetRun,
+    members: readonly Member[],
+    entries: ReadonlyMap<Member, PlanEntry>,
+  ): Promise<void> {
+    await this.deps.gateway.setMembersEnabled(
+      run.target.channel,
+      members.map((m) => m.id),
+      false,
+    );
+    for (const m of members) entries.get(m)!.status = "done";
+    this.logMembers(run.target, "disable_members", "members disabled", members);
+  }
+
+  /**
+   * A failed disable: the entries not already done fail (a member found already gone stays done: it was
+   * removed, whatever became of the others), and the members linger for the next run, since a member
+   * that still takes traffic is never deleted without its drain.
+   */
+  private disableFailed(
+    run: TargetRun,
+    toDisable: readonly Member[],
+    entries: ReadonlyMap<Member, PlanEntry>,
+    err: unknown,
+  ): void {
+    for (const e of entries.values()) if (e.status !== "done") e.status = "failed";
+    for (const m of toDisable) this.markLingering(run.outcome, m);
+    this.ledger.fail(
+      run.target.bindings.slice(0, 1),
+      "disable_members",
+      err,
+      toDisable.map((m) => m.ecs_id ?? m.id),
+    );
+  }
+
+  /**
+   * Deletes `run.toDelete` once the channel has drained; when it has not (no time left), the members
+   * stay disabled and linger for a later run.
+   */
+  async applyDeletes(run: TargetRun, drained: boolean): Promise<void> {
+    const { target, outcome } = run;
+    if (!drained) for (const m of run.toDelete) this.markLingering(outcome, m);
+    const members = drained ? run.toDelete : [];
     const failed: { member: Member; err: unknown }[] = [];
     const deleted: Member[] = [];
     for (const m of members) {
-      const e = this.ledger.entry({
-        action: "delete",
-        channel: channelKey(target.channel),
-        member_group_name: target.memberGroupName,
-        ...(m.ecs_id ? { instance_id: m.ecs_id } : {}),
-        member_id: m.id,
-      });
+      const e = this.memberEntry(target, "delete", m);
       if (this.opts.dryRun) continue;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);

@@ -2,7 +2,7 @@ import type { GroupInstance } from "../cloud/autoscaling";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { type DeferredUpsert, MemberWriter } from "./apply";
+import { MemberWriter } from "./apply";
 import { planChannelSetup } from "./channel-setup";
 import { mapLimit } from "./concurrency";
 import { type DesiredMember, desiredMembers } from "./desired";
@@ -12,6 +12,7 @@ import type { TargetOutcome } from "./hooks";
 import { RunLedger } from "./ledger";
 import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "./plan";
 import { drainPlan, QuarantinePhase } from "./quarantine-phase";
+import { startTargetRun, type TargetRun } from "./target-run";
 import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
 import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
 
@@ -301,19 +302,45 @@ class Reconciler {
     return plans;
   }
 
+  /**
+   * One channel, as one linear sequence: read (readJobState did the reads; here, which targets have
+   * what they need), set up the channel if planning needs it, plan, write, drain, delete, retry the
+   * deferred adds. Returns every target's outcome for the lifecycle hooks that follow.
+   */
   private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
-    const { actual, groups } = state;
     const log = this.deps.logger.child({
       channel: job.key,
       binding: bindingKeys(job.targets.flatMap((t) => t.bindings)),
     });
-    const outcomes: TargetOutcome[] = [];
+    const { ready, unread } = this.readyTargets(job, state);
+    if (ready.length === 0) return unread;
+    const channel = await this.setUpChannel(job, state, ready, log);
+    if (channel === null) return [...unread, ...ready.map((r) => failedOutcome(r.target))];
+    const runs = await this.planTargets(job, state, ready, channel, log);
+    for (const [i, run] of runs.entries()) await this.write(run, ready[i]!.members, state.groups);
+    const drained = await this.drain(runs, log);
+    for (const run of runs) {
+      await this.writer.applyDeletes(run, drained);
+      await this.writer.retryDeferred(run);
+    }
+    return [...unread, ...runs.map((r) => r.outcome)];
+  }
+
+  /**
+   * The targets whose reads all succeeded, with what they hold and should hold; the others (their read
+   * failed and is dead-lettered) end the run failed.
+   */
+  private readyTargets(
+    job: ChannelJob,
+    { actual, groups }: JobState,
+  ): { ready: TargetState[]; unread: TargetOutcome[] } {
     const ready: TargetState[] = [];
+    const unread: TargetOutcome[] = [];
     for (const target of job.targets) {
       const members = actual.get(target);
       const states = target.bindings.map((b) => groups.get(b.scaling_group_id));
       if (members === undefined || states.some((s) => s === undefined)) {
-        outcomes.push(failedOutcome(target));
+        unread.push(failedOutcome(target));
         continue;
       }
       const instancesByGroup = new Map(
@@ -321,71 +348,71 @@ class Reconciler {
       );
       ready.push({ target, members, desired: desiredMembers(target.bindings, instancesByGroup) });
     }
-    if (ready.length === 0) return outcomes;
+    return { ready, unread };
+  }
 
-    // A converged target needs no channel read at all; readJobState has started the read if not.
+  /**
+   * The channel when planning needs it (set up by prepareChannel), undefined when it does not (a
+   * converged target needs no channel read at all; readJobState has started the read if not), null when
+   * it is needed and cannot be read (dead-lettered).
+   */
+  private async setUpChannel(
+    job: ChannelJob,
+    state: JobState,
+    ready: readonly TargetState[],
+    log: Logger,
+  ): Promise<Channel | undefined | null> {
     const healthCheck = jobHealthCheck(job);
-    const listedType = listedMemberType(job, actual);
-    let channel: Channel | undefined;
-    if (channelNeeded(ready, listedType, healthCheck)) {
-      const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
-      channel = await this.prepareChannel(job, ready, healthCheck, log, read);
-      if (channel === undefined) {
-        for (const r of ready) outcomes.push(failedOutcome(r.target));
-        return outcomes;
-      }
-    }
+    if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck)) return undefined;
+    const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
+    return (await this.prepareChannel(job, ready, healthCheck, log, read)) ?? null;
+  }
 
+  /** Every ready target's plan, with the member type the channel (or else the listing) shows. */
+  private async planTargets(
+    job: ChannelJob,
+    state: JobState,
+    ready: readonly TargetState[],
+    channel: Channel | undefined,
+    log: Logger,
+  ): Promise<TargetRun[]> {
     const memberType: MemberType | undefined =
-      channel === undefined ? listedType : channel.member_type === "ip" ? "ip" : "ecs";
+      channel === undefined
+        ? listedMemberType(job, state.actual)
+        : channel.member_type === "ip"
+          ? "ip"
+          : "ecs";
     const plans =
       memberType === undefined
         ? ready.map((r) =>
             planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
           )
         : await this.planWithAddresses(ready, memberType);
+    return ready.map((r, i) => startTargetRun(r.target, plans[i]!, channel, log));
+  }
 
-    const drainQueue: {
-      target: Target;
-      plan: TargetPlan;
-      outcome: TargetOutcome;
-      toDelete: Member[];
-      deferred: DeferredUpsert[];
-    }[] = [];
-    for (const [i, r] of ready.entries()) {
-      const plan = plans[i]!;
-      const outcome: TargetOutcome = {
-        target: r.target,
-        failed: false,
-        present: new Map(plan.memberFor),
-        lingering: new Set(),
-        channel,
-      };
-      outcomes.push(outcome);
-      this.ledger.addUnchanged(plan.unchanged);
-      const deferred = await this.writer.applyUpserts(r.target, plan, outcome, log);
-      await this.writer.applyEnable(r.target, plan, outcome);
-      const toDelete = await this.writer.applyDisable(r.target, plan, outcome);
-      // replace_unhealthy: after this target's writes (a failed one holds it back); instances moved to
-      // standby are no longer desired, so their members are drained with the others.
-      const quarantined = (await this.quarantine.run(r.target, r.members, groups, log)).filter(
-        (m) => !plan.removals.some((x) => x.member.id === m.id),
-      );
-      if (quarantined.length > 0) {
-        toDelete.push(...(await this.writer.applyDisable(r.target, drainPlan(quarantined), outcome)));
-        for (const m of quarantined) outcome.present.delete(m.ecs_id ?? "");
-      }
-      drainQueue.push({ target: r.target, plan, outcome, toDelete, deferred });
+  /**
+   * One target's writes before the drain: upserts, re-enables, disables; then replace_unhealthy (after
+   * the writes, so a failed one holds it back), whose instances moved to standby are no longer desired
+   * and so have their members disabled and drained with the others.
+   */
+  private async write(
+    run: TargetRun,
+    members: readonly Member[],
+    groups: ReadonlyMap<string, GroupState | undefined>,
+  ): Promise<void> {
+    const { target, plan, outcome, log } = run;
+    this.ledger.addUnchanged(plan.unchanged);
+    await this.writer.applyUpserts(run);
+    await this.writer.applyEnable(run);
+    await this.writer.applyDisable(run);
+    const quarantined = (await this.quarantine.run(target, members, groups, log)).filter(
+      (m) => !plan.removals.some((x) => x.member.id === m.id),
+    );
+    if (quarantined.length > 0) {
+      await this.writer.applyDisable(run, drainPlan(quarantined).removals);
+      for (const m of quarantined) outcome.present.delete(m.ecs_id ?? "");
     }
-
-    const drained = await this.drain(drainQueue, log);
-    for (const d of drainQueue) {
-      if (!drained) for (const m of d.toDelete) this.writer.markLingering(d.outcome, m);
-      await this.writer.applyDeletes(d.target, drained ? d.toDelete : [], d.outcome);
-      // Adds refused for the member quota get one more try once the removals have made room.
-      if (d.deferred.length > 0) await this.writer.writeUpserts(d.target, d.deferred, d.outcome, log, false);
-    }
-    return outcomes;
   }
 
   /**
@@ -395,11 +422,8 @@ class Reconciler {
    * shows they have drained, and a run killed mid-drain must not shorten the next run's drain. False
    * when it does not fit: the members stay disabled and a later run with the time drains and deletes them.
    */
-  private async drain(
-    queue: readonly { target: Target; toDelete: Member[] }[],
-    log: Logger,
-  ): Promise<boolean> {
-    const deleting = queue.filter((d) => d.toDelete.length > 0);
+  private async drain(runs: readonly TargetRun[], log: Logger): Promise<boolean> {
+    const deleting = runs.filter((d) => d.toDelete.length > 0);
     if (deleting.length === 0 || this.opts.dryRun) return true;
     const drainMs =
       Math.max(...deleting.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;

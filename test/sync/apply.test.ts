@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { MemberWriter } from "../../src/sync/apply";
 import { desiredMembers } from "../../src/sync/desired";
-import type { TargetOutcome } from "../../src/sync/hooks";
 import { RunLedger } from "../../src/sync/ledger";
 import { planTarget } from "../../src/sync/plan";
+import { startTargetRun } from "../../src/sync/target-run";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";
 import { type InProcess, inProcess, onlyTarget } from "./support";
@@ -22,15 +22,9 @@ async function planned(run: InProcess, options: Partial<InProcess["options"]> = 
   const desired = desiredMembers(target.bindings, new Map([["asg-1", instances]]));
   const plan = planTarget({ desired, actual, memberType: "ecs", ips: new Map() });
   const ledger = new RunLedger(run.bindings, run.deps.deadLetters);
-  const outcome: TargetOutcome = {
-    target,
-    failed: false,
-    present: new Map(plan.memberFor),
-    lingering: new Set(),
-    channel: undefined,
-  };
+  const targetRun = startTargetRun(target, plan, undefined, run.deps.logger);
   const writer = new MemberWriter(run.deps, { ...run.options, ...options }, ledger);
-  return { target, plan, ledger, outcome, writer };
+  return { target, plan, ledger, outcome: targetRun.outcome, targetRun, writer };
 }
 
 const web = () =>
@@ -43,9 +37,9 @@ describe("MemberWriter, in process", () => {
   it("upserts in chunks of addChunkSize; every member lands and every entry is done", async () => {
     emu.control.load(baseState({ instances: ["i-1", "i-2", "i-3", "i-4", "i-5"].map((id) => instance(id)) }));
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, outcome, writer } = await planned(run, { addChunkSize: 2 });
-    const deferred = await writer.applyUpserts(target, plan, outcome, run.deps.logger);
-    expect(deferred).toEqual([]);
+    const { ledger, outcome, targetRun, writer } = await planned(run, { addChunkSize: 2 });
+    await writer.applyUpserts(targetRun);
+    expect(targetRun.deferred).toEqual([]);
     expect(web()).toEqual(["i-1:1", "i-2:1", "i-3:1", "i-4:1", "i-5:1"]);
     expect(writes(emu).map((c) => (c.body as { members: unknown[] }).members.length)).toEqual([2, 2, 1]);
     expect(ledger.result().counts).toMatchObject({ added: 5 });
@@ -65,13 +59,15 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, outcome, writer } = await planned(run);
-    const deferred = await writer.applyUpserts(target, plan, outcome, run.deps.logger);
-    expect(deferred.map((d) => [d.upsert.desired.ecs_id, d.entry.status])).toEqual([["i-1", "planned"]]);
-    const toDelete = await writer.applyDisable(target, plan, outcome);
-    await writer.applyDeletes(target, toDelete, outcome);
+    const { ledger, targetRun, writer } = await planned(run);
+    await writer.applyUpserts(targetRun);
+    expect(targetRun.deferred.map((d) => [d.upsert.desired.ecs_id, d.entry.status])).toEqual([
+      ["i-1", "planned"],
+    ]);
+    await writer.applyDisable(targetRun);
+    await writer.applyDeletes(targetRun, true);
     expect(web()).toEqual([]);
-    await writer.writeUpserts(target, deferred, outcome, run.deps.logger, false);
+    await writer.retryDeferred(targetRun);
     expect(web()).toEqual(["i-1:1"]);
     expect(ledger.result().counts).toMatchObject({ added: 1, disabled: 2, removed: 2 });
     expect(run.deadLetters.records).toEqual([]);
@@ -88,18 +84,18 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, outcome, writer } = await planned(run);
+    const { target, plan, ledger, targetRun, writer } = await planned(run);
     // Someone else deletes i-9 between our listing and our batch-disable (the gateway answers APIG.3024).
     const i9 = plan.removals.find((r) => r.instanceId === "i-9")!.member;
     await run.deps.gateway.deleteMember(target.channel, i9.id);
-    const toDelete = await writer.applyDisable(target, plan, outcome);
+    await writer.applyDisable(targetRun);
     expect(web()).toEqual(["i-8:2"]);
-    expect(toDelete.map((m) => m.ecs_id)).toEqual(["i-8"]);
+    expect(targetRun.toDelete.map((m) => m.ecs_id)).toEqual(["i-8"]);
     expect(ledger.plan.map((e) => [e.action, e.instance_id, e.status, e.already_done ?? false])).toEqual([
       ["disable", "i-8", "done", false],
       ["disable", "i-9", "done", true],
     ]);
-    await writer.applyDeletes(target, toDelete, outcome);
+    await writer.applyDeletes(targetRun, true);
     expect(web()).toEqual([]);
     expect(ledger.result().counts).toMatchObject({ disabled: 1, removed: 2 });
     expect(run.deadLetters.records).toEqual([]);
@@ -116,7 +112,7 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, outcome, writer } = await planned(run);
+    const { target, plan, ledger, outcome, targetRun, writer } = await planned(run);
     const [i8, i9] = plan.removals.map((r) => r.member).sort((a, b) => (a.ecs_id! < b.ecs_id! ? -1 : 1));
     await run.deps.gateway.deleteMember(target.channel, i8!.id);
     emu.control.addFault({
@@ -125,7 +121,8 @@ describe("MemberWriter, in process", () => {
       status: 400,
       body: { error_code: "APIG.2012", error_msg: "Invalid parameter value" },
     });
-    await writer.applyDeletes(target, [i8!, i9!], outcome);
+    targetRun.toDelete = [i8!, i9!];
+    await writer.applyDeletes(targetRun, true);
     expect(web()).toEqual(["i-9:2"]);
     expect(ledger.plan.map((e) => [e.instance_id, e.status, e.already_done ?? false])).toEqual([
       ["i-8", "done", true],

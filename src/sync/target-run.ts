@@ -1,0 +1,46 @@
+import type { Channel, Member } from "../cloud/gateway";
+import type { Logger } from "../observability/logger";
+import type { TargetOutcome } from "./hooks";
+import type { TargetPlan, Upsert } from "./plan";
+import type { Target } from "./targets";
+import type { PlanEntry } from "./types";
+
+/** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
+export interface DeferredUpsert {
+  upsert: Upsert;
+  entry: PlanEntry;
+}
+
+/**
+ * One target's pass through a run: what it is, what its plan says, and what the writes left (the
+ * outcome the lifecycle hooks are decided from), with the two things carried from the writes to the
+ * steps after the drain: the members to delete and the adds deferred for the member quota.
+ */
+export interface TargetRun {
+  target: Target;
+  plan: TargetPlan;
+  outcome: TargetOutcome;
+  /** The channel's logger (channel and bindings bound). */
+  log: Logger;
+  /** Members disabled (or found disabled) and waiting for the drain, then deleted. */
+  toDelete: Member[];
+  /** Upserts refused for the member quota while removals were to come: written again after the deletes. */
+  deferred: DeferredUpsert[];
+}
+
+/** A target's run before any write: every member the plan keeps counts as present. */
+export function startTargetRun(
+  target: Target,
+  plan: TargetPlan,
+  channel: Channel | undefined,
+  log: Logger,
+): TargetRun {
+  return {
+    target,
+    plan,
+    outcome: { target, failed: false, present: new Map(plan.memberFor), lingering: new Set(), channel },
+    log,
+    toDelete: [],
+    deferred: [],
+  };
+}
