@@ -1,8 +1,8 @@
 import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
 import { describeError } from "../cloud/errors";
 import { isHookAlreadyCompleted } from "../reliability/classify";
+import { channelsToRead, decideHook, type TargetOutcome } from "./decide-hook";
 import type { GroupState } from "./group-state";
-import { channelsToRead, decideHook, type TargetOutcome } from "./hooks";
 import type { RunLedger } from "./ledger";
 import { bindingKeys, channelKey } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";

@@ -4,10 +4,10 @@ import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import { isBatchActionRefused } from "../reliability/classify";
+import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "./decide-quarantine";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import type { TargetPlan } from "./plan";
-import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "./quarantine";
+import type { TargetPlan } from "./plan-members";
 import { bindingKeys, channelKey, type Target } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
 

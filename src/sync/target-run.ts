@@ -1,7 +1,7 @@
 import type { Channel, Member } from "../cloud/gateway";
 import type { Logger } from "../observability/logger";
-import type { TargetOutcome } from "./hooks";
-import type { TargetPlan, Upsert } from "./plan";
+import type { TargetOutcome } from "./decide-hook";
+import type { TargetPlan, Upsert } from "./plan-members";
 import type { Target } from "./targets";
 import type { PlanEntry } from "./types";
 

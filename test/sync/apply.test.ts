@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { MemberWriter } from "../../src/sync/apply";
 import { desiredMembers } from "../../src/sync/desired";
 import { RunLedger } from "../../src/sync/ledger";
-import { planTarget } from "../../src/sync/plan";
+import { planTarget } from "../../src/sync/plan-members";
 import { startTargetRun } from "../../src/sync/target-run";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";

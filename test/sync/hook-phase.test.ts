@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { TargetOutcome } from "../../src/sync/decide-hook";
 import { GroupStateReader } from "../../src/sync/group-state";
 import { HookPhase } from "../../src/sync/hook-phase";
-import type { TargetOutcome } from "../../src/sync/hooks";
 import { RunLedger } from "../../src/sync/ledger";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
