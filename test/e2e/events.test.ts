@@ -5,6 +5,7 @@
  * notification about a group no binding has.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import hookSample from "../fixtures/as-lifecycle-hook-message.json";
 import { emulatorForFile } from "../support/emulator-for-file";
 import {
   type Binding,
@@ -20,25 +21,7 @@ import {
 const emu = await emulatorForFile();
 
 /** The sample of the AS user guide ("Lifecycle hooks", notification topic), unchanged. */
-const HOOK_MESSAGE = {
-  service: "AutoScaling",
-  tenant_id: "93075aa73f6a4fc0a3209490cc57181a",
-  lifecycle_hook_type: "INSTANCE_LAUNCHING",
-  lifecycle_hook_name: "test02",
-  lifecycle_action_key: "4c76c562-9688-45c6-b685-7fd732df310a",
-  notification_metadata: "xxxxxxxxxxxxx",
-  scaling_instance: {
-    instance_id: "89b421e4-5fa6-4733-bf40-6b07a8657256",
-    instance_name: "as-config-kxeg_RM6OCREY",
-    instance_ip: "192.168.0.202",
-  },
-  scaling_group: {
-    scaling_group_id: "fe376277-50a6-4e36-bdb0-685da85f1a82",
-    scaling_group_name: "as-group-wyz01",
-    scaling_config_id: "16ca8027-b6cc-45fc-af2d-5a79996f685d",
-    scaling_config_name: "as-config-kxeg",
-  },
-};
+const HOOK_MESSAGE = hookSample;
 const GROUP = HOOK_MESSAGE.scaling_group.scaling_group_id;
 const INSTANCE = HOOK_MESSAGE.scaling_instance.instance_id;
 
