@@ -110,13 +110,13 @@ resource "huaweicloud_identity_role" "functions" {
 }
 
 resource "huaweicloud_identity_agency" "functions" {
-  name = "${var.name_prefix}-functions"
+  name        = "${var.name_prefix}-functions"
+  description = "Assumed by FunctionGraph for the ${var.name_prefix} functions."
   # The agency's name cannot be updated in place: without this a new name_prefix fails the plan
   # ("name can't be updated"); with it the agency is replaced. An internal argument of the resource
   # (enable_force_new, read by FlexibleForceNew over v3AgencyNonUpdatableParams = ["name"] in
   # resource_huaweicloud_identity_agency.go), not in its docs.
   enable_force_new = "true"
-  description      = "Assumed by FunctionGraph for the ${var.name_prefix} functions."
   # op_svc_cff is FunctionGraph. The provider reads a service trust back into
   # delegated_service_name (not delegated_domain_name), so set it there to avoid a perpetual diff.
   delegated_service_name = "op_svc_cff"
