@@ -24,14 +24,26 @@ export interface TfModule {
   files: TfFile[];
 }
 
+/** A nested block's arguments, or its arguments and nested blocks of its own. */
+export type BlockSchema =
+  | readonly string[]
+  | { args: readonly string[]; blocks?: Readonly<Record<string, BlockSchema>> };
+
 /** Documented arguments of one resource type: plain arguments, and nested blocks with theirs. */
 export interface ResourceSchema {
   args: readonly string[];
-  blocks?: Readonly<Record<string, readonly string[]>>;
+  blocks?: Readonly<Record<string, BlockSchema>>;
+  /**
+   * The resource lives in a region (the provider documents a `region` argument): the module must
+   * set it from `var.region`, or the provider's region decides where it goes.
+   */
+  regional?: boolean;
 }
 
 export interface Allowlist {
   resources: Readonly<Record<string, ResourceSchema>>;
+  /** Data sources and their documented arguments. */
+  dataSources: Readonly<Record<string, readonly string[]>>;
   providers: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -207,6 +219,15 @@ export function checkLocalAndResourceReferences(module: TfModule, providers: rea
       labelledBlocks(file.json, "resource").map(({ type, name }) => `${type}.${name}`),
     ),
   );
+  const dataSources = new Set(
+    module.files.flatMap((file) =>
+      labelledBlocks(file.json, "data").map(({ type, name }) => `data.${type}.${name}`),
+    ),
+  );
+  const dataPattern = new RegExp(
+    `(?<![\\w.])data\\.((?:${providers.join("|")})_[a-z0-9_]+)\\.([A-Za-z_][A-Za-z0-9_-]*)`,
+    "g",
+  );
   const resourcePattern = new RegExp(
     `(?<![\\w.])((?:${providers.join("|")})_[a-z0-9_]+)\\.([A-Za-z_][A-Za-z0-9_-]*)`,
     "g",
@@ -223,6 +244,13 @@ export function checkLocalAndResourceReferences(module: TfModule, providers: rea
     );
     for (const ref of used) {
       if (!resources.has(ref))
+        findings.push({ file: file.path, message: `${ref} is referenced but not declared in ${module.dir}` });
+    }
+    const usedData = new Set(
+      expressions.flatMap((e) => [...e.matchAll(dataPattern)].map((m) => `data.${m[1]}.${m[2]}`)),
+    );
+    for (const ref of usedData) {
+      if (!dataSources.has(ref))
         findings.push({ file: file.path, message: `${ref} is referenced but not declared in ${module.dir}` });
     }
   }
@@ -244,12 +272,25 @@ export function checkVariableDeclarations(module: TfModule): Finding[] {
   return findings;
 }
 
+function blockParts(schema: BlockSchema | undefined): {
+  args: readonly string[];
+  blocks: Readonly<Record<string, BlockSchema>>;
+} {
+  if (schema === undefined) return { args: [], blocks: {} };
+  return Array.isArray(schema)
+    ? { args: schema as readonly string[], blocks: {} }
+    : {
+        args: (schema as { args: readonly string[] }).args,
+        blocks: (schema as { blocks?: Record<string, BlockSchema> }).blocks ?? {},
+      };
+}
+
 function checkBlockArguments(
   file: string,
   where: string,
   body: HclObject,
   allowed: readonly string[],
-  blocks: Readonly<Record<string, readonly string[]>>,
+  blocks: Readonly<Record<string, BlockSchema>>,
 ): Finding[] {
   const findings: Finding[] = [];
   for (const [key, value] of Object.entries(body)) {
@@ -267,15 +308,19 @@ function checkBlockArguments(
           findings.push({ file, message: `${where}: dynamic block "${label}" is not a documented block` });
           continue;
         }
+        const parts = blockParts(nested);
         for (const dynamic of bodies(list)) {
           for (const content of bodies(dynamic.content)) {
-            findings.push(...checkBlockArguments(file, `${where} ${label}`, content, nested, {}));
+            findings.push(
+              ...checkBlockArguments(file, `${where} ${label}`, content, parts.args, parts.blocks),
+            );
           }
         }
       }
     } else if (blocks[key] && Array.isArray(value)) {
+      const parts = blockParts(blocks[key]);
       for (const nestedBody of bodies(value)) {
-        findings.push(...checkBlockArguments(file, `${where} ${key}`, nestedBody, blocks[key] ?? [], {}));
+        findings.push(...checkBlockArguments(file, `${where} ${key}`, nestedBody, parts.args, parts.blocks));
       }
     } else if (!allowed.includes(key) && !blocks[key]) {
       findings.push({ file, message: `${where}: "${key}" is not a documented argument` });
@@ -284,7 +329,7 @@ function checkBlockArguments(
   return findings;
 }
 
-/** Every resource type, provider and argument used is in the allowlist; no data source is used unless listed. */
+/** Every resource type, data source, provider and argument used is in the allowlist. */
 export function checkResources(module: TfModule, allowlist: Allowlist): Finding[] {
   const findings: Finding[] = [];
   for (const file of module.files) {
@@ -308,11 +353,19 @@ export function checkResources(module: TfModule, allowlist: Allowlist): Finding[
         ),
       );
     }
-    for (const { type, name } of labelledBlocks(file.json, "data")) {
-      findings.push({
-        file: file.path,
-        message: `data ${type}.${name}: data sources are not in the allowlist`,
-      });
+    for (const { type, name, body } of labelledBlocks(file.json, "data")) {
+      const args = allowlist.dataSources[type];
+      const where = `data ${type}.${name}`;
+      if (!args) {
+        findings.push({
+          file: file.path,
+          message: `${where}: data source "${type}" is not in the allowlist`,
+        });
+        continue;
+      }
+      findings.push(
+        ...checkBlockArguments(file.path, where, body, [...args, ...RESOURCE_META_ARGUMENTS], {}),
+      );
     }
     for (const { name, body } of namedBlocks(file.json, "provider")) {
       const args = allowlist.providers[name];
@@ -470,6 +523,92 @@ export function checkTfvars(path: string, tfvars: HclObject, module: TfModule): 
   ];
 }
 
+/**
+ * Every resource of a regional type sets `region = var.region`: left out, the provider's region
+ * decides where the resource goes, whatever the module was told.
+ */
+export function checkRegions(module: TfModule, allowlist: Allowlist): Finding[] {
+  return module.files.flatMap((file) =>
+    labelledBlocks(file.json, "resource")
+      .filter(({ type }) => allowlist.resources[type]?.regional)
+      .filter(({ body }) => body.region !== `\${var.region}`)
+      .map(({ type, name, body }) => ({
+        file: file.path,
+        message: `resource ${type}.${name}: region is ${body.region === undefined ? "not set" : `${String(body.region)}`}, not var.region`,
+      })),
+  );
+}
+
+/**
+ * Every resource whose type takes `enterprise_project_id` or `tags` sets them, so nothing the
+ * module creates escapes the enterprise project and tags it was given.
+ */
+export function checkEnterpriseProjectAndTags(module: TfModule, allowlist: Allowlist): Finding[] {
+  return module.files.flatMap((file) =>
+    labelledBlocks(file.json, "resource").flatMap(({ type, name, body }) =>
+      ["enterprise_project_id", "tags"]
+        .filter((arg) => allowlist.resources[type]?.args.includes(arg) && body[arg] === undefined)
+        .map((arg) => ({ file: file.path, message: `resource ${type}.${name}: ${arg} is not set` })),
+    ),
+  );
+}
+
+/** A `check` block only warns; a rule the deployed system needs is a precondition. */
+export function checkNoWarningChecks(module: TfModule): Finding[] {
+  return module.files.flatMap((file) =>
+    namedBlocks(file.json, "check").map(({ name }) => ({
+      file: file.path,
+      message: `check "${name}" only warns at plan time: make it a precondition of the resource that would misbehave`,
+    })),
+  );
+}
+
+/**
+ * Nothing in a module reaches outside its own directory through `path.module`: fetched from a
+ * remote source, the module sits in Terraform's download cache, with nothing around it.
+ */
+export function checkStaysInModule(module: TfModule): Finding[] {
+  return module.files.flatMap((file) =>
+    [...new Set(strings(file.json).filter((s) => /\$\{path\.module\}\/\.\./.test(s)))].map((s) => ({
+      file: file.path,
+      message: `${s} reaches outside the module through path.module`,
+    })),
+  );
+}
+
+/**
+ * A resource whose `argument` names another resource of `referencedType` (a trigger's topic) and
+ * cannot follow it in place is replaced with it: its `replace_triggered_by` names that resource or
+ * its `id`.
+ */
+export function checkReplacedWithReferenced(
+  module: TfModule,
+  rule: { type: string; argument: string; referencedType: string },
+): Finding[] {
+  const pattern = new RegExp(`(?<![\\w.])${rule.referencedType}\\.([A-Za-z_][A-Za-z0-9_-]*)`, "g");
+  return module.files.flatMap((file) =>
+    labelledBlocks(file.json, "resource")
+      .filter(({ type }) => type === rule.type)
+      .flatMap(({ name, body }) => {
+        const named = new Set(
+          strings(body[rule.argument]).flatMap((s) => [...s.matchAll(pattern)].map((m) => m[1])),
+        );
+        const triggers = bodies(body.lifecycle).flatMap((l) => strings(l.replace_triggered_by));
+        return [...named]
+          .filter(
+            (ref) =>
+              !triggers.some((t) =>
+                new RegExp(`^\\$\\{${rule.referencedType}\\.${ref}(\\.id)?\\}$`).test(t.trim()),
+              ),
+          )
+          .map((ref) => ({
+            file: file.path,
+            message: `resource ${rule.type}.${name}: ${rule.argument} names ${rule.referencedType}.${ref}, but a new ${ref} does not replace it (replace_triggered_by)`,
+          }));
+      }),
+  );
+}
+
 /** The checks every module gets. */
 export function checkModule(
   module: TfModule,
@@ -482,6 +621,10 @@ export function checkModule(
     ...checkLocalAndResourceReferences(module, Object.keys(allowlist.providers)),
     ...checkVariableDeclarations(module),
     ...checkEnvironment(module, environment),
+    ...checkRegions(module, allowlist),
+    ...checkEnterpriseProjectAndTags(module, allowlist),
+    ...checkNoWarningChecks(module),
+    ...checkStaysInModule(module),
   ];
 }
 

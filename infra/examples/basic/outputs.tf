@@ -12,3 +12,8 @@ output "dead_letter_topic_urn" {
   description = "SMN dead-letter topic; subscribe to it to hear about failures."
   value       = module.channel_autoscaler.dead_letter_topic_urn
 }
+
+output "alarm_topic_urn" {
+  description = "SMN topic the alarms notify; alarm_emails are subscribed to it."
+  value       = module.channel_autoscaler.alarm_topic_urn
+}

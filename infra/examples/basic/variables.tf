@@ -59,3 +59,70 @@ variable "log_level" {
   type        = string
   default     = "info"
 }
+
+variable "endpoints" {
+  description = "Service endpoint overrides (roma, apig, as, ecs, smn, functiongraph); see the module's endpoints variable."
+  type = object({
+    roma          = optional(string)
+    apig          = optional(string)
+    as            = optional(string)
+    ecs           = optional(string)
+    smn           = optional(string)
+    functiongraph = optional(string)
+  })
+  default = {}
+}
+
+variable "memory_size" {
+  description = "Memory of each function in MB; null takes the module's default (256)."
+  type        = number
+  default     = null
+}
+
+variable "timeout" {
+  description = "Timeout of each function in seconds; null takes the module's default (300)."
+  type        = number
+  default     = null
+}
+
+variable "lifecycle_hook_timeout" {
+  description = "Seconds an AS lifecycle hook waits for the function; null takes the module's default (1200)."
+  type        = number
+  default     = null
+}
+
+variable "roma_policy_actions" {
+  description = "Fine-grained ROMA Connect actions to grant instead of the ROMA FullAccess system role; null (the default) grants the role."
+  type        = list(string)
+  default     = null
+}
+
+variable "fan_out_invoke_grant" {
+  description = "\"scoped_action\" or \"system_role\" (FunctionGraph Invoker) for reconcile's fan-out invocations; null takes the module's default (scoped_action)."
+  type        = string
+  default     = null
+}
+
+variable "scope_dead_letter_publish" {
+  description = "Limit smn:topic:publish to the dead-letter topic (unverified, see infra/README.md); null takes the module's default (false)."
+  type        = bool
+  default     = null
+}
+
+variable "alarms_enabled" {
+  description = "Create the alarm rules and the alarm topic; null takes the module's default (true)."
+  type        = bool
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the alarm topic."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_user_name" {
+  description = "IAM user name recorded as owner of the LTS dead-letter alarms; null skips those alarms."
+  type        = string
+  default     = null
+}

@@ -2,6 +2,7 @@
 # triggers.
 
 resource "huaweicloud_lts_group" "functions" {
+  region                = var.region
   group_name            = "${var.name_prefix}-functions"
   ttl_in_days           = var.log_retention_days
   enterprise_project_id = var.enterprise_project_id
@@ -12,13 +13,17 @@ resource "huaweicloud_lts_group" "functions" {
 resource "huaweicloud_lts_stream" "functions" {
   for_each = local.functions
 
-  group_id    = huaweicloud_lts_group.functions.id
-  stream_name = "${var.name_prefix}-${each.key}"
+  region                = var.region
+  group_id              = huaweicloud_lts_group.functions.id
+  stream_name           = "${var.name_prefix}-${each.key}"
+  enterprise_project_id = var.enterprise_project_id
+  tags                  = local.common_tags
 }
 
 resource "huaweicloud_fgs_function" "functions" {
   for_each = local.functions
 
+  region                = var.region
   name                  = "${var.name_prefix}-${each.key}"
   description           = each.value
   app                   = "default"
@@ -61,7 +66,25 @@ resource "huaweicloud_fgs_function" "functions" {
     }
     precondition {
       condition     = local.environment_chars <= var.environment_max_chars
-      error_message = "The functions' environment would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
+      error_message = "The functions' environment, as the JSON FunctionGraph receives, would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
+    }
+    precondition {
+      condition     = length(local.function_environment) <= 20
+      error_message = "The functions' environment would hold ${length(local.function_environment)} variables; FunctionGraph allows 20."
+    }
+    # Every run that deletes waits drain_seconds in full (nothing shows how long a member has been
+    # disabled), keeping 5 s for the deletes and callbacks and up to 3 s to log: a drain that never
+    # fits leaves its members disabled for good.
+    precondition {
+      condition     = var.timeout >= local.max_drain_seconds + 8
+      error_message = "timeout (${var.timeout}s) must be at least the largest drain_seconds (${local.max_drain_seconds}s) plus 8 s: every run waits the drain in full before deleting, so a drain that does not fit leaves its members disabled."
+    }
+    # The URN names the region and project the function lives in. The functions call the APIs of
+    # region and project_id; a provider configured for another region or project would deploy them
+    # where those calls (and BACKFILL_FUNCTION_URN) miss.
+    postcondition {
+      condition     = startswith(self.urn, "urn:fss:${var.region}:${var.project_id}:function:")
+      error_message = "Function URN ${self.urn} is not in region ${var.region} and project ${var.project_id}: configure the provider for the region and project the module's region and project_id name."
     }
   }
 }
@@ -71,6 +94,7 @@ resource "huaweicloud_fgs_function" "functions" {
 resource "huaweicloud_fgs_async_invoke_configuration" "functions" {
   for_each = local.functions
 
+  region                         = var.region
   function_urn                   = huaweicloud_fgs_function.functions[each.key].urn
   max_async_retry_attempts       = var.async_max_retry_attempts
   max_async_event_age_in_seconds = var.async_max_event_age_seconds
@@ -82,9 +106,16 @@ resource "huaweicloud_fgs_async_invoke_configuration" "functions" {
 }
 
 resource "huaweicloud_fgs_function_trigger" "scaling_events" {
+  region       = var.region
   function_urn = huaweicloud_fgs_function.functions["scaling-events"].urn
   type         = "SMN"
   event_data   = jsonencode({ topic_urn = huaweicloud_smn_topic.events.topic_urn })
+
+  lifecycle {
+    # An SMN trigger's topic cannot be changed in place: a new topic needs a new trigger, or the
+    # trigger keeps pointing at the deleted one (and every plan shows the difference).
+    replace_triggered_by = [huaweicloud_smn_topic.events.id]
+  }
 }
 
 # The provider would update a changed schedule in place (it sends event_data again), but the
@@ -98,6 +129,7 @@ resource "terraform_data" "reconcile_schedule" {
 }
 
 resource "huaweicloud_fgs_function_trigger" "reconcile_timer" {
+  region       = var.region
   function_urn = huaweicloud_fgs_function.functions["reconcile"].urn
   type         = "TIMER"
   status       = "ACTIVE"
@@ -111,5 +143,10 @@ resource "huaweicloud_fgs_function_trigger" "reconcile_timer" {
 
   lifecycle {
     replace_triggered_by = [terraform_data.reconcile_schedule]
+
+    precondition {
+      condition     = local.reconcile_schedule_valid
+      error_message = "reconcile_schedule \"${var.reconcile_schedule}\" is not a ${var.reconcile_schedule_type} schedule: Rate takes a whole number with m (1-60), h (1-24) or d (1-30), e.g. 10m; Cron takes \"@every <duration>\" (e.g. @every 30m) or \"seconds minutes hours day-of-month month [day-of-week]\", optionally after CRON_TZ=<zone>."
+    }
   }
 }

@@ -70,14 +70,15 @@ locals {
         # infra/README.md flags it and fan_out_invoke_grant = "system_role" swaps in FunctionGraph Invoker.
         statement = { Effect = "Allow", Action = ["functiongraph:function:invokeAsync"], Resource = [local.backfill_function_resource] }
       },
+      # smn:topic:publish on every topic of the project (the default): smn_api_80005.html.
+      { enabled = !var.scope_dead_letter_publish, statement = { Effect = "Allow", Action = ["smn:topic:publish"] } },
       {
         enabled = var.scope_dead_letter_publish
         # smn:topic:publish: support.huaweicloud.com/intl/en-us/api-smn/smn_api_80005.html. Resource
-        # smn:<region>:<account>:topic:<topic name>; see var.scope_dead_letter_publish.
+        # smn:<region>:<account>:topic:<topic name>; unverified in a real account, hence opt-in (see
+        # var.scope_dead_letter_publish).
         statement = { Effect = "Allow", Action = ["smn:topic:publish"], Resource = ["smn:*:*:topic:${local.dead_letter_topic_name}"] }
       },
-      # smn:topic:publish on every topic: smn_api_80005.html.
-      { enabled = !var.scope_dead_letter_publish, statement = { Effect = "Allow", Action = ["smn:topic:publish"] } },
     ] : s.statement if s.enabled
   ]
 
@@ -91,6 +92,15 @@ locals {
   )
 }
 
+# Each system role is looked up by its display name, so a misspelt or absent one fails the plan:
+# the agency resource would skip a role name it cannot resolve with only a log line (its
+# attachProjectRolesToV3Agency in huaweicloud/services/iam/resource_huaweicloud_identity_agency.go).
+data "huaweicloud_identity_role" "system" {
+  for_each = toset(local.system_roles)
+
+  display_name = each.key
+}
+
 resource "huaweicloud_identity_role" "functions" {
   name        = "${var.name_prefix}-functions"
   description = "channel-autoscaler functions: VPC channel members, AS instances and lifecycle callbacks, ECS read, dead-letter publish."
@@ -102,6 +112,11 @@ resource "huaweicloud_identity_role" "functions" {
 resource "huaweicloud_identity_agency" "functions" {
   name        = "${var.name_prefix}-functions"
   description = "Assumed by FunctionGraph for the ${var.name_prefix} functions."
+  # The agency's name cannot be updated in place: without this a new name_prefix fails the plan
+  # ("name can't be updated"); with it the agency is replaced. An internal argument of the resource
+  # (enable_force_new, read by FlexibleForceNew over v3AgencyNonUpdatableParams = ["name"] in
+  # resource_huaweicloud_identity_agency.go), not in its docs.
+  enable_force_new = "true"
   # op_svc_cff is FunctionGraph. The provider reads a service trust back into
   # delegated_service_name (not delegated_domain_name), so set it there to avoid a perpetual diff.
   delegated_service_name = "op_svc_cff"
@@ -109,6 +124,6 @@ resource "huaweicloud_identity_agency" "functions" {
 
   project_role {
     project = local.project_name
-    roles   = concat([huaweicloud_identity_role.functions.name], local.system_roles)
+    roles   = concat([huaweicloud_identity_role.functions.name], [for r in data.huaweicloud_identity_role.system : r.display_name])
   }
 }

@@ -6,9 +6,8 @@ locals {
     "backfill"       = "Reconciles chosen bindings on manual invoke, optionally as a dry run."
   }
 
-  dist_dir = coalesce(var.dist_dir, "${path.module}/../../../dist")
   zip_paths = {
-    for name in keys(local.functions) : name => "${local.dist_dir}/${name}.zip"
+    for name in keys(local.functions) : name => "${var.dist_dir}/${name}.zip"
   }
 
   project_name = coalesce(var.project_name, var.region)
@@ -33,6 +32,11 @@ locals {
 
   events_topic_name      = "${var.name_prefix}-as-events"
   dead_letter_topic_name = "${var.name_prefix}-dead-letter"
+  alarm_topic_name       = "${var.name_prefix}-alarms"
+  # A topic URN has a fixed shape (urn:smn:<region>:<project id>:<name>), so the functions'
+  # environment is known, and its size checked, at plan time; a postcondition on the topic holds
+  # the real URN to it.
+  dead_letter_topic_urn = "urn:smn:${var.region}:${var.project_id}:${local.dead_letter_topic_name}"
 
   # Every key is one of DEPLOYED_ENV_KEYS in src/config/keys.ts (test/infra checks this).
   # All three functions get the same environment. RUNTIME_PROJECT_ID comes from the platform.
@@ -41,7 +45,7 @@ locals {
     BINDINGS_FROM_TAGS         = var.bindings_from_tags ? "true" : null
     HUAWEICLOUD_SDK_REGION     = var.region
     HUAWEICLOUD_SDK_PROJECT_ID = var.project_id
-    DEAD_LETTER_TOPIC_URN      = huaweicloud_smn_topic.dead_letter.topic_urn
+    DEAD_LETTER_TOPIC_URN      = local.dead_letter_topic_urn
     LOG_LEVEL                  = var.log_level
     ROMA_ENDPOINT              = var.endpoints.roma
     APIG_ENDPOINT              = var.endpoints.apig
@@ -58,16 +62,15 @@ locals {
   backfill_function_urn = "urn:fss:${var.region}:${var.project_id}:function:default:${var.name_prefix}-backfill:latest"
   function_environment  = { for k, v in local.environment_all : k => v if v != null }
 
-  # The topic URN is only known after apply, but its shape is fixed (urn:smn:<region>:<project
-  # id>:<name>), so the size limit can be checked at plan time.
-  dead_letter_topic_urn_estimate = "urn:smn:${var.region}:${var.project_id}:${local.dead_letter_topic_name}"
-  environment_chars = sum([
-    for k, v in local.environment_all :
-    k == "DEAD_LETTER_TOPIC_URN" ? length(k) + length(local.dead_letter_topic_urn_estimate) : (v == null ? 0 : length(k) + length(v))
-  ])
+  # FunctionGraph receives the environment as user_data, one JSON object of every key and value
+  # (the string this module sends), and caps that at 4,096 characters and 20 variables
+  # (huaweicloud-sdk-go-v3 services/functiongraph/v2/model/model_create_function_request_body.go,
+  # UserData). So the size is measured on that JSON, escapes and all: BINDINGS is itself JSON, and
+  # its every quote costs one more character there.
+  environment_chars = length(jsonencode(local.function_environment))
 
-  # Largest per-binding waits, with the function's defaults for unset fields; used by the checks
-  # below that warn when a hook or the function timeout cannot cover them.
+  # Largest per-binding waits, with the function's defaults for unset fields; the preconditions on
+  # the functions and the hooks refuse a timeout that cannot cover them.
   # (A tagged group's drain_seconds is not known here; the check covers the listed bindings.)
   max_drain_seconds = max(concat([0], [for b in var.bindings : coalesce(b.drain_seconds, 30)])...)
   hook_waits = {
@@ -82,21 +85,25 @@ locals {
   }
 
   common_tags = merge({ "managed-by" = "terraform", "product" = "channel-autoscaler" }, var.tags)
-}
 
-check "function_timeout_covers_drain" {
-  assert {
-    # Every run that deletes waits drain_seconds in full (nothing shows how long a member has been
-    # disabled), keeping 5 s for the deletes and callbacks and up to 3 s to log: a drain that never fits
-    # leaves its members disabled for good.
-    condition     = var.timeout >= local.max_drain_seconds + 8
-    error_message = "timeout (${var.timeout}s) must be at least the largest drain_seconds (${local.max_drain_seconds}s) plus 8 s: every run waits the drain in full before deleting, so a drain that does not fit leaves its members disabled."
-  }
-}
+  # AS lifecycle hook names are at most 32 characters (the provider's
+  # docs/resources/as_lifecycle_hook.md, "name"). A prefix slice alone lets two prefixes that share their
+  # start collide on a group both bind, so a short hash of the whole prefix follows the slice:
+  # 13 + 1 + 8 + "-terminate" (10) = 32.
+  hook_name_stem = "${substr(var.name_prefix, 0, 13)}-${substr(sha256(var.name_prefix), 0, 8)}"
 
-check "lifecycle_hook_timeout_covers_waits" {
-  assert {
-    condition     = alltrue([for g, w in local.hook_waits : var.lifecycle_hook_timeout > max(w.launch, w.terminate)])
-    error_message = "lifecycle_hook_timeout (${var.lifecycle_hook_timeout}s) is not above every group's healthy_timeout_seconds and drain_seconds: AS may apply lifecycle_hook_default_result before the function completes the hook."
-  }
+  # TIMER schedules (FunctionGraph "Timer Trigger" and "Cron Expressions for a Function Timer
+  # Trigger": support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_0207.html
+  # and functiongraph_01_0908.html; the SDK's TriggerEventDataRequestBody says the same). Rate: a
+  # whole number of minutes (at most 60), hours (24) or days (30). Cron: "@every <duration>" in
+  # units ns, us, ms, s, m, h, or the standard form "seconds minutes hours day-of-month month
+  # [day-of-week]", optionally after CRON_TZ=<zone>.
+  rate_schedule_limits = { m = 60, h = 24, d = 30 }
+  reconcile_schedule_valid = var.reconcile_schedule_type == "Rate" ? alltrue([
+    can(regex("^[1-9][0-9]?[mhd]$", var.reconcile_schedule)),
+    try(tonumber(substr(var.reconcile_schedule, 0, length(var.reconcile_schedule) - 1)) <= local.rate_schedule_limits[substr(var.reconcile_schedule, -1, 1)], false),
+    ]) : (
+    can(regex("^@every ([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.reconcile_schedule)) ||
+    can(regex("^(CRON_TZ=[A-Za-z0-9_/+-]+ )?[0-9A-Za-z*?,/-]+( [0-9A-Za-z*?,/-]+){4,5}$", var.reconcile_schedule))
+  )
 }

@@ -53,7 +53,12 @@ output "log_stream_ids" {
   value       = { for name, s in huaweicloud_lts_stream.functions : name => s.id }
 }
 
+output "alarm_topic_urn" {
+  description = "URN of the SMN topic the alarms notify (null with alarms_enabled = false). alarm_emails are subscribed to it; subscribe other endpoints here."
+  value       = one(huaweicloud_smn_topic.alarms[*].topic_urn)
+}
+
 output "environment_chars" {
-  description = "Characters used by the functions' environment (keys and values), against the limit in environment_max_chars."
+  description = "Size of the functions' environment as FunctionGraph receives it (the characters of its JSON), against the limit in environment_max_chars."
   value       = local.environment_chars
 }

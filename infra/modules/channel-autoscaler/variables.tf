@@ -180,18 +180,21 @@ variable "bindings" {
     error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5)."
   }
 
-  # FunctionGraph caps all environment variables of a function at 4,096 characters (keys and
-  # values together). This catches an oversized BINDINGS on its own; the function resource checks
-  # the whole environment against var.environment_max_chars.
+  # FunctionGraph caps a function's environment at 4,096 characters, counted on the JSON object it
+  # receives (user_data), in which BINDINGS is a JSON string: every quote of the bindings' JSON is
+  # escaped once more. This catches an oversized BINDINGS on its own; the function resources check
+  # the whole environment, measured the same way, against var.environment_max_chars.
   validation {
-    condition = length(jsonencode([
-      for b in var.bindings : merge(
-        { for k, v in b : k => v if v != null && !contains(["health_check", "replace_unhealthy"], k) },
-        b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
-        b.replace_unhealthy == null ? {} : { replace_unhealthy = { for k, v in b.replace_unhealthy : k => v if v != null } },
-      )
-    ])) <= 4096 - length("BINDINGS")
-    error_message = "The JSON of bindings exceeds FunctionGraph's 4,096-character environment limit. Use fewer bindings, drop optional fields that repeat the defaults, or let scaling groups bind themselves with tags (bindings_from_tags)."
+    condition = length(jsonencode({
+      BINDINGS = jsonencode([
+        for b in var.bindings : merge(
+          { for k, v in b : k => v if v != null && !contains(["health_check", "replace_unhealthy"], k) },
+          b.health_check == null ? {} : { health_check = { for k, v in b.health_check : k => v if v != null } },
+          b.replace_unhealthy == null ? {} : { replace_unhealthy = { for k, v in b.replace_unhealthy : k => v if v != null } },
+        )
+      ])
+    })) <= 4096
+    error_message = "BINDINGS, as the JSON string FunctionGraph receives, exceeds its 4,096-character environment limit. Use fewer bindings, drop optional fields that repeat the defaults, or let scaling groups bind themselves with tags (bindings_from_tags)."
   }
 }
 
@@ -208,7 +211,7 @@ variable "create_member_groups" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every resource name (functions, topics, log group, agency, custom policy, lifecycle hooks). Use a different prefix for each deployment in the same project."
+  description = "Prefix of every resource name (functions, topics, log group, agency, custom policy, lifecycle hooks, alarm rules). Use a different prefix for each deployment in the same project. Changing it replaces every resource, the agency included."
   type        = string
   default     = "channel-autoscaler"
 
@@ -220,26 +223,35 @@ variable "name_prefix" {
 }
 
 variable "dist_dir" {
-  description = "Directory holding the built bundles scaling-events.zip, reconcile.zip and backfill.zip (each with index.js at the zip root). Defaults to the repository's dist/ directory (<module>/../../../dist); run `npm run build` first."
+  description = "Directory holding the built bundles scaling-events.zip, reconcile.zip and backfill.zip (each with index.js at the zip root), written by `npm run build`. Give it relative to the root configuration, e.g. \"$${path.root}/../../../dist\": the module may be fetched from a remote source, where a path relative to the module would point into Terraform's download cache."
   type        = string
-  default     = null
+
+  validation {
+    condition     = length(trimspace(var.dist_dir)) > 0
+    error_message = "dist_dir must name the directory that holds the built bundles (run `npm run build`)."
+  }
 }
 
 variable "memory_size" {
-  description = "Memory of each function in MB. FunctionGraph scales CPU with memory, so more memory also means a faster cold start."
+  description = "Memory of each function in MB, one of the sizes FunctionGraph offers: 128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584 or 4096. FunctionGraph scales CPU with memory, so more memory also means a faster cold start."
   type        = number
   default     = 256
+  nullable    = false
 
+  # The memory_size values of CreateFunction and UpdateFunctionConfig, as the official SDKs list them:
+  # huaweicloud-sdk-go-v3 services/functiongraph/v2/model/model_create_function_request_body.go and
+  # model_update_function_config_request_body.go (MemorySize); FunctionGraph refuses any other value.
   validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
-    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+    condition     = contains([128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096], var.memory_size)
+    error_message = "memory_size must be one of FunctionGraph's sizes: 128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584 or 4096 (MB)."
   }
 }
 
 variable "timeout" {
-  description = "Timeout of each function in seconds. A scale-in disables a member, waits drain_seconds, then deletes it, so keep this above the largest drain_seconds plus the time the API calls take."
+  description = "Timeout of each function in seconds. A scale-in disables a member, waits drain_seconds, then deletes it, so it must exceed the largest drain_seconds by 8 s (a precondition on the functions says so at plan time)."
   type        = number
   default     = 300
+  nullable    = false
 
   validation {
     condition     = var.timeout >= 3 && var.timeout <= 259200 && floor(var.timeout) == var.timeout
@@ -279,9 +291,10 @@ variable "endpoints" {
 }
 
 variable "reconcile_schedule_type" {
-  description = "schedule_type of the reconcile TIMER trigger: Rate (schedule like 10m, 1h, 1d) or Cron (a FunctionGraph cron expression)."
+  description = "schedule_type of the reconcile TIMER trigger: Rate (reconcile_schedule like 10m, 1h or 1d) or Cron (a FunctionGraph cron expression)."
   type        = string
   default     = "Rate"
+  nullable    = false
 
   validation {
     condition     = contains(["Rate", "Cron"], var.reconcile_schedule_type)
@@ -290,9 +303,10 @@ variable "reconcile_schedule_type" {
 }
 
 variable "reconcile_schedule" {
-  description = "schedule of the reconcile TIMER trigger. Every run reconciles every binding, repairing whatever events were lost."
+  description = "schedule of the reconcile TIMER trigger. Rate: a whole number with m (1-60 minutes), h (1-24 hours) or d (1-30 days), e.g. 10m. Cron: \"@every <duration>\" (e.g. @every 30m, @every 1h30m) or six or seven space-separated fields \"seconds minutes hours day-of-month month [day-of-week]\", optionally after CRON_TZ=<zone>. Every run reconciles every binding, repairing whatever events were lost. A precondition on the timer checks the form against reconcile_schedule_type."
   type        = string
   default     = "10m"
+  nullable    = false
 
   validation {
     condition     = length(trimspace(var.reconcile_schedule)) > 0
@@ -325,9 +339,10 @@ variable "lifecycle_hook_default_result" {
 }
 
 variable "lifecycle_hook_timeout" {
-  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. Keep it above healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings plus one reconcile period, so a lost event is repaired before AS gives up."
+  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. It must exceed healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings (a precondition on the hooks says so); keep one reconcile period on top, so a lost event is repaired before AS gives up."
   type        = number
   default     = 1200
+  nullable    = false
 
   validation {
     condition     = var.lifecycle_hook_timeout >= 300 && var.lifecycle_hook_timeout <= 86400 && floor(var.lifecycle_hook_timeout) == var.lifecycle_hook_timeout
@@ -369,7 +384,7 @@ variable "log_retention_days" {
 }
 
 variable "environment_max_chars" {
-  description = "Limit on the characters of all environment keys and values of one function. FunctionGraph allows 4,096 (2,048 in some regions: lower this there)."
+  description = "Limit on the size of one function's environment, measured as FunctionGraph receives it: the characters of the JSON object of all keys and values (user_data). FunctionGraph allows 4,096 (2,048 in some regions: lower this there)."
   type        = number
   default     = 4096
 
@@ -394,6 +409,7 @@ variable "fan_out_invoke_grant" {
   description = "How the agency may invoke the backfill function when reconcile fans out: \"scoped_action\" (default) grants functiongraph:function:invokeAsync on that one function; \"system_role\" grants the FunctionGraph Invoker system role instead (every function of the project), for regions whose IAM refuses the scoped statement. See infra/README.md."
   type        = string
   default     = "scoped_action"
+  nullable    = false
 
   validation {
     condition     = contains(["scoped_action", "system_role"], var.fan_out_invoke_grant)
@@ -402,9 +418,10 @@ variable "fan_out_invoke_grant" {
 }
 
 variable "scope_dead_letter_publish" {
-  description = "Limit smn:topic:publish to the dead-letter topic with a Resource element. Set false only if IAM rejects resource-level SMN statements in your region; the grant then covers every topic of the project."
+  description = "Limit smn:topic:publish to the dead-letter topic with a Resource element. UNVERIFIED: no real account has shown that IAM honours a resource-scoped SMN statement in a role/policy-based custom policy, and if it did not, every dead-letter publish would be refused (HTTP 403) while nothing else fails. So the default (false) grants smn:topic:publish on every topic of the project; set true once a test publish with the scoped policy has reached the topic (see infra/README.md)."
   type        = bool
-  default     = true
+  default     = false
+  nullable    = false
 }
 
 variable "fan_out_threshold" {
@@ -430,13 +447,45 @@ variable "fan_out_shard_size" {
 }
 
 variable "enterprise_project_id" {
-  description = "Enterprise project of the functions, topics and log group. Null uses the default enterprise project."
+  description = "Enterprise project of the functions, topics, log group and streams, and alarm rules. Null uses the default enterprise project."
   type        = string
   default     = null
 }
 
 variable "tags" {
-  description = "Tags set on the functions, topics and log group."
+  description = "Tags set on the functions, topics, log group and streams."
   type        = map(string)
   default     = {}
+}
+
+variable "alarms_enabled" {
+  description = "Create the alarms (infra/README.md, \"Alarms\"): Cloud Eye rules on each function's failed and throttled invocations, and, with alarm_user_name set, an LTS keyword alarm on logged dead letters, all notifying the alarm topic. False creates none of them (nor the topic)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the alarm topic. Each address receives a confirmation email from SMN and gets alarms only once it confirms."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alarm_emails must hold email addresses only."
+  }
+}
+
+variable "alarm_user_name" {
+  description = "IAM user name that LTS records as the owner of the dead-letter keyword alarms' notification rule (the provider requires one: notification_save_rule.user_name). Null skips the dead-letter alarms; the Cloud Eye alarms need no user."
+  type        = string
+  default     = null
+}
+
+variable "alarm_lts_template_name" {
+  description = "LTS notification template of the dead-letter keyword alarms. keywords_template is the template LTS provides for keyword alarms."
+  type        = string
+  default     = "keywords_template"
+  nullable    = false
 }

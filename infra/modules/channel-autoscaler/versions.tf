@@ -1,5 +1,5 @@
 terraform {
-  # optional() object attributes need 1.3, check blocks need 1.5.
+  # optional() object attributes and startswith() need 1.3, terraform_data 1.4.
   required_version = ">= 1.5.0"
 
   required_providers {
