@@ -1,9 +1,9 @@
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
+import { channelKey } from "../plan/targets";
+import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
-import { channelKey } from "../sync/targets";
-import type { PlanAction, PlanEntry } from "../sync/types";
 import { hintFor } from "./hints";
 
 /** What the run-summary log lines of one CLI command add up to. */

@@ -8,8 +8,8 @@ import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load"
 import type { Binding } from "../config/schema";
 import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
+import { channelKey, selectBindings } from "../plan/targets";
 import { TransientFailureError } from "../runtime/invoke";
-import { channelKey, selectBindings } from "../sync/targets";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";

@@ -1,5 +1,6 @@
 import type { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import { describeError } from "../cloud/errors";
+import { attemptsOf } from "../cloud/retry";
 import type { Config } from "../config/load";
 import { discoverAll, discoverGroups } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
@@ -7,7 +8,6 @@ import { describeTagProblems } from "../discovery/tags";
 import type { FunctionKind, Selection } from "../events/read";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
-import { attemptsOf } from "../reliability/retry";
 
 /** The bindings of BINDINGS alone (tag discovery off). */
 export const bindingsOnly = (config: Config): BindingSet => ({

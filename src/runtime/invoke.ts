@@ -1,3 +1,5 @@
+import { isTransient } from "../cloud/classify";
+import { Deadline } from "../cloud/deadline";
 import type { Service } from "../cloud/endpoints";
 import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
@@ -10,18 +12,16 @@ import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
-import { isTransient } from "../reliability/classify";
-import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
-import { Deadline } from "../reliability/deadline";
-import { reconcile } from "../sync/reconcile";
-import { selectBindings } from "../sync/targets";
+import { selectBindings } from "../plan/targets";
 import {
   type BindingOutcome,
   emptyCounts,
   type PlanEntry,
   type SyncCounts,
   type SyncResult,
-} from "../sync/types";
+} from "../plan/types";
+import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
+import { reconcile } from "../sync/reconcile";
 import { resolveBindings } from "./bindings";
 import { createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
@@ -331,7 +331,7 @@ export async function runInvocation(
         },
         {
           dryRun: selection.dryRun,
-          channelConcurrency: config.tuning.maxConcurrency,
+          maxConcurrency: config.tuning.maxConcurrency,
           healthPollIntervalMs: config.tuning.healthPollIntervalMs,
           healthWaitMaxMs: config.tuning.healthWaitMaxMs,
         },

@@ -1,13 +1,14 @@
+import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
-import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
+import type { TargetOutcome } from "../plan/decide-hook";
+import type { Removal } from "../plan/plan-members";
+import { bindingKeys, channelKey, type Target } from "../plan/targets";
+import type { PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
-import type { TargetOutcome } from "./decide-hook";
 import type { RunLedger } from "./ledger";
-import type { Removal } from "./plan-members";
 import type { DeferredUpsert, TargetRun } from "./target-run";
-import { bindingKeys, channelKey, type Target } from "./targets";
-import type { PlanEntry, SyncDeps, SyncOptions } from "./types";
+import type { SyncDeps, SyncOptions } from "./types";
 
 /**
  * The writes of one target's run, each recorded in the run ledger: upserts (chunked POSTs), re-enables,

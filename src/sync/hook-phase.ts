@@ -1,10 +1,10 @@
 import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
+import { isHookAlreadyCompleted } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
-import { isHookAlreadyCompleted } from "../reliability/classify";
-import { channelsToRead, decideHook, type TargetOutcome } from "./decide-hook";
+import { channelsToRead, decideHook, type TargetOutcome } from "../plan/decide-hook";
+import { bindingKeys, channelKey } from "../plan/targets";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import { bindingKeys, channelKey } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
 
 interface PendingHook {

@@ -1,14 +1,14 @@
 import type { GroupInstance } from "../cloud/autoscaling";
+import { isBatchActionRefused } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
 import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { isBatchActionRefused } from "../reliability/classify";
-import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "./decide-quarantine";
+import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "../plan/decide-quarantine";
+import type { TargetPlan } from "../plan/plan-members";
+import { bindingKeys, channelKey, type Target } from "../plan/targets";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import type { TargetPlan } from "./plan-members";
-import { bindingKeys, channelKey, type Target } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
 
 /** A plan that only drains these members (their instances just went to standby). */

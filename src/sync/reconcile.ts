@@ -2,19 +2,20 @@ import type { GroupInstance } from "../cloud/autoscaling";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import type { TargetOutcome } from "../plan/decide-hook";
+import { type DesiredMember, desiredMembers } from "../plan/desired";
+import { planChannelSetup } from "../plan/plan-channel";
+import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "../plan/plan-members";
+import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
+import type { SyncResult } from "../plan/types";
 import { MemberWriter } from "./apply";
 import { mapLimit } from "./concurrency";
-import type { TargetOutcome } from "./decide-hook";
-import { type DesiredMember, desiredMembers } from "./desired";
 import { type GroupState, GroupStateReader } from "./group-state";
 import { HookPhase } from "./hook-phase";
 import { RunLedger } from "./ledger";
-import { planChannelSetup } from "./plan-channel";
-import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "./plan-members";
 import { drainPlan, QuarantinePhase } from "./quarantine-phase";
 import { startTargetRun, type TargetRun } from "./target-run";
-import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
-import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
+import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from "./types";
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -110,7 +111,7 @@ class Reconciler {
     const reader = new GroupStateReader(this.deps.autoscaling);
 
     // Each channel on its own, as many at once as allowed: no barrier between channels.
-    const results = await mapLimit(jobs, this.opts.channelConcurrency, async (job) =>
+    const results = await mapLimit(jobs, this.opts.maxConcurrency, async (job) =>
       this.runJob(job, await this.readJobState(job, reader)),
     );
 

@@ -16,6 +16,7 @@ import { AsyncInvokeFunctionRequest } from "@huaweicloud/huaweicloud-sdk-functio
 import { afterAll, describe, expect, it } from "vitest";
 import { AutoScalingClient, INSTANCE_PAGE_SIZE } from "../../src/cloud/autoscaling";
 import { AutoScalingTagsClient, TAG_QUERY_PAGE_SIZE } from "../../src/cloud/autoscaling-tags";
+import { Deadline } from "../../src/cloud/deadline";
 import { EcsClient, SERVER_BATCH } from "../../src/cloud/ecs";
 import { FunctionGraphClient } from "../../src/cloud/functiongraph";
 import { GatewayClient, MEMBER_PAGE_SIZE, type MemberInfo } from "../../src/cloud/gateway";
@@ -25,7 +26,6 @@ import { SmnClient } from "../../src/cloud/smn";
 import { StandbyClient } from "../../src/cloud/standby";
 import type { HealthCheck } from "../../src/config/schema";
 import { RunMetrics } from "../../src/observability/metrics";
-import { Deadline } from "../../src/reliability/deadline";
 import type { StateInput } from "../emulator";
 import { type CanonicalParts, canonicalParts } from "../emulator/auth";
 import { emulatorForFile } from "../support/emulator-for-file";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countsOf } from "../../src/sync/counts";
-import type { PlanEntry } from "../../src/sync/types";
+import { countsOf } from "../../src/plan/counts";
+import type { PlanEntry } from "../../src/plan/types";
 
 const entry = (action: PlanEntry["action"], status: PlanEntry["status"], extra: Partial<PlanEntry> = {}) =>
   ({ action, channel: "roma/inst/chan", status, ...extra }) as PlanEntry;

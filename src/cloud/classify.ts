@@ -1,4 +1,4 @@
-import { ApiError, CloudError } from "../cloud/errors";
+import { ApiError, CloudError } from "./errors";
 
 /** Codes that mean the API is throttling us; counted separately in the run summary. */
 export const THROTTLE_CODES: ReadonlySet<string> = new Set(["APIG.9008", "APIG.0308"]);
