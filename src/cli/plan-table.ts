@@ -1,6 +1,6 @@
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
-import { channelKey } from "../plan/targets";
+import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
 import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
@@ -59,8 +59,8 @@ interface Section {
   channel: string;
   memberGroup: string;
   groups: string[];
-  /** How many bindings the section stands for. */
-  bindings: number;
+  /** The bindings the section stands for. */
+  bindings: Binding[];
   drainSeconds: number;
   entries: PlanEntry[];
   /** Why the section's state could not be read: its targets were skipped, so no plan is "no changes". */
@@ -70,16 +70,10 @@ interface Section {
 /** Dead-letter actions that mean a binding's state was never read, so nothing was planned for it. */
 const READ_ACTIONS: ReadonlySet<string> = new Set(["read_members", "read_instances", "read_channel"]);
 
-/** A read failure of one of the section's bindings (a dead letter names the binding without its gateway). */
+/** A read failure of one of the section's bindings. */
 function readFailureOf(s: Section, r: DeadLetterRecord): boolean {
-  const b = r.binding;
-  return (
-    READ_ACTIONS.has(r.action) &&
-    b !== null &&
-    s.groups.includes(b.scaling_group_id) &&
-    s.channel.endsWith(`/${b.instance_id}/${b.vpc_channel_id}`) &&
-    s.memberGroup === b.member_group_name
-  );
+  const recorded = r.binding;
+  return READ_ACTIONS.has(r.action) && recorded !== null && s.bindings.some((b) => isRecordedAs(b, recorded));
 }
 
 /** One section per channel member group (bindings that share one are reconciled together). */
@@ -90,20 +84,19 @@ function sections(
 ): Section[] {
   const byKey = new Map<string, Section>();
   for (const b of bindings) {
-    const channel = channelKey(b);
-    const key = `${channel}/${b.member_group_name}`;
+    const key = targetKey(b);
     const s = byKey.get(key) ?? {
       key,
-      channel,
+      channel: channelKey(b),
       memberGroup: b.member_group_name,
       groups: [],
-      bindings: 0,
+      bindings: [],
       drainSeconds: b.drain_seconds,
       entries: [],
       notRead: [],
     };
     if (!s.groups.includes(b.scaling_group_id)) s.groups.push(b.scaling_group_id);
-    s.bindings += 1;
+    s.bindings.push(b);
     byKey.set(key, s);
   }
   const all = [...byKey.values()];
@@ -127,7 +120,7 @@ function sections(
       }
       continue;
     }
-    byKey.get(`${e.channel}/${e.member_group_name}`)?.entries.push(e);
+    byKey.get(targetKeyIn(e.channel, e.member_group_name))?.entries.push(e);
   }
   return all;
 }
@@ -182,7 +175,7 @@ export function notReadOf(
 ): { bindings: number; records: Set<DeadLetterRecord> } {
   const unread = sections(bindings, [], deadLetters).filter((s) => s.notRead.length > 0);
   return {
-    bindings: unread.reduce((n, s) => n + s.bindings, 0),
+    bindings: unread.reduce((n, s) => n + s.bindings.length, 0),
     records: new Set(unread.flatMap((s) => s.notRead)),
   };
 }

@@ -8,7 +8,7 @@ import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load"
 import type { Binding } from "../config/schema";
 import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
-import { channelKey, selectBindings } from "../plan/targets";
+import { channelKey, selectBindings } from "../plan/identity";
 import { TransientFailureError } from "../runtime/invoke";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";

@@ -8,7 +8,7 @@ import { discoverAll } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
-import { channelKey, selectBindings } from "../plan/targets";
+import { selectBindings, targetKey } from "../plan/identity";
 import type { PlanAction } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import { bindingsOnly } from "../runtime/bindings";
@@ -225,7 +225,7 @@ export async function runBatches(
 
 /** A batch's progress line: what it planned (dry run) or did, in the words of the totals line. */
 function describeBatch(bindings: readonly Binding[], s: Summary | undefined): string {
-  const names = bindings.map((b) => `${b.scaling_group_id} → ${channelKey(b)}/${b.member_group_name}`);
+  const names = bindings.map((b) => `${b.scaling_group_id} → ${targetKey(b)}`);
   const label = names.length > 2 ? `${names[0]} and ${names.length - 1} more` : names.join(", ");
   if (!s) return `${label}: failed`;
   const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");

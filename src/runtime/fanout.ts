@@ -5,7 +5,7 @@ import { attemptsOf } from "../cloud/retry";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import { countsOf } from "../plan/counts";
-import { channelKey } from "../plan/targets";
+import { channelKey } from "../plan/identity";
 import type { BindingOutcome, PlanEntry, SyncResult } from "../plan/types";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 

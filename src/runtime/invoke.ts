@@ -12,7 +12,7 @@ import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
-import { selectBindings } from "../plan/targets";
+import { selectBindings } from "../plan/identity";
 import {
   type BindingOutcome,
   emptyCounts,

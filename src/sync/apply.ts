@@ -1,8 +1,9 @@
 import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
 import type { TargetOutcome } from "../plan/decide-hook";
+import { bindingLabels, channelKey } from "../plan/identity";
 import type { Removal } from "../plan/plan-members";
-import { bindingKeys, channelKey, type Target } from "../plan/targets";
+import type { Target } from "../plan/targets";
 import type { PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
@@ -32,7 +33,7 @@ export class MemberWriter {
     this.deps.logger.info(msg, {
       action,
       channel: channelKey(target.channel),
-      binding: bindingKeys(target.bindings),
+      binding: bindingLabels(target.bindings),
       member_group_name: target.memberGroupName,
       instance_ids: members.map((m) => m.ecs_id ?? m.id),
     });
@@ -114,7 +115,7 @@ export class MemberWriter {
         }
         log.info("members upserted", {
           action: "add_members",
-          binding: bindingKeys(target.bindings),
+          binding: bindingLabels(target.bindings),
           member_group_name: target.memberGroupName,
           instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
         });
@@ -123,7 +124,7 @@ export class MemberWriter {
         if (deferOnQuota && isQuotaExceeded(err)) {
           log.warn("member quota reached; adding again after the removals", {
             action: "add_members",
-            binding: bindingKeys(target.bindings),
+            binding: bindingLabels(target.bindings),
             instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
           });
           deferred.push(...batch);

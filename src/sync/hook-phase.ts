@@ -2,7 +2,7 @@ import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscalin
 import { isHookAlreadyCompleted } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
 import { channelsToRead, decideHook, type TargetOutcome } from "../plan/decide-hook";
-import { bindingKeys, channelKey } from "../plan/targets";
+import { bindingLabels, channelKey } from "../plan/identity";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import type { SyncDeps, SyncOptions } from "./types";
@@ -104,7 +104,7 @@ export class HookPhase {
   }
 
   private hookBindings(p: PendingHook): string {
-    return bindingKeys(
+    return bindingLabels(
       p.targets.flatMap((t) => t.target.bindings.filter((b) => b.scaling_group_id === p.groupId)),
     );
   }

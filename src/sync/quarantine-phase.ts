@@ -5,8 +5,9 @@ import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "../plan/decide-quarantine";
+import { bindingLabels, channelKey } from "../plan/identity";
 import type { TargetPlan } from "../plan/plan-members";
-import { bindingKeys, channelKey, type Target } from "../plan/targets";
+import type { Target } from "../plan/targets";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import type { SyncDeps, SyncOptions } from "./types";
@@ -76,7 +77,7 @@ export class QuarantinePhase {
     const members = bindingMembers(listed, instances);
     const context = {
       action: "quarantine",
-      binding: bindingKeys([binding]),
+      binding: bindingLabels([binding]),
       scaling_group_id: binding.scaling_group_id,
     };
     if (members.length === 0) return [];

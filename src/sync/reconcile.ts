@@ -4,9 +4,10 @@ import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
+import { bindingLabels } from "../plan/identity";
 import { planChannelSetup } from "../plan/plan-channel";
 import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "../plan/plan-members";
-import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
+import { type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
 import type { SyncResult } from "../plan/types";
 import { MemberWriter } from "./apply";
 import { mapLimit } from "./concurrency";
@@ -311,7 +312,7 @@ class Reconciler {
   private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
     const log = this.deps.logger.child({
       channel: job.key,
-      binding: bindingKeys(job.targets.flatMap((t) => t.bindings)),
+      binding: bindingLabels(job.targets.flatMap((t) => t.bindings)),
     });
     const { ready, unread } = this.readyTargets(job, state);
     if (ready.length === 0) return unread;
