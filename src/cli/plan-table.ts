@@ -1,10 +1,10 @@
+import { hintFor } from "../cloud/error-codes";
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
 import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { Summary } from "../runtime/invoke";
-import { hintFor } from "./hints";
 
 /** What the run-summary log lines of one CLI command add up to. */
 export interface RunTotals {
