@@ -1,6 +1,7 @@
 import { hintFor } from "../cloud/error-codes";
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
+import { plannedCounts } from "../plan/counts";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
 import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
@@ -220,22 +221,21 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 /** One line of totals for the whole run; `notRead` bindings could not be read, so nothing was planned for them. */
 export function renderTotals(summary: Summary, notRead = 0): string {
   const unchanged = `${summary.unchanged} unchanged${notRead > 0 ? `, ${count(notRead, "binding")} not read` : ""}`;
-  const p = summary.plan;
-  const n = (a: PlanAction) => p.filter((e) => e.action === a).length;
   if (summary.dry_run) {
+    const n = plannedCounts(summary.plan);
     const parts = [
-      `${n("add")} to add`,
-      `${n("update") + n("enable")} to update`,
-      `${n("disable")} to drain`,
-      `${n("delete")} to remove`,
-      `${count(n("complete_hook"), "hook")} to complete`,
+      `${n.added} to add`,
+      `${n.updated} to update`,
+      `${n.disabled} to drain`,
+      `${n.removed} to remove`,
+      `${count(n.hooks_completed, "hook")} to complete`,
     ];
-    if (n("wait_hook") > 0) parts.push(`${count(n("wait_hook"), "hook")} still waiting`);
-    if (n("update_channel") > 0) parts.push(`${count(n("update_channel"), "channel")} to update`);
-    if (n("quarantine") > 0) parts.push(`${count(n("quarantine"), "instance")} to quarantine`);
+    if (n.hooks_waiting > 0) parts.push(`${count(n.hooks_waiting, "hook")} still waiting`);
+    if (n.channels_updated > 0) parts.push(`${count(n.channels_updated, "channel")} to update`);
+    if (n.quarantined > 0) parts.push(`${count(n.quarantined, "instance")} to quarantine`);
     return `Plan: ${parts.join(", ")}; ${unchanged} (${count(summary.bindings, "binding")}, nothing written)`;
   }
-  const failed = p.filter((e) => e.status === "failed").length;
+  const failed = summary.plan.filter((e) => e.status === "failed").length;
   return (
     `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +

@@ -8,8 +8,8 @@ import { discoverAll } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
+import { plannedCounts } from "../plan/counts";
 import { selectBindings, targetKey } from "../plan/identity";
-import type { PlanAction } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import { bindingsOnly } from "../runtime/bindings";
 import { createClients } from "../runtime/clients";
@@ -230,10 +230,10 @@ function describeBatch(bindings: readonly Binding[], s: Summary | undefined): st
   if (!s) return `${label}: failed`;
   const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");
   const hooks = (n: number) => `${n} hook${n === 1 ? "" : "s"}`;
-  const planned = (...actions: PlanAction[]) => s.plan.filter((e) => actions.includes(e.action)).length;
-  const counts = s.dry_run
-    ? `${planned("add")} to add, ${planned("update", "enable")} to update, ${planned("delete")} to remove, ` +
-      `${hooks(planned("complete_hook"))} to complete`
+  const planned = s.dry_run ? plannedCounts(s.plan) : undefined;
+  const counts = planned
+    ? `${planned.added} to add, ${planned.updated} to update, ${planned.removed} to remove, ` +
+      `${hooks(planned.hooks_completed)} to complete`
     : `${s.added} added, ${s.updated} updated, ${s.removed} removed, ${hooks(s.hooks_completed)} completed`;
   return `${label}: ${counts}${failed ? `, ${s.dead_lettered} dead letters` : ", ok"}`;
 }

@@ -12,6 +12,7 @@ import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
+import { membersChanged } from "../plan/counts";
 import { selectBindings } from "../plan/identity";
 import {
   type BindingOutcome,
@@ -96,39 +97,6 @@ function unknownGroupsError(unknown: string[], set: BindingSet): InputError {
   const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
   const named = unknown.map((id) => JSON.stringify(id)).join(", ");
   return new InputError(`unknown scaling_group_ids: ${named} (bound groups: ${listed}${more})`);
-}
-
-const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
-  "add",
-  "update",
-  "enable",
-  "disable",
-  "delete",
-]);
-
-/** Distinct members written this run (a drained and deleted member counts once). */
-function membersChanged(plan: readonly PlanEntry[]): number {
-  // Per channel and member group, the members: no key string built per entry (10,000 in a large
-  // backfill, at the very end of the run).
-  const changed = new Map<string, Map<string | undefined, Set<string | undefined>>>();
-  let count = 0;
-  for (const e of plan) {
-    if (e.status !== "done" || !MEMBER_WRITES.has(e.action)) continue;
-    let groups = changed.get(e.channel);
-    if (!groups) {
-      groups = new Map();
-      changed.set(e.channel, groups);
-    }
-    let members = groups.get(e.member_group_name);
-    if (!members) {
-      members = new Set();
-      groups.set(e.member_group_name, members);
-    }
-    const before = members.size;
-    members.add(e.instance_id ?? e.member_id);
-    count += members.size - before;
-  }
-  return count;
 }
 
 /** Every credential value the context or the environment holds, whether or not it will be used. */
