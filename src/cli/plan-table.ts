@@ -5,18 +5,13 @@ import { plannedCounts } from "../plan/counts";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
 import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
-import type { Summary } from "../runtime/invoke";
+import type { RunFigures, Summary } from "../runtime/invoke";
 
-/** What the run-summary log lines of one CLI command add up to. */
-export interface RunTotals {
-  invocations: number;
-  calls: Record<string, number>;
-  writes: number;
-  retries: number;
-  throttles: number;
-  members_changed: number;
-  duration_ms: number;
-}
+/** What a command reports of its runs' figures, added up, and how many runs there were. */
+export type Totals = Pick<
+  RunFigures,
+  "calls" | "writes" | "retries" | "throttles" | "members_changed" | "duration_ms"
+> & { invocations: number };
 
 export interface RunView {
   bindings: readonly Binding[];
@@ -24,7 +19,7 @@ export interface RunView {
   sources?: ReadonlyMap<string, BindingSource>;
   summary: Summary;
   deadLetters: readonly DeadLetterRecord[];
-  totals?: RunTotals;
+  totals?: Totals;
 }
 
 /** Words an operator reads for each plan action. */
@@ -270,7 +265,7 @@ export function renderDeadLetters(
 }
 
 /** Calls per service, retries, throttles and time: the CLI's view of the run-summary log lines. */
-export function renderTotalsLine(t: RunTotals): string {
+export function renderTotalsLine(t: Totals): string {
   const calls =
     Object.entries(t.calls)
       .map(([service, n]) => `${service} ${n}`)

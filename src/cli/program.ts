@@ -14,7 +14,7 @@ import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
-import { formatTable, renderRun } from "./plan-table";
+import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
 import { loadCliBindings, type RunResult, runBatches } from "./runner";
 import { escapeControlsInJson } from "./safe-output";
@@ -156,7 +156,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
       exit_code: code,
       summary: result.summary,
       dead_letters: result.deadLetters,
-      metrics: result.totals,
+      metrics: totalsOf(result),
       request_ids: result.requestIds,
       errors: result.errors.map((e): JsonError => ({ name: e.name, message: cliErrorMessage(e) })),
     });
@@ -169,12 +169,25 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
       ...(config.bindingsFromTags && { sources: sourcesOf(set) }),
       summary: result.summary,
       deadLetters: result.deadLetters,
-      totals: result.totals,
+      totals: totalsOf(result),
     }),
   );
   for (const e of result.errors) io.stdout.write(`\nerror: ${cliErrorMessage(e)}\n`);
   if (result.deadLetters.length > 0 || result.errors.length > 0) io.stdout.write(nextStep(spec, opts, argv));
   return code;
+}
+
+/** The figures a command reports (--json `metrics`, the `Calls` line): the runs' figures added up. */
+function totalsOf({ figures: f, invocations }: RunResult): Totals {
+  return {
+    invocations,
+    calls: f.calls,
+    writes: f.writes,
+    retries: f.retries,
+    throttles: f.throttles,
+    members_changed: f.members_changed,
+    duration_ms: f.duration_ms,
+  };
 }
 
 interface ValidateReport {

@@ -3,7 +3,7 @@ import type { Deadline } from "../cloud/deadline";
 import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
 import type { StandbyClient } from "../cloud/standby";
-import { DEFAULT_TUNING } from "../config/tuning";
+import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
 
@@ -41,3 +41,14 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   healthPollIntervalMs: DEFAULT_TUNING.healthPollIntervalMs,
   healthWaitMaxMs: DEFAULT_TUNING.healthWaitMaxMs,
 };
+
+/** The options of a run from its configuration's tuning: the knobs that share their names. */
+export function syncOptions(tuning: Tuning, dryRun: boolean): SyncOptions {
+  return {
+    ...DEFAULT_SYNC_OPTIONS,
+    dryRun,
+    maxConcurrency: tuning.maxConcurrency,
+    healthPollIntervalMs: tuning.healthPollIntervalMs,
+    healthWaitMaxMs: tuning.healthWaitMaxMs,
+  };
+}

@@ -13,7 +13,7 @@ import type { Target } from "../../src/plan/targets";
 import { groupIntoJobs } from "../../src/plan/targets";
 import { DeadLetterSink } from "../../src/reliability/dead-letter";
 import { createClients } from "../../src/runtime/clients";
-import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from "../../src/sync/types";
+import { type SyncDeps, type SyncOptions, syncOptions } from "../../src/sync/types";
 import type { Emulator } from "../emulator";
 import { AK, type Binding as BindingInput, envFor, SK } from "../support/harness";
 
@@ -63,12 +63,7 @@ export function inProcess(
       ...(sleep ? { sleep } : {}),
     },
     bindings: config.bindings,
-    options: {
-      ...DEFAULT_SYNC_OPTIONS,
-      maxConcurrency: config.tuning.maxConcurrency,
-      healthPollIntervalMs: config.tuning.healthPollIntervalMs,
-      healthWaitMaxMs: config.tuning.healthWaitMaxMs,
-    },
+    options: syncOptions(config.tuning, false),
     logs,
     deadLetters,
   };
