@@ -428,54 +428,44 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     return o;
   };
 
+  /** A command that runs the functions' code over the bindings: its options, then one `run`. */
+  const runCommand = (
+    name: string,
+    description: string,
+    options: (cmd: Command) => Command,
+    spec: (o: RunOptions) => Omit<RunSpec, "command">,
+  ) =>
+    options(program.command(name).description(description)).action(async (_opts, cmd: Command) => {
+      const o = optsOf(cmd);
+      result.code = await run({ command: name, ...spec(o) }, o, io, argv);
+    });
+  const groupOption = (cmd: Command) =>
+    cmd.option("--group <id...>", "only the bindings of these scaling groups");
+
   // A plan writes nothing, so it has nothing to replay: no --dead-letter-file.
-  timeoutOption(
-    program
-      .command("plan")
-      .description(
-        "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
-      )
-      .option("--group <id...>", "only the bindings of these scaling groups"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "plan", groups: o.group ?? "all", dryRun: true, batched: false },
-      o,
-      io,
-      argv,
-    );
-  });
-
-  runOptions(
-    program
-      .command("sync")
-      .description("reconcile every binding now (one run per independent set of channels, with progress)")
-      .option("--group <id...>", "only the bindings of these scaling groups"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "sync", groups: o.group ?? "all", dryRun: false, batched: true },
-      o,
-      io,
-      argv,
-    );
-  });
-
-  runOptions(
-    program
-      .command("backfill")
-      .description("reconcile the bindings of the given scaling groups (the backfill function's payload)")
-      .requiredOption("--group <id...>", "scaling group ids")
-      .option("--dry-run", "plan only, write nothing"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "backfill", groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true },
-      o,
-      io,
-      argv,
-    );
-  });
+  runCommand(
+    "plan",
+    "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
+    (cmd) => timeoutOption(groupOption(cmd)),
+    (o) => ({ groups: o.group ?? "all", dryRun: true, batched: false }),
+  );
+  runCommand(
+    "sync",
+    "reconcile every binding now (one run per independent set of channels, with progress)",
+    (cmd) => runOptions(groupOption(cmd)),
+    (o) => ({ groups: o.group ?? "all", dryRun: false, batched: true }),
+  );
+  runCommand(
+    "backfill",
+    "reconcile the bindings of the given scaling groups (the backfill function's payload)",
+    (cmd) =>
+      runOptions(
+        cmd
+          .requiredOption("--group <id...>", "scaling group ids")
+          .option("--dry-run", "plan only, write nothing"),
+      ),
+    (o) => ({ groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true }),
+  );
 
   program
     .command("validate")

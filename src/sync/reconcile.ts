@@ -164,11 +164,11 @@ class Reconciler {
       });
       if (channelNeeded(states, listedType, healthCheck)) startChannelRead();
     };
-    // Issue 16: "read the channel only when the listing is empty or a health_check must be compared,
-    // and then concurrently with the AS instance listing". An empty listing cannot say whether its member
-    // group exists nor which member type to send, so its channel read starts now, beside the AS reads,
-    // before any instance is seen: a scale-out from nothing then takes no round trip more than the floor.
-    // The cost: an empty member group of an empty scaling group reads its channel once a run for nothing.
+    // The channel is read only when the listing is empty or a health_check must be compared, and then
+    // beside the AS instance listing. An empty listing cannot say whether its member group exists nor
+    // which member type to send, so its channel read starts now, before any instance is seen: a
+    // scale-out from nothing then takes no round trip more than the fewest a correct run needs. The
+    // cost: an empty member group of an empty scaling group reads its channel once a run for nothing.
     if (healthCheck !== undefined || job.targets.some((t) => actual.get(t)?.length === 0)) {
       startChannelRead();
     } else {
