@@ -6,29 +6,10 @@ import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
 import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "../plan/decide-quarantine";
 import { bindingLabels, channelKey } from "../plan/identity";
-import type { TargetPlan } from "../plan/plan-members";
 import type { Target } from "../plan/targets";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import type { SyncDeps, SyncOptions } from "./types";
-
-/** A plan that only drains these members (their instances just went to standby). */
-export function drainPlan(members: readonly Member[]): TargetPlan {
-  return {
-    upserts: [],
-    enable: [],
-    removals: members.map((member) => ({
-      member,
-      instanceId: member.ecs_id ?? undefined,
-      reason: "not_desired" as const,
-      drain: true,
-    })),
-    unchanged: 0,
-    needsAddress: [],
-    needsMemberType: false,
-    memberFor: new Map(),
-  };
-}
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 

@@ -6,7 +6,13 @@ import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
 import { bindingLabels } from "../plan/identity";
 import { planChannelSetup } from "../plan/plan-channel";
-import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "../plan/plan-members";
+import {
+  drainPlan,
+  type MemberType,
+  memberTypeOfListing,
+  planTarget,
+  type TargetPlan,
+} from "../plan/plan-members";
 import { type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
 import type { SyncResult } from "../plan/types";
 import { MemberWriter } from "./apply";
@@ -14,7 +20,7 @@ import { mapLimit } from "./concurrency";
 import { type GroupState, GroupStateReader } from "./group-state";
 import { HookPhase } from "./hook-phase";
 import { RunLedger } from "./ledger";
-import { drainPlan, QuarantinePhase } from "./quarantine-phase";
+import { QuarantinePhase } from "./quarantine-phase";
 import { startTargetRun, type TargetRun } from "./target-run";
 import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from "./types";
 
