@@ -218,6 +218,22 @@ interface TagValidateReport {
   warnings: string[];
 }
 
+/** The bindings as `validate` lists them; with `source`, where each came from. */
+function bindingsTable(bindings: readonly Binding[], source?: (b: Binding) => string): string {
+  return formatTable([
+    ["SCALING GROUP", ...(source ? ["SOURCE"] : []), "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
+    ...bindings.map((b) => [
+      b.scaling_group_id,
+      ...(source ? [source(b)] : []),
+      channelKey(b),
+      b.member_group_name,
+      String(b.weight),
+      b.standby ? "yes" : "no",
+      `${b.drain_seconds} s`,
+    ]),
+  ]);
+}
+
 /**
  * `validate` with BINDINGS_FROM_TAGS=true: discovers the tagged groups as `reconcile` does, and shows
  * each binding with its source and each skipped group with its problems (exit 1 when any is skipped).
@@ -256,20 +272,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
-  io.stdout.write(
-    `${formatTable([
-      ["SCALING GROUP", "SOURCE", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
-      ...set.bindings.map((b) => [
-        b.scaling_group_id,
-        sourceOf(set, b),
-        channelKey(b),
-        b.member_group_name,
-        String(b.weight),
-        b.standby ? "yes" : "no",
-        `${b.drain_seconds} s`,
-      ]),
-    ])}\n`,
-  );
+  io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
   for (const id of set.shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }
@@ -342,19 +345,7 @@ async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo
     `${root}: valid, ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
       `(${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
-  io.stdout.write(
-    `${formatTable([
-      ["SCALING GROUP", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
-      ...bindings.map((b) => [
-        b.scaling_group_id,
-        channelKey(b),
-        b.member_group_name,
-        String(b.weight),
-        b.standby ? "yes" : "no",
-        `${b.drain_seconds} s`,
-      ]),
-    ])}\n`,
-  );
+  io.stdout.write(`${bindingsTable(bindings)}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   return code;
 }

@@ -33,6 +33,12 @@ export interface PlanEntry {
   already_done?: true;
 }
 
+/** An entry whose write found its end state already there (a member gone, a hook no longer waiting). */
+export function markAlreadyDone(entry: PlanEntry): void {
+  entry.status = "done";
+  entry.already_done = true;
+}
+
 export interface SyncCounts {
   bindings: number;
   added: number;

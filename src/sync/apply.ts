@@ -4,7 +4,7 @@ import type { TargetOutcome } from "../plan/decide-hook";
 import { bindingLabels, channelKey } from "../plan/identity";
 import type { Removal } from "../plan/plan-members";
 import type { Target } from "../plan/targets";
-import type { PlanEntry } from "../plan/types";
+import { markAlreadyDone, type PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
 import type { RunLedger } from "./ledger";
@@ -209,7 +209,7 @@ export class MemberWriter {
       (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
     );
     const gone = toDisable.filter((m) => !still.has(m.id));
-    for (const m of gone) Object.assign(entries.get(m)!, { status: "done", already_done: true });
+    for (const m of gone) markAlreadyDone(entries.get(m)!);
     const disabling = toDisable.filter((m) => still.has(m.id));
     if (disabling.length > 0) await this.setDisabled(run, disabling, entries);
     return gone;
@@ -270,8 +270,7 @@ export class MemberWriter {
         deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
-          e.status = "done";
-          e.already_done = true;
+          markAlreadyDone(e);
           continue;
         }
         e.status = "failed";

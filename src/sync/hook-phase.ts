@@ -3,6 +3,7 @@ import { isHookAlreadyCompleted } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
 import { channelsToRead, decideHook, type TargetOutcome } from "../plan/decide-hook";
 import { bindingLabels, channelKey } from "../plan/identity";
+import { markAlreadyDone } from "../plan/types";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import type { SyncDeps, SyncOptions } from "./types";
@@ -138,8 +139,7 @@ export class HookPhase {
       });
     } catch (err) {
       if (isHookAlreadyCompleted(err)) {
-        e.status = "done";
-        e.already_done = true;
+        markAlreadyDone(e);
         return;
       }
       e.status = "failed";
