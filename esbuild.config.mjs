@@ -9,7 +9,7 @@ import yazl from "yazl";
 export const FUNCTIONS = ["scaling-events", "reconcile", "backfill"];
 
 // sdk-core's signer uses one lodash and one moment function; these shims are exactly those
-// (test/unit/shims.test.ts compares them with the real libraries).
+// (test/cloud/shims.test.ts compares them with the real libraries).
 const SHIMS = { lodash: "./src/cloud/shims/lodash.ts", moment: "./src/cloud/shims/moment.ts" };
 
 // A local-time date: yazl writes DOS timestamps in local time, so this is the same bytes in every TZ.

@@ -8,12 +8,12 @@
 #
 # On success it writes .ci/stress-stamp: a hash of the files whose change can make a test timing-
 # sensitive (see STRESS_PATHS). `.ci/run` reruns this script whenever that hash differs from the stamp,
-# so a change to the reliability tests, the emulator or the retry/deadline code is always proven under
+# so a change to the fault tests, the emulator or the retry/deadline code is always proven under
 # load, either by its author (commit the stamp) or by CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-STRESS_PATHS=(test/reliability test/support test/emulator src/reliability src/cloud src/runtime vitest.config.mts)
+STRESS_PATHS=(test/faults test/support test/emulator src/reliability src/cloud src/runtime vitest.config.mts)
 STAMP=.ci/stress-stamp
 
 stress_hash() {

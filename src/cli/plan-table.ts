@@ -1,21 +1,17 @@
+import { hintFor } from "../cloud/error-codes";
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
+import { plannedCounts } from "../plan/counts";
+import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
+import type { PlanAction, PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
-import type { Summary } from "../runtime/invoke";
-import { channelKey } from "../sync/targets";
-import type { PlanAction, PlanEntry } from "../sync/types";
-import { hintFor } from "./hints";
+import type { RunFigures, Summary } from "../runtime/invoke";
 
-/** What the run-summary log lines of one CLI command add up to. */
-export interface RunTotals {
-  invocations: number;
-  calls: Record<string, number>;
-  writes: number;
-  retries: number;
-  throttles: number;
-  members_changed: number;
-  duration_ms: number;
-}
+/** What a command reports of its runs' figures, added up, and how many runs there were. */
+export type Totals = Pick<
+  RunFigures,
+  "calls" | "writes" | "retries" | "throttles" | "members_changed" | "duration_ms"
+> & { invocations: number };
 
 export interface RunView {
   bindings: readonly Binding[];
@@ -23,7 +19,7 @@ export interface RunView {
   sources?: ReadonlyMap<string, BindingSource>;
   summary: Summary;
   deadLetters: readonly DeadLetterRecord[];
-  totals?: RunTotals;
+  totals?: Totals;
 }
 
 /** Words an operator reads for each plan action. */
@@ -59,8 +55,8 @@ interface Section {
   channel: string;
   memberGroup: string;
   groups: string[];
-  /** How many bindings the section stands for. */
-  bindings: number;
+  /** The bindings the section stands for. */
+  bindings: Binding[];
   drainSeconds: number;
   entries: PlanEntry[];
   /** Why the section's state could not be read: its targets were skipped, so no plan is "no changes". */
@@ -70,16 +66,10 @@ interface Section {
 /** Dead-letter actions that mean a binding's state was never read, so nothing was planned for it. */
 const READ_ACTIONS: ReadonlySet<string> = new Set(["read_members", "read_instances", "read_channel"]);
 
-/** A read failure of one of the section's bindings (a dead letter names the binding without its gateway). */
+/** A read failure of one of the section's bindings. */
 function readFailureOf(s: Section, r: DeadLetterRecord): boolean {
-  const b = r.binding;
-  return (
-    READ_ACTIONS.has(r.action) &&
-    b !== null &&
-    s.groups.includes(b.scaling_group_id) &&
-    s.channel.endsWith(`/${b.instance_id}/${b.vpc_channel_id}`) &&
-    s.memberGroup === b.member_group_name
-  );
+  const recorded = r.binding;
+  return READ_ACTIONS.has(r.action) && recorded !== null && s.bindings.some((b) => isRecordedAs(b, recorded));
 }
 
 /** One section per channel member group (bindings that share one are reconciled together). */
@@ -90,20 +80,19 @@ function sections(
 ): Section[] {
   const byKey = new Map<string, Section>();
   for (const b of bindings) {
-    const channel = channelKey(b);
-    const key = `${channel}/${b.member_group_name}`;
+    const key = targetKey(b);
     const s = byKey.get(key) ?? {
       key,
-      channel,
+      channel: channelKey(b),
       memberGroup: b.member_group_name,
       groups: [],
-      bindings: 0,
+      bindings: [],
       drainSeconds: b.drain_seconds,
       entries: [],
       notRead: [],
     };
     if (!s.groups.includes(b.scaling_group_id)) s.groups.push(b.scaling_group_id);
-    s.bindings += 1;
+    s.bindings.push(b);
     byKey.set(key, s);
   }
   const all = [...byKey.values()];
@@ -127,7 +116,7 @@ function sections(
       }
       continue;
     }
-    byKey.get(`${e.channel}/${e.member_group_name}`)?.entries.push(e);
+    byKey.get(targetKeyIn(e.channel, e.member_group_name))?.entries.push(e);
   }
   return all;
 }
@@ -182,7 +171,7 @@ export function notReadOf(
 ): { bindings: number; records: Set<DeadLetterRecord> } {
   const unread = sections(bindings, [], deadLetters).filter((s) => s.notRead.length > 0);
   return {
-    bindings: unread.reduce((n, s) => n + s.bindings, 0),
+    bindings: unread.reduce((n, s) => n + s.bindings.length, 0),
     records: new Set(unread.flatMap((s) => s.notRead)),
   };
 }
@@ -227,22 +216,21 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 /** One line of totals for the whole run; `notRead` bindings could not be read, so nothing was planned for them. */
 export function renderTotals(summary: Summary, notRead = 0): string {
   const unchanged = `${summary.unchanged} unchanged${notRead > 0 ? `, ${count(notRead, "binding")} not read` : ""}`;
-  const p = summary.plan;
-  const n = (a: PlanAction) => p.filter((e) => e.action === a).length;
   if (summary.dry_run) {
+    const n = plannedCounts(summary.plan);
     const parts = [
-      `${n("add")} to add`,
-      `${n("update") + n("enable")} to update`,
-      `${n("disable")} to drain`,
-      `${n("delete")} to remove`,
-      `${count(n("complete_hook"), "hook")} to complete`,
+      `${n.added} to add`,
+      `${n.updated} to update`,
+      `${n.disabled} to drain`,
+      `${n.removed} to remove`,
+      `${count(n.hooks_completed, "hook")} to complete`,
     ];
-    if (n("wait_hook") > 0) parts.push(`${count(n("wait_hook"), "hook")} still waiting`);
-    if (n("update_channel") > 0) parts.push(`${count(n("update_channel"), "channel")} to update`);
-    if (n("quarantine") > 0) parts.push(`${count(n("quarantine"), "instance")} to quarantine`);
+    if (n.hooks_waiting > 0) parts.push(`${count(n.hooks_waiting, "hook")} still waiting`);
+    if (n.channels_updated > 0) parts.push(`${count(n.channels_updated, "channel")} to update`);
+    if (n.quarantined > 0) parts.push(`${count(n.quarantined, "instance")} to quarantine`);
     return `Plan: ${parts.join(", ")}; ${unchanged} (${count(summary.bindings, "binding")}, nothing written)`;
   }
-  const failed = p.filter((e) => e.status === "failed").length;
+  const failed = summary.plan.filter((e) => e.status === "failed").length;
   return (
     `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +
@@ -277,7 +265,7 @@ export function renderDeadLetters(
 }
 
 /** Calls per service, retries, throttles and time: the CLI's view of the run-summary log lines. */
-export function renderTotalsLine(t: RunTotals): string {
+export function renderTotalsLine(t: Totals): string {
   const calls =
     Object.entries(t.calls)
       .map(([service, n]) => `${service} ${n}`)

@@ -8,13 +8,13 @@ import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load"
 import type { Binding } from "../config/schema";
 import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
+import { channelKey, selectBindings } from "../plan/identity";
 import { TransientFailureError } from "../runtime/invoke";
-import { channelKey, selectBindings } from "../sync/targets";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
-import { formatTable, renderRun } from "./plan-table";
+import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
 import { loadCliBindings, type RunResult, runBatches } from "./runner";
 import { escapeControlsInJson } from "./safe-output";
@@ -156,7 +156,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
       exit_code: code,
       summary: result.summary,
       dead_letters: result.deadLetters,
-      metrics: result.totals,
+      metrics: totalsOf(result),
       request_ids: result.requestIds,
       errors: result.errors.map((e): JsonError => ({ name: e.name, message: cliErrorMessage(e) })),
     });
@@ -169,12 +169,25 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
       ...(config.bindingsFromTags && { sources: sourcesOf(set) }),
       summary: result.summary,
       deadLetters: result.deadLetters,
-      totals: result.totals,
+      totals: totalsOf(result),
     }),
   );
   for (const e of result.errors) io.stdout.write(`\nerror: ${cliErrorMessage(e)}\n`);
   if (result.deadLetters.length > 0 || result.errors.length > 0) io.stdout.write(nextStep(spec, opts, argv));
   return code;
+}
+
+/** The figures a command reports (--json `metrics`, the `Calls` line): the runs' figures added up. */
+function totalsOf({ figures: f, invocations }: RunResult): Totals {
+  return {
+    invocations,
+    calls: f.calls,
+    writes: f.writes,
+    retries: f.retries,
+    throttles: f.throttles,
+    members_changed: f.members_changed,
+    duration_ms: f.duration_ms,
+  };
 }
 
 interface ValidateReport {
@@ -203,6 +216,22 @@ interface TagValidateReport {
   shadowed: string[];
   skipped: SkippedGroup[];
   warnings: string[];
+}
+
+/** The bindings as `validate` lists them; with `source`, where each came from. */
+function bindingsTable(bindings: readonly Binding[], source?: (b: Binding) => string): string {
+  return formatTable([
+    ["SCALING GROUP", ...(source ? ["SOURCE"] : []), "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
+    ...bindings.map((b) => [
+      b.scaling_group_id,
+      ...(source ? [source(b)] : []),
+      channelKey(b),
+      b.member_group_name,
+      String(b.weight),
+      b.standby ? "yes" : "no",
+      `${b.drain_seconds} s`,
+    ]),
+  ]);
 }
 
 /**
@@ -243,20 +272,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
-  io.stdout.write(
-    `${formatTable([
-      ["SCALING GROUP", "SOURCE", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
-      ...set.bindings.map((b) => [
-        b.scaling_group_id,
-        sourceOf(set, b),
-        channelKey(b),
-        b.member_group_name,
-        String(b.weight),
-        b.standby ? "yes" : "no",
-        `${b.drain_seconds} s`,
-      ]),
-    ])}\n`,
-  );
+  io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
   for (const id of set.shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }
@@ -329,19 +345,7 @@ async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo
     `${root}: valid, ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
       `(${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
-  io.stdout.write(
-    `${formatTable([
-      ["SCALING GROUP", "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
-      ...bindings.map((b) => [
-        b.scaling_group_id,
-        channelKey(b),
-        b.member_group_name,
-        String(b.weight),
-        b.standby ? "yes" : "no",
-        `${b.drain_seconds} s`,
-      ]),
-    ])}\n`,
-  );
+  io.stdout.write(`${bindingsTable(bindings)}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   return code;
 }
@@ -415,54 +419,44 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     return o;
   };
 
+  /** A command that runs the functions' code over the bindings: its options, then one `run`. */
+  const runCommand = (
+    name: string,
+    description: string,
+    options: (cmd: Command) => Command,
+    spec: (o: RunOptions) => Omit<RunSpec, "command">,
+  ) =>
+    options(program.command(name).description(description)).action(async (_opts, cmd: Command) => {
+      const o = optsOf(cmd);
+      result.code = await run({ command: name, ...spec(o) }, o, io, argv);
+    });
+  const groupOption = (cmd: Command) =>
+    cmd.option("--group <id...>", "only the bindings of these scaling groups");
+
   // A plan writes nothing, so it has nothing to replay: no --dead-letter-file.
-  timeoutOption(
-    program
-      .command("plan")
-      .description(
-        "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
-      )
-      .option("--group <id...>", "only the bindings of these scaling groups"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "plan", groups: o.group ?? "all", dryRun: true, batched: false },
-      o,
-      io,
-      argv,
-    );
-  });
-
-  runOptions(
-    program
-      .command("sync")
-      .description("reconcile every binding now (one run per independent set of channels, with progress)")
-      .option("--group <id...>", "only the bindings of these scaling groups"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "sync", groups: o.group ?? "all", dryRun: false, batched: true },
-      o,
-      io,
-      argv,
-    );
-  });
-
-  runOptions(
-    program
-      .command("backfill")
-      .description("reconcile the bindings of the given scaling groups (the backfill function's payload)")
-      .requiredOption("--group <id...>", "scaling group ids")
-      .option("--dry-run", "plan only, write nothing"),
-  ).action(async (_opts, cmd: Command) => {
-    const o = optsOf(cmd);
-    result.code = await run(
-      { command: "backfill", groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true },
-      o,
-      io,
-      argv,
-    );
-  });
+  runCommand(
+    "plan",
+    "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
+    (cmd) => timeoutOption(groupOption(cmd)),
+    (o) => ({ groups: o.group ?? "all", dryRun: true, batched: false }),
+  );
+  runCommand(
+    "sync",
+    "reconcile every binding now (one run per independent set of channels, with progress)",
+    (cmd) => runOptions(groupOption(cmd)),
+    (o) => ({ groups: o.group ?? "all", dryRun: false, batched: true }),
+  );
+  runCommand(
+    "backfill",
+    "reconcile the bindings of the given scaling groups (the backfill function's payload)",
+    (cmd) =>
+      runOptions(
+        cmd
+          .requiredOption("--group <id...>", "scaling group ids")
+          .option("--dry-run", "plan only, write nothing"),
+      ),
+    (o) => ({ groups: o.group ?? [], dryRun: o.dryRun ?? false, batched: true }),
+  );
 
   program
     .command("validate")

@@ -1,24 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, envReader } from "../config/load";
+import type { Config } from "../config/load";
 import type { Binding } from "../config/schema";
-import { discoverAll } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
-import { Logger } from "../observability/logger";
-import { RunMetrics } from "../observability/metrics";
+import { plannedCounts } from "../plan/counts";
+import { selectBindings, targetKey } from "../plan/identity";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
-import { Deadline } from "../reliability/deadline";
-import { bindingsOnly } from "../runtime/bindings";
-import { createClients } from "../runtime/clients";
+import { unknownGroups } from "../runtime/bindings";
 import type { FunctionContext } from "../runtime/context";
-import { loadConfigAndCredentials } from "../runtime/credentials";
 import { shardGroups } from "../runtime/fanout";
-import { emptySummary, type RunFigures, runInvocation, type Summary } from "../runtime/invoke";
-import { channelKey, selectBindings } from "../sync/targets";
-import type { PlanAction } from "../sync/types";
+import {
+  addFigures,
+  emptyFigures,
+  emptySummary,
+  loadBindings,
+  type RunFigures,
+  runInvocation,
+  type Summary,
+} from "../runtime/invoke";
 import { UsageError } from "./errors";
-import type { RunTotals } from "./plan-table";
 import type { Progress } from "./progress";
 import { cleanStrings, printable, scrubberOf } from "./safe-output";
 
@@ -32,10 +33,13 @@ export interface RunSettings {
   onLog: (line: string) => void;
 }
 
+/** What the runs of one CLI command did, added up. */
 export interface RunResult {
   summary: Summary;
   deadLetters: DeadLetterRecord[];
-  totals: RunTotals;
+  /** The runs' figures, added up, and how many runs there were. */
+  figures: RunFigures;
+  invocations: number;
   /** Runs that failed as a whole (every binding failed for transient reasons). */
   errors: Error[];
   requestIds: string[];
@@ -63,21 +67,8 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
 }
 
 /**
- * Checks the environment the way the functions do, and the credentials; one ConfigError lists every
- * problem, scrubbed of the environment's credentials as the functions scrub theirs.
- */
-function loadCliConfigAndCredentials(env: NodeJS.ProcessEnv): ReturnType<typeof loadConfigAndCredentials> {
-  try {
-    return loadConfigAndCredentials(undefined, envReader(undefined, env));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const scrub = scrubberOf(env);
-    throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
-  }
-}
-
-/**
- * The configuration (checked as loadCliConfigAndCredentials does) and the bindings a run works on: BINDINGS, and with
+ * The configuration (checked as the functions check it, each problem in the CLI's words and scrubbed
+ * of the environment's credentials) and the bindings a run works on: BINDINGS, and with
  * BINDINGS_FROM_TAGS the tagged groups, discovered the way `reconcile` does (one query-by-tag call per
  * 1,000 groups).
  */
@@ -85,22 +76,16 @@ export async function loadCliBindings(
   env: NodeJS.ProcessEnv,
   settings: Pick<RunSettings, "timeoutMs" | "onLog">,
 ): Promise<{ config: Config; set: BindingSet }> {
-  const { config, credentials } = loadCliConfigAndCredentials(env);
-  if (!config.bindingsFromTags) return { config, set: bindingsOnly(config) };
-  const logger = new Logger({
-    level: config.logLevel,
-    base: { function: CLI_FUNCTION_NAME },
-    secrets: [credentials.ak, credentials.sk, credentials.securityToken ?? ""],
-    write: settings.onLog,
-  });
-  const clients = createClients(
-    config,
-    credentials,
-    new Deadline(settings.timeoutMs, 0),
-    new RunMetrics(),
-    logger,
-  );
-  return { config, set: await discoverAll(clients.autoscalingTags, config.bindings) };
+  try {
+    return await loadBindings(cliContext(`cli-${randomUUID().slice(0, 8)}`, settings.timeoutMs), {
+      env,
+      write: settings.onLog,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const scrub = scrubberOf(env);
+    throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
+  }
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {
@@ -125,18 +110,6 @@ function addSummary(into: Summary, s: Summary): void {
   into.plan.push(...s.plan);
 }
 
-function addTotals(into: RunTotals, figures: RunFigures): void {
-  into.invocations += 1;
-  for (const [service, n] of Object.entries(figures.calls)) {
-    into.calls[service] = (into.calls[service] ?? 0) + n;
-  }
-  into.writes += figures.writes;
-  into.retries += figures.retries;
-  into.throttles += figures.throttles;
-  into.members_changed += figures.members_changed;
-  into.duration_ms += figures.duration_ms;
-}
-
 /**
  * Runs the backfill function's code in this process once per batch (one batch when `progress` is
  * absent), and adds up what the runs did. Configuration and input errors are thrown (exit code 2);
@@ -153,30 +126,16 @@ export async function runBatches(
   const result: RunResult = {
     summary: emptySummary(dryRun),
     deadLetters: [],
-    totals: {
-      invocations: 0,
-      calls: {},
-      writes: 0,
-      retries: 0,
-      throttles: 0,
-      members_changed: 0,
-      duration_ms: 0,
-    },
+    figures: emptyFigures(),
+    invocations: 0,
     errors: [],
     requestIds: [],
   };
-  if (groups !== "all") {
-    // A skipped tagged group is known: its run dead-letters its tag problems again.
-    const known = new Set([
-      ...bindings.map((b) => b.scaling_group_id),
-      ...set.skipped.map((s) => s.scaling_group_id),
-    ]);
-    const unknown = groups.filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new UsageError(
-        `unknown scaling group ${unknown.map((id) => JSON.stringify(id)).join(", ")}: no binding names it (bound groups: ${[...known].join(", ")})`,
-      );
-    }
+  const unknown = unknownGroups(groups, set);
+  if (unknown) {
+    throw new UsageError(
+      `unknown scaling group ${unknown.named}: no binding names it (bound groups: ${unknown.bound})`,
+    );
   }
   const selected = selectBindings(bindings, groups);
   // With progress, one invocation per set of channel-connected bindings (a shard size of 1 gives one
@@ -203,7 +162,10 @@ export async function runBatches(
         write: settings.onLog,
       });
       result.deadLetters.push(...run.deadLetters);
-      if (run.metrics) addTotals(result.totals, run.metrics);
+      if (run.metrics) {
+        addFigures(result.figures, run.metrics);
+        result.invocations += 1;
+      }
       if (run.failure) result.errors.push(run.failure);
       // A run that failed as a whole adds its counts but not its plan; one stopped by a transient tag
       // discovery failure adds nothing (its dead letter is kept).
@@ -225,15 +187,15 @@ export async function runBatches(
 
 /** A batch's progress line: what it planned (dry run) or did, in the words of the totals line. */
 function describeBatch(bindings: readonly Binding[], s: Summary | undefined): string {
-  const names = bindings.map((b) => `${b.scaling_group_id} → ${channelKey(b)}/${b.member_group_name}`);
+  const names = bindings.map((b) => `${b.scaling_group_id} → ${targetKey(b)}`);
   const label = names.length > 2 ? `${names[0]} and ${names.length - 1} more` : names.join(", ");
   if (!s) return `${label}: failed`;
   const failed = s.dead_lettered > 0 || s.plan.some((e) => e.status === "failed");
   const hooks = (n: number) => `${n} hook${n === 1 ? "" : "s"}`;
-  const planned = (...actions: PlanAction[]) => s.plan.filter((e) => actions.includes(e.action)).length;
-  const counts = s.dry_run
-    ? `${planned("add")} to add, ${planned("update", "enable")} to update, ${planned("delete")} to remove, ` +
-      `${hooks(planned("complete_hook"))} to complete`
+  const planned = s.dry_run ? plannedCounts(s.plan) : undefined;
+  const counts = planned
+    ? `${planned.added} to add, ${planned.updated} to update, ${planned.removed} to remove, ` +
+      `${hooks(planned.hooks_completed)} to complete`
     : `${s.added} added, ${s.updated} updated, ${s.removed} removed, ${hooks(s.hooks_completed)} completed`;
   return `${label}: ${counts}${failed ? `, ${s.dead_lettered} dead letters` : ", ok"}`;
 }

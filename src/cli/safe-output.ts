@@ -1,5 +1,5 @@
 /**
- * What the CLI prints is fit for a terminal and holds no credential (issue 14): text that came from
+ * What the CLI prints is fit for a terminal and holds no credential: text that came from
  * the cloud or from a file loses its control characters (a member name must not clear the operator's
  * screen), and every credential the environment holds, with its encoded forms and fragments
  * (../observability/scrub.ts), is scrubbed from anything printed or written.

@@ -1,5 +1,6 @@
-/** The services the functions call. */
-export type Service = "roma" | "apig" | "as" | "ecs" | "smn" | "functiongraph";
+import type { Service } from "../config/load";
+
+export type { Service };
 
 export const SERVICES: readonly Service[] = ["roma", "apig", "as", "ecs", "smn", "functiongraph"];
 

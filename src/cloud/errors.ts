@@ -1,4 +1,5 @@
 import type { Service } from "./endpoints";
+import { errorCodeInfo } from "./error-codes";
 
 /** Where a cloud failure happened, its HTTP status when an answer came, and what caused it. */
 export interface CloudErrorOptions {
@@ -17,8 +18,6 @@ export interface CloudErrorOptions {
  */
 export abstract class CloudError extends Error {
   abstract readonly code: string;
-  /** Worth trying again later (a later attempt, or the platform's retry of the invocation). */
-  abstract readonly transient: boolean;
   readonly service: Service | undefined;
   readonly operation: string | undefined;
   /** The HTTP status of the answer; null when none came. */
@@ -32,25 +31,12 @@ export abstract class CloudError extends Error {
     this.operation = options.operation;
     this.status = options.status ?? null;
   }
-}
 
-/**
- * Error codes that mean "try again later" whatever their HTTP status. APIG/ROMA codes: the APIG error
- * code table (https://support.huaweicloud.com/en-us/api-apig/ErrorCode.html); APIG.0308 is the API
- * gateway's own throttling in front of every service
- * (https://support.huaweicloud.com/intl/en-us/oce_faq/en-us_topic_0000001887959462.html); AS.0001 is
- * AS's "System error." (AS API reference, appendix "Error Codes", as in
- * github.com/opentelekomcloud-docs/auto-scaling `api-ref/source/appendix/error_codes.rst`).
- */
-export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  "APIG.9008", // too many requests
-  "APIG.9999", // system error, also concurrent writes to one channel
-  "APIG.0308", // gateway throttling
-  "APIG.3500", // failed to synchronise to etcd
-  "AS.0001", // AS system error
-  "MALFORMED_RESPONSE",
-  "RESPONSE_TOO_LARGE", // an answer past the transport's cap (./transport.ts)
-]);
+  /** Worth trying again later (a later attempt, or the platform's retry of the invocation): ./error-codes.ts says. */
+  get transient(): boolean {
+    return errorCodeInfo(this.code).transient === true;
+  }
+}
 
 /** An error answer from a cloud API, with what an operator needs to act on it. */
 export class ApiError extends CloudError {
@@ -70,9 +56,10 @@ export class ApiError extends CloudError {
     super(message, { service, operation, status, cause: options.cause });
   }
 
-  /** Throttled (429), a server error (5xx), or a code that means "try again later". */
-  get transient(): boolean {
-    return this.status === 429 || this.status >= 500 || TRANSIENT_CODES.has(this.code);
+  /** Throttled (429), a server error (5xx), or an API code that means "try again later". */
+  override get transient(): boolean {
+    const info = errorCodeInfo(this.code);
+    return this.status === 429 || this.status >= 500 || (info.transient === true && !info.local);
   }
 }
 
@@ -80,7 +67,6 @@ export class ApiError extends CloudError {
 export class NetworkError extends CloudError {
   override readonly name = "NetworkError";
   readonly code = "NETWORK_ERROR";
-  readonly transient = true;
 
   constructor(service: Service, operation: string, message: string, options: { cause?: unknown } = {}) {
     super(message, { service, operation, cause: options.cause });
@@ -91,7 +77,6 @@ export class NetworkError extends CloudError {
 export class RequestTimeoutError extends CloudError {
   override readonly name = "RequestTimeoutError";
   readonly code = "REQUEST_TIMEOUT";
-  readonly transient = true;
 
   constructor(
     service: Service,
@@ -115,7 +100,6 @@ export class RequestTimeoutError extends CloudError {
 export class DeadlineExceededError extends CloudError {
   override readonly name = "DeadlineExceededError";
   readonly code = "DEADLINE_EXCEEDED";
-  readonly transient = true;
 }
 
 /**
@@ -127,7 +111,6 @@ export class DeadlineExceededError extends CloudError {
 export class PagingInconsistentError extends CloudError {
   override readonly name = "PagingInconsistentError";
   readonly code = "PAGING_INCONSISTENT";
-  readonly transient = true;
 
   constructor(service: Service, operation: string, message: string) {
     super(`${operation}: ${message}`, { service, operation });
@@ -138,7 +121,6 @@ export class PagingInconsistentError extends CloudError {
 export class InvalidCloudIdError extends CloudError {
   override readonly name = "InvalidCloudIdError";
   readonly code = "INVALID_ID";
-  readonly transient = false;
 }
 
 /** The `{status, code, message}` triple dead letters and logs carry. */

@@ -1,9 +1,10 @@
 import * as z from "zod/mini";
 import type { HealthCheck } from "../config/schema";
 import { lazy } from "../config/zod";
+import type { ChannelRef } from "../plan/identity";
 import type { CloudHttp } from "./http";
 import { PageGuard } from "./paging";
-import { type GatewayKind, paths } from "./paths";
+import { paths } from "./paths";
 import { checkResponse } from "./response-check";
 
 // Response schemas are built on first use (src/config/zod.ts).
@@ -84,12 +85,6 @@ export interface MemberGroupCreate {
   member_group_name: string;
   member_group_remark?: string;
   member_group_weight?: number;
-}
-
-export interface ChannelRef {
-  gateway: GatewayKind;
-  instance_id: string;
-  vpc_channel_id: string;
 }
 
 /** Members list page size: APIG documents a maximum of 500. */

@@ -1,12 +1,12 @@
 import type { RunMetrics } from "../observability/metrics";
 import { cut, type SecretScrubber, scrubberFor } from "../observability/scrub";
-import type { Deadline } from "../reliability/deadline";
-import type { TokenBucket } from "../reliability/rate-limit";
-import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "../reliability/retry";
 import type { Credentials } from "./credentials";
+import type { Deadline } from "./deadline";
 import type { Service } from "./endpoints";
 import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
+import type { TokenBucket } from "./rate-limit";
 import { checkResponse, type ResponseSchema } from "./response-check";
+import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "./retry";
 import { signRequest } from "./signer";
 import { type Exchange, exchange, ResponseTooLargeError } from "./transport";
 

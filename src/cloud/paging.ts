@@ -22,7 +22,7 @@ export function hasMorePages(
 export const MAX_PAGES_WITHOUT_TOTAL = 200;
 
 /**
- * Keeps an offset listing honest (issue 14): the ids read so far, the first page's total and the
+ * Keeps an offset listing honest: the ids read so far, the first page's total and the
  * pages read. `page()` takes each page's ids and total and says whether to read on; it throws
  * PagingInconsistentError on a page that brings no new id, a total that grows, or a page past what the
  * first page's total allows (at the first page's length per page). Memory and calls stay bounded by

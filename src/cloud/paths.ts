@@ -1,3 +1,4 @@
+import type { GatewayKind } from "../plan/identity";
 import { InvalidCloudIdError } from "./errors";
 
 /*
@@ -6,8 +7,6 @@ import { InvalidCloudIdError } from "./errors";
  * `services/as/v1/as_meta.go`, `services/ecs/v2/ecs_meta.go`, `services/smn/v2/smn_meta.go`,
  * `services/functiongraph/v2/functionGraph_meta.go`; test/e2e/sdk-conformance.test.ts checks them).
  */
-
-export type GatewayKind = "roma" | "apig";
 
 /**
  * Characters a path parameter may hold. They go into the path raw, as the official SDKs substitute

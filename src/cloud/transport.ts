@@ -66,8 +66,8 @@ const timeoutError = (ms: number) =>
  * ~25 MB of memory, a fifth of the smallest FunctionGraph instance (bench/, README "Performance").
  * Errors keep Node's shape: a `TimeoutError` when `timeoutMs` ran out, else an error with a `code`
  * (ECONNRESET, …). The time limit is one timer destroying the request, not an `AbortSignal.timeout`:
- * the signal, its listener and its clean-up on every request were a visible share of the CPU a
- * 10,000-member backfill spends (a CPU profile of the scale bench).
+ * the signal, its listener and its clean-up on every request cost a visible share of the CPU a
+ * 10,000-member backfill spends (a CPU profile of the scale bench shows it).
  * A body past `maxBytes` is not read further: the socket is destroyed (never reused) and the call
  * rejects with ResponseTooLargeError, so a hostile or broken server cannot grow the process's memory.
  */

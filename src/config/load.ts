@@ -20,7 +20,7 @@ export interface Config {
   projectId: string;
   region: string | undefined;
   /** The *_ENDPOINT overrides; a service without one uses its region's default endpoint (cloud/endpoints.ts). */
-  endpointOverrides: Partial<Record<EndpointName, string>>;
+  endpointOverrides: Partial<Record<Service, string>>;
   deadLetterTopicUrn: string | undefined;
   /** The `backfill` function `reconcile` fans out to; unset: never fan out. */
   backfillFunctionUrn: string | undefined;
@@ -40,8 +40,8 @@ export const ENDPOINT_KEYS = {
   functiongraph: ENV_KEYS.functionGraphEndpoint,
 } as const;
 
-/** A service whose endpoint can be set: the names cloud/endpoints.ts calls `Service`. */
-export type EndpointName = keyof typeof ENDPOINT_KEYS;
+/** The services the functions call, each with an endpoint that can be set. */
+export type Service = keyof typeof ENDPOINT_KEYS;
 
 const FUNCTION_URN =
   /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
@@ -177,13 +177,13 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = new Set<EndpointName>(["as", "ecs"]);
+  const needed = new Set<Service>(["as", "ecs"]);
   for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
   if (deadLetterTopicUrn) needed.add("smn");
   if (backfillFunctionUrn) needed.add("functiongraph");
 
-  const endpointOverrides: Partial<Record<EndpointName, string>> = {};
-  for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [EndpointName, EnvKey][]) {
+  const endpointOverrides: Partial<Record<Service, string>> = {};
+  for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
     const override = read(key);
     if (override !== undefined) {
       const checked = checkEndpoint(override);

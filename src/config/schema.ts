@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { bindingLabel, channelKey, targetKey } from "../plan/identity";
 import { lazy } from "./zod";
 
 // Built on first use, not at module load (src/config/zod.ts): cold start is what requiring a bundle costs.
@@ -134,9 +135,9 @@ export function crossBindingConflicts(bindings: readonly Binding[]): BindingConf
   const byTarget = new Map<string, number>();
   const byChannel = new Map<string, number>();
   bindings.forEach((b, i) => {
-    const channel = `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}`;
-    const target = `${channel}/${b.member_group_name}`;
-    const key = `${b.scaling_group_id}\u0000${target}`;
+    const channel = channelKey(b);
+    const target = targetKey(b);
+    const key = bindingLabel(b);
     const first = seen.get(key);
     if (first !== undefined) {
       conflicts.push({

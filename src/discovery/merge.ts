@@ -4,6 +4,7 @@ import {
   SHARED_TARGET_FIELDS,
   sharedTargetDifferences,
 } from "../config/schema";
+import { targetKey } from "../plan/identity";
 import { BINDING_TAGS, MEMBER_GROUP_TAG, type TagBindingResult, type TagProblem } from "./tags";
 
 export type BindingSource = "bindings" | "tags";
@@ -41,8 +42,6 @@ export function sourcesOf(set: BindingSet): Map<string, BindingSource> {
 
 const show = (value: unknown): string =>
   value === undefined ? "unset" : typeof value === "object" ? JSON.stringify(value) : String(value);
-
-const targetKey = (b: Binding) => `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
 
 const tagOfField = (field: string): string =>
   Object.entries(BINDING_TAGS).find(([, spec]) => spec.field === field)?.[0] ?? MEMBER_GROUP_TAG;

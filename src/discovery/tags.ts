@@ -1,4 +1,5 @@
 import { type Binding, type BindingInput, BindingSchema } from "../config/schema";
+import { targetKey } from "../plan/identity";
 
 /**
  * The tag format (README, "Bindings from AS group tags"): a scaling group binds itself to a channel member group with these
@@ -46,7 +47,7 @@ export type TagBindingResult =
   | {
       ok: false;
       problems: TagProblem[];
-      /** `gateway/instance/channel/member group` when those tags alone are valid: the target the group meant. */
+      /** The target key (../plan/identity.ts) when those tags alone are valid: the target the group meant. */
       targetKey: string | undefined;
     };
 
@@ -131,9 +132,7 @@ function targetKeyOf(tagValues: Map<string, string>): string | undefined {
       gateway: tagValues.get("channel-autoscaler-gateway"),
     }),
   });
-  if (!target.success) return undefined;
-  const b = target.data;
-  return `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`;
+  return target.success ? targetKey(target.data) : undefined;
 }
 
 /** One line an operator can act on: `tag channel-autoscaler-weight "abc": must be a whole number; …`. */

@@ -1,7 +1,7 @@
 /**
  * Which of the scaling groups an event names have a binding. The one place that decides it: every
- * reader of events (SMN selection, backfill ids) asks here, so a later source of bindings (AS group
- * tags, issue 12) changes this function and nothing else.
+ * reader of events (SMN selection, backfill ids) and the run's check of the groups it was asked for
+ * (runtime/bindings.ts) ask here, so bindings from another source change this function and nothing else.
  */
 export function partitionByBinding(
   named: readonly string[],

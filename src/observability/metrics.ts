@@ -1,4 +1,4 @@
-import type { Service } from "../cloud/endpoints";
+import type { Service } from "../config/load";
 
 /** Counters for one invocation, printed in the run-summary log line. */
 export class RunMetrics {

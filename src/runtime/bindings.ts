@@ -1,13 +1,14 @@
 import type { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import { describeError } from "../cloud/errors";
+import { attemptsOf } from "../cloud/retry";
 import type { Config } from "../config/load";
 import { discoverAll, discoverGroups } from "../discovery/discover";
 import type { BindingSet } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
+import { partitionByBinding } from "../events/groups";
 import type { FunctionKind, Selection } from "../events/read";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
-import { attemptsOf } from "../reliability/retry";
 
 /** The bindings of BINDINGS alone (tag discovery off). */
 export const bindingsOnly = (config: Config): BindingSet => ({
@@ -16,6 +17,46 @@ export const bindingsOnly = (config: Config): BindingSet => ({
   shadowed: [],
   skipped: [],
 });
+
+/**
+ * Every binding there is: BINDINGS and, with BINDINGS_FROM_TAGS, every tagged group (one query-by-tag
+ * call per 1,000 groups carrying the channel tag).
+ */
+export async function allBindings(config: Config, tags: AutoScalingTagsClient): Promise<BindingSet> {
+  return config.bindingsFromTags ? discoverAll(tags, config.bindings) : bindingsOnly(config);
+}
+
+/** At most this many bound groups are listed in an error: with tags there may be thousands. */
+const LISTED_GROUPS = 20;
+
+/** Named groups that no binding of a set names, and how an error names them and the bound groups. */
+export interface UnknownGroups {
+  ids: string[];
+  /** The unknown ids, quoted and comma-joined. */
+  named: string;
+  /** The bound groups, at most LISTED_GROUPS of them, then how many more. */
+  bound: string;
+}
+
+/**
+ * The groups of a selection that neither BINDINGS nor tags bind, or undefined when there are none. A
+ * skipped tagged group is known: its run dead-letters its tag problems.
+ */
+export function unknownGroups(groups: "all" | readonly string[], set: BindingSet): UnknownGroups | undefined {
+  if (groups === "all") return undefined;
+  const { unbound } = partitionByBinding(groups, [
+    ...set.bindings.map((b) => b.scaling_group_id),
+    ...set.skipped.map((s) => s.scaling_group_id),
+  ]);
+  if (unbound.length === 0) return undefined;
+  const bound = [...new Set(set.bindings.map((b) => b.scaling_group_id))];
+  const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
+  return {
+    ids: unbound,
+    named: unbound.map((id) => JSON.stringify(id)).join(", "),
+    bound: `${bound.slice(0, LISTED_GROUPS).join(", ")}${more}`,
+  };
+}
 
 /**
  * The bindings a run works on: BINDINGS, plus, with BINDINGS_FROM_TAGS, the tagged groups. `reconcile`
@@ -36,7 +77,7 @@ export async function resolveBindings(
     set =
       kind === "scaling-events" && selection.groups !== "all"
         ? await discoverGroups(deps.tags, config.bindings, selection.groups)
-        : await discoverAll(deps.tags, config.bindings);
+        : await allBindings(config, deps.tags);
   } catch (err) {
     deps.deadLetters.add({
       action: "discover_bindings",

@@ -1,19 +1,19 @@
 import { AutoScalingClient } from "../cloud/autoscaling";
 import { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import type { Credentials } from "../cloud/credentials";
+import type { Deadline } from "../cloud/deadline";
 import { EcsClient } from "../cloud/ecs";
 import { resolveEndpoints, type Service } from "../cloud/endpoints";
 import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
+import { TokenBucket } from "../cloud/rate-limit";
+import { retryPolicy } from "../cloud/retry";
 import { SmnClient } from "../cloud/smn";
 import { StandbyClient } from "../cloud/standby";
 import type { Config } from "../config/load";
 import type { Logger } from "../observability/logger";
 import type { RunMetrics } from "../observability/metrics";
-import type { Deadline } from "../reliability/deadline";
-import { TokenBucket } from "../reliability/rate-limit";
-import { retryPolicy } from "../reliability/retry";
 
 export interface Clients {
   http: CloudHttp;

@@ -1,13 +1,13 @@
+import { isTransient } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
 import type { FunctionGraphClient } from "../cloud/functiongraph";
+import { attemptsOf } from "../cloud/retry";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { isTransient } from "../reliability/classify";
+import { countsOf } from "../plan/counts";
+import { channelKey } from "../plan/identity";
+import type { BindingOutcome, PlanEntry, SyncResult } from "../plan/types";
 import type { DeadLetterSink } from "../reliability/dead-letter";
-import { attemptsOf } from "../reliability/retry";
-import { countsOf } from "../sync/counts";
-import { channelKey } from "../sync/targets";
-import type { BindingOutcome, PlanEntry, SyncResult } from "../sync/types";
 
 /**
  * Splits bindings into shards of scaling group ids, each the payload of one `backfill` invocation.

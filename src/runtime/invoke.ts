@@ -1,29 +1,29 @@
-import type { Service } from "../cloud/endpoints";
+import { isTransient } from "../cloud/classify";
+import { Deadline } from "../cloud/deadline";
 import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
-import { type EnvReader, envReader } from "../config/load";
+import { type Config, type EnvReader, envReader, type Service } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
-import { partitionByBinding } from "../events/groups";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
-import { isTransient } from "../reliability/classify";
-import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
-import { Deadline } from "../reliability/deadline";
-import { reconcile } from "../sync/reconcile";
-import { selectBindings } from "../sync/targets";
+import { membersChanged } from "../plan/counts";
+import { selectBindings } from "../plan/identity";
 import {
   type BindingOutcome,
   emptyCounts,
   type PlanEntry,
   type SyncCounts,
   type SyncResult,
-} from "../sync/types";
-import { resolveBindings } from "./bindings";
-import { createClients } from "./clients";
+} from "../plan/types";
+import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
+import { reconcile } from "../sync/reconcile";
+import { syncOptions } from "../sync/types";
+import { allBindings, resolveBindings, unknownGroups } from "./bindings";
+import { type Clients, createClients } from "./clients";
 import { type FunctionContext, functionNameOf, requestIdOf } from "./context";
 import { loadConfigAndCredentials } from "./credentials";
 import { fanOut } from "./fanout";
@@ -49,10 +49,48 @@ export const emptySummary = (dryRun: boolean, deadLettered = 0): Summary => ({
   plan: [],
 });
 
-/** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
-const FALLBACK_BUDGET_MS = 60_000;
-/** Kept back from the invocation's time to log the summary and publish dead letters. */
-const SAFETY_MARGIN_MS = 3_000;
+/** What a run cost and changed: the figures of its run-summary log line, or of several runs added up. */
+export interface RunFigures {
+  calls: Partial<Record<Service, number>>;
+  writes: number;
+  retries: number;
+  throttles: number;
+  dead_letters: number;
+  dead_letter_delivery: DeadLetterDelivery;
+  members_changed: number;
+  failed_bindings: number;
+  duration_ms: number;
+}
+
+/** The figures of no run: what several runs' figures are added to. */
+export const emptyFigures = (): RunFigures => ({
+  calls: {},
+  writes: 0,
+  retries: 0,
+  throttles: 0,
+  dead_letters: 0,
+  dead_letter_delivery: { published: 0, refused: 0, unconfirmed: 0 },
+  members_changed: 0,
+  failed_bindings: 0,
+  duration_ms: 0,
+});
+
+/** Adds one run's figures to `into`. */
+export function addFigures(into: RunFigures, figures: RunFigures): void {
+  for (const [service, n] of Object.entries(figures.calls) as [Service, number][]) {
+    into.calls[service] = (into.calls[service] ?? 0) + n;
+  }
+  into.writes += figures.writes;
+  into.retries += figures.retries;
+  into.throttles += figures.throttles;
+  into.dead_letters += figures.dead_letters;
+  for (const fate of ["published", "refused", "unconfirmed"] as const) {
+    into.dead_letter_delivery[fate] += figures.dead_letter_delivery[fate];
+  }
+  into.members_changed += figures.members_changed;
+  into.failed_bindings += figures.failed_bindings;
+  into.duration_ms += figures.duration_ms;
+}
 
 /**
  * Thrown when every selected binding failed for transient reasons, or tag discovery did (then no
@@ -72,98 +110,6 @@ export class TransientFailureError extends Error {
   }
 }
 
-/** Input and configuration errors carry no useful stack: keep them to their message in every log. */
-function withoutStack<E extends Error>(err: E): E {
-  err.stack = `${err.name}: ${err.message}`;
-  return err;
-}
-
-/** Named groups that neither BINDINGS nor tags bind (a skipped tagged group is known: it was dead-lettered). */
-function unknownGroups(selection: Selection, set: BindingSet): string[] {
-  if (selection.groups === "all") return [];
-  return partitionByBinding(selection.groups, [
-    ...set.bindings.map((b) => b.scaling_group_id),
-    ...set.skipped.map((s) => s.scaling_group_id),
-  ]).unbound;
-}
-
-/** At most this many bound groups are listed in an error: with tags there may be thousands. */
-const LISTED_GROUPS = 20;
-
-function unknownGroupsError(unknown: string[], set: BindingSet): InputError {
-  const bound = [...new Set(set.bindings.map((b) => b.scaling_group_id))];
-  const listed = bound.slice(0, LISTED_GROUPS).join(", ");
-  const more = bound.length > LISTED_GROUPS ? ` and ${bound.length - LISTED_GROUPS} more` : "";
-  const named = unknown.map((id) => JSON.stringify(id)).join(", ");
-  return new InputError(`unknown scaling_group_ids: ${named} (bound groups: ${listed}${more})`);
-}
-
-const MEMBER_WRITES: ReadonlySet<PlanEntry["action"]> = new Set([
-  "add",
-  "update",
-  "enable",
-  "disable",
-  "delete",
-]);
-
-/** Distinct members written this run (a drained and deleted member counts once). */
-function membersChanged(plan: readonly PlanEntry[]): number {
-  // Per channel and member group, the members: no key string built per entry (10,000 in a large
-  // backfill, at the very end of the run).
-  const changed = new Map<string, Map<string | undefined, Set<string | undefined>>>();
-  let count = 0;
-  for (const e of plan) {
-    if (e.status !== "done" || !MEMBER_WRITES.has(e.action)) continue;
-    let groups = changed.get(e.channel);
-    if (!groups) {
-      groups = new Map();
-      changed.set(e.channel, groups);
-    }
-    let members = groups.get(e.member_group_name);
-    if (!members) {
-      members = new Set();
-      groups.set(e.member_group_name, members);
-    }
-    const before = members.size;
-    members.add(e.instance_id ?? e.member_id);
-    count += members.size - before;
-  }
-  return count;
-}
-
-/** Every credential value the context or the environment holds, whether or not it will be used. */
-function candidateSecrets(context: FunctionContext | undefined, read: EnvReader): string[] {
-  const fromContext = [
-    context?.getSecurityAccessKey,
-    context?.getSecuritySecretKey,
-    context?.getSecurityToken,
-  ].map((fn) => (typeof fn === "function" ? fn.call(context) : undefined));
-  const fromEnv = [ENV_KEYS.ak, ENV_KEYS.sk, ENV_KEYS.securityToken].map((key) => read(key));
-  return [...fromContext, ...fromEnv].filter((v): v is string => typeof v === "string" && v !== "");
-}
-
-export interface InvokeOptions {
-  /** Overrides for the environment (the CLI passes --bindings this way). */
-  env?: NodeJS.ProcessEnv;
-  /** Force a dry run whatever the event says (the CLI's `plan`). */
-  dryRun?: boolean;
-  write?: (line: string) => void;
-  /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
-  now?: () => number;
-}
-
-/** What a run cost and changed: the figures of its run-summary log line. */
-export interface RunFigures {
-  calls: Partial<Record<Service, number>>;
-  writes: number;
-  retries: number;
-  throttles: number;
-  dead_letter_delivery: DeadLetterDelivery;
-  members_changed: number;
-  failed_bindings: number;
-  duration_ms: number;
-}
-
 /** Everything one invocation did, for the handler (which throws `failure`) and the CLI. */
 export interface InvocationResult {
   summary: Summary;
@@ -180,9 +126,21 @@ export interface InvocationResult {
   failure?: TransientFailureError;
 }
 
+export interface InvokeOptions {
+  /** Overrides for the environment (the CLI passes --bindings this way). */
+  env?: NodeJS.ProcessEnv;
+  /** Force a dry run whatever the event says (the CLI's `plan`). */
+  dryRun?: boolean;
+  write?: (line: string) => void;
+  /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
+  now?: () => number;
+}
+
 /**
- * One invocation of any of the three functions: event → selection → reconcile → summary, with its dead
- * letters and figures. Throws only for bad configuration or input (ConfigError, InputError), each logged.
+ * One invocation of any of the three functions: boot (configuration, logger, clients), select (the
+ * event says which bindings), resolve (the bindings themselves, tagged groups included), execute
+ * (reconcile, or fan out), summarize. Throws only for bad configuration or input (ConfigError,
+ * InputError), each logged.
  */
 export async function runInvocation(
   kind: FunctionKind,
@@ -190,54 +148,63 @@ export async function runInvocation(
   context: FunctionContext | undefined,
   options: InvokeOptions = {},
 ): Promise<InvocationResult> {
+  const run = boot(kind, context, options);
+  const selection = select(run, event, options.dryRun);
+  const resolved = await resolve(run, selection);
+  if ("stopped" in resolved) return resolved.stopped;
+  const result = await execute(run, selection, resolved.bindings, options.now);
+  return summarize(run, selection, resolved, result);
+}
+
+/** The FunctionGraph handler's body: the run's summary, or a throw the platform retries. */
+export async function invoke(
+  kind: FunctionKind,
+  event: unknown,
+  context: FunctionContext | undefined,
+  options: InvokeOptions = {},
+): Promise<Summary> {
+  const run = await runInvocation(kind, event, context, options);
+  if (run.failure) throw run.failure;
+  return run.summary;
+}
+
+/** What a booted invocation works with, whatever its event. */
+export interface Run {
+  kind: FunctionKind;
+  config: Config;
+  logger: Logger;
+  metrics: RunMetrics;
+  deadline: Deadline;
+  clients: Clients;
+  deadLetters: DeadLetterSink;
+}
+
+/** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
+const FALLBACK_BUDGET_MS = 60_000;
+/** Kept back from the invocation's time to log the summary and publish dead letters. */
+const SAFETY_MARGIN_MS = 3_000;
+
+/**
+ * Boot: the configuration and credentials (a ConfigError is logged, scrubbed, and thrown), the logger
+ * that scrubs the credentials, and the run's clients, time budget and dead-letter sink.
+ */
+export function boot(kind: FunctionKind, context: FunctionContext | undefined, options: InvokeOptions): Run {
   const requestId = requestIdOf(context);
   const functionName = functionNameOf(context, `channel-autoscaler-${kind}`);
   const base = { request_id: requestId, function: functionName };
+  const write = options.write ? { write: options.write } : {};
   const read = envReader(context, options.env ?? process.env);
   // Credentials are known before the configuration is: a value pasted into the wrong variable must not
   // come back in a configuration error either.
-  const bootLogger = new Logger({
-    level: "info",
-    base,
-    secrets: candidateSecrets(context, read),
-    ...(options.write ? { write: options.write } : {}),
-  });
-
-  let loaded: ReturnType<typeof loadConfigAndCredentials>;
-  try {
-    loaded = loadConfigAndCredentials(context, read);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const scrubbed = err.cleaned((text) => bootLogger.scrub(text));
-    bootLogger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
-    throw withoutStack(scrubbed);
-  }
-  const { config, credentials } = loaded;
+  const bootLogger = new Logger({ level: "info", base, secrets: candidateSecrets(context, read), ...write });
+  const { config, credentials } = loadOrLog(context, read, bootLogger);
   const logger = new Logger({
     level: config.logLevel,
     base,
     secrets: [credentials.ak, credentials.sk, credentials.securityToken ?? ""],
-    ...(options.write ? { write: options.write } : {}),
+    ...write,
   });
   for (const warning of config.warnings) logger.warn(warning, { action: "load_config" });
-
-  const inputError = (err: InputError): InputError => {
-    logger.error(err.message, { action: "read_event" });
-    return withoutStack(err);
-  };
-  let selection: Selection;
-  try {
-    selection = readEvent(
-      kind,
-      event,
-      config.bindings.map((b) => b.scaling_group_id),
-      { tagBound: config.bindingsFromTags },
-    );
-  } catch (err) {
-    if (err instanceof InputError) throw inputError(err);
-    throw err;
-  }
-  if (options.dryRun) selection.dryRun = true;
 
   const metrics = new RunMetrics();
   const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
@@ -252,10 +219,31 @@ export async function runInvocation(
     topicUrn: config.deadLetterTopicUrn,
     smn: clients.smn,
   });
+  return { kind, config, logger, metrics, deadline, clients, deadLetters };
+}
 
+/**
+ * Select: the groups the event names (or all), as a selection; what it says that the run acts on in its
+ * own way is logged, and each record that cannot be read is dead-lettered. A bad event is an InputError.
+ */
+function select(run: Run, event: unknown, forceDryRun: boolean | undefined): Selection {
+  const { config, logger } = run;
+  let selection: Selection;
+  try {
+    selection = readEvent(
+      run.kind,
+      event,
+      config.bindings.map((b) => b.scaling_group_id),
+      { tagBound: config.bindingsFromTags },
+    );
+  } catch (err) {
+    if (err instanceof InputError) throw inputError(run, err);
+    throw err;
+  }
+  if (forceDryRun) selection.dryRun = true;
   for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
   for (const u of selection.unreadable) {
-    deadLetters.add({
+    run.deadLetters.add({
       action: "parse_event",
       binding: null,
       error: { status: null, code: "UNREADABLE_RECORD", message: u.reason },
@@ -263,36 +251,34 @@ export async function runInvocation(
       detail: { record_index: u.index, ...(u.message_id ? { message_id: u.message_id } : {}) },
     });
   }
+  return selection;
+}
 
+/** The bindings a run works on: the set they came from, and the selected ones. */
+interface Resolved {
+  set: BindingSet;
+  bindings: Binding[];
+}
+
+/**
+ * Resolve: BINDINGS and the tagged groups, narrowed to the selection. When tag discovery fails the run
+ * stops there (`stopped`), and a named group that no binding names is an InputError (a scaling event's
+ * groups are only hints: with tags, such groups are noted and left alone).
+ */
+async function resolve(run: Run, selection: Selection): Promise<Resolved | { stopped: InvocationResult }> {
+  const { kind, config, logger, deadLetters } = run;
   let set: BindingSet;
   try {
     set = await resolveBindings(kind, selection, config, {
-      tags: clients.autoscalingTags,
+      tags: run.clients.autoscalingTags,
       logger,
       deadLetters,
     });
   } catch (err) {
-    // Without discovery no binding is known to be safe: a shared member group reconciled without its
-    // tagged groups would lose their members. The dead letter is out; retry when it may pass.
-    await deadLetters.flush();
-    const stopped = {
-      summary: emptySummary(selection.dryRun, deadLetters.records.length),
-      deadLetters: deadLetters.records,
-      outcomes: new Map(),
-    };
-    if (isTransient(err)) {
-      return { ...stopped, failure: withoutStack(new TransientFailureError(0, describeError(err).message)) };
-    }
-    logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
-    return stopped;
+    return { stopped: await discoveryFailed(run, selection, err) };
   }
-  // A scaling event's groups are hints: with tags, a named group that no binding names is noted and left
-  // alone (without tags the event reader has already left such groups out). Any other is an input error.
-  narrowToBound(selection, set, kind === "scaling-events" && config.bindingsFromTags, logger, inputError);
-
+  narrowToBound(run, selection, set, kind === "scaling-events" && config.bindingsFromTags);
   const bindings = selectBindings(set.bindings, selection.groups);
-  const { groups } = selection;
-  const skipped = set.skipped.filter((s) => groups === "all" || groups.includes(s.scaling_group_id)).length;
   logger.info("run started", {
     action: "start",
     trigger: kind,
@@ -301,47 +287,107 @@ export async function runInvocation(
     groups: selection.groups,
     hints: selection.hints,
   });
+  return { set, bindings };
+}
 
-  // Past the threshold, the timer's full reconcile is split across async backfill invocations (a dry
-  // run stays here, so its plan comes back whole).
+/**
+ * Without discovery no binding is known to be safe: a shared member group reconciled without its
+ * tagged groups would lose their members. The dead letter is out; a transient failure is retried
+ * by the platform, any other is logged and the run ends with nothing done.
+ */
+async function discoveryFailed(run: Run, selection: Selection, err: unknown): Promise<InvocationResult> {
+  const { deadLetters } = run;
+  await deadLetters.flush();
+  const stopped = {
+    summary: emptySummary(selection.dryRun, deadLetters.records.length),
+    deadLetters: deadLetters.records,
+    outcomes: new Map(),
+  };
+  if (isTransient(err)) {
+    return { ...stopped, failure: withoutStack(new TransientFailureError(0, describeError(err).message)) };
+  }
+  run.logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
+  return stopped;
+}
+
+/**
+ * Leaves out of `selection` the named groups that no binding of `set` names: with `hintsOnly` they are
+ * noted and left alone, otherwise they are an input error.
+ */
+function narrowToBound(run: Run, selection: Selection, set: BindingSet, hintsOnly: boolean): void {
+  const unknown = unknownGroups(selection.groups, set);
+  if (unknown === undefined) return;
+  if (!hintsOnly) {
+    throw inputError(
+      run,
+      new InputError(`unknown scaling_group_ids: ${unknown.named} (bound groups: ${unknown.bound})`),
+    );
+  }
+  run.logger.warn("the event names scaling groups that no binding names; they are left alone", {
+    action: "read_event",
+    scaling_group_ids: unknown.ids,
+  });
+  selection.groups = (selection.groups as string[]).filter((id) => !unknown.ids.includes(id));
+}
+
+/**
+ * Execute: reconcile the bindings here, or, past the threshold, split the timer's full reconcile
+ * across async backfill invocations (a dry run stays here, so its plan comes back whole).
+ */
+async function execute(
+  run: Run,
+  selection: Selection,
+  bindings: readonly Binding[],
+  now: (() => number) | undefined,
+): Promise<SyncResult> {
+  const { config, clients, logger, deadLetters } = run;
   const fanOutTo = config.backfillFunctionUrn;
-  const shouldFanOut =
-    kind === "reconcile" &&
+  if (
+    run.kind === "reconcile" &&
     fanOutTo !== undefined &&
     !selection.dryRun &&
-    bindings.length > config.tuning.fanOutThreshold;
-  const result: SyncResult = shouldFanOut
-    ? await fanOut(bindings, config.tuning.fanOutShardSize, {
-        functionGraph: clients.functionGraph,
-        functionUrn: fanOutTo,
-        deadLetters,
-        logger,
-      })
-    : await reconcile(
-        bindings,
-        {
-          gateway: clients.gateway,
-          autoscaling: clients.autoscaling,
-          ecs: clients.ecs,
-          standby: clients.standby,
-          logger,
-          deadline,
-          deadLetters,
-          ...(options.now ? { now: options.now } : {}),
-        },
-        {
-          dryRun: selection.dryRun,
-          channelConcurrency: config.tuning.maxConcurrency,
-          healthPollIntervalMs: config.tuning.healthPollIntervalMs,
-          healthWaitMaxMs: config.tuning.healthWaitMaxMs,
-        },
-      );
-  await deadLetters.flush();
+    bindings.length > config.tuning.fanOutThreshold
+  ) {
+    return fanOut(bindings, config.tuning.fanOutShardSize, {
+      functionGraph: clients.functionGraph,
+      functionUrn: fanOutTo,
+      deadLetters,
+      logger,
+    });
+  }
+  return reconcile(
+    bindings,
+    {
+      gateway: clients.gateway,
+      autoscaling: clients.autoscaling,
+      ecs: clients.ecs,
+      standby: clients.standby,
+      logger,
+      deadline: run.deadline,
+      deadLetters,
+      ...(now ? { now } : {}),
+    },
+    syncOptions(config.tuning, selection.dryRun),
+  );
+}
 
+/**
+ * Summarize: once the dead letters are published, the summary and the figures, logged as the run
+ * summary line; a run whose every binding failed for transient reasons carries its failure.
+ */
+async function summarize(
+  run: Run,
+  selection: Selection,
+  { set, bindings }: Resolved,
+  result: SyncResult,
+): Promise<InvocationResult> {
+  const { deadLetters, metrics } = run;
+  await deadLetters.flush();
+  const { groups } = selection;
   const summary: Summary = {
     ...result.counts,
     bindings_discovered: bindings.filter((b) => set.discovered.has(b)).length,
-    skipped,
+    skipped: set.skipped.filter((s) => groups === "all" || groups.includes(s.scaling_group_id)).length,
     dead_lettered: deadLetters.records.length,
     dry_run: selection.dryRun,
     plan: result.plan,
@@ -352,25 +398,17 @@ export async function runInvocation(
     writes: metrics.totalWrites(),
     retries: metrics.retries,
     throttles: metrics.throttles,
+    dead_letters: deadLetters.records.length,
     dead_letter_delivery: deadLetters.delivery,
     members_changed: membersChanged(summary.plan),
     failed_bindings: outcomes.filter((o) => o !== "ok").length,
     duration_ms: metrics.durationMs(),
   };
-  logger.info("run summary", {
+  run.logger.info("run summary", {
     action: "summary",
     summary: { ...summary, plan: undefined, planned_actions: summary.plan.length },
-    calls: figures.calls,
-    writes: figures.writes,
-    retries: figures.retries,
-    throttles: figures.throttles,
-    dead_letters: deadLetters.records.length,
-    dead_letter_delivery: figures.dead_letter_delivery,
-    members_changed: figures.members_changed,
-    failed_bindings: figures.failed_bindings,
-    duration_ms: figures.duration_ms,
+    ...figures,
   });
-
   const allTransient = outcomes.length > 0 && outcomes.every((o) => o === "transient");
   return {
     summary,
@@ -383,35 +421,53 @@ export async function runInvocation(
 }
 
 /**
- * Leaves out of `selection` the named groups that no binding of `set` names: with `hintsOnly` they are
- * noted and left alone, otherwise they are an input error (thrown through `inputError`).
+ * The configuration and the bindings a run would work on, without running it: BINDINGS and, with
+ * BINDINGS_FROM_TAGS, every tagged group, discovered as `reconcile` discovers them. What the CLI shows
+ * and checks before it runs anything.
  */
-function narrowToBound(
-  selection: Selection,
-  set: BindingSet,
-  hintsOnly: boolean,
-  logger: Logger,
-  inputError: (err: InputError) => InputError,
-): void {
-  const unknown = unknownGroups(selection, set);
-  if (unknown.length === 0) return;
-  if (!hintsOnly) throw inputError(unknownGroupsError(unknown, set));
-  // An event is a hint: groups that no binding names are noted and left alone.
-  logger.warn("the event names scaling groups that no binding names; they are left alone", {
-    action: "read_event",
-    scaling_group_ids: unknown,
-  });
-  selection.groups = (selection.groups as string[]).filter((id) => !unknown.includes(id));
+export async function loadBindings(
+  context: FunctionContext | undefined,
+  options: InvokeOptions,
+): Promise<{ config: Config; set: BindingSet }> {
+  const run = boot("backfill", context, options);
+  return { config: run.config, set: await allBindings(run.config, run.clients.autoscalingTags) };
 }
 
-/** The FunctionGraph handler's body: the run's summary, or a throw the platform retries. */
-export async function invoke(
-  kind: FunctionKind,
-  event: unknown,
+/** Loads the configuration and credentials; a ConfigError is logged scrubbed, and thrown scrubbed. */
+function loadOrLog(
   context: FunctionContext | undefined,
-  options: InvokeOptions = {},
-): Promise<Summary> {
-  const run = await runInvocation(kind, event, context, options);
-  if (run.failure) throw run.failure;
-  return run.summary;
+  read: EnvReader,
+  logger: Logger,
+): ReturnType<typeof loadConfigAndCredentials> {
+  try {
+    return loadConfigAndCredentials(context, read);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const scrubbed = err.cleaned((text) => logger.scrub(text));
+    logger.error(scrubbed.message, { action: "load_config", issues: scrubbed.issues });
+    throw withoutStack(scrubbed);
+  }
+}
+
+/** An InputError, logged; thrown by the caller. */
+function inputError(run: Run, err: InputError): InputError {
+  run.logger.error(err.message, { action: "read_event" });
+  return withoutStack(err);
+}
+
+/** Input and configuration errors carry no useful stack: keep them to their message in every log. */
+function withoutStack<E extends Error>(err: E): E {
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
+}
+
+/** Every credential value the context or the environment holds, whether or not it will be used. */
+function candidateSecrets(context: FunctionContext | undefined, read: EnvReader): string[] {
+  const fromContext = [
+    context?.getSecurityAccessKey,
+    context?.getSecuritySecretKey,
+    context?.getSecurityToken,
+  ].map((fn) => (typeof fn === "function" ? fn.call(context) : undefined));
+  const fromEnv = [ENV_KEYS.ak, ENV_KEYS.sk, ENV_KEYS.securityToken].map((key) => read(key));
+  return [...fromContext, ...fromEnv].filter((v): v is string => typeof v === "string" && v !== "");
 }

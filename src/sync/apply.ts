@@ -1,13 +1,15 @@
+import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
-import { isAlreadyDeleted, isQuotaExceeded } from "../reliability/classify";
+import type { TargetOutcome } from "../plan/decide-hook";
+import { bindingLabels, channelKey } from "../plan/identity";
+import type { Removal } from "../plan/plan-members";
+import type { Target } from "../plan/targets";
+import { markAlreadyDone, type PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
-import type { TargetOutcome } from "./decide-hook";
 import type { RunLedger } from "./ledger";
-import type { Removal } from "./plan-members";
 import type { DeferredUpsert, TargetRun } from "./target-run";
-import { bindingKeys, channelKey, type Target } from "./targets";
-import type { PlanEntry, SyncDeps, SyncOptions } from "./types";
+import type { SyncDeps, SyncOptions } from "./types";
 
 /**
  * The writes of one target's run, each recorded in the run ledger: upserts (chunked POSTs), re-enables,
@@ -31,7 +33,7 @@ export class MemberWriter {
     this.deps.logger.info(msg, {
       action,
       channel: channelKey(target.channel),
-      binding: bindingKeys(target.bindings),
+      binding: bindingLabels(target.bindings),
       member_group_name: target.memberGroupName,
       instance_ids: members.map((m) => m.ecs_id ?? m.id),
     });
@@ -113,7 +115,7 @@ export class MemberWriter {
         }
         log.info("members upserted", {
           action: "add_members",
-          binding: bindingKeys(target.bindings),
+          binding: bindingLabels(target.bindings),
           member_group_name: target.memberGroupName,
           instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
         });
@@ -122,7 +124,7 @@ export class MemberWriter {
         if (deferOnQuota && isQuotaExceeded(err)) {
           log.warn("member quota reached; adding again after the removals", {
             action: "add_members",
-            binding: bindingKeys(target.bindings),
+            binding: bindingLabels(target.bindings),
             instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
           });
           deferred.push(...batch);
@@ -207,7 +209,7 @@ export class MemberWriter {
       (await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName)).map((m) => m.id),
     );
     const gone = toDisable.filter((m) => !still.has(m.id));
-    for (const m of gone) Object.assign(entries.get(m)!, { status: "done", already_done: true });
+    for (const m of gone) markAlreadyDone(entries.get(m)!);
     const disabling = toDisable.filter((m) => still.has(m.id));
     if (disabling.length > 0) await this.setDisabled(run, disabling, entries);
     return gone;
@@ -268,8 +270,7 @@ export class MemberWriter {
         deleted.push(m);
       } catch (err) {
         if (isAlreadyDeleted(err)) {
-          e.status = "done";
-          e.already_done = true;
+          markAlreadyDone(e);
           continue;
         }
         e.status = "failed";

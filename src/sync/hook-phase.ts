@@ -1,10 +1,11 @@
 import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
+import { isHookAlreadyCompleted } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
-import { isHookAlreadyCompleted } from "../reliability/classify";
-import { channelsToRead, decideHook, type TargetOutcome } from "./decide-hook";
+import { channelsToRead, decideHook, type TargetOutcome } from "../plan/decide-hook";
+import { bindingLabels, channelKey } from "../plan/identity";
+import { markAlreadyDone } from "../plan/types";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import { bindingKeys, channelKey } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
 
 interface PendingHook {
@@ -104,7 +105,7 @@ export class HookPhase {
   }
 
   private hookBindings(p: PendingHook): string {
-    return bindingKeys(
+    return bindingLabels(
       p.targets.flatMap((t) => t.target.bindings.filter((b) => b.scaling_group_id === p.groupId)),
     );
   }
@@ -138,8 +139,7 @@ export class HookPhase {
       });
     } catch (err) {
       if (isHookAlreadyCompleted(err)) {
-        e.status = "done";
-        e.already_done = true;
+        markAlreadyDone(e);
         return;
       }
       e.status = "failed";

@@ -1,12 +1,12 @@
+import { isTransient } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
+import { attemptsOf } from "../cloud/retry";
 import type { Binding } from "../config/schema";
-import { isTransient } from "../reliability/classify";
+import { countsOf, type PlanFindings } from "../plan/counts";
+import type { DesiredMember } from "../plan/desired";
+import type { Target } from "../plan/targets";
+import type { BindingOutcome, PlanEntry, SyncResult } from "../plan/types";
 import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
-import { attemptsOf } from "../reliability/retry";
-import { countsOf, type PlanFindings } from "./counts";
-import type { DesiredMember } from "./desired";
-import type { Target } from "./targets";
-import type { BindingOutcome, PlanEntry, SyncResult } from "./types";
 
 /**
  * What one run did and could not do: the plan entries with their status, each binding's outcome, and

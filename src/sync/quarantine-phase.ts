@@ -1,33 +1,15 @@
 import type { GroupInstance } from "../cloud/autoscaling";
+import { isBatchActionRefused } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
 import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import { isBatchActionRefused } from "../reliability/classify";
-import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "./decide-quarantine";
+import { bindingMembers, decideQuarantine, UNHEALTHY_SINCE_TAG } from "../plan/decide-quarantine";
+import { bindingLabels, channelKey } from "../plan/identity";
+import type { Target } from "../plan/targets";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import type { TargetPlan } from "./plan-members";
-import { bindingKeys, channelKey, type Target } from "./targets";
 import type { SyncDeps, SyncOptions } from "./types";
-
-/** A plan that only drains these members (their instances just went to standby). */
-export function drainPlan(members: readonly Member[]): TargetPlan {
-  return {
-    upserts: [],
-    enable: [],
-    removals: members.map((member) => ({
-      member,
-      instanceId: member.ecs_id ?? undefined,
-      reason: "not_desired" as const,
-      drain: true,
-    })),
-    unchanged: 0,
-    needsAddress: [],
-    needsMemberType: false,
-    memberFor: new Map(),
-  };
-}
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
@@ -76,7 +58,7 @@ export class QuarantinePhase {
     const members = bindingMembers(listed, instances);
     const context = {
       action: "quarantine",
-      binding: bindingKeys([binding]),
+      binding: bindingLabels([binding]),
       scaling_group_id: binding.scaling_group_id,
     };
     if (members.length === 0) return [];

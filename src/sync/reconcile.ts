@@ -2,19 +2,27 @@ import type { GroupInstance } from "../cloud/autoscaling";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import type { TargetOutcome } from "../plan/decide-hook";
+import { type DesiredMember, desiredMembers } from "../plan/desired";
+import { bindingLabels } from "../plan/identity";
+import { planChannelSetup } from "../plan/plan-channel";
+import {
+  drainPlan,
+  type MemberType,
+  memberTypeOfListing,
+  planTarget,
+  type TargetPlan,
+} from "../plan/plan-members";
+import { type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
+import type { SyncResult } from "../plan/types";
 import { MemberWriter } from "./apply";
 import { mapLimit } from "./concurrency";
-import type { TargetOutcome } from "./decide-hook";
-import { type DesiredMember, desiredMembers } from "./desired";
 import { type GroupState, GroupStateReader } from "./group-state";
 import { HookPhase } from "./hook-phase";
 import { RunLedger } from "./ledger";
-import { planChannelSetup } from "./plan-channel";
-import { type MemberType, memberTypeOfListing, planTarget, type TargetPlan } from "./plan-members";
-import { drainPlan, QuarantinePhase } from "./quarantine-phase";
+import { QuarantinePhase } from "./quarantine-phase";
 import { startTargetRun, type TargetRun } from "./target-run";
-import { bindingKeys, type ChannelJob, groupIntoJobs, type Target } from "./targets";
-import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions, type SyncResult } from "./types";
+import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from "./types";
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -110,7 +118,7 @@ class Reconciler {
     const reader = new GroupStateReader(this.deps.autoscaling);
 
     // Each channel on its own, as many at once as allowed: no barrier between channels.
-    const results = await mapLimit(jobs, this.opts.channelConcurrency, async (job) =>
+    const results = await mapLimit(jobs, this.opts.maxConcurrency, async (job) =>
       this.runJob(job, await this.readJobState(job, reader)),
     );
 
@@ -162,11 +170,11 @@ class Reconciler {
       });
       if (channelNeeded(states, listedType, healthCheck)) startChannelRead();
     };
-    // Issue 16: "read the channel only when the listing is empty or a health_check must be compared,
-    // and then concurrently with the AS instance listing". An empty listing cannot say whether its member
-    // group exists nor which member type to send, so its channel read starts now, beside the AS reads,
-    // before any instance is seen: a scale-out from nothing then takes no round trip more than the floor.
-    // The cost: an empty member group of an empty scaling group reads its channel once a run for nothing.
+    // The channel is read only when the listing is empty or a health_check must be compared, and then
+    // beside the AS instance listing. An empty listing cannot say whether its member group exists nor
+    // which member type to send, so its channel read starts now, before any instance is seen: a
+    // scale-out from nothing then takes no round trip more than the fewest a correct run needs. The
+    // cost: an empty member group of an empty scaling group reads its channel once a run for nothing.
     if (healthCheck !== undefined || job.targets.some((t) => actual.get(t)?.length === 0)) {
       startChannelRead();
     } else {
@@ -310,7 +318,7 @@ class Reconciler {
   private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
     const log = this.deps.logger.child({
       channel: job.key,
-      binding: bindingKeys(job.targets.flatMap((t) => t.bindings)),
+      binding: bindingLabels(job.targets.flatMap((t) => t.bindings)),
     });
     const { ready, unread } = this.readyTargets(job, state);
     if (ready.length === 0) return unread;

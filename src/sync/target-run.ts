@@ -1,9 +1,9 @@
 import type { Channel, Member } from "../cloud/gateway";
 import type { Logger } from "../observability/logger";
-import type { TargetOutcome } from "./decide-hook";
-import type { TargetPlan, Upsert } from "./plan-members";
-import type { Target } from "./targets";
-import type { PlanEntry } from "./types";
+import type { TargetOutcome } from "../plan/decide-hook";
+import type { TargetPlan, Upsert } from "../plan/plan-members";
+import type { Target } from "../plan/targets";
+import type { PlanEntry } from "../plan/types";
 
 /** An upsert and its plan entry, kept together so a retry after the removals updates the same entry. */
 export interface DeferredUpsert {

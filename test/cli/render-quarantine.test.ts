@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { renderPlanTable, renderTotals } from "../../src/cli/plan-table";
 import { BindingSchema } from "../../src/config/schema";
+import { emptyCounts, type PlanEntry } from "../../src/plan/types";
 import type { Summary } from "../../src/runtime/invoke";
-import { emptyCounts, type PlanEntry } from "../../src/sync/types";
 
 const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",

@@ -13,9 +13,9 @@ import {
 import { ConfigError } from "../../src/config/errors";
 import { BindingSchema } from "../../src/config/schema";
 import { InputError } from "../../src/events/errors";
+import type { PlanEntry } from "../../src/plan/types";
 import type { DeadLetterRecord } from "../../src/reliability/dead-letter";
 import type { Summary } from "../../src/runtime/invoke";
-import type { PlanEntry } from "../../src/sync/types";
 
 const web = BindingSchema().parse({
   scaling_group_id: "asg-1",

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { desiredMembers } from "../../src/plan/desired";
+import { planTarget } from "../../src/plan/plan-members";
 import { MemberWriter } from "../../src/sync/apply";
-import { desiredMembers } from "../../src/sync/desired";
 import { RunLedger } from "../../src/sync/ledger";
-import { planTarget } from "../../src/sync/plan-members";
 import { startTargetRun } from "../../src/sync/target-run";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { TargetOutcome } from "../../src/sync/decide-hook";
+import type { TargetOutcome } from "../../src/plan/decide-hook";
 import { GroupStateReader } from "../../src/sync/group-state";
 import { HookPhase } from "../../src/sync/hook-phase";
 import { RunLedger } from "../../src/sync/ledger";

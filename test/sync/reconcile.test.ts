@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { countsOf } from "../../src/sync/counts";
+import { countsOf } from "../../src/plan/counts";
 import { reconcile } from "../../src/sync/reconcile";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";

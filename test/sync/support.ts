@@ -3,16 +3,17 @@
  * sockets to the emulator, a real logger, deadline and dead-letter sink. Nothing is stubbed; a test
  * may inject only time (`now`, `sleep`), to observe a drain or a health wait without waiting for it.
  */
+
+import { Deadline } from "../../src/cloud/deadline";
 import { envReader, loadConfig } from "../../src/config/load";
 import type { Binding } from "../../src/config/schema";
 import { Logger } from "../../src/observability/logger";
 import { RunMetrics } from "../../src/observability/metrics";
+import type { Target } from "../../src/plan/targets";
+import { groupIntoJobs } from "../../src/plan/targets";
 import { DeadLetterSink } from "../../src/reliability/dead-letter";
-import { Deadline } from "../../src/reliability/deadline";
 import { createClients } from "../../src/runtime/clients";
-import type { Target } from "../../src/sync/targets";
-import { groupIntoJobs } from "../../src/sync/targets";
-import { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from "../../src/sync/types";
+import { type SyncDeps, type SyncOptions, syncOptions } from "../../src/sync/types";
 import type { Emulator } from "../emulator";
 import { AK, type Binding as BindingInput, envFor, SK } from "../support/harness";
 
@@ -62,12 +63,7 @@ export function inProcess(
       ...(sleep ? { sleep } : {}),
     },
     bindings: config.bindings,
-    options: {
-      ...DEFAULT_SYNC_OPTIONS,
-      channelConcurrency: config.tuning.maxConcurrency,
-      healthPollIntervalMs: config.tuning.healthPollIntervalMs,
-      healthWaitMaxMs: config.tuning.healthWaitMaxMs,
-    },
+    options: syncOptions(config.tuning, false),
     logs,
     deadLetters,
   };

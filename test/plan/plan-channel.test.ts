@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../src/cloud/gateway";
 import { loadConfig } from "../../src/config/load";
-import { planChannelSetup } from "../../src/sync/plan-channel";
+import { planChannelSetup } from "../../src/plan/plan-channel";
 
 const channel: Channel = {
   id: "c1",

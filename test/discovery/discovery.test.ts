@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { AutoScalingTagsClient } from "../../src/cloud/autoscaling-tags";
+import { Deadline } from "../../src/cloud/deadline";
 import { CloudHttp } from "../../src/cloud/http";
 import { BindingSchema } from "../../src/config/schema";
 import { discoverAll, discoverGroups } from "../../src/discovery/discover";
 import { RunMetrics } from "../../src/observability/metrics";
-import { Deadline } from "../../src/reliability/deadline";
 import { emulatorForFile } from "../support/emulator-for-file";
 
 /** Discovery's AS calls against the emulator: paging, filters, and the one-group read of an event. */

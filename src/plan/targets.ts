@@ -1,5 +1,5 @@
-import type { ChannelRef } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
+import { type ChannelRef, channelKey, targetKey } from "./identity";
 
 /**
  * One member group of one channel and every binding that names it. Bindings that share a target
@@ -19,12 +19,6 @@ export interface ChannelJob {
   targets: Target[];
 }
 
-export const channelKey = (c: ChannelRef) => `${c.gateway}/${c.instance_id}/${c.vpc_channel_id}`;
-
-/** How log lines name bindings: `<scaling_group_id>@<channel key>/<member_group_name>`, comma-joined. */
-export const bindingKeys = (bindings: readonly Binding[]) =>
-  bindings.map((b) => `${b.scaling_group_id}@${channelKey(b)}/${b.member_group_name}`).join(",");
-
 export function groupIntoJobs(bindings: readonly Binding[]): ChannelJob[] {
   const jobs = new Map<string, ChannelJob>();
   for (const b of bindings) {
@@ -39,7 +33,7 @@ export function groupIntoJobs(bindings: readonly Binding[]): ChannelJob[] {
       job = { key: ck, channel, targets: [] };
       jobs.set(ck, job);
     }
-    const tk = `${ck}/${b.member_group_name}`;
+    const tk = targetKey(b);
     let target = job.targets.find((t) => t.key === tk);
     if (!target) {
       target = { key: tk, channel, memberGroupName: b.member_group_name, bindings: [] };
@@ -48,23 +42,4 @@ export function groupIntoJobs(bindings: readonly Binding[]): ChannelJob[] {
     target.bindings.push(b);
   }
   return [...jobs.values()];
-}
-
-/**
- * Every binding of the selected groups, and every other binding that shares a channel member group
- * with them: a shared target is only correct when all of its groups are read together.
- */
-export function selectBindings(all: readonly Binding[], groups: "all" | readonly string[]): Binding[] {
-  if (groups === "all") return [...all];
-  const wanted = new Set(groups);
-  const targetKeys = new Set(
-    all
-      .filter((b) => wanted.has(b.scaling_group_id))
-      .map((b) => `${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`),
-  );
-  return all.filter(
-    (b) =>
-      wanted.has(b.scaling_group_id) ||
-      targetKeys.has(`${b.gateway}/${b.instance_id}/${b.vpc_channel_id}/${b.member_group_name}`),
-  );
 }

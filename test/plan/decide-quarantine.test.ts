@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { ReplaceUnhealthySchema } from "../../src/config/schema";
-import { bindingMembers, decideQuarantine, type QuarantineInput } from "../../src/sync/decide-quarantine";
+import { bindingMembers, decideQuarantine, type QuarantineInput } from "../../src/plan/decide-quarantine";
 
 const T0 = Date.parse("2026-11-22T01:00:00Z");
 const settings = ReplaceUnhealthySchema().parse({ after_seconds: 300 });

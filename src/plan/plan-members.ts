@@ -229,3 +229,21 @@ export function planTarget(input: PlanInput): TargetPlan {
 export function isEmptyPlan(plan: TargetPlan): boolean {
   return plan.upserts.length === 0 && plan.enable.length === 0 && plan.removals.length === 0;
 }
+
+/** A plan that only drains these members (their instances just went to standby). */
+export function drainPlan(members: readonly Member[]): TargetPlan {
+  return {
+    upserts: [],
+    enable: [],
+    removals: members.map((member) => ({
+      member,
+      instanceId: member.ecs_id ?? undefined,
+      reason: "not_desired" as const,
+      drain: true,
+    })),
+    unchanged: 0,
+    needsAddress: [],
+    needsMemberType: false,
+    memberFor: new Map(),
+  };
+}

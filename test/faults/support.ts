@@ -1,5 +1,5 @@
 /**
- * Shared scenario for the reliability tests: one ROMA channel with a foreign member group, one AS group
+ * Shared scenario for the fault tests: one ROMA channel with a foreign member group, one AS group
  * with a member to keep, an instance to add, a launch hook to complete, a stray member to drain and
  * delete, and a health check to enforce (so the channel is PUT). Every operation the function performs
  * happens in one run, so a fault on any one of them can be observed.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance, HangingHook } from "../../src/cloud/autoscaling";
 import type { Channel, Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
-import { channelsToRead, decideHook, type TargetOutcome } from "../../src/sync/decide-hook";
+import { channelsToRead, decideHook, type TargetOutcome } from "../../src/plan/decide-hook";
 
 const NOW = Date.parse("2026-11-22T12:00:00Z");
 const hook: HangingHook = {

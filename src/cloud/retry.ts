@@ -1,8 +1,8 @@
 import pRetry from "p-retry";
-import { ApiError, CloudError, DeadlineExceededError } from "../cloud/errors";
 import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import { isThrottle, isTransient } from "./classify";
 import type { Deadline } from "./deadline";
+import { ApiError, CloudError, DeadlineExceededError } from "./errors";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
-import { type DesiredMember, desiredMembers, memberName } from "../../src/sync/desired";
-import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/sync/plan-members";
+import { type DesiredMember, desiredMembers, memberName } from "../../src/plan/desired";
+import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/plan/plan-members";
 
 const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countsOf } from "../../src/sync/counts";
-import type { PlanEntry } from "../../src/sync/types";
+import { countsOf, plannedCounts } from "../../src/plan/counts";
+import type { PlanEntry } from "../../src/plan/types";
 
 const entry = (action: PlanEntry["action"], status: PlanEntry["status"], extra: Partial<PlanEntry> = {}) =>
   ({ action, channel: "roma/inst/chan", status, ...extra }) as PlanEntry;
@@ -66,6 +66,33 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       hooks_completed: 0,
       quarantined: 0,
       quarantine_guarded: 0,
+    });
+  });
+});
+
+describe("plannedCounts: what a dry run's plan would do, in the summary's words", () => {
+  it("counts every entry whatever its status; an update and a re-enable are both updates", () => {
+    const plan = [
+      entry("add", "planned"),
+      entry("update", "planned"),
+      entry("enable", "planned"),
+      entry("disable", "planned"),
+      entry("delete", "planned"),
+      entry("complete_hook", "planned"),
+      entry("wait_hook", "skipped"),
+      entry("update_channel", "planned"),
+      entry("quarantine", "planned"),
+      entry("fan_out", "planned"),
+    ];
+    expect(plannedCounts(plan)).toEqual({
+      added: 1,
+      updated: 2,
+      disabled: 1,
+      removed: 1,
+      hooks_completed: 1,
+      quarantined: 1,
+      hooks_waiting: 1,
+      channels_updated: 1,
     });
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { isAlreadyDeleted, isHookAlreadyCompleted, isThrottle, isTransient } from "../../src/cloud/classify";
+import { Deadline } from "../../src/cloud/deadline";
 import {
   ApiError,
   CloudError,
@@ -9,21 +11,14 @@ import {
   PagingInconsistentError,
   RequestTimeoutError,
 } from "../../src/cloud/errors";
-import {
-  isAlreadyDeleted,
-  isHookAlreadyCompleted,
-  isThrottle,
-  isTransient,
-} from "../../src/reliability/classify";
-import { Deadline } from "../../src/reliability/deadline";
-import { TokenBucket } from "../../src/reliability/rate-limit";
+import { TokenBucket } from "../../src/cloud/rate-limit";
 import {
   attemptsOf,
   backoffDelay,
   DEFAULT_RETRY_POLICY,
   parseRetryAfter,
   withRetry,
-} from "../../src/reliability/retry";
+} from "../../src/cloud/retry";
 
 const api = (status: number, code: string, retryAfterMs?: number) =>
   new ApiError("roma", "op", status, code, "msg", retryAfterMs);

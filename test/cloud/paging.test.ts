@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { isTransient } from "../../src/cloud/classify";
 import { describeError, PagingInconsistentError } from "../../src/cloud/errors";
 import { hasMorePages, MAX_PAGES_WITHOUT_TOTAL, PageGuard } from "../../src/cloud/paging";
-import { isTransient } from "../../src/reliability/classify";
 
 describe("hasMorePages", () => {
   it.each([

@@ -5,7 +5,6 @@ import { resolveEndpoints, SERVICES } from "../../src/cloud/endpoints";
 import { ConfigError } from "../../src/config/errors";
 import { ENDPOINT_KEYS, type EnvReader, envReader, loadConfig } from "../../src/config/load";
 import { TUNABLES } from "../../src/config/tuning";
-import { resolveCredentials } from "../../src/runtime/credentials";
 
 const binding = {
   scaling_group_id: "asg-1",
@@ -228,28 +227,5 @@ describe("envReader", () => {
     expect(read("BINDINGS")).toBe("[1]");
     expect(read("LOG_LEVEL")).toBe("debug");
     expect(read("HUAWEICLOUD_SDK_REGION")).toBeUndefined();
-  });
-});
-
-describe("resolveCredentials", () => {
-  const env = reader({ HUAWEICLOUD_SDK_AK: "envak", HUAWEICLOUD_SDK_SK: "envsk" });
-  it("prefers the context's temporary agency credentials", () => {
-    const ctx = {
-      getSecurityAccessKey: () => "tak",
-      getSecuritySecretKey: () => "tsk",
-      getSecurityToken: () => "tok",
-    };
-    expect(resolveCredentials(ctx, env)).toEqual({ ak: "tak", sk: "tsk", securityToken: "tok" });
-  });
-  it("falls back to the environment when the context's are empty", () => {
-    const ctx = {
-      getSecurityAccessKey: () => "",
-      getSecuritySecretKey: () => "",
-      getSecurityToken: () => "",
-    };
-    expect(resolveCredentials(ctx, env)).toEqual({ ak: "envak", sk: "envsk" });
-  });
-  it("names the problem when there are none", () => {
-    expect(() => resolveCredentials(undefined, reader({}))).toThrow(/no credentials/);
   });
 });
