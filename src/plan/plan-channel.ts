@@ -61,3 +61,19 @@ export function planChannelSetup(
   // The binding's fields alone; the configuration already holds `protocol` in the API's enum spelling.
   return { missingGroups, healthCheck: healthChanged ? healthCheck : undefined };
 }
+
+/**
+ * The named member groups that carry a `member_group_weight`: the gateway assigns their members'
+ * weights from it (official SDK `MemberGroupCreate.member_group_weight`), overriding each member's own.
+ */
+export function weightedGroups(
+  channel: Channel,
+  groupNames: readonly string[],
+): { member_group_name: string; weight: number }[] {
+  const names = new Set(groupNames);
+  return (channel.member_groups ?? []).flatMap((g) =>
+    names.has(g.member_group_name) && typeof g.member_group_weight === "number"
+      ? [{ member_group_name: g.member_group_name, weight: g.member_group_weight }]
+      : [],
+  );
+}

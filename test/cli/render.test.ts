@@ -47,6 +47,7 @@ function summary(plan: PlanEntry[], over: Partial<Summary> = {}): Summary {
     disabled: 0,
     unchanged: 3,
     hooks_completed: 0,
+    ramping: 0,
     bindings_discovered: 0,
     skipped: 0,
     quarantined: 0,

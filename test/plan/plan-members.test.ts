@@ -4,7 +4,11 @@ import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
 import { type DesiredMember, desiredMembers, memberName } from "../../src/plan/desired";
-import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/plan/plan-members";
+import { isEmptyPlan, memberTypeOfListing, type PlanInput, planTarget } from "../../src/plan/plan-members";
+
+const NOW = Date.parse("2026-06-01T00:00:00Z");
+/** A plan at NOW: these members' ramps (none here: slow start is off) read the same clock every time. */
+const planAt = (input: Omit<PlanInput, "now">) => planTarget({ ...input, now: NOW });
 
 const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",
@@ -25,6 +29,7 @@ const desired = (id: string, over: Partial<DesiredMember> = {}): DesiredMember =
   ecs_id: id,
   ecs_name: `name-${id}`,
   weight: 1,
+  slow_start_seconds: 0,
   is_backup: false,
   port: undefined,
   member_group_name: "web",
@@ -95,7 +100,7 @@ describe("desiredMembers", () => {
 
 describe("planTarget (ecs channels)", () => {
   const plan = (d: DesiredMember[], a: Member[]) =>
-    planTarget({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
+    planAt({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
 
   it.each<
     [
@@ -152,9 +157,9 @@ describe("planTarget (ecs channels)", () => {
   });
 
   it("asks for the member type before it can add", () => {
-    const p = planTarget({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
+    const p = planAt({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
     expect(p.needsMemberType).toBe(true);
-    const converged = planTarget({
+    const converged = planAt({
       desired: [desired("a")],
       actual: [member("a")],
       memberType: undefined,
@@ -182,10 +187,10 @@ describe("memberTypeOfListing", () => {
 
 describe("planTarget (ip channels)", () => {
   it("asks for addresses, then adds with host", () => {
-    const first = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
+    const first = planAt({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
     expect(first.needsAddress).toEqual(["a"]);
     expect(first.upserts).toEqual([]);
-    const second = planTarget({
+    const second = planAt({
       desired: [desired("a")],
       actual: [],
       memberType: "ip",
@@ -196,7 +201,7 @@ describe("planTarget (ip channels)", () => {
 
   it("claims members without ECS fields by their address", () => {
     const m = member("a", { ecs_id: null, ecs_name: null, host: "10.0.0.1" });
-    const p = planTarget({
+    const p = planAt({
       desired: [desired("a")],
       actual: [m],
       memberType: "ip",
@@ -208,7 +213,7 @@ describe("planTarget (ip channels)", () => {
 
   it("replaces a member whose port changes (address and port are its identity)", () => {
     const m = member("a", { host: "10.0.0.1", port: 80 });
-    const p = planTarget({
+    const p = planAt({
       desired: [desired("a", { port: 81 })],
       actual: [m],
       memberType: "ip",
@@ -238,7 +243,7 @@ describe("planTarget properties", () => {
       fc.property(arb, ({ want, have }) => {
         const d = want.map((id) => desired(id));
         const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status, weight: h.weight }));
-        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        const p = planAt({ desired: d, actual, memberType: "ecs", ips: new Map() });
         // Simulate the gateway: upsert by ecs_id, enable, delete.
         const removed = new Set(p.removals.map((r) => r.member.id));
         const after = new Map<string, Member>();
@@ -251,7 +256,7 @@ describe("planTarget properties", () => {
           else
             after.set(`new-${u.desired.ecs_id}`, member(u.desired.ecs_id, { id: `new-${u.desired.ecs_id}` }));
         }
-        const again = planTarget({
+        const again = planAt({
           desired: d,
           actual: [...after.values()],
           memberType: "ecs",
@@ -269,7 +274,7 @@ describe("planTarget properties", () => {
       fc.property(arb, ({ want, have }) => {
         const d = want.map((id) => desired(id));
         const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status }));
-        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        const p = planAt({ desired: d, actual, memberType: "ecs", ips: new Map() });
         for (const r of p.removals) {
           if (r.reason === "not_desired") expect(want).not.toContain(r.member.ecs_id);
         }
