@@ -224,6 +224,89 @@ describe("planTarget (ip channels)", () => {
   });
 });
 
+describe("planTarget (slow start)", () => {
+  const ramping = (id: string, over: Partial<DesiredMember> = {}) =>
+    desired(id, { weight: 10, slow_start_seconds: 100, ...over });
+  /** A member created this many seconds before NOW. */
+  const aged = (id: string, seconds: number, over: Partial<Member> = {}) =>
+    member(id, { create_time: new Date(NOW - seconds * 1000).toISOString(), ...over });
+
+  it("adds a new member at its start weight, step 0", () => {
+    const p = planAt({ desired: [ramping("a")], actual: [], memberType: "ecs", ips: new Map() });
+    expect(p.upserts).toMatchObject([{ kind: "add", weight: 1, rampStep: 0 }]);
+    const flat = planAt({
+      desired: [ramping("a", { weight: 1 })],
+      actual: [],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(flat.upserts[0]).toMatchObject({ kind: "add", weight: 1 });
+    expect(flat.upserts[0]!.rampStep).toBeUndefined();
+  });
+
+  it("raises a member below its step as a ramp, of the weight alone; one at its step is unchanged", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 45, { weight: 2 }), aged("b", 45, { weight: 4 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts).toMatchObject([
+      { kind: "ramp", weight: 4, rampStep: 2, changes: ["weight"], from: { weight: 2 }, to: { weight: 4 } },
+    ]);
+    expect(p.unchanged).toBe(1);
+  });
+
+  it("a raise beside another change is an update; a member above the weight is brought down by an update", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 45, { weight: 1, ecs_name: "old" }), aged("b", 45, { weight: 30 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts.map((u) => [u.kind, u.weight, u.changes])).toEqual([
+      ["update", 4, ["weight", "ecs_name"]],
+      ["update", 10, ["weight"]],
+    ]);
+  });
+
+  it("lists the members whose create_time cannot tell their age, given their weight at once", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 10, { create_time: "soon" }), aged("b", 10, { create_time: "soon", weight: 10 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts).toMatchObject([{ kind: "ramp", weight: 10, rampStep: 5 }]);
+    expect(p.undated.map((m) => m.id)).toEqual(["m-a"]);
+  });
+
+  it("holds an APIG member not reported healthy: unknown only where the channel checks health", () => {
+    const actual = [
+      aged("a", 70, { health_status: "unhealthy" }),
+      aged("b", 70, { health_status: "unknown" }),
+    ];
+    const input = {
+      desired: [ramping("a"), ramping("b")],
+      actual,
+      memberType: "ecs" as const,
+      ips: new Map(),
+    };
+    expect(planAt(input).upserts.map((u) => [u.desired.ecs_id, u.weight])).toEqual([["b", 6]]);
+    expect(planAt({ ...input, healthChecked: true }).upserts).toEqual([]);
+  });
+
+  it("a member replaced on an ip channel (new port) ramps again from the start", () => {
+    const p = planAt({
+      desired: [ramping("a", { port: 81 })],
+      actual: [aged("a", 5000, { host: "10.0.0.1", port: 80, weight: 10 })],
+      memberType: "ip",
+      ips: new Map([["a", "10.0.0.1"]]),
+    });
+    expect(p.upserts).toMatchObject([{ kind: "add", weight: 1, rampStep: 0, to: { weight: 1, port: 81 } }]);
+  });
+});
+
 describe("planTarget properties", () => {
   const ids = fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h"), { maxLength: 8 });
   const arb = fc.record({
