@@ -62,6 +62,10 @@ export function planChannelSetup(
   return { missingGroups, healthCheck: healthChanged ? healthCheck : undefined };
 }
 
+/** What a member group's `member_group_weight` does to the members a binding writes, for its warnings. */
+export const GROUP_WEIGHT_EFFECT =
+  "the gateway assigns its members' weights from it, overriding the binding's weight and slow_start_seconds; remove the group weight";
+
 /**
  * The named member groups that carry a `member_group_weight`: the gateway assigns their members'
  * weights from it (official SDK `MemberGroupCreate.member_group_weight`), overriding each member's own.

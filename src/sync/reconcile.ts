@@ -5,7 +5,7 @@ import type { Logger } from "../observability/logger";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
 import { bindingLabels } from "../plan/identity";
-import { planChannelSetup, weightedGroups } from "../plan/plan-channel";
+import { GROUP_WEIGHT_EFFECT, planChannelSetup, weightedGroups } from "../plan/plan-channel";
 import {
   drainPlan,
   type MemberType,
@@ -288,7 +288,7 @@ class Reconciler {
       ready.map((r) => r.target.memberGroupName),
     )) {
       log.warn(
-        "the member group has a member_group_weight: the gateway assigns its members' weights from it, overriding the binding's weight and slow start; remove the group weight",
+        `member group ${g.member_group_name} has member_group_weight ${g.weight}: ${GROUP_WEIGHT_EFFECT}`,
         { action: "read_channel", member_group_name: g.member_group_name, member_group_weight: g.weight },
       );
     }
