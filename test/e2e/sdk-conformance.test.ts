@@ -509,14 +509,7 @@ const official: Official = (() => {
 const ours: Ours = (() => {
   const http = new CloudHttp({
     projectId: PROJECT,
-    endpoints: {
-      roma: recorder.url,
-      apig: recorder.url,
-      as: recorder.url,
-      ecs: recorder.url,
-      smn: recorder.url,
-      functiongraph: recorder.url,
-    },
+    endpointOf: () => recorder.url,
     credentials: { ak: AK, sk: SK },
     // A clock that stands still: nothing here depends on how fast the machine is.
     deadline: new Deadline(60_000, 0, () => 0),
