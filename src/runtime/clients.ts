@@ -86,7 +86,7 @@ export function createClients(
   return {
     http,
     gateway: new GatewayClient(http),
-    autoscaling: new AutoScalingClient(http),
+    autoscaling: new AutoScalingClient(http, logger),
     autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(publishDeadline ? httpUntil(publishDeadline) : http),
