@@ -1,6 +1,6 @@
 import { resolveEndpoint } from "../cloud/endpoints";
-import type { Config } from "../config/load";
-import { servicesCalled } from "../config/load";
+import { quotableHost } from "../config/endpoint-url";
+import { type Config, servicesCalled } from "../config/load";
 import type { Binding } from "../config/schema";
 
 /**
@@ -19,7 +19,7 @@ export function hostsLine(config: Config, bindings: readonly Binding[]): string 
     const endpoint = resolveEndpoint(service, config.region, config.endpointOverrides);
     if (!endpoint) continue;
     const label = endpoint.source === "fallback" ? `${service}: not in the SDK's region table` : service;
-    const host = new URL(endpoint.url).host;
+    const host = quotableHost(new URL(endpoint.url)) ?? "[a host that is no dotted name]";
     byHost.set(host, [...(byHost.get(host) ?? []), label]);
   }
   return `Hosts: ${[...byHost].map(([host, labels]) => `${host} (${labels.join(", ")})`).join(", ")}\n`;

@@ -2,6 +2,17 @@ import { ENV_KEYS } from "./keys";
 import { SDK_ENDPOINT_DOMAINS } from "./region-endpoints";
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/**
+ * A host name worth quoting back: dotted DNS labels. Anything else (one long label, say) could be a
+ * credential pasted into the wrong variable, and the URL parser has lower-cased it past any scrubbing
+ * by value, so it is described, never quoted.
+ */
+const QUOTABLE_HOST = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}\.?$/;
+
+/** A URL's host for a message: `host[:port]` when the name is quotable (loopback included), else undefined. */
+export function quotableHost(url: URL): string | undefined {
+  return QUOTABLE_HOST.test(url.hostname) || LOOPBACK.test(url.hostname) ? url.host : undefined;
+}
 
 /** A host under one of the official SDKs' endpoint domains (a subdomain of it, whole labels only). */
 export function isSdkDomainHost(hostname: string): boolean {
@@ -37,7 +48,7 @@ export function checkEndpoint(
     return {
       ok: false,
       reason:
-        `names host ${url.hostname}, which is under none of the official SDKs' endpoint domains ` +
+        `names ${QUOTABLE_HOST.test(url.hostname) ? `host ${url.hostname}` : "a host"}, which is under none of the official SDKs' endpoint domains ` +
         `(${SDK_ENDPOINT_DOMAINS.join(", ")}): it would receive the credentials and signed requests. ` +
         `Set ${ENV_KEYS.allowCustomEndpoints}=true to use it anyway`,
     };

@@ -37,6 +37,19 @@ describe("hostsLine", () => {
     );
   });
 
+  it("does not quote a custom host that is no dotted name: it could be a pasted credential", () => {
+    expect(
+      line({
+        HUAWEICLOUD_SDK_REGION: "cn-north-4",
+        ALLOW_CUSTOM_ENDPOINTS: "true",
+        AS_ENDPOINT: "https://skSecretValueZXCVBNM0987654321",
+        ECS_ENDPOINT: "https://ecs.internal.example:8443",
+      }),
+    ).toBe(
+      "Hosts: [a host that is no dotted name] (as), ecs.internal.example:8443 (ecs), roma.cn-north-4.myhuaweicloud.com (roma)\n",
+    );
+  });
+
   it("groups the services an override sends to one host", () => {
     expect(
       line({

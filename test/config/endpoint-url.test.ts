@@ -87,6 +87,14 @@ describe("endpoint overrides", () => {
     }
   });
 
+  it("describe, never quote, a host that is no dotted name: it could be a pasted credential", () => {
+    expect(problems({ AS_ENDPOINT: "https://skSecretValueZXCVBNM0987654321" })).toEqual([
+      expect.stringMatching(
+        /^AS_ENDPOINT: names a host, which is under none of the official SDKs' endpoint domains/,
+      ),
+    ]);
+  });
+
   it("refuse userinfo before the host: https://myhuaweicloud.com@evil.example goes to evil.example", () => {
     expect(new URL("https://myhuaweicloud.com@evil.example").hostname).toBe("evil.example");
     for (const allowCustom of ["true", "false"]) {
