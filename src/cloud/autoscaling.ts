@@ -99,8 +99,7 @@ export class AutoScalingClient {
       if (!more) break;
     }
     if (withoutId > 0) {
-      // Nothing identifies such an instance (no member, hook or standby call can name it); an instance
-      // still being created may be listed so before its server exists.
+      // Nothing identifies such an instance: no member, hook or standby call can name it.
       this.logger.warn("AS listed instance records without an instance_id; they are skipped", {
         action: "list_instances",
         scaling_group_id: groupId,

@@ -35,8 +35,7 @@ const LACKS: Record<Service, ReadonlySet<string>> = {
     "af-north-1 cn-east-5 cn-north-12 cn-north-2 cn-south-2 eu-west-0 ru-northwest-2".split(" "),
   ),
   apig: new Set(),
-  // ROMA Connect is offered in few regions: its table lists ap-southeast-1, ap-southeast-3, cn-east-2,
-  // cn-east-3, cn-north-1, cn-north-4, cn-south-1 and ru-northwest-2.
+  // ROMA Connect is offered in few regions: its table lists eight.
   roma: new Set(
     (
       "ae-ad-1 af-north-1 af-south-1 ap-southeast-2 ap-southeast-4 ap-southeast-5 cn-east-4 cn-east-5 " +
