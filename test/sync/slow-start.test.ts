@@ -96,13 +96,13 @@ describe("slow start, in process", () => {
   });
 
   it("on APIG with a health check, holds a member the gateway does not call healthy, then raises it to the current step", async () => {
-    const seventySecondsAgo = new Date(Date.now() - 70_000).toISOString();
+    const sevenHundredSecondsAgo = new Date(Date.now() - 700_000).toISOString();
     const member = (id: string, health: "healthy" | "unhealthy" | "unknown") => ({
       ecs_id: id,
       ecs_name: `web-${id}`,
       member_group_name: "web",
       weight: 1,
-      create_time: seventySecondsAgo,
+      create_time: sevenHundredSecondsAgo,
       health_status: health,
     });
     emu.control.load({
@@ -138,7 +138,7 @@ describe("slow start, in process", () => {
       gateway: "apig" as const,
       instance_id: "apig-1",
       weight: 10,
-      slow_start_seconds: 100,
+      slow_start_seconds: 1000,
     };
     const run = inProcess(emu, [binding]);
     const apigWeights = () =>
@@ -146,7 +146,7 @@ describe("slow start, in process", () => {
         .map((m) => `${m.ecs_id}:${m.weight}`)
         .sort();
 
-    // 70 s into a 100 s window: step 3, weight 6, for the healthy member only.
+    // 700 s into a 1000 s window (steps of 200 s): step 3, weight 6, for the healthy member only.
     const first = await reconcile(run.bindings, run.deps, run.options);
     expect(apigWeights()).toEqual(["i-1:6", "i-2:1", "i-3:1"]);
     expect(first.counts).toMatchObject({ ramping: 1, unchanged: 2 });
