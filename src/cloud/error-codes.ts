@@ -125,6 +125,11 @@ export const ERROR_CODES = {
     local: true,
     hint: "the invocation ran out of time: raise the function timeout or lower drain_seconds",
   },
+  // Never transient: the operator who interrupted the run runs it again.
+  INTERRUPTED: {
+    local: true,
+    hint: "the run was interrupted (Ctrl-C or SIGTERM) before this call was sent, so it changed nothing: run sync again",
+  },
   // A group that scales while it is listed grows its total.
   PAGING_INCONSISTENT: { transient: true, local: true },
   INVALID_ID: { local: true },

@@ -369,7 +369,7 @@ describe("validate", () => {
       JSON.stringify([
         { ...webBinding, weight: 10001, colour: "red" },
         { ...webBinding, member_group_name: "1x" },
-        { ...webBinding, scaling_group_id: "asg-9", weight: 5 },
+        { ...webBinding, scaling_group_id: "asg-9", weight: 5, drain_seconds: 9 },
       ]),
     );
     const res = await cli(["validate", "bad.json"], {});
@@ -379,7 +379,7 @@ describe("validate", () => {
       "  - bad.json[0].weight: Too big: expected number to be <=10000",
       '  - bad.json[0]: Unrecognized key: "colour"',
       "  - bad.json[1].member_group_name: must be 3-64 characters starting with a letter (letters, digits, -, _, .)",
-      "  - bad.json[2].weight: differs from binding 0, which names the same channel member group",
+      "  - bad.json[2].drain_seconds: differs from binding 0, which names the same channel member group",
       "",
     ]);
   });
@@ -389,7 +389,9 @@ describe("validate", () => {
     const res = await cli(["validate", "--bindings", "good.json"], {});
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("good.json: valid, 2 bindings (2 scaling groups, 1 channels)");
-    expect(res.stdout).toMatch(/asg-2 +roma\/roma-1\/chan-1 +other +1 +no +0 s/);
+    expect(res.stdout).toMatch(/\n {2}1 +asg-2 +roma +roma-1 +chan-1 +other\n/);
+    expect(res.stdout).toMatch(/\n {2}# +WEIGHT +PORT +STANDBY +DRAIN +HEALTHY TIMEOUT\n/);
+    expect(res.stdout).toMatch(/\n {2}1 +1 +- +no +0 s +300 s\n/);
 
     const many = Array.from({ length: 30 }, (_, i) => ({ ...webBinding, scaling_group_id: `asg-${i}` }));
     const big = await cli(["validate", "--json"], { BINDINGS: JSON.stringify(many) });

@@ -269,7 +269,7 @@ describe("hints that run as printed", () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toBe(
       "error: Invalid configuration (2 problems):\n" +
-        "  - BINDINGS: is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS, or BINDINGS_FROM_TAGS=true\n" +
+        "  - BINDINGS: is required: pass --bindings <file> (a JSON array of bindings, or terraform.tfvars.json), or set BINDINGS, or BINDINGS_FROM_TAGS=true\n" +
         "  - HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK: no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (an IAM user's access key), in the environment or the --dotenv file\n",
     );
     expect(emu.control.calls()).toEqual([]);
