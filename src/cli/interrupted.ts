@@ -1,5 +1,5 @@
 import type { Binding } from "../config/schema";
-import { targetKey, targetKeyIn } from "../plan/identity";
+import { channelKey, targetKeyIn } from "../plan/identity";
 import type { PlanEntry } from "../plan/types";
 import type { InterruptSignal } from "./interrupt";
 
@@ -28,7 +28,8 @@ export function leftUndone(plan: readonly PlanEntry[]): LeftUndone {
   return { disabledNotDeleted, hooksWaiting, otherNotDone };
 }
 
-const bindingLine = (b: Binding) => `${b.scaling_group_id} → ${targetKey(b)}`;
+const bindingLine = (b: Binding) =>
+  `${b.scaling_group_id} → channel ${channelKey(b)}, member group ${b.member_group_name}`;
 
 /**
  * What an interrupted run says after its report: that it was interrupted, and what it left to do (the
@@ -44,7 +45,7 @@ export function renderInterrupted(
   const lines = [
     ...left.disabledNotDeleted.map(
       (e) =>
-        `  disabled, not deleted: member ${e.member_id} of ECS instance ${e.instance_id ?? "-"} (${e.channel}, member group ${e.member_group_name})`,
+        `  disabled, not deleted: member ${e.member_id} of ECS instance ${e.instance_id ?? "-"} (channel ${e.channel}, member group ${e.member_group_name})`,
     ),
     ...left.hooksWaiting.map(
       (e) =>

@@ -105,7 +105,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     cmd.addOption(
       new Option(
         "--timeout <seconds>",
-        "time each run may take, like a deployed function's timeout (default: the Terraform module's)",
+        "time each run may take, as a deployed function's timeout does (the default is the Terraform module's)",
       )
         .argParser(seconds)
         .default(FUNCTION_TIMEOUT_S),
@@ -145,7 +145,7 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
   // A plan writes nothing, so it has nothing to replay: no --dead-letter-file.
   addRunCommand(
     "plan",
-    "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
+    "dry run: show per binding the members to add, update, disable and delete, and the hooks to complete",
     (cmd) =>
       timeoutOption(groupOption(cmd)).addOption(
         // Said to be needless rather than unknown: a plan never writes.

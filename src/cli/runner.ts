@@ -238,8 +238,9 @@ function describeBatch(bindings: readonly Binding[], s: Summary | undefined): st
   const hooks = (n: number) => `${n} hook${n === 1 ? "" : "s"}`;
   const planned = s.dry_run ? plannedCounts(s.plan) : undefined;
   const counts = planned
-    ? `${planned.added} to add, ${planned.updated} to update, ${planned.removed} to remove, ` +
-      `${hooks(planned.hooks_completed)} to complete`
-    : `${s.added} added, ${s.updated} updated, ${s.removed} removed, ${hooks(s.hooks_completed)} completed`;
+    ? `${planned.added} to add, ${planned.updated} to update, ${planned.disabled} to disable, ` +
+      `${planned.removed} to remove, ${hooks(planned.hooks_completed)} to complete`
+    : `${s.added} added, ${s.updated} updated, ${s.disabled} disabled, ${s.removed} removed, ` +
+      `${hooks(s.hooks_completed)} completed`;
   return `${label}: ${counts}${failed ? `, ${s.dead_lettered} dead letters` : ", ok"}`;
 }

@@ -187,7 +187,7 @@ export interface Run {
 /** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
 const FALLBACK_BUDGET_MS = 60_000;
 /** Kept back from the invocation's time to log the summary and publish dead letters. */
-const SAFETY_MARGIN_MS = 3_000;
+export const SAFETY_MARGIN_MS = 3_000;
 
 /**
  * Boot: the configuration and credentials (a ConfigError is logged, scrubbed, and thrown), the logger

@@ -77,11 +77,11 @@ describe("what an interrupted run left to do", () => {
     expect(renderInterrupted("SIGTERM", plan, [], [binding])).toBe(
       [
         "Interrupted by SIGTERM: no call was sent after it. Left to do:",
-        "  disabled, not deleted: member m-b of ECS instance i-b (roma/roma-1/chan-1, member group web)",
+        "  disabled, not deleted: member m-b of ECS instance i-b (channel roma/roma-1/chan-1, member group web)",
         "  hook still waiting: ECS instance i-c of scaling group asg-1",
         "  hook still waiting: ECS instance i-d of scaling group asg-1",
         "  1 more action not done (STATUS above)",
-        "  still running when the CLI stopped waiting, outcome unknown: asg-2 → roma/roma-1/chan-2/api",
+        "  still running when the CLI stopped waiting, outcome unknown: asg-2 → channel roma/roma-1/chan-2, member group api",
         "",
       ].join("\n"),
     );

@@ -54,7 +54,7 @@ describe("CLI with BINDINGS_FROM_TAGS=true", () => {
 
   it("plan names the source of each group, shows the skipped group's dead letter, and writes nothing", async () => {
     const res = await cli(["plan"], env());
-    expect(res.stdout).toMatch(/asg-1 \[tags\] → roma\/roma-1\/chan-1, member group web/);
+    expect(res.stdout).toMatch(/asg-1 \[tags\] → channel roma\/roma-1\/chan-1, member group web/);
     expect(res.stdout).toMatch(/add +i-1/);
     expect(res.stdout).toMatch(/tag_binding +asg-2 \(no binding\)/);
     expect(res.code).toBe(1);
