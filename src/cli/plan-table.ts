@@ -3,7 +3,7 @@ import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
 import { plannedCounts } from "../plan/counts";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
-import type { PlanAction, PlanEntry } from "../plan/types";
+import type { PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
 import type { RunFigures, Summary } from "../runtime/invoke";
 

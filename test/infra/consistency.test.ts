@@ -131,9 +131,9 @@ describe("the bindings in one place", () => {
     const outputs = (file: TfFile) => file.json.output as HclObject;
     const module = await parsed(`${MODULE_DIR}/outputs.tf`);
     const example = await parsed(`${EXAMPLE_DIR}/outputs.tf`);
-    expect((outputs(module).bindings_json as HclObject[])[0]!.value).toBe("${local.bindings_json}");
+    expect((outputs(module).bindings_json as HclObject[])[0]!.value).toBe(`\${local.bindings_json}`);
     expect((outputs(example).bindings_json as HclObject[])[0]!.value).toBe(
-      "${module.channel_autoscaler.bindings_json}",
+      `\${module.channel_autoscaler.bindings_json}`,
     );
   });
 
