@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../config/errors";
 import type { Binding } from "../config/schema";
-import { sourcesOf } from "../discovery/merge";
+import { type BindingSet, sourcesOf } from "../discovery/merge";
 import { selectBindings } from "../plan/identity";
 import type { TransientFailureError } from "../runtime/invoke";
 import { readBindingsFile } from "./bindings-file";
@@ -126,29 +126,25 @@ function totalsOf({ figures: f, invocations }: RunResult): Totals {
 
 const signalKey = (signal: InterruptSignal) => (signal === "SIGINT" ? "Ctrl-C" : signal);
 
+/** What a run did, fit to print, and the signal that interrupted it, if one did. */
+interface RunOutcome {
+  result: RunResult;
+  interruptedBy: InterruptSignal | undefined;
+}
+
 /**
- * One command that runs the functions' code over the bindings (plan, sync, backfill, replay): load,
- * run the batches (interruptible), write the dead letters, report. Returns the exit code.
+ * Runs the batches, listening for Ctrl-C and SIGTERM meanwhile: the first gives the terminal back
+ * and stops every new call (./interrupt.ts), then the run has the per-request timeout and a margin to
+ * wind down; a second exits at once.
  */
-export async function runCommand(
+async function runInterruptibly(
   spec: RunSpec,
   opts: RunOptions,
   io: CliIo,
-  argv: readonly string[],
-): Promise<ExitCode> {
-  const { env, bindingsRoot } = runEnv(opts, io);
-  const onLog = logSink(opts, io);
-  const { config, set } = await loadCliBindings(env, {
-    timeoutMs: opts.timeout * 1000,
-    onLog,
-    ...(bindingsRoot !== undefined ? { bindingsRoot } : {}),
-  });
-  if (!opts.json) {
-    for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
-    if (spec.preface) io.stdout.write(spec.preface(set.bindings));
-  }
+  run: { env: NodeJS.ProcessEnv; onLog: (line: string) => void; set: BindingSet; requestTimeoutMs: number },
+): Promise<RunOutcome> {
   const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
-  const windDownMs = config.tuning.requestTimeoutMs + WIND_DOWN_MARGIN_MS;
+  const windDownMs = run.requestTimeoutMs + WIND_DOWN_MARGIN_MS;
   const say = (text: string) => (opts.json ? undefined : io.stderr.write(text));
   const watch = new InterruptWatch(
     io.signals,
@@ -170,9 +166,10 @@ export async function runCommand(
     windDownMs,
   );
   const raw = emptyRunResult(spec.dryRun);
+  const settings = { env: run.env, timeoutMs: opts.timeout * 1000, onLog: run.onLog };
   try {
     await Promise.race([
-      runBatches(spec.groups, spec.dryRun, { env, timeoutMs: opts.timeout * 1000, onLog }, set, raw, {
+      runBatches(spec.groups, spec.dryRun, settings, run.set, raw, {
         ...(progress ? { progress } : {}),
         interrupt: watch.signal,
       }),
@@ -182,40 +179,25 @@ export async function runCommand(
     progress?.stop();
     watch.dispose();
   }
-  const interruptedBy = watch.interruptedBy;
-  // Past the wind-down the run still going on is left to itself: report what is known now.
-  const result = cleanedResult({ ...raw, inFlight: [...raw.inFlight] }, env);
-  const replacedFile = opts.deadLetterFile ? writeDeadLetterFile(opts.deadLetterFile, result, io.cwd) : false;
-  const code = interruptedBy
-    ? EXIT.interrupted
-    : result.errors.length > 0
-      ? EXIT.failed
-      : exitCodeForRun(result.summary, result.deadLetters);
-  const selected = selectBindings(set.bindings, spec.groups);
+  // Past the wind-down the run still going on is left to itself: what is known now is reported.
+  return { result: cleanedResult(raw, run.env), interruptedBy: watch.interruptedBy };
+}
+
+/** The human report of a run: the tables, what an interrupt left, the closing error, what to run next. */
+function printReport(
+  spec: RunSpec,
+  opts: RunOptions,
+  io: CliIo,
+  argv: readonly string[],
+  view: { set: BindingSet; bindingsFromTags: boolean; replacedFile: boolean } & RunOutcome,
+): void {
+  const { result, interruptedBy } = view;
+  const selected = selectBindings(view.set.bindings, spec.groups);
   const notRun = new Set([...result.notStarted, ...result.inFlight]);
-  if (opts.json) {
-    printJson(io, {
-      command: spec.command,
-      exit_code: code,
-      summary: result.summary,
-      dead_letters: result.deadLetters,
-      metrics: totalsOf(result),
-      request_ids: result.requestIds,
-      errors: result.errors.map((e): JsonError => ({ name: e.name, message: closingError([e], 1)! })),
-      ...(interruptedBy && {
-        interrupted: {
-          signal: interruptedBy,
-          not_started: result.notStarted.map((b) => b.scaling_group_id),
-          in_flight: result.inFlight.map((b) => b.scaling_group_id),
-        },
-      }),
-    });
-    return code;
-  }
   io.stdout.write(
     renderRun({
       bindings: selected.filter((b) => !notRun.has(b)),
-      ...(config.bindingsFromTags && { sources: sourcesOf(set) }),
+      ...(view.bindingsFromTags && { sources: sourcesOf(view.set) }),
       summary: result.summary,
       deadLetters: result.deadLetters,
       totals: totalsOf(result),
@@ -230,11 +212,72 @@ export async function runCommand(
   if (closing) io.stdout.write(`\nerror: ${closing}\n`);
   if (opts.deadLetterFile && result.deadLetters.length === 0 && !interruptedBy) {
     io.stdout.write(
-      `\nNo dead letters: ${opts.deadLetterFile} now holds none${replacedFile ? " (it held an earlier run's)" : ""}.\n`,
+      `\nNo dead letters: ${opts.deadLetterFile} now holds none${view.replacedFile ? " (it held an earlier run's)" : ""}.\n`,
     );
   }
   if (interruptedBy || result.deadLetters.length > 0 || result.errors.length > 0) {
     io.stdout.write(nextStep(spec, opts, argv, interruptedBy !== undefined));
   }
+}
+
+/**
+ * One command that runs the functions' code over the bindings (plan, sync, backfill, replay): load,
+ * run (interruptibly), write the dead letters, report. Returns the exit code.
+ */
+export async function runCommand(
+  spec: RunSpec,
+  opts: RunOptions,
+  io: CliIo,
+  argv: readonly string[],
+): Promise<ExitCode> {
+  const { env, bindingsRoot } = runEnv(opts, io);
+  const onLog = logSink(opts, io);
+  const { config, set } = await loadCliBindings(env, {
+    timeoutMs: opts.timeout * 1000,
+    onLog,
+    ...(bindingsRoot !== undefined ? { bindingsRoot } : {}),
+  });
+  if (!opts.json) {
+    for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
+    if (spec.preface) io.stdout.write(spec.preface(set.bindings));
+  }
+  const outcome = await runInterruptibly(spec, opts, io, {
+    env,
+    onLog,
+    set,
+    requestTimeoutMs: config.tuning.requestTimeoutMs,
+  });
+  const { result, interruptedBy } = outcome;
+  const replacedFile = opts.deadLetterFile ? writeDeadLetterFile(opts.deadLetterFile, result, io.cwd) : false;
+  const code = interruptedBy
+    ? EXIT.interrupted
+    : result.errors.length > 0
+      ? EXIT.failed
+      : exitCodeForRun(result.summary, result.deadLetters);
+  if (!opts.json) {
+    printReport(spec, opts, io, argv, {
+      ...outcome,
+      set,
+      bindingsFromTags: config.bindingsFromTags,
+      replacedFile,
+    });
+    return code;
+  }
+  printJson(io, {
+    command: spec.command,
+    exit_code: code,
+    summary: result.summary,
+    dead_letters: result.deadLetters,
+    metrics: totalsOf(result),
+    request_ids: result.requestIds,
+    errors: result.errors.map((e): JsonError => ({ name: e.name, message: closingError([e], 1)! })),
+    ...(interruptedBy && {
+      interrupted: {
+        signal: interruptedBy,
+        not_started: result.notStarted.map((b) => b.scaling_group_id),
+        in_flight: result.inFlight.map((b) => b.scaling_group_id),
+      },
+    }),
+  });
   return code;
 }

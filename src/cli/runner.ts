@@ -222,8 +222,14 @@ export async function runBatches(
 export function cleanedResult(result: RunResult, env: NodeJS.ProcessEnv): RunResult {
   const scrub = scrubberOf(env);
   const clean = (text: string) => printable(scrub(text));
+  // A copy: a run left to itself past an interrupt's wind-down goes on filling `result`.
   return {
     ...result,
+    figures: structuredClone(result.figures),
+    errors: [...result.errors],
+    requestIds: [...result.requestIds],
+    notStarted: [...result.notStarted],
+    inFlight: [...result.inFlight],
     summary: cleanStrings(result.summary, clean),
     deadLetters: cleanStrings(result.deadLetters, clean),
   };
