@@ -103,6 +103,13 @@ function startSync(extra: string[] = []): Child {
   };
 }
 
+/** The report README's "Interrupting a run" shows, up to the command it prints. */
+function readmeReport(): string {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Interrupting a run\n"));
+  return /```\n([\s\S]*?)```/.exec(section)![1]!;
+}
+
 const DISABLE = { method: "POST", path: "/vpc-channels/chan-web/members/batch-disable$" };
 
 const webMembers = () =>
@@ -147,6 +154,9 @@ describe("sync interrupted by a signal", () => {
           "  not started: asg-api → channel roma/roma-demo/chan-api, member group api",
         ].join("\n"),
       );
+      // README's "Interrupting a run" shows this run's report (with SIGINT), as printed.
+      const shown = readmeReport().replaceAll("SIGINT", signal);
+      expect(out).toContain(shown.slice(0, shown.indexOf("\n  npx ")));
       expect(out).toContain("Interrupted: run sync again to finish (every run reads the whole state again):");
       expect(out).toContain(`The dead letters of this run are in ${dlFile}.`);
       // asg-api's section is not shown as "no changes": it was never read.
@@ -180,6 +190,38 @@ describe("sync interrupted by a signal", () => {
     }
     expect(child.stderr()).toContain("SIGINT again: exiting now, without the report");
     expect(child.stdout()).not.toContain("Left to do");
+  });
+});
+
+describe("an interrupted run with --json", () => {
+  it("prints its one document, with exit_code 130 and the signal, and nothing on stderr", async () => {
+    const signals = new EventEmitter();
+    let stdout = "";
+    let stderr = "";
+    emu.control.afterNextCall(DISABLE, () => {
+      signals.emit("SIGTERM", "SIGTERM");
+    });
+    const code = await main(["sync", "--json", "--dotenv", envFile, "--bindings", bindingsFile], {
+      env: {},
+      cwd: dir,
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      signals: signals as never,
+    });
+    expect(code).toBe(130);
+    expect(stderr).toBe("");
+    expect(JSON.parse(stdout)).toMatchObject({
+      command: "sync",
+      exit_code: 130,
+      // One run for every binding with --json (no progress to batch for): none is left unstarted.
+      interrupted: { signal: "SIGTERM", not_started: [], in_flight: [] },
+    });
+    expect(JSON.parse(stdout).dead_letters).toContainEqual(
+      expect.objectContaining({
+        action: "complete_hook",
+        error: expect.objectContaining({ code: "INTERRUPTED" }),
+      }),
+    );
   });
 });
 
