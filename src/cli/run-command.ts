@@ -8,6 +8,7 @@ import type { TransientFailureError } from "../runtime/invoke";
 import { readBindingsFile } from "./bindings-file";
 import { cliCommand, sourceArgs } from "./command-line";
 import { EXIT, type ExitCode, exitCodeForRun } from "./exit-codes";
+import { hostsLine } from "./hosts";
 import { buildEnv } from "./inputs";
 import { type InterruptSignal, InterruptWatch } from "./interrupt";
 import { renderInterrupted } from "./interrupted";
@@ -239,6 +240,7 @@ export async function runCommand(
   });
   if (!opts.json) {
     for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
+    io.stdout.write(hostsLine(config, set.bindings));
     if (spec.preface) io.stdout.write(spec.preface(set.bindings));
   }
   const outcome = await runInterruptibly(spec, opts, io, {

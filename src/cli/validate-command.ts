@@ -9,6 +9,7 @@ import { readBindingsFile } from "./bindings-file";
 import { renderBindingsTable } from "./bindings-table";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode } from "./exit-codes";
+import { hostsLine } from "./hosts";
 import { buildEnv } from "./inputs";
 import { type CliIo, dotenvOf, type GlobalOptions, type JsonError, logSink, printJson } from "./io";
 import { FUNCTION_TIMEOUT_S } from "./run-command";
@@ -80,6 +81,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${renderBindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
+  io.stdout.write(hostsLine(config, set.bindings));
   for (const id of set.shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }
