@@ -31,7 +31,10 @@ beforeEach(() => {
 
 /** Only the environment: no BINDINGS, tag discovery on. */
 function env(): Record<string, string> {
-  const { BINDINGS: _, ...rest } = envFor(emu, [], { BINDINGS_FROM_TAGS: "true" });
+  const { BINDINGS: _, ...rest } = envFor(emu, [], {
+    BINDINGS_FROM_TAGS: "true",
+    TAG_BINDINGS_ALLOWED: "roma:roma-1/*",
+  });
   return rest;
 }
 
