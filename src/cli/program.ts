@@ -9,7 +9,7 @@ import type { Binding } from "../config/schema";
 import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
 import { channelKey, selectBindings } from "../plan/identity";
-import { TransientFailureError } from "../runtime/invoke";
+import { DiscoveryFailedError, TransientFailureError } from "../runtime/invoke";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
@@ -62,8 +62,8 @@ interface JsonError {
  * retry; here the operator is the retry, and the hint after the report says what to run.
  */
 function cliErrorMessage(err: Error): string {
-  if (err instanceof TransientFailureError && err.discovery !== undefined) {
-    return `tag discovery failed for a transient reason (${err.discovery}); nothing was reconciled`;
+  if (err instanceof DiscoveryFailedError) {
+    return `tag discovery failed (${err.reason}); nothing was reconciled`;
   }
   if (err instanceof TransientFailureError) {
     return `no binding could be reconciled: ${err.failedBindings} failed for transient reasons (network errors, timeouts, throttling or server errors)`;

@@ -32,12 +32,15 @@ function seg(value: string): string {
 /** What an id the cloud hands back must look like before it goes into a path (member ids are 32 hex). */
 const CLOUD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
+/** Whether an id from a server or an event is shaped like one, and so may go into a path. */
+export const isCloudId = (id: string): boolean => CLOUD_ID.test(id);
+
 /**
  * An id taken from a response, checked before it becomes a path segment: a listed member with id `..`
  * would otherwise turn a member DELETE into a DELETE of the channel.
  */
 function cloudId(what: string, id: string): string {
-  if (!CLOUD_ID.test(id))
+  if (!isCloudId(id))
     throw new InvalidCloudIdError(
       `${what} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an id; not used in a request`,
     );

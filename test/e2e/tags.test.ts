@@ -274,7 +274,7 @@ describe("bindings from AS group tags, through the built bundles", () => {
     emu.control.load(state());
     emu.control.addFault({ method: "POST", path: `${QUERY}$`, status: 503, times: 0 });
     const run = await invoke("reconcile", timerEvent(), { env: tagEnv({ RETRY_MAX_ATTEMPTS: "2" }) });
-    expect(run.error?.name).toBe("TransientFailureError");
+    expect(run.error?.name).toBe("DiscoveryFailedError");
     expect(run.deadLetters.map((d) => d.action)).toEqual(["discover_bindings"]);
     expect(writes(emu)).toEqual([]);
   });
