@@ -168,7 +168,7 @@ export async function runInvocation(
   const selection = await select(run, event, options.dryRun);
   const resolved = await resolve(run, selection);
   if ("stopped" in resolved) return resolved.stopped;
-  const result = await execute(run, selection, resolved.bindings, options.now);
+  const result = await execute(run, selection, resolved, options.now);
   return summarize(run, selection, resolved, result);
 }
 
@@ -375,7 +375,7 @@ function narrowToBound(run: Run, selection: Selection, set: BindingSet, hintsOnl
 async function execute(
   run: Run,
   selection: Selection,
-  bindings: readonly Binding[],
+  { set, bindings }: Resolved,
   now: (() => number) | undefined,
 ): Promise<SyncResult> {
   const { config, clients, logger, deadLetters } = run;
@@ -405,7 +405,7 @@ async function execute(
       deadLetters,
       ...(now ? { now } : {}),
     },
-    syncOptions(config.tuning, selection.dryRun),
+    syncOptions(config.tuning, selection.dryRun, set.discovered),
   );
 }
 

@@ -67,10 +67,24 @@ describe("CLI with BINDINGS_FROM_TAGS=true", () => {
   it("sync converges the tagged groups, and a skipped group named with --group is dead-lettered, not unknown", async () => {
     emu.control.setGroupTags("asg-2", tags("other"));
     const res = await cli(["sync", "--json"], env());
-    expect(JSON.parse(res.stdout).summary).toMatchObject({ bindings: 2, bindings_discovered: 2, added: 2 });
-    // asg-2 owns member group "other" now: its foreign member goes.
-    expect(members(emu).map((m) => m.ecs_id)).toHaveLength(2);
-    expect(members(emu).map((m) => m.ecs_id)).toEqual(expect.arrayContaining(["b-1", "i-1"]));
+    const report = JSON.parse(res.stdout);
+    expect(report.summary).toMatchObject({ bindings: 2, bindings_discovered: 2, added: 1 });
+    // "other" is a foreign group (no ownership remark): tagging a group for it does not take it over.
+    expect(report.dead_letters).toMatchObject([
+      {
+        action: "tag_binding",
+        binding: { scaling_group_id: "asg-2" },
+        error: { code: "MEMBER_GROUP_NOT_MANAGED" },
+      },
+    ]);
+    expect(
+      members(emu)
+        .map((m) => m.ecs_id)
+        .sort(),
+    ).toEqual(["foreign-1", "i-1"]);
+    const text = await cli(["plan"], env());
+    expect(text.stdout).toContain("MEMBER_GROUP_NOT_MANAGED");
+    expect(text.stdout).toMatch(/fix: the member group exists and is not marked as the function's/);
     emu.control.setGroupTags("asg-2", tags("other", { "channel-autoscaler-port": "port" }));
     const named = await cli(["backfill", "--group", "asg-2", "--json"], env());
     expect(named.code).toBe(1);

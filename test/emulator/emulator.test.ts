@@ -832,6 +832,24 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toEqual(["srv-other"]);
   });
 
+  it("invents no weight: a group created without one reads back without one, its remark kept", async () => {
+    // MemberGroupInfo.member_group_weight is optional (omitempty) in the official SDKs' model, and a
+    // group that has one overrides its members' weights.
+    const res = await post({ member_groups: [{ member_group_name: "blue", member_group_remark: "x=y" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).not.toHaveProperty("member_group_weight");
+    const blue = groups().find((g) => g.member_group_name === "blue")!;
+    expect(blue).not.toHaveProperty("member_group_weight");
+    expect(blue.member_group_remark).toBe("x=y");
+    const shown = await call(emu, "GET", `${ROMA}/chan-ecs`);
+    expect(
+      shown.body.member_groups.find((g: { member_group_name: string }) => g.member_group_name === "blue"),
+    ).toEqual(expect.objectContaining({ member_group_remark: "x=y" }));
+    expect(
+      shown.body.member_groups.find((g: { member_group_name: string }) => g.member_group_name === "blue"),
+    ).not.toHaveProperty("member_group_weight");
+  });
+
   it("works on dedicated APIG (/apigw/) channels too", async () => {
     const res = await post({ member_groups: [{ member_group_name: "canary" }] }, APIG, "chan-apig");
     expect(res.status).toBe(201);

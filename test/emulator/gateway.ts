@@ -12,7 +12,7 @@ import {
 } from "./gateway-input";
 import { type ApiRequest, type ApiResponse, queryValue, type Route, type Router } from "./http";
 import { newHexId } from "./ids";
-import type { GatewayKind, MemberGroupInfo, VpcMemberInfo } from "./model";
+import { type GatewayKind, type MemberGroupInfo, type VpcMemberInfo, weightOf } from "./model";
 import type { Gateway } from "./state";
 import type { Trap } from "./types";
 import { isRecord } from "./validators";
@@ -280,8 +280,9 @@ function mergeGroup(existing: MemberGroupInfo | undefined, input: GroupInput, no
   return {
     member_group_id: existing?.member_group_id ?? newHexId(),
     member_group_name: input.member_group_name,
+    // A group created without a remark reads back with "" (DEFS ROMA/src/CreateMemberGroup.json).
     member_group_remark: input.member_group_remark ?? existing?.member_group_remark ?? "",
-    member_group_weight: input.member_group_weight ?? existing?.member_group_weight ?? 1,
+    ...weightOf(input.member_group_weight ?? existing?.member_group_weight),
     create_time: existing?.create_time ?? now,
     update_time: now,
   };

@@ -30,10 +30,20 @@ export interface MemberGroupInfo {
   member_group_id: string;
   member_group_name: string;
   member_group_remark: string;
-  member_group_weight: number;
+  /**
+   * Absent unless given: the official model has it optional (`MemberGroupInfo.MemberGroupWeight *int32`,
+   * `omitempty`, services/{roma,apig}/v2/model/model_member_group_info.go), described as "used to assign
+   * the members' weights when the group has servers and this weight exists". A default would make
+   * every group override its members' weights.
+   */
+  member_group_weight?: number;
   create_time: string;
   update_time: string;
 }
+
+/** The weight field of a member group: present only when one was given (see MemberGroupInfo). */
+export const weightOf = (weight: number | undefined): { member_group_weight?: number } =>
+  weight === undefined ? {} : { member_group_weight: weight };
 
 export interface VpcHealthConfig {
   protocol: string;

@@ -18,6 +18,7 @@ import {
   type ServerState,
   type TopicState,
   type VpcMemberInfo,
+  weightOf,
 } from "./model";
 import { isIpv4 } from "./validators";
 
@@ -350,7 +351,7 @@ function buildChannel(
       member_group_id: g.member_group_id ?? hashId(g.member_group_name),
       member_group_name: g.member_group_name,
       member_group_remark: g.member_group_remark ?? "",
-      member_group_weight: g.member_group_weight ?? 1,
+      ...weightOf(g.member_group_weight),
       create_time: g.create_time ?? now,
       update_time: g.update_time ?? g.create_time ?? now,
     });
