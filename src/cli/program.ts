@@ -17,7 +17,7 @@ import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs
 import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
 import { loadCliBindings, type RunResult, runBatches } from "./runner";
-import { escapeControlsInJson } from "./safe-output";
+import { cleanStrings, escapeControlsInJson, printable, printableText } from "./safe-output";
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -172,7 +172,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
       totals: totalsOf(result),
     }),
   );
-  for (const e of result.errors) io.stdout.write(`\nerror: ${cliErrorMessage(e)}\n`);
+  for (const e of result.errors) io.stdout.write(`\nerror: ${printable(cliErrorMessage(e))}\n`);
   if (result.deadLetters.length > 0 || result.errors.length > 0) io.stdout.write(nextStep(spec, opts, argv));
   return code;
 }
@@ -267,19 +267,20 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     printJson(io, report);
     return code;
   }
+  // Group ids, tag keys and values come from AS: printed, they lose their control characters.
+  const { shadowed, skipped } = cleanStrings({ shadowed: set.shadowed, skipped: set.skipped }, printable);
   io.stdout.write(
     `BINDINGS and tags: ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
       `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
-  for (const id of set.shadowed) {
+  for (const id of shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }
-  if (set.skipped.length > 0) {
-    io.stdout.write(`Skipped (${set.skipped.length}): not reconciled until their tags are fixed\n`);
-    for (const g of set.skipped)
-      io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
+  if (skipped.length > 0) {
+    io.stdout.write(`Skipped (${skipped.length}): not reconciled until their tags are fixed or allowed\n`);
+    for (const g of skipped) io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
   }
   for (const w of config.warnings) io.stdout.write(`warning: ${w}\n`);
   return code;
@@ -519,7 +520,8 @@ export function reportError(err: unknown, io: CliIo, argv: readonly string[]): E
       errors: [error],
     });
   } else {
-    io.stderr.write(`error: ${e.message}\n`);
+    // The message may quote a server's answer (a failed tag discovery): no control reaches the terminal.
+    io.stderr.write(`error: ${printableText(e.message)}\n`);
     if (code === EXIT.failed && argv.includes("--verbose") && e.stack) io.stderr.write(`${e.stack}\n`);
   }
   return code;
