@@ -96,7 +96,8 @@ export const paths = {
   },
   /** One group's tags (GO-SDK `GenReqDefForListScalingTagInfosByResourceId`). */
   groupTags(projectId: string, groupId: string): string {
-    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/${seg(groupId)}/tags`;
+    // The group is one an event named: an id from outside.
+    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/${cloudId("scaling group id", groupId)}/tags`;
   },
   /** Batch instance actions (ADD, REMOVE, PROTECT, ENTER_STANDBY, EXIT_STANDBY …): Go SDK as_meta.go. */
   groupInstanceAction(projectId: string, groupId: string): string {
@@ -104,7 +105,8 @@ export const paths = {
   },
   /** BatchCreateServerTags / BatchDeleteServerTags: Go SDK services/ecs/v2/ecs_meta.go. */
   serverTagsAction(projectId: string, serverId: string): string {
-    return `/v1/${seg(projectId)}/cloudservers/${seg(serverId)}/tags/action`;
+    // The server is an instance the AS listing named: an id from a server.
+    return `/v1/${seg(projectId)}/cloudservers/${cloudId("server id", serverId)}/tags/action`;
   },
   serversDetail(projectId: string): string {
     return `/v1/${seg(projectId)}/cloudservers/detail`;
