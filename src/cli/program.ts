@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
 import type { Binding } from "../config/schema";
+import { describeAllowed } from "../config/tag-consent";
 import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
 import { channelKey, selectBindings } from "../plan/identity";
@@ -213,6 +214,8 @@ interface TagValidateReport {
   scaling_groups: number;
   channels: number;
   list: { scaling_group_id: string; source: BindingSource; channel: string; member_group_name: string }[];
+  /** TAG_BINDINGS_ALLOWED, as its entries are written. */
+  tag_bindings_allowed: string[];
   shadowed: string[];
   skipped: SkippedGroup[];
   warnings: string[];
@@ -259,6 +262,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       channel: channelKey(b),
       member_group_name: b.member_group_name,
     })),
+    tag_bindings_allowed: config.tagBindingsAllowed.map(describeAllowed),
     shadowed: set.shadowed,
     skipped: set.skipped,
     warnings: config.warnings,
@@ -275,6 +279,9 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
+  io.stdout.write(
+    `Tag bindings may point at: ${report.tag_bindings_allowed.join(", ")} (TAG_BINDINGS_ALLOWED)\n`,
+  );
   for (const id of shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }

@@ -55,6 +55,27 @@ describe("CLI with BINDINGS_FROM_TAGS=true", () => {
     });
   });
 
+  it("validate lists a group whose tags name a channel TAG_BINDINGS_ALLOWED does not list (exit 1)", async () => {
+    emu.control.setGroupTags("asg-2", tags("other", { "channel-autoscaler-channel": "chan-9" }));
+    const allowed = { ...env(), TAG_BINDINGS_ALLOWED: "roma:roma-1/chan-1,apig:gw-1/*" };
+    const res = await cli(["validate"], allowed);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain(
+      "Tag bindings may point at: roma:roma-1/chan-1, apig:gw-1/* (TAG_BINDINGS_ALLOWED)",
+    );
+    expect(res.stdout).toContain(
+      'asg-2: tag channel-autoscaler-channel "chan-9": channel roma/roma-1/chan-9 is not in TAG_BINDINGS_ALLOWED',
+    );
+    const json = JSON.parse((await cli(["validate", "--json"], allowed)).stdout);
+    expect(json).toMatchObject({
+      valid: false,
+      tag_bindings_allowed: ["roma:roma-1/chan-1", "apig:gw-1/*"],
+      skipped: [{ scaling_group_id: "asg-2", reason: "not_allowed", binding: { vpc_channel_id: "chan-9" } }],
+    });
+    // The channel it names is never called.
+    expect(emu.control.calls().filter((c) => c.path.includes("chan-9"))).toEqual([]);
+  });
+
   it("plan names the source of each group, shows the skipped group's dead letter, and writes nothing", async () => {
     const res = await cli(["plan"], env());
     expect(res.stdout).toMatch(/asg-1 \[tags\] → roma\/roma-1\/chan-1, member group web/);
