@@ -93,6 +93,25 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
   });
 });
 
+describe("tag keys that name the prototype's members", () => {
+  it("are data: unprefixed ones ignored, prefixed ones a problem, never a lookup that throws", () => {
+    const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+    const plain = bindingFromTags("asg-1", [...tags(), ...hostile.map((key) => ({ key, value: "x" }))]);
+    expect(plain).toMatchObject({
+      ok: true,
+      binding: { scaling_group_id: "asg-1", member_group_name: "web" },
+    });
+    const prefixed = bindingFromTags("asg-1", [
+      ...tags(),
+      ...hostile.map((key) => ({ key: `channel-autoscaler-${key}`, value: "x" })),
+    ]);
+    expect(prefixed.ok).toBe(false);
+    expect(prefixed.ok ? [] : prefixed.problems.map((p) => p.tag)).toEqual(
+      hostile.map((key) => `channel-autoscaler-${key}`),
+    );
+  });
+});
+
 describe("mergeBindings", () => {
   it("takes a group named in both from BINDINGS and reports its tag binding as shadowed", () => {
     const env = [envBinding({ scaling_group_id: "asg-1", weight: 5 })];
