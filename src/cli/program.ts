@@ -14,6 +14,7 @@ import { DiscoveryFailedError, TransientFailureError } from "../runtime/invoke";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
+import { hostsLine } from "./hosts";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
 import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
@@ -135,6 +136,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
   });
   if (!opts.json) {
     for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
+    io.stdout.write(hostsLine(config, set.bindings));
     if (spec.preface) io.stdout.write(spec.preface(set.bindings));
   }
   const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
@@ -282,6 +284,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
   io.stdout.write(
     `Tag bindings may point at: ${report.tag_bindings_allowed.join(", ")} (TAG_BINDINGS_ALLOWED)\n`,
   );
+  io.stdout.write(hostsLine(config, set.bindings));
   for (const id of shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }

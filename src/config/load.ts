@@ -2,7 +2,7 @@ import type * as z from "zod/mini";
 import { explainBindingIssues } from "./binding-issues";
 import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
-import { ENV_KEYS, type EnvKey } from "./keys";
+import { ENDPOINT_KEYS, ENV_KEYS, type EnvKey, type Service } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
 import { ALLOW_LIST_FORM, parseTagBindingsAllowed, type TagBindingAllowList } from "./tag-consent";
 import { TUNABLES, type Tuning } from "./tuning";
@@ -33,22 +33,25 @@ export interface Config {
   warnings: string[];
 }
 
-/** The variable that overrides each service's endpoint. */
-export const ENDPOINT_KEYS = {
-  roma: ENV_KEYS.romaEndpoint,
-  apig: ENV_KEYS.apigEndpoint,
-  as: ENV_KEYS.asEndpoint,
-  ecs: ENV_KEYS.ecsEndpoint,
-  smn: ENV_KEYS.smnEndpoint,
-  functiongraph: ENV_KEYS.functionGraphEndpoint,
-} as const;
-
-/** The services the functions call, each with an endpoint that can be set. */
-export type Service = keyof typeof ENDPOINT_KEYS;
-
 const FUNCTION_URN =
   /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
 const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * The services a run calls: AS and ECS always, the gateways of its bindings (and, with tag discovery, of
+ * the channels TAG_BINDINGS_ALLOWED lists: a tag binding names no other), SMN when dead letters are
+ * published, FunctionGraph when `reconcile` may fan out.
+ */
+export function servicesCalled(
+  bindings: readonly Pick<Binding, "gateway">[],
+  uses: { deadLetters: boolean; fanOut: boolean },
+): Set<Service> {
+  const called = new Set<Service>(["as", "ecs"]);
+  for (const b of bindings) called.add(b.gateway === "apig" ? "apig" : "roma");
+  if (uses.deadLetters) called.add("smn");
+  if (uses.fanOut) called.add("functiongraph");
+  return called;
+}
 
 /** Reads a key the FunctionGraph way: `context.getUserData(key)` first, then `process.env[key]`. */
 export function envReader(
@@ -212,16 +215,21 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = new Set<Service>(["as", "ecs"]);
-  for (const b of [...bindings, ...tagBindingsAllowed]) needed.add(b.gateway === "apig" ? "apig" : "roma");
-  if (deadLetterTopicUrn) needed.add("smn");
-  if (backfillFunctionUrn) needed.add("functiongraph");
+  // Tag bindings may call the gateways of the allowed channels.
+  const needed = servicesCalled([...bindings, ...tagBindingsAllowed], {
+    deadLetters: deadLetterTopicUrn !== undefined,
+    fanOut: backfillFunctionUrn !== undefined,
+  });
 
+  const rawAllowCustom = read(ENV_KEYS.allowCustomEndpoints)?.trim().toLowerCase();
+  if (rawAllowCustom !== undefined && rawAllowCustom !== "true" && rawAllowCustom !== "false") {
+    issues.push({ path: ENV_KEYS.allowCustomEndpoints, message: 'must be "true" or "false"' });
+  }
   const endpointOverrides: Partial<Record<Service, string>> = {};
   for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
     const override = read(key);
     if (override !== undefined) {
-      const checked = checkEndpoint(override);
+      const checked = checkEndpoint(override, rawAllowCustom === "true");
       if (checked.ok) endpointOverrides[service] = checked.url;
       else issues.push({ path: key, message: checked.reason });
     } else if (region === undefined && needed.has(service)) {

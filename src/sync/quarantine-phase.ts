@@ -64,12 +64,22 @@ export class QuarantinePhase {
     if (members.length === 0) return [];
 
     let tags: Map<string, string>;
+    /** Servers ECS's answers left out: their tags are unknown, not absent. */
+    let unread = new Set<string>();
     try {
-      const byServer = await this.deps.ecs.serverTags(members.map((m) => m.ecs_id!));
+      const lookup = await this.deps.ecs.serverTags(members.map((m) => m.ecs_id!));
       tags = new Map();
-      for (const [id, t] of byServer) {
+      for (const [id, t] of lookup.found) {
         const since = t.get(UNHEALTHY_SINCE_TAG);
         if (since !== undefined) tags.set(id, since);
+      }
+      if (lookup.missing) {
+        unread = new Set(lookup.missing.ids);
+        log.warn("ECS left some members' servers out of its answer; they are not judged this run", {
+          ...context,
+          instance_ids: lookup.missing.ids,
+          error: describeError(lookup.missing),
+        });
       }
     } catch (err) {
       // Without the tags nothing can be decided; the next run reads them again. Nothing is lost.
@@ -88,6 +98,9 @@ export class QuarantinePhase {
       now: this.now(),
       channelWriteFailed: this.ledger.hasFailed(target.bindings),
     });
+    // An unread tag reads as none, which would restart an unhealthy spell at now: leave it as it is.
+    // (Without a known start such a member is never a candidate; it still counts in the guard.)
+    for (const id of unread) decision.setTags.delete(id);
     if (decision.guard.tripped) {
       this.ledger.addQuarantineGuarded();
       log.warn(
