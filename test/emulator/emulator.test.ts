@@ -826,6 +826,19 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(emu.control.calls().at(-1)?.traps).toBeUndefined();
   });
 
+  it("gives a group a member_group_weight only when a request sets one, and keeps it when a later one does not", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "plain" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).not.toHaveProperty("member_group_weight");
+    expect(groups().find((g) => g.member_group_name === "plain")).not.toHaveProperty("member_group_weight");
+    await post({ member_groups: [{ member_group_name: "plain", member_group_weight: 4 }] });
+    await post({ member_groups: [{ member_group_name: "plain", member_group_remark: "ops" }] });
+    expect(groups().find((g) => g.member_group_name === "plain")).toMatchObject({
+      member_group_weight: 4,
+      member_group_remark: "ops",
+    });
+  });
+
   it("updates a group of that name in place: same id, its members kept", async () => {
     const other = groups().find((g) => g.member_group_name === "other")!;
     const res = await post({ member_groups: [{ member_group_name: "other", member_group_remark: "ops" }] });
@@ -836,22 +849,17 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toEqual(["srv-other"]);
   });
 
-  it("invents no weight: a group created without one reads back without one, its remark kept", async () => {
-    // MemberGroupInfo.member_group_weight is optional (omitempty) in the official SDKs' model, and a
-    // group that has one overrides its members' weights.
+  it("keeps a group's remark and returns it in the channel read (MemberGroupInfo.member_group_remark)", async () => {
     const res = await post({ member_groups: [{ member_group_name: "blue", member_group_remark: "x=y" }] });
     expect(res.status).toBe(201);
-    expect(res.body.member_groups[0]).not.toHaveProperty("member_group_weight");
-    const blue = groups().find((g) => g.member_group_name === "blue")!;
-    expect(blue).not.toHaveProperty("member_group_weight");
-    expect(blue.member_group_remark).toBe("x=y");
+    expect(res.body.member_groups[0]).toMatchObject({
+      member_group_name: "blue",
+      member_group_remark: "x=y",
+    });
     const shown = await call(emu, "GET", `${ROMA}/chan-ecs`);
-    expect(
-      shown.body.member_groups.find((g: { member_group_name: string }) => g.member_group_name === "blue"),
-    ).toEqual(expect.objectContaining({ member_group_remark: "x=y" }));
-    expect(
-      shown.body.member_groups.find((g: { member_group_name: string }) => g.member_group_name === "blue"),
-    ).not.toHaveProperty("member_group_weight");
+    expect(shown.body.member_groups).toContainEqual(
+      expect.objectContaining({ member_group_name: "blue", member_group_remark: "x=y" }),
+    );
   });
 
   it("works on dedicated APIG (/apigw/) channels too", async () => {

@@ -12,7 +12,7 @@ import {
 } from "./gateway-input";
 import { type ApiRequest, type ApiResponse, queryValue, type Route, type Router } from "./http";
 import { newHexId } from "./ids";
-import { type GatewayKind, type MemberGroupInfo, type VpcMemberInfo, weightOf } from "./model";
+import type { GatewayKind, MemberGroupInfo, VpcMemberInfo } from "./model";
 import type { Gateway } from "./state";
 import type { Trap } from "./types";
 import { isRecord } from "./validators";
@@ -275,14 +275,18 @@ function updateHealthConfig(ctx: EmulatorContext, ref: ChannelRef, req: ApiReque
   };
 }
 
-/** An existing group keeps its id and creation time; a new one gets a fresh id. */
+/**
+ * An existing group keeps its id and creation time; a new one gets a fresh id. A group has a
+ * `member_group_weight` only once a request sets one (see MemberGroupInfo): none is invented.
+ */
 function mergeGroup(existing: MemberGroupInfo | undefined, input: GroupInput, now: string): MemberGroupInfo {
+  const weight = input.member_group_weight ?? existing?.member_group_weight;
   return {
     member_group_id: existing?.member_group_id ?? newHexId(),
     member_group_name: input.member_group_name,
     // A group created without a remark reads back with "" (DEFS ROMA/src/CreateMemberGroup.json).
     member_group_remark: input.member_group_remark ?? existing?.member_group_remark ?? "",
-    ...weightOf(input.member_group_weight ?? existing?.member_group_weight),
+    ...(weight !== undefined && { member_group_weight: weight }),
     create_time: existing?.create_time ?? now,
     update_time: now,
   };

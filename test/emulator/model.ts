@@ -31,19 +31,16 @@ export interface MemberGroupInfo {
   member_group_name: string;
   member_group_remark: string;
   /**
-   * Absent unless given: the official model has it optional (`MemberGroupInfo.MemberGroupWeight *int32`,
-   * `omitempty`, services/{roma,apig}/v2/model/model_member_group_info.go), described as "used to assign
-   * the members' weights when the group has servers and this weight exists". A default would make
-   * every group override its members' weights.
+   * Absent unless a request set it: the official models make it optional with no default
+   * (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_member_group_info.go`, `MemberGroupWeight
+   * *int32 json:"member_group_weight,omitempty"`), and the API reference describes it as a weight that
+   * is used "if ... a weight has been set for it" (APIG "Adding or Updating a Backend Server Group of a
+   * VPC Channel", https://support.huaweicloud.com/intl/en-us/api-apig/CreateMemberGroup.html).
    */
   member_group_weight?: number;
   create_time: string;
   update_time: string;
 }
-
-/** The weight field of a member group: present only when one was given (see MemberGroupInfo). */
-export const weightOf = (weight: number | undefined): { member_group_weight?: number } =>
-  weight === undefined ? {} : { member_group_weight: weight };
 
 export interface VpcHealthConfig {
   protocol: string;

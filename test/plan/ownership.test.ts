@@ -62,6 +62,7 @@ describe("ownershipCheckDue", () => {
     member_group_name: "web",
     scaling_group_id: "asg-1",
     life_cycle_state: "INSERVICE",
+    slow_start_seconds: 0,
   });
   const member = (id: string, status = 1): Member => ({
     id: `m-${id}`,
@@ -73,7 +74,7 @@ describe("ownershipCheckDue", () => {
     status,
   });
   const plan = (want: string[], have: Member[]) =>
-    planTarget({ desired: want.map(desired), actual: have, memberType: "ecs", ips: new Map() });
+    planTarget({ desired: want.map(desired), actual: have, memberType: "ecs", ips: new Map(), now: 0 });
 
   it("is due for any write to the group, or a waiting hook; not for a converged group", () => {
     expect(ownershipCheckDue(plan(["a"], [member("a")]), false)).toBe(false);
