@@ -1,0 +1,23 @@
+// @ts-check
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: [
+    "src/plan/**/*.ts",
+    "src/discovery/**/*.ts",
+    "src/cloud/classify.ts",
+    "src/cloud/error-codes.ts",
+    "src/observability/scrub.ts",
+    "src/cli/safe-output.ts",
+  ],
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutation.config.mts", related: false },
+  coverageAnalysis: "perTest",
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: "reports/stryker-incremental.json",
+  reporters: ["clear-text", "progress-append-only", "html", "json"],
+  htmlReporter: { fileName: "reports/mutation/index.html" },
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  tempDirName: ".tmp/stryker",
+  thresholds: { high: 95, low: 90, break: null },
+};
