@@ -19,5 +19,9 @@ export default {
   htmlReporter: { fileName: "reports/mutation/index.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   tempDirName: ".tmp/stryker",
+  // A mutant reached while a module loads runs every test file of the mutation config, in a fresh
+  // module graph: on two busy cores that can take longer than the default allowance of 5 s over the
+  // dry run's time, and a mutant that only ran slowly must not pass for a detected one.
+  timeoutMS: 20_000,
   thresholds: { high: 95, low: 90, break: null },
 };

@@ -246,9 +246,11 @@ export function planTarget(input: PlanInput): TargetPlan {
     if (changes.length > 0) {
       // An update is a POST like an add: on an ip channel it must carry the host, so the type must be known.
       if (memberType === undefined) needsMemberType = true;
-      const raised = changes.length === 1 && changes[0] === "weight" && ramp.weight > (member.weight ?? 1);
+      // Where the ramp applies (a step) it only ever raises the weight (rampWeight): a change of the
+      // weight alone is a ramp step.
+      const weightAlone = changes.length === 1 && changes[0] === "weight";
       upserts.push({
-        kind: raised && ramp.step !== undefined ? "ramp" : "update",
+        kind: weightAlone && ramp.step !== undefined ? "ramp" : "update",
         desired: d,
         member,
         weight: ramp.weight,

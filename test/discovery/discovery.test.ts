@@ -11,19 +11,10 @@ import { emulatorForFile } from "../support/emulator-for-file";
 /** Discovery's AS calls against the emulator: paging, filters, and the one-group read of an event. */
 
 const emu = await emulatorForFile();
-const metrics = new RunMetrics();
-const client = new AutoScalingTagsClient(
-  new CloudHttp({
-    projectId: emu.projectId,
-    endpointOf: () => emu.url,
-    credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
-    deadline: new Deadline(60_000, 0, () => 0),
-    policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-    requestTimeoutMs: 10_000,
-    metrics,
-    limiters: {},
-  }),
-);
+// Built before each test, not as the file loads: what a test runs is what mutation testing
+// (stryker.config.mjs) attributes to it.
+let client: AutoScalingTagsClient;
+let metrics: RunMetrics;
 
 /** Every channel of roma-1. */
 const ALL: TagBindingAllowList = [{ gateway: "roma", instance_id: "roma-1", vpc_channel_id: "*" }];
@@ -38,6 +29,19 @@ const tagged = (i: number, memberGroup = "web") => ({
 });
 
 beforeEach(() => {
+  metrics = new RunMetrics();
+  client = new AutoScalingTagsClient(
+    new CloudHttp({
+      projectId: emu.projectId,
+      endpointOf: () => emu.url,
+      credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
+      deadline: new Deadline(60_000, 0, () => 0),
+      policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      requestTimeoutMs: 10_000,
+      metrics,
+      limiters: {},
+    }),
+  );
   emu.control.reset();
   emu.control.setOptions({ pageSizeCap: 1000 });
   emu.control.load({
