@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.mts";
+import base from "./vitest.config.mjs";
 
 // The tests that exercise the mutated modules (stryker.config.mjs) in this process: their own unit
 // tests, and the in-process reconcile tests that drive the planner. The end-to-end, fault and bundle

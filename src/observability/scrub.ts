@@ -81,10 +81,6 @@ export class SecretScrubber {
     this.whole.sort((a, b) => b.length - a.length);
   }
 
-  get empty(): boolean {
-    return this.windows.size === 0 && this.whole.length === 0;
-  }
-
   scrub(text: string): string {
     let out = text;
     if (this.windows.size > 0 && out.length >= FRAGMENT_LENGTH) out = this.scrubFragments(out);

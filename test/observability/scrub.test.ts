@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cut, encodedForms, FRAGMENT_LENGTH, SecretScrubber } from "../../src/observability/scrub";
+import {
+  cut,
+  encodedForms,
+  FRAGMENT_LENGTH,
+  SecretScrubber,
+  scrubberFor,
+} from "../../src/observability/scrub";
 
 /** A 1,216-character security token, as long as the ones IAM issues for agencies. */
 const TOKEN = Array.from({ length: 76 }, (_, i) => `gQIDAhAo+/${String(i).padStart(4, "0")}xy`).join("");
@@ -28,6 +34,7 @@ describe("SecretScrubber", () => {
     ["JSON-escaped twice", (s: string) => JSON.stringify(JSON.stringify(s))],
     ["base64", (s: string) => Buffer.from(s).toString("base64")],
     ["base64 at an odd offset", (s: string) => Buffer.from(`x${s}`).toString("base64")],
+    ["base64 at the third offset", (s: string) => Buffer.from(`xy${s}`).toString("base64")],
     ["base64 at another offset", (s: string) => Buffer.from(`xy:${s}!`).toString("base64url")],
     ["cut short by the server", (s: string) => s.slice(5, 5 + 200)],
   ])("removes every fragment of a credential %s", (_name, form) => {
@@ -53,8 +60,88 @@ describe("SecretScrubber", () => {
     expect(scrubber().scrub(text)).toBe(text);
   });
 
+  it("puts one marker where a credential was, whole or in part, and keeps the text around it", () => {
+    expect(scrubber().scrub(`a ${SK} b`)).toBe("a [REDACTED] b");
+    expect(scrubber().scrub(`${SK} b`)).toBe("[REDACTED] b");
+    expect(scrubber().scrub(`${SK.slice(3)}`)).toBe("[REDACTED]");
+    expect(scrubber().scrub(`${SK} and ${TOKEN}.`)).toBe("[REDACTED] and [REDACTED].");
+    // Two credentials back to back are one run.
+    expect(scrubber().scrub(`(${SK}${TOKEN})`)).toBe("([REDACTED])");
+  });
+
+  it("leaves text whose window only shares a fragment's hash", () => {
+    // A window differing from a fragment by -1 at its 15th and +257 at its 16th character hashes the same.
+    const w = SK.slice(0, FRAGMENT_LENGTH);
+    const near =
+      w.slice(0, 14) +
+      String.fromCharCode(w.charCodeAt(14) - 1) +
+      String.fromCharCode(w.charCodeAt(15) + 257);
+    expect(scrubber().scrub(`x ${near} y`)).toBe(`x ${near} y`);
+  });
+
   it("cuts after scrubbing, saying how much was left out", () => {
     expect(cut("abcdef", 4)).toBe("abcd… (2 more characters)");
+    expect(cut("abcd", 4)).toBe("abcd");
     expect(cut("abc", 4)).toBe("abc");
+  });
+});
+
+describe("SecretScrubber with short credentials", () => {
+  it("scrubs a credential of four characters or more, and never a shorter one (it would match ordinary text)", () => {
+    expect(new SecretScrubber(["abc"]).scrub("abc, abcd")).toBe("abc, abcd");
+    expect(new SecretScrubber(["abcd"]).scrub("abc, abcd")).toBe("abc, [REDACTED]");
+    expect(encodedForms("abcd")).toContain("abcd");
+    expect(encodedForms("abcd").filter((f) => f.length < 4)).toEqual([]);
+  });
+
+  it("scrubs the longer of two credentials whole when it holds the other", () => {
+    expect(new SecretScrubber(["abcd", "abcdefg"]).scrub("x abcdefg y")).toBe("x [REDACTED] y");
+  });
+
+  it("scrubs a credential of exactly the fragment length, and the runs it overlaps itself in", () => {
+    const secret = "ab".repeat(FRAGMENT_LENGTH / 2);
+    expect(new SecretScrubber([secret]).scrub(secret)).toBe("[REDACTED]");
+    expect(new SecretScrubber([secret]).scrub(`${secret}ab`)).toBe("[REDACTED]");
+  });
+
+  it("scrubs the JSON-escaped form without the quotes around it", () => {
+    expect(new SecretScrubber(['ab"cd']).scrub(JSON.stringify({ token: 'ab"cd' }))).toBe(
+      '{"token":"[REDACTED]"}',
+    );
+  });
+
+  it("scrubs the RFC 3986 percent-encoding the signer uses, in either case", () => {
+    const secret = "ab!cd*ef'gh(ij)";
+    const scrubber = new SecretScrubber([secret]);
+    expect(scrubber.scrub("q=ab%21cd%2Aef%27gh%28ij%29&")).toBe("q=[REDACTED]&");
+    expect(scrubber.scrub("q=ab%21cd%2aef%27gh%28ij%29&")).toBe("q=[REDACTED]&");
+  });
+
+  it("scrubs request signatures, whoever's, and leaves shorter values", () => {
+    const none = new SecretScrubber([]);
+    expect(
+      none.scrub("SDK-HMAC-SHA256 Access=ABCDEFGHIJ, SignedHeaders=host, Signature=0123456789abcdef"),
+    ).toBe("SDK-HMAC-SHA256 Access=[REDACTED], SignedHeaders=host, Signature=[REDACTED]");
+    expect(none.scrub("Signature=abc")).toBe("Signature=abc");
+  });
+});
+
+describe("scrubberFor", () => {
+  const set = (n: number) => [`first-credential-${n}`, `second-credential-${n}`];
+
+  it("builds one scrubber per set of credentials, whatever their order", () => {
+    const [a, b] = set(100);
+    expect(scrubberFor([a!, b!])).toBe(scrubberFor([b!, a!, b!]));
+    expect(scrubberFor([a!, b!]).scrub(`x ${b} y`)).toBe("x [REDACTED] y");
+  });
+
+  it("keeps the four sets built last", () => {
+    const built = [1, 2, 3, 4].map((n) => scrubberFor(set(n)));
+    expect([1, 2, 3, 4].map((n) => scrubberFor(set(n)))).toEqual(built);
+    expect(scrubberFor(set(1))).toBe(built[0]);
+    scrubberFor(set(5));
+    // Set 1 was built first of the four: the fifth took its place.
+    expect(scrubberFor(set(1))).not.toBe(built[0]);
+    expect(scrubberFor(set(3))).toBe(built[2]);
   });
 });
