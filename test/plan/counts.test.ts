@@ -131,8 +131,11 @@ describe("membersChanged: distinct members written this run", () => {
       write("enable", "i-5"),
       write("add", "i-1", { member_group_name: "api" }),
       write("add", "i-1", { channel: "roma/inst/other" }),
+      // Drained, its delete still to come.
+      write("disable", "i-6"),
+      entry("delete", "failed", { member_group_name: "web", instance_id: "i-6" }),
     ];
-    expect(membersChanged(plan)).toBe(7);
+    expect(membersChanged(plan)).toBe(8);
   });
 
   it("knows a member without an instance by its member id", () => {
