@@ -131,8 +131,7 @@ export function mergeBindings(
     // disagrees with another.
     const fromEnv = env.find((e) => targetKey(e) === key);
     const reference =
-      fromEnv ??
-      merged.find((o) => o !== b && targetKey(o) === key && sharedTargetDifferences(o, b).length > 0);
+      fromEnv ?? merged.find((o) => targetKey(o) === key && sharedTargetDifferences(o, b).length > 0);
     const field = (reference ? sharedTargetDifferences(reference, b) : [])[0];
     if (field === undefined) {
       accepted.push(b);

@@ -126,6 +126,44 @@ describe("SecretScrubber with short credentials", () => {
   });
 });
 
+describe("encodedForms", () => {
+  it("are the value as is, percent-encoded in both cases, JSON-escaped once and twice, and its base64 cores", () => {
+    expect(encodedForms('a"b/c+ d?>')).toEqual([
+      'a"b/c+ d?>',
+      "a%22b%2Fc%2B%20d%3F%3E",
+      "a%22b%2fc%2b%20d%3f%3e",
+      'a\\"b/c+ d?>',
+      'a\\\\\\"b/c+ d?>',
+      // Aligned at a 3-byte boundary, in base64 and base64url; then after 1 and 2 other bytes, without
+      // the characters that depend on them.
+      "YSJiL2MrIGQ/",
+      "YSJiL2MrIGQ_",
+      "EiYi9jKyBk",
+      "hImIvYysgZD8+",
+      "hImIvYysgZD8-",
+    ]);
+  });
+
+  it("let a short credential be scrubbed from the base64 of a longer text, at every alignment", () => {
+    const secret = 'a"b/c+ d?>';
+    const scrubber = new SecretScrubber([secret]);
+    for (const before of ["", "x", "xy"]) {
+      for (const encoding of ["base64", "base64url"] as const) {
+        const text = Buffer.from(`${before}${secret}!`).toString(encoding);
+        const out = scrubber.scrub(text);
+        expect(out, `${before} ${encoding}`).toContain("[REDACTED]");
+        // Only the characters that also encode the bytes around it are left: at most 3 before, and a
+        // partial group with its padding after.
+        expect(out.replace("[REDACTED]", "").length, `${before} ${encoding}`).toBeLessThanOrEqual(7);
+      }
+    }
+  });
+
+  it("nothing of a credential shorter than four characters, in any form", () => {
+    expect(new SecretScrubber(["abc"]).scrub("abc YWJj")).toBe("abc YWJj");
+  });
+});
+
 describe("scrubberFor", () => {
   const set = (n: number) => [`first-credential-${n}`, `second-credential-${n}`];
 
