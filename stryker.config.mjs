@@ -20,8 +20,9 @@ export default {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   tempDirName: ".tmp/stryker",
   // A mutant reached while a module loads runs every test file of the mutation config, in a fresh
-  // module graph: on two busy cores that can take longer than the default allowance of 5 s over the
-  // dry run's time, and a mutant that only ran slowly must not pass for a detected one.
-  timeoutMS: 20_000,
+  // module graph: on two busy cores that takes far longer than the dry run's time plus the default 5 s
+  // (20 s still let slow runs pass for timeouts), and a mutant that only ran slowly must not pass for a
+  // detected one. A real endless loop is cut sooner by the hit limit.
+  timeoutMS: 60_000,
   thresholds: { high: 95, low: 90, break: null },
 };
