@@ -134,6 +134,8 @@ export interface InvokeOptions {
   write?: (line: string) => void;
   /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
   now?: () => number;
+  /** The reconcile's waits (the drain, the health polls): tests inject one that moves their clock. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -152,7 +154,7 @@ export async function runInvocation(
   const selection = select(run, event, options.dryRun);
   const resolved = await resolve(run, selection);
   if ("stopped" in resolved) return resolved.stopped;
-  const result = await execute(run, selection, resolved.bindings, options.now);
+  const result = await execute(run, selection, resolved.bindings, options);
   return summarize(run, selection, resolved, result);
 }
 
@@ -338,7 +340,7 @@ async function execute(
   run: Run,
   selection: Selection,
   bindings: readonly Binding[],
-  now: (() => number) | undefined,
+  { now, sleep }: Pick<InvokeOptions, "now" | "sleep">,
 ): Promise<SyncResult> {
   const { config, clients, logger, deadLetters } = run;
   const fanOutTo = config.backfillFunctionUrn;
@@ -366,6 +368,7 @@ async function execute(
       deadline: run.deadline,
       deadLetters,
       ...(now ? { now } : {}),
+      ...(sleep ? { sleep } : {}),
     },
     syncOptions(config.tuning, selection.dryRun),
   );
