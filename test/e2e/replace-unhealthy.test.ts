@@ -30,42 +30,46 @@ const binding: Binding = {
 const env = () => envFor(emu, [binding]);
 
 /**
- * Three serving instances, an hour old, each a member of `web` of each channel with the given health,
- * and the given server tags.
+ * Three serving instances, an hour old, each a member of each of the member groups of chan-a (`web` by
+ * default) with the given health, and the given server tags.
  */
 function load(
   health: Record<string, string>,
   tags: Record<string, Record<string, string>> = {},
-  channels = ["chan-a"],
+  groups = ["web"],
 ) {
   const state: StateInput = {
     gateways: [
       {
         instance_id: "apig-1",
         kind: "apig",
-        channels: channels.map((channel) => ({
-          id: channel,
-          name: channel.replace("-", "_"),
-          port: 443,
-          member_type: "ecs",
-          member_groups: [{ member_group_name: "web" }],
-          vpc_health_config: {
-            protocol: "HTTP",
-            path: "/healthz",
-            http_code: "200",
-            threshold_normal: 2,
-            threshold_abnormal: 3,
-            time_interval: 10,
-            timeout: 5,
+        channels: [
+          {
+            id: "chan-a",
+            name: "api_channel",
+            port: 443,
+            member_type: "ecs",
+            member_groups: groups.map((member_group_name) => ({ member_group_name })),
+            vpc_health_config: {
+              protocol: "HTTP",
+              path: "/healthz",
+              http_code: "200",
+              threshold_normal: 2,
+              threshold_abnormal: 3,
+              time_interval: 10,
+              timeout: 5,
+            },
+            members: groups.flatMap((member_group_name) =>
+              IDS.map((id) => ({
+                ecs_id: id,
+                ecs_name: `web-${id}`,
+                member_group_name,
+                create_time: HOUR_AGO,
+                health_status: (health[id] ?? "healthy") as "healthy",
+              })),
+            ),
           },
-          members: IDS.map((id) => ({
-            ecs_id: id,
-            ecs_name: `web-${id}`,
-            member_group_name: "web",
-            create_time: HOUR_AGO,
-            health_status: (health[id] ?? "healthy") as "healthy",
-          })),
-        })),
+        ],
       },
     ],
     scaling_groups: [
@@ -190,14 +194,11 @@ describe("replace_unhealthy through the bundles", () => {
     expect(memberIds()).toEqual(["i-2", "i-3"]);
   });
 
-  it("one group bound to two channels: AS is asked once for the instance, and both channels drain it", async () => {
-    // i-1 is unhealthy in both channels of its scaling group.
-    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } }, ["chan-a", "chan-b"]);
-    const twoChannels = envFor(emu, [binding, { ...binding, vpc_channel_id: "chan-b" }], {
-      // One channel after the other, so which binding asks first is fixed.
-      MAX_CONCURRENCY: "1",
-    });
-    const first = await invoke("reconcile", timerEvent(), { env: twoChannels });
+  it("one group bound to two member groups of a channel: AS is asked once for the instance, both drain it", async () => {
+    // i-1 is unhealthy in both member groups of its scaling group.
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } }, ["web", "api"]);
+    const twoGroups = envFor(emu, [binding, { ...binding, member_group_name: "api" }]);
+    const first = await invoke("reconcile", timerEvent(), { env: twoGroups });
     expect(first.error).toBeUndefined();
     expect(standbyCalls().map((c) => c.body)).toEqual([
       { action: "ENTER_STANDBY", instance_append: "yes", instances_id: ["i-1"] },
@@ -208,11 +209,12 @@ describe("replace_unhealthy through the bundles", () => {
     ]);
     expect(groupInstances().filter((i) => !IDS.includes(i.instance_id))).toHaveLength(1);
 
-    // In service no more, i-1 leaves both channels; AS is not asked again.
-    await invoke("reconcile", timerEvent(), { env: twoChannels });
-    for (const channel of ["chan-a", "chan-b"]) {
+    // In service no more, i-1 leaves both member groups; AS is not asked again.
+    await invoke("reconcile", timerEvent(), { env: twoGroups });
+    for (const group of ["web", "api"]) {
       expect(
-        members(emu, "apig-1", channel)
+        members(emu, "apig-1", "chan-a")
+          .filter((m) => m.member_group_name === group)
           .map((m) => m.ecs_id)
           .sort(),
       ).toEqual(["i-2", "i-3"]);

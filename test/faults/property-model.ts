@@ -3,8 +3,9 @@
  * of the contract checked after every step of it, from the emulator's call log and state.
  *
  * The world: one ROMA Connect or APIG gateway with one or two VPC channels; one or two AS groups bound to
- * one or two member groups (one group, two groups sharing a member group, two member groups of one
- * channel with their own drain_seconds, one group on two channels, an ip channel); member groups that
+ * one or two member groups (one group, two groups sharing a member group, two groups on two member groups
+ * of one channel with their own drain_seconds, one group on two member groups of one channel or on two
+ * channels, an ip channel); member groups that
  * may not exist yet and bindings that may carry a `health_check` (so channel setup runs); foreign members
  * and groups; a member quota that may be tight; APIG member health, with `replace_unhealthy`, and
  * unhealthy-since tags and ages left by earlier runs. The history: scale-out / scale-in / lifecycle-hook /
@@ -20,7 +21,7 @@
  * no call the emulator flags; members of other groups and groups no binding names untouched, and member
  * groups created only when missing, with no weight; no member of an instance that stays desired
  * is disabled or deleted, nor rewritten when it needed no fix; a quarantine only after after_seconds of
- * unhealthy readings and within max_per_run; with faults that a retry gets past, no dead letter and the
+ * unhealthy readings, once per instance and within max_per_run; with faults that a retry gets past, no dead letter and the
  * member groups converged. After the final phase (faults cleared, health restored): every instance ends
  * registered or dead-lettered, and a run on that converged state makes zero writes.
  *
@@ -37,8 +38,8 @@ import type { FunctionName } from "../support/harness";
 // ---------------------------------------------------------------------------------------------------
 // The world
 
-export type Variant = "single" | "shared" | "split" | "fanout" | "ip";
-export const VARIANTS: readonly Variant[] = ["single", "shared", "split", "fanout", "ip"];
+export type Variant = "single" | "shared" | "split" | "double" | "fanout" | "ip";
+export const VARIANTS: readonly Variant[] = ["single", "shared", "split", "double", "fanout", "ip"];
 export type GatewayKind = "roma" | "apig";
 type Group = "asg-1" | "asg-2";
 type LifeState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "STANDBY";
@@ -79,6 +80,11 @@ export function targetsOf(variant: Variant): TargetSpec[] {
       return [
         { channel: "chan-1", group: "web", groups: ["asg-1"] },
         { channel: "chan-1", group: "blue", groups: ["asg-2"] },
+      ];
+    case "double":
+      return [
+        { channel: "chan-1", group: "web", groups: ["asg-1"] },
+        { channel: "chan-1", group: "blue", groups: ["asg-1"] },
       ];
     case "fanout":
       return [
@@ -235,15 +241,16 @@ function callsOf(settings: Settings): (readonly [Operation, number])[] {
         "list hooks",
         "show channel",
         "add members",
-        "disable",
-        "delete",
-        "callback",
         // Dead letters are published to SMN: a fault that never clears makes one.
         "smn publish",
       ] as const
     ).map((op) => [op, 1] as const),
     // A re-enable is needed only where a desired member was found disabled.
     ["enable", rare],
+    // A member left behind by a failed disable or delete is what a terminate hook must wait for.
+    ["disable", rare],
+    ["delete", rare],
+    ["callback", 2],
     ...(settings.targets.some((t) => !t.groupExists) ? [["member-groups", rare] as const] : []),
     ...(settings.healthCheck ? [["health-config", rare] as const] : []),
     ...(settings.variant === "ip" || settings.replace ? [["ecs servers", 1] as const] : []),
@@ -258,7 +265,7 @@ function faultSpec(settings: Settings): fc.Arbitrary<FaultSpec> {
     // Mostly faults a retry gets past; sometimes one that never clears (dead-lettered, then repaired).
     times: fc.oneof(
       { weight: 10, arbitrary: fc.constantFrom<1 | 2>(1, 2) },
-      { weight: 2, arbitrary: fc.constant<0>(0) },
+      { weight: 3, arbitrary: fc.constant<0>(0) },
     ),
   });
 }
@@ -367,9 +374,16 @@ function scenarioFor(settings: Settings, opts: ScenarioOptions): fc.Arbitrary<Sc
     });
   const mutation = fc
     .record({
-      kind: fc.constantFrom("out", "out", "launch", "in", "in", "terminate", "sick") as fc.Arbitrary<
-        "out" | "launch" | "in" | "terminate" | "sick"
-      >,
+      kind: fc.constantFrom(
+        "out",
+        "out",
+        "launch",
+        "in",
+        "in",
+        "terminate",
+        "terminate",
+        "sick",
+      ) as fc.Arbitrary<"out" | "launch" | "in" | "terminate" | "sick">,
       group: fc.constantFrom(...groups),
       id: fc.nat({ max: 5 }),
     })
@@ -445,29 +459,84 @@ function scenarioFor(settings: Settings, opts: ScenarioOptions): fc.Arbitrary<Sc
         }),
       // With replace_unhealthy, often the case it is for: a member unhealthy for half an hour (an earlier
       // run tagged it), of an old instance in service.
-      sick: fc.constantFrom(true, true, false),
+      sick: fc.constantFrom(true, true, true, false),
+      victimTag: fc.constantFrom(1800, 1800, 1800, 30),
+      // And often a fault on one of the calls its replacement makes, in the first delivery.
+      victimFault: fc.option(
+        fc.record({
+          op: fc.constantFrom<Operation>("standby", "ecs tags", "ecs servers"),
+          kind: fc.constantFrom<FaultKind>("429", "503", "reset", "malformed"),
+          times: fc.constantFrom<0 | 1 | 2>(0, 1, 1, 2),
+        }),
+        { freq: 2, nil: undefined },
+      ),
+      // Often, when an instance is terminating, its member cannot be removed at first: the first delivery
+      // can neither disable nor delete anything, so the terminate hook must wait.
+      stuck: fc.option(fc.constantFrom<Operation>("disable", "delete"), { freq: 2, nil: undefined }),
     })
-    .map(({ world, sick, ...rest }) => {
-      const s: Scenario = { ...settings, ...rest, ...world };
-      const victim = s.instances.find((i) => targets[0]!.groups.includes(i.group));
-      if (!s.replace || !sick || !victim || !s.targets[0]!.groupExists) return s;
-      Object.assign(victim, { state: "INSERVICE", health: "NORMAL", aged: true });
-      const sickMember: InitialMember = {
-        target: 0,
-        id: victim.id,
-        status: 1,
-        weight: s.weight,
-        withEcsId: true,
-        health: "unhealthy",
-        aged: true,
-        // Younger than the member (an hour old): a tag older than its member is an earlier membership's.
-        taggedAgoSeconds: 1800,
-      };
-      return {
-        ...s,
-        members: [...s.members.filter((m) => m.target !== 0 || m.id !== victim.id), sickMember],
-      };
-    });
+    .map(({ world, sick, victimTag, victimFault, stuck, ...rest }) =>
+      withStuckMember(
+        withSickMember({ ...settings, ...rest, ...world }, sick, victimTag, victimFault),
+        stuck,
+      ),
+    );
+}
+
+/**
+ * With replace_unhealthy, often the case it is for: a member unhealthy for half an hour (an earlier
+ * run tagged it), of an old instance in service; and maybe a fault on a call its replacement makes.
+ */
+function withSickMember(
+  s: Scenario,
+  sick: boolean,
+  taggedAgoSeconds: number,
+  fault: FaultSpec | undefined,
+): Scenario {
+  const targets = targetsOf(s.variant);
+  const victim = s.instances.find((i) => targets[0]!.groups.includes(i.group));
+  if (!s.replace || !sick || !victim || !s.targets[0]!.groupExists) return s;
+  Object.assign(victim, { state: "INSERVICE", health: "NORMAL", aged: true });
+  // Unhealthy in every member group its scaling group is bound to: each binding judges it.
+  const sickIn = targets.flatMap((t, target) =>
+    t.groups.includes(victim.group) && s.targets[target]!.groupExists ? [target] : [],
+  );
+  const sickMembers = sickIn.map(
+    (target): InitialMember => ({
+      target,
+      id: victim.id,
+      status: 1,
+      weight: s.weight,
+      withEcsId: true,
+      health: "unhealthy",
+      aged: true,
+      // Younger than the member (an hour old): a tag older than its member is an earlier membership's.
+      // Sometimes too young for after_seconds: then it must wait.
+      taggedAgoSeconds,
+    }),
+  );
+  return {
+    ...s,
+    members: [...s.members.filter((m) => !sickIn.includes(m.target) || m.id !== victim.id), ...sickMembers],
+    steps: withFirstDeliveryFault(s.steps, fault),
+  };
+}
+
+/** The steps, the first delivery with one more fault. */
+function withFirstDeliveryFault(steps: Step[], fault: FaultSpec | undefined): Step[] {
+  const first = steps.findIndex((step) => step.kind === "deliver");
+  if (fault === undefined || first < 0) return steps;
+  return steps.map((step, i) =>
+    i === first && step.kind === "deliver" ? { ...step, faults: [...step.faults, fault] } : step,
+  );
+}
+
+/** A terminating instance's member the first delivery cannot disable or delete (`op` fails throughout). */
+function withStuckMember(s: Scenario, op: Operation | undefined): Scenario {
+  const terminating = s.instances.some(
+    (i) => i.state === "REMOVING_WAIT" && s.members.some((m) => m.id === i.id && m.status === 1),
+  );
+  if (op === undefined || !terminating) return s;
+  return { ...s, steps: withFirstDeliveryFault(s.steps, { op, kind: "500", times: 0 }) };
 }
 
 /** Scenarios over the variants and both gateways. */
@@ -692,7 +761,9 @@ export const PATHS = [
   "launch hook CONTINUE",
   "launch hook ABANDON",
   "terminate hook CONTINUE",
+  "terminate hook held while its member remains",
   "quarantine (ENTER_STANDBY)",
+  "quarantine of a group bound to two member groups",
   "fraction guard held",
   "health flip",
   "overlapping invocations",
@@ -834,11 +905,6 @@ const callsOn = (calls: readonly CallLogEntry[], m: VpcMemberInfo) =>
       body: c.body,
     }));
 
-/** Instances that ENTER_STANDBY calls of a step moved to standby. */
-const standbyIds = (calls: readonly CallLogEntry[]) =>
-  calls
-    .filter((c) => operationOf(c) === "standby" && applied(c))
-    .flatMap((c) => (c.body as { instances_id?: string[] }).instances_id ?? []);
 const ok = (c: CallLogEntry) => c.status >= 200 && c.status < 300;
 /**
  * A call the emulator carried out and answered with success. A faulted call may never have reached its
@@ -1027,6 +1093,17 @@ class World {
     }
   }
 
+  /** Instances that went to standby since the step's start. */
+  private movedToStandby(before: Before): string[] {
+    const was = new Map(
+      before.state.scaling_groups.flatMap((g) => g.instances).map((i) => [i.instance_id, i.life_cycle_state]),
+    );
+    return this.state()
+      .scaling_groups.flatMap((g) => g.instances)
+      .filter((i) => i.life_cycle_state === "STANDBY" && was.get(i.instance_id) !== "STANDBY")
+      .map((i) => i.instance_id);
+  }
+
   private before(): Before {
     const state = this.state();
     const hooks: Before["hooks"] = new Map();
@@ -1081,8 +1158,9 @@ class World {
       // An event selects the bindings of the groups it names (and those sharing their member groups).
       const looked = this.targets.filter((t) => t.groups.some((g) => invocations[0]!.groups.includes(g)));
       // An instance one binding moved to standby is drained from that binding's member group in the same
-      // run; the other member groups of its scaling group see it gone from service only in the next run.
-      const lagging = this.s.variant === "fanout" ? standbyIds(calls) : [];
+      // run; the other member groups of its scaling group may see it gone from service only in the next.
+      const lagging =
+        this.s.variant === "double" || this.s.variant === "fanout" ? this.movedToStandby(before) : [];
       this.expectConverged(when, [], looked, new Set(lagging.map(this.identityOfInstance)));
     }
   }
@@ -1169,6 +1247,8 @@ class World {
     this.coverage.hit("member group created", of("member-groups").length);
     this.coverage.hit("health check set", of("health-config").length);
     this.coverage.hit("quarantine (ENTER_STANDBY)", of("standby").length);
+    if (this.s.variant === "double" || this.s.variant === "fanout")
+      this.coverage.hit("quarantine of a group bound to two member groups", of("standby").length);
     const refused = of("add members", false).filter((c) => c.status === 403);
     this.coverage.hit("member quota refused (APIG.3110)", refused.length);
     // An add refused for the quota, then deletes, then the add done: the deferred retry.
@@ -1370,6 +1450,17 @@ class World {
       this.coverage.hit("launch hook ABANDON");
       abandoned = true;
     }
+    // What the terminate-hook rule is for: a hook left waiting on a member a failed write left behind.
+    const hanging = new Set(
+      this.state().scaling_groups.flatMap((g) => g.hanging.map((h) => h.lifecycle_action_key)),
+    );
+    for (const [key, h] of before.hooks) {
+      const remains = this.targets.some(
+        (t) => t.groups.includes(h.group) && this.members(t).some((m) => this.ofInstance(m, h.instance)),
+      );
+      if (h.hook === "terminate" && hanging.has(key) && remains)
+        this.coverage.hit("terminate hook held while its member remains");
+    }
     return abandoned;
   }
 
@@ -1438,8 +1529,8 @@ class World {
 
   /**
    * REPLACEMENT GUARDS (replace_unhealthy). An instance goes to standby only when its member has been
-   * reported unhealthy across after_seconds, and the instance is at least that old; at most max_per_run
-   * instances per binding per invocation.
+   * reported unhealthy across after_seconds, and the instance is at least that old; AS is asked once for
+   * it; at most max_per_run instances per binding per invocation.
    *
    * This is the place of every guard on replacements, each judged on the ENTER_STANDBY requests of the
    * step (`standby`, with their times) against the state at its start (`before.state`: AS life-cycle
@@ -1493,6 +1584,21 @@ class World {
           `${when}: an instance was replaced before its member was unhealthy across after_seconds`,
           () => ({ id, at: c.time, members: sick, since: sick.map((m) => this.unhealthySince.get(m.id)) }),
         );
+      }
+    }
+    // AS is asked once for an instance: after an ENTER_STANDBY it carried out, no request of the run names
+    // the instance again. (Two channels are reconciled at once and may both ask before either answer
+    // comes: not judged there.)
+    if (invocations === 1 && this.s.variant !== "fanout") {
+      const asked = new Set<string>();
+      for (const c of standby) {
+        const ids = (c.body as { instances_id?: string[] }).instances_id ?? [];
+        const again = ids.filter((id) => asked.has(id));
+        check(again.length === 0, `${when}: AS was asked again for an instance it put in standby`, () => ({
+          again,
+          calls: standby,
+        }));
+        if (applied(c)) for (const id of ids) asked.add(id);
       }
     }
     // A request retried is the same request: count the instances asked for, not the requests.
