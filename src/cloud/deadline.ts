@@ -32,6 +32,11 @@ export class Deadline {
     return new Deadline(this.endsAt - this.now() + ms, 0, this.now);
   }
 
+  /** This deadline, or `ms` from now if that comes first: for a step that must end within a time of its own. */
+  within(ms: number): Deadline {
+    return new Deadline(Math.min(this.remainingMs(), ms), 0, this.now);
+  }
+
   remainingMs(): number {
     return Math.max(0, this.endsAt - this.now());
   }

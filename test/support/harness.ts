@@ -70,7 +70,13 @@ export interface Binding {
   drain_seconds?: number;
   healthy_timeout_seconds?: number;
   health_check?: Record<string, unknown>;
-  replace_unhealthy?: { after_seconds?: number; max_per_run?: number; max_unhealthy_fraction?: number };
+  replace_unhealthy?: {
+    after_seconds?: number;
+    max_per_run?: number;
+    max_unhealthy_fraction?: number;
+    max_in_standby?: number;
+    cooldown_seconds?: number;
+  };
 }
 
 export function envFor(
