@@ -192,7 +192,14 @@ export const timerEvent = (userEvent = "") => ({
   user_event: userEvent,
 });
 
-type InstanceState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "REMOVING" | "STANDBY";
+type InstanceState =
+  | "INSERVICE"
+  | "PENDING_WAIT"
+  | "REMOVING_WAIT"
+  | "PENDING"
+  | "REMOVING"
+  | "STANDBY"
+  | "ENTERING_STANDBY";
 type InstanceHealth = "NORMAL" | "ERROR" | "INITIALIZING";
 
 export function instance(id: string, state: InstanceState = "INSERVICE", health: InstanceHealth = "NORMAL") {
