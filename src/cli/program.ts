@@ -13,6 +13,7 @@ import { TransientFailureError } from "../runtime/invoke";
 import { cliCommand, sourceArgs } from "./command-line";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
+import { hostsLine } from "./hosts";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
 import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
@@ -134,6 +135,7 @@ async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly st
   });
   if (!opts.json) {
     for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
+    io.stdout.write(hostsLine(config, set.bindings));
     if (spec.preface) io.stdout.write(spec.preface(set.bindings));
   }
   const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
@@ -273,6 +275,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
+  io.stdout.write(hostsLine(config, set.bindings));
   for (const id of set.shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }

@@ -128,6 +128,12 @@ export const ERROR_CODES = {
   // A group that scales while it is listed grows its total.
   PAGING_INCONSISTENT: { transient: true, local: true },
   INVALID_ID: { local: true },
+  // ECS left requested servers out of its answer, asked twice.
+  ANSWER_INCOMPLETE: {
+    transient: true,
+    local: true,
+    hint: "ECS left some of the servers asked for out of its answer, twice: transient, the next run asks again (or replay it)",
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

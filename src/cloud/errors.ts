@@ -117,6 +117,27 @@ export class PagingInconsistentError extends CloudError {
   }
 }
 
+/**
+ * An answer that left out some of the ids it was asked for, even when asked again for just those. Not
+ * "unknown ids" (ECS answers an id it does not know with a `fault` entry): the ids are named, and the
+ * next run (or a replay) asks again.
+ */
+export class IncompleteAnswerError extends CloudError {
+  override readonly name = "IncompleteAnswerError";
+  readonly code = "ANSWER_INCOMPLETE";
+
+  constructor(
+    service: Service,
+    operation: string,
+    readonly ids: readonly string[],
+  ) {
+    super(
+      `${operation}: ${service} left ${ids.length} of the ids asked for out of its answer twice (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`,
+      { service, operation },
+    );
+  }
+}
+
 /** An id taken from a response that is not shaped like one, so it is never put into a request path. */
 export class InvalidCloudIdError extends CloudError {
   override readonly name = "InvalidCloudIdError";

@@ -40,7 +40,8 @@ export interface CloudResponse<T> {
 
 export interface CloudHttpOptions {
   projectId: string;
-  endpoints: Record<Service, string | undefined>;
+  /** The base URL of a service, looked up on its first call (./endpoints.ts, endpointResolver). */
+  endpointOf: (service: Service) => string | undefined;
   credentials: Credentials;
   deadline: Deadline;
   policy: RetryPolicy;
@@ -138,7 +139,7 @@ export class CloudHttp {
   }
 
   private async once<T>(req: CloudRequest<T>, deadline: Deadline): Promise<CloudResponse<T>> {
-    const base = this.opts.endpoints[req.service];
+    const base = this.opts.endpointOf(req.service);
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];
     if (limiter && !(await limiter.take(deadline.remainingMs()))) {

@@ -14,6 +14,7 @@ export const ENV_KEYS = {
   ecsEndpoint: "ECS_ENDPOINT",
   smnEndpoint: "SMN_ENDPOINT",
   functionGraphEndpoint: "FUNCTIONGRAPH_ENDPOINT",
+  allowCustomEndpoints: "ALLOW_CUSTOM_ENDPOINTS",
   deadLetterTopicUrn: "DEAD_LETTER_TOPIC_URN",
   ak: "HUAWEICLOUD_SDK_AK",
   sk: "HUAWEICLOUD_SDK_SK",
@@ -34,6 +35,19 @@ export const ENV_KEYS = {
 
 export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
 
+/** The variable that overrides each service's endpoint. */
+export const ENDPOINT_KEYS = {
+  roma: ENV_KEYS.romaEndpoint,
+  apig: ENV_KEYS.apigEndpoint,
+  as: ENV_KEYS.asEndpoint,
+  ecs: ENV_KEYS.ecsEndpoint,
+  smn: ENV_KEYS.smnEndpoint,
+  functiongraph: ENV_KEYS.functionGraphEndpoint,
+} as const;
+
+/** The services the functions call, each with an endpoint that can be set. */
+export type Service = keyof typeof ENDPOINT_KEYS;
+
 /** Keys an operator sets on a deployed function (the platform supplies RUNTIME_PROJECT_ID itself). */
 export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.bindings,
@@ -46,6 +60,7 @@ export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.ecsEndpoint,
   ENV_KEYS.smnEndpoint,
   ENV_KEYS.functionGraphEndpoint,
+  ENV_KEYS.allowCustomEndpoints,
   ENV_KEYS.deadLetterTopicUrn,
   ENV_KEYS.logLevel,
   ENV_KEYS.requestTimeoutMs,

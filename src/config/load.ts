@@ -2,7 +2,7 @@ import type * as z from "zod/mini";
 import { explainBindingIssues } from "./binding-issues";
 import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
-import { ENV_KEYS, type EnvKey } from "./keys";
+import { ENDPOINT_KEYS, ENV_KEYS, type EnvKey, type Service } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
 import { TUNABLES, type Tuning } from "./tuning";
 
@@ -30,22 +30,25 @@ export interface Config {
   warnings: string[];
 }
 
-/** The variable that overrides each service's endpoint. */
-export const ENDPOINT_KEYS = {
-  roma: ENV_KEYS.romaEndpoint,
-  apig: ENV_KEYS.apigEndpoint,
-  as: ENV_KEYS.asEndpoint,
-  ecs: ENV_KEYS.ecsEndpoint,
-  smn: ENV_KEYS.smnEndpoint,
-  functiongraph: ENV_KEYS.functionGraphEndpoint,
-} as const;
-
-/** The services the functions call, each with an endpoint that can be set. */
-export type Service = keyof typeof ENDPOINT_KEYS;
-
 const FUNCTION_URN =
   /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
 const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * The services a run calls: AS and ECS always, the gateways of its bindings, SMN when dead letters are
+ * published, FunctionGraph when `reconcile` may fan out. (Tag bindings found at run time may name
+ * another gateway; its endpoint is then resolved when it is first called.)
+ */
+export function servicesCalled(
+  bindings: readonly Binding[],
+  uses: { deadLetters: boolean; fanOut: boolean },
+): Set<Service> {
+  const called = new Set<Service>(["as", "ecs"]);
+  for (const b of bindings) called.add(b.gateway === "apig" ? "apig" : "roma");
+  if (uses.deadLetters) called.add("smn");
+  if (uses.fanOut) called.add("functiongraph");
+  return called;
+}
 
 /** Reads a key the FunctionGraph way: `context.getUserData(key)` first, then `process.env[key]`. */
 export function envReader(
@@ -177,16 +180,20 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = new Set<Service>(["as", "ecs"]);
-  for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
-  if (deadLetterTopicUrn) needed.add("smn");
-  if (backfillFunctionUrn) needed.add("functiongraph");
+  const needed = servicesCalled(bindings, {
+    deadLetters: deadLetterTopicUrn !== undefined,
+    fanOut: backfillFunctionUrn !== undefined,
+  });
 
+  const rawAllowCustom = read(ENV_KEYS.allowCustomEndpoints)?.trim().toLowerCase();
+  if (rawAllowCustom !== undefined && rawAllowCustom !== "true" && rawAllowCustom !== "false") {
+    issues.push({ path: ENV_KEYS.allowCustomEndpoints, message: 'must be "true" or "false"' });
+  }
   const endpointOverrides: Partial<Record<Service, string>> = {};
   for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
     const override = read(key);
     if (override !== undefined) {
-      const checked = checkEndpoint(override);
+      const checked = checkEndpoint(override, rawAllowCustom === "true");
       if (checked.ok) endpointOverrides[service] = checked.url;
       else issues.push({ path: key, message: checked.reason });
     } else if (region === undefined && needed.has(service)) {

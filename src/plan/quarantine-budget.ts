@@ -65,13 +65,16 @@ export interface BudgetReading {
   claims: Claim[];
   /** In service and tagged IN_FLIGHT_SECONDS ago or more (or with a value that is not a time): leftovers. */
   stale: string[];
+  /** In service or in standby, but ECS's answer left their tags out: the budget cannot be counted. */
+  unread: string[];
 }
 
 const parseAt = (value: string): number | undefined => (/^\d{1,12}$/.test(value) ? Number(value) : undefined);
 
 /**
  * Reads the budget from a group's instances and the quarantined-at tags read for them (instance id →
- * value; instances whose tags were not read have no entry). Pure. An instance in standby with the tag
+ * value; instances whose tags were not asked for have no entry; `unread`: asked for, but left out of
+ * ECS's answer). Pure. An instance in standby with the tag
  * holds budget, whatever the tag's age; one in service holds it while its tag is younger than
  * IN_FLIGHT_SECONDS (either way: a clock a little behind must not make it a leftover). Tags on instances
  * in other states (being added or removed) neither hold budget nor are removed: none of them can be
@@ -81,10 +84,12 @@ export function readBudget(
   instances: Iterable<GroupInstance>,
   tags: ReadonlyMap<string, string>,
   now: number,
+  unread: ReadonlySet<string> = new Set(),
 ): BudgetReading {
-  const reading: BudgetReading = { claims: [], stale: [] };
+  const reading: BudgetReading = { claims: [], stale: [], unread: [] };
   const nowSeconds = Math.floor(now / 1000);
   for (const i of instances) {
+    if (unread.has(i.instance_id) && budgetRelevant(i)) reading.unread.push(i.instance_id);
     const raw = tags.get(i.instance_id);
     if (raw === undefined) continue;
     const at = parseAt(raw);
@@ -112,6 +117,7 @@ export function budgetRefusal(
   budget: GroupBudget,
   now: number,
 ): string | undefined {
+  if (reading.unread.length > 0) return `the tags of ${reading.unread.join(", ")} could not be read`;
   const holding = new Set([...reading.claims.map((c) => c.instanceId), ...batch]);
   if (holding.size > budget.maxInStandby) {
     const standby = reading.claims.filter((c) => c.standby).map((c) => c.instanceId);
@@ -154,7 +160,7 @@ export function affordableBatch(
  * (whose tags this invocation has just written) goes ahead only as a whole and only when the budget
  * still allows it, counting the quarantines of every other invocation that tagged before this read.
  * Instances no longer in service, or whose tag is gone, leave the batch (AS would refuse the whole call
- * for one of them). Pure.
+ * for one of them). `unread`: instances ECS's answer left out. Pure.
  */
 export function recheckBatch(
   batch: readonly string[],
@@ -162,13 +168,14 @@ export function recheckBatch(
   tags: ReadonlyMap<string, string>,
   budget: GroupBudget,
   now: number,
+  unread: ReadonlySet<string> = new Set(),
 ): { go: string[]; dropped: string[]; refusal: string | undefined } {
   const byId = new Map(instances.map((i) => [i.instance_id, i]));
   const go = batch.filter((id) => byId.get(id)?.life_cycle_state === "INSERVICE" && tags.has(id));
   const dropped = batch.filter((id) => !go.includes(id));
   if (go.length === 0)
     return { go, dropped, refusal: "no instance of the batch is still in service and tagged" };
-  const refusal = budgetRefusal(readBudget(instances, tags, now), go, budget, now);
+  const refusal = budgetRefusal(readBudget(instances, tags, now, unread), go, budget, now);
   return refusal === undefined ? { go, dropped, refusal } : { go: [], dropped: [...batch], refusal };
 }
 

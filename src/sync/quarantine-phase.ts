@@ -1,7 +1,7 @@
 import type { GroupInstance } from "../cloud/autoscaling";
 import { isBatchActionRefused } from "../cloud/classify";
 import type { Deadline } from "../cloud/deadline";
-import { DeadlineExceededError, describeError } from "../cloud/errors";
+import { DeadlineExceededError, describeError, type IncompleteAnswerError } from "../cloud/errors";
 import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
@@ -35,6 +35,10 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 interface ServerMarks {
   unhealthySince: Map<string, string>;
   quarantinedAt: Map<string, string>;
+  /** Servers ECS's answers left out: their tags are unknown, not absent. */
+  unread: Set<string>;
+  /** The error that names them. */
+  missing: IncompleteAnswerError | undefined;
 }
 
 type Context = Record<string, unknown>;
@@ -121,6 +125,13 @@ export class QuarantinePhase {
     let marks: ServerMarks;
     try {
       marks = await this.readMarks([...new Set([...members.map((m) => m.ecs_id!), ...standby])]);
+      if (marks.unread.size > 0) {
+        log.warn("ECS left some servers out of its answer; they are not judged this run, nor is the budget", {
+          ...context,
+          instance_ids: [...marks.unread],
+          error: describeError(marks.missing),
+        });
+      }
     } catch (err) {
       // Without the tags nothing can be decided; the next run reads them again. Nothing is lost.
       log.warn("could not read the unhealthy-since tags; no member is judged this run", {
@@ -140,8 +151,11 @@ export class QuarantinePhase {
       now,
       channelWriteFailed: this.ledger.hasFailed(target.bindings),
       budget,
-      reading: readBudget(groupInstances, marks.quarantinedAt, now),
+      reading: readBudget(groupInstances, marks.quarantinedAt, now, marks.unread),
     });
+    // An unread tag reads as none, which would restart an unhealthy spell at now: leave it as it is.
+    // (Without a known start such a member is never a candidate; it still counts in the guard.)
+    for (const id of marks.unread) decision.setTags.delete(id);
     if (decision.guard.tripped) {
       this.ledger.addQuarantineGuarded();
       log.warn(
@@ -214,7 +228,7 @@ export class QuarantinePhase {
     try {
       const fresh = await this.deps.autoscaling.listGroupInstances(groupId);
       const marks = await this.readMarks(fresh.filter(budgetRelevant).map((i) => i.instance_id));
-      check = recheckBatch(batch, fresh, marks.quarantinedAt, budget, this.now());
+      check = recheckBatch(batch, fresh, marks.quarantinedAt, budget, this.now(), marks.unread);
     } catch (err) {
       skip(batch);
       log.warn("could not re-count the group's replacement budget; quarantining none this run", {
@@ -309,9 +323,17 @@ export class QuarantinePhase {
 
   /** The replace_unhealthy tags of these servers (ECS ListServersDetails, 100 servers a call). */
   private async readMarks(serverIds: readonly string[]): Promise<ServerMarks> {
-    const marks: ServerMarks = { unhealthySince: new Map(), quarantinedAt: new Map() };
+    const marks: ServerMarks = {
+      unhealthySince: new Map(),
+      quarantinedAt: new Map(),
+      unread: new Set(),
+      missing: undefined,
+    };
     if (serverIds.length === 0) return marks;
-    for (const [id, tags] of await this.deps.ecs.serverTags(serverIds)) {
+    const lookup = await this.deps.ecs.serverTags(serverIds);
+    marks.missing = lookup.missing;
+    marks.unread = new Set(lookup.missing?.ids ?? []);
+    for (const [id, tags] of lookup.found) {
       const since = tags.get(UNHEALTHY_SINCE_TAG);
       if (since !== undefined) marks.unhealthySince.set(id, since);
       const at = tags.get(QUARANTINED_AT_TAG);

@@ -1,4 +1,5 @@
 import type { GroupInstance } from "../cloud/autoscaling";
+import type { ServerLookup } from "../cloud/ecs";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
@@ -285,9 +286,9 @@ class Reconciler {
     const first = planAll(new Map());
     const need = [...new Set(first.flatMap((p) => p.needsAddress))];
     if (need.length === 0) return first;
-    let ips: Map<string, string>;
+    let lookup: ServerLookup<string>;
     try {
-      ips = await this.deps.ecs.privateAddresses(need);
+      lookup = await this.deps.ecs.privateAddresses(need);
     } catch (err) {
       for (const r of ready) {
         const missing = r.desired.filter((d) => need.includes(d.ecs_id));
@@ -295,17 +296,19 @@ class Reconciler {
       }
       return planAll(new Map());
     }
-    const plans = planAll(ips);
+    const plans = planAll(lookup.found);
+    // Servers ECS's answers left out are a transient failure (the next run asks again); servers it
+    // answered without a private IPv4 (or did not know) are not.
+    const unanswered = new Set(lookup.missing?.ids);
+    const noAddress = new Error("ECS reports no private IPv4 address for the instance");
     for (const [i, p] of plans.entries()) {
       const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
-      if (unresolved.length > 0) {
-        this.ledger.failInstances(
-          ready[i]!.target,
-          "resolve_address",
-          new Error("ECS reports no private IPv4 address for the instance"),
-          unresolved,
-        );
-      }
+      const left = unresolved.filter((d) => unanswered.has(d.ecs_id));
+      const without = unresolved.filter((d) => !unanswered.has(d.ecs_id));
+      if (left.length > 0)
+        this.ledger.failInstances(ready[i]!.target, "resolve_address", lookup.missing, left);
+      if (without.length > 0)
+        this.ledger.failInstances(ready[i]!.target, "resolve_address", noAddress, without);
     }
     return plans;
   }

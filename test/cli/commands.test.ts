@@ -201,7 +201,7 @@ describe("sync", () => {
     const replay = await cli(["replay", "out/dead-letters.json", "--bindings", "bindings.json"], env);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(
-      /^Replaying 1 dead letter from out\/dead-letters.json:\n {2}add_members +asg-1 +APIG.3110 403/,
+      /^Hosts: 127\.0\.0\.1:\d+ \(as, ecs, roma\)\nReplaying 1 dead letter from out\/dead-letters.json:\n {2}add_members +asg-1 +APIG.3110 403/,
     );
     expect(replay.stdout).toMatch(/add +i-1 +- +- +done/);
     expect(webMembers()).toEqual(["i-1", "i-2"]);

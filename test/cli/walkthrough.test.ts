@@ -117,7 +117,7 @@ describe("README: Try the CLI against the emulator", () => {
     expect((await runLine(validate!))!.code).toBe(0);
     const planned = (await runLine(plan!))!;
     expect(planned.code).toBe(0);
-    expect(timeless(planned.stdout)).toBe(timeless(planShown));
+    expect(timeless(planned.stdout)).toBe(timeless(move(planShown)));
 
     const [sync, echo] = apply!;
     expect(echo).toBe('echo "exit $?"');

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveEndpoints, SERVICES } from "../../src/cloud/endpoints";
+import { resolveEndpoint, SERVICES } from "../../src/cloud/endpoints";
 import { ConfigError } from "../../src/config/errors";
-import { ENDPOINT_KEYS, type EnvReader, envReader, loadConfig } from "../../src/config/load";
+import { ENDPOINT_KEYS } from "../../src/config/keys";
+import { type EnvReader, envReader, loadConfig } from "../../src/config/load";
 import { TUNABLES } from "../../src/config/tuning";
 
 const binding = {
@@ -44,15 +45,15 @@ describe("loadConfig", () => {
       drain_seconds: 30,
       healthy_timeout_seconds: 300,
     });
-    const endpoints = resolveEndpoints(config.region, config.endpointOverrides);
-    expect(endpoints.roma).toBe("https://roma.cn-north-4.myhuaweicloud.com");
-    expect(endpoints.as).toBe("https://as.cn-north-4.myhuaweicloud.com");
+    const endpoint = (s: "roma" | "as") => resolveEndpoint(s, config.region, config.endpointOverrides)?.url;
+    expect(endpoint("roma")).toBe("https://roma.cn-north-4.myhuaweicloud.com");
+    expect(endpoint("as")).toBe("https://as.cn-north-4.myhuaweicloud.com");
     expect(config.logLevel).toBe("info");
   });
 
   it("uses the documented exception endpoints", () => {
     const config = loadConfig(reader({ ...good, HUAWEICLOUD_SDK_REGION: "ap-southeast-1" }));
-    expect(resolveEndpoints(config.region, config.endpointOverrides).as).toBe(
+    expect(resolveEndpoint("as", config.region, config.endpointOverrides)?.url).toBe(
       "https://as.ap-southeast-1.myhwclouds.com",
     );
   });
@@ -186,7 +187,7 @@ describe("loadConfig", () => {
     );
     expect(config.endpointOverrides.roma).toBe("http://127.0.0.1:4010");
     expect(config.endpointOverrides.ecs).toBe("http://[::1]:4010");
-    expect(resolveEndpoints(config.region, config.endpointOverrides).smn).toBeUndefined();
+    expect(resolveEndpoint("smn", config.region, config.endpointOverrides)).toBeUndefined();
   });
 
   it("warns when BINDINGS approaches FunctionGraph's 4,096-character cap", () => {

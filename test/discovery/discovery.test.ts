@@ -14,14 +14,7 @@ const metrics = new RunMetrics();
 const client = new AutoScalingTagsClient(
   new CloudHttp({
     projectId: emu.projectId,
-    endpoints: {
-      roma: emu.url,
-      apig: emu.url,
-      as: emu.url,
-      ecs: emu.url,
-      smn: emu.url,
-      functiongraph: emu.url,
-    },
+    endpointOf: () => emu.url,
     credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
     deadline: new Deadline(60_000, 0, () => 0),
     policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },

@@ -192,7 +192,7 @@ describe("signature verification", () => {
     });
     expect(list.status).toBe(200);
     const add = await call(emu, "POST", `${ROMA}/chan-ecs/members`, {
-      body: { members: [{ ecs_id: "srv-1", ecs_name: "wéb-1", member_group_name: "web" }] },
+      body: { members: [{ ecs_id: "srv-1", ecs_name: "服务器-1", member_group_name: "web" }] },
     });
     expect(add.status).toBe(201);
   });
@@ -468,8 +468,12 @@ describe("VPC channel members", () => {
     expect(members(emu, channel)).toEqual(before);
   });
 
-  it("accepts letters beyond ASCII in ecs_name and rejects an empty members list", async () => {
+  it("takes Chinese characters in ecs_name but no other letter beyond ASCII, and rejects an empty members list", async () => {
     expect((await add("chan-ecs", { members: [{ ...ecs, ecs_name: "服务器-1" }] })).status).toBe(201);
+    for (const name of ["wéb-1", "сервер", "サーバ", "web\u00a01", "x".repeat(65)]) {
+      const refused = await add("chan-ecs", { members: [{ ...ecs, ecs_id: "srv-9", ecs_name: name }] });
+      expect(refused.body, name).toEqual({ error_code: "APIG.2012", error_msg: invalidMsg("ecs_name") });
+    }
     const empty = await add("chan-ecs", { members: [] });
     expect(empty.body).toEqual({ error_code: "APIG.2001", error_msg: missingMsg("members") });
   });

@@ -8,7 +8,12 @@ export function isIpv4(value: string): boolean {
 }
 
 export const ECS_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-export const ECS_NAME_RE = /^[\p{L}A-Za-z0-9_.-]{1,64}$/u;
+/**
+ * A member's `ecs_name`: Chinese characters (U+4E00–U+9FA5), letters, digits, `-`, `_` and `.`, 1–64
+ * characters ("支持汉字，英文，数字，“-”,“_”,“.”，1 ~ 64字符": `EcsName` of `MemberInfo` in the official
+ * Go SDK's services/roma/v2/model/model_member_info.go and services/apig/v2/model/model_member_info.go).
+ */
+export const ECS_NAME_RE = /^[\u4e00-\u9fa5A-Za-z0-9_.-]{1,64}$/;
 export const ROMA_CHANNEL_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{2,63}$/;
 export const APIG_CHANNEL_NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{2,63}$/;
 export const MEMBER_GROUP_NAME_RE = /^[\p{L}][\p{L}0-9_.-]{2,63}$/u;

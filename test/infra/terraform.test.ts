@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkEndpoint } from "../../src/config/endpoint-url";
 import { DEPLOYED_ENV_KEYS, ENV_KEYS } from "../../src/config/keys";
+import { SDK_ENDPOINT_DOMAINS } from "../../src/config/region-endpoints";
 import { BindingSchema, HealthCheckSchema } from "../../src/config/schema";
 import {
   type Allowlist,
@@ -917,6 +919,55 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
         expect(await refusals({ bindings: apig(bad) }), JSON.stringify(bad)).toEqual([refused]);
       for (const good of [{}, { max_in_standby: 100, cooldown_seconds: 0 }, { cooldown_seconds: 86400 }])
         expect(await refusals({ bindings: apig(good) }), JSON.stringify(good)).toEqual([]);
+    },
+  );
+
+  it("passes allow_custom_endpoints as ALLOW_CUSTOM_ENDPOINTS and refuses other hosts at plan time, with the functions' domains", async () => {
+    const files = await loadInfra();
+    const variables = declaredVariables(moduleOf(files, MODULE_DIR));
+    expect(variables.get("allow_custom_endpoints")).toMatchObject({ default: false });
+    const environment = moduleLocal(files, "environment_all") as HclObject;
+    expect(environment[ENV_KEYS.allowCustomEndpoints]).toBe(`\${var.allow_custom_endpoints ? "true" : null}`);
+    expect(moduleLocal(files, "sdk_endpoint_domains")).toEqual(SDK_ENDPOINT_DOMAINS);
+    const fn = resourceBody(files, "huaweicloud_fgs_function", "functions");
+    expect(lifecycleConditions(fn, "precondition")).toContain(
+      `\${var.allow_custom_endpoints || length(local.custom_endpoints) == 0}`,
+    );
+  });
+
+  it.runIf(TERRAFORM)(
+    "holds endpoints to the SDKs' domains and loopback as the functions do, look-alikes included (terraform)",
+    async () => {
+      const urls = [
+        "https://roma.cn-north-4.myhuaweicloud.com",
+        "https://SMN.EU-WEST-101.MYHUAWEICLOUD.EU/",
+        "https://smn.cn-north-2.myhuaweicloud.cn:443/v2",
+        "https://as.ap-southeast-1.myhwclouds.com",
+        "http://127.0.0.1:4010",
+        "https://[::1]:8443",
+        "https://myhuaweicloud.com.evil.example",
+        "https://roma.cn-north-4.myhuaweicloud.com.evil.example/",
+        "https://evilmyhuaweicloud.com",
+        "https://myhuaweicloud.com",
+        "https://roma.cn-north-4.myhuaweicloud.com.",
+        "https://roma.cn-north-4.myhuaweicloud.c\u043em",
+        "https://evil.example\\.myhuaweicloud.com",
+        "https://roma.internal.example:8443",
+      ];
+      for (const url of urls) {
+        const functionsAccept = checkEndpoint(url, false).ok;
+        const result = await moduleEval("local.custom_endpoints", { endpoints: { roma: url } });
+        expect(result, url).toEqual({ value: functionsAccept ? [] : ["roma"], errors: [] });
+      }
+      // Refused ones are named, sorted, and the flag lifts the precondition.
+      const both = { endpoints: { smn: "https://smn.example.org", as: "https://evil.example" } };
+      expect(await moduleEval("local.custom_endpoints", both)).toEqual({ value: ["as", "smn"], errors: [] });
+      const rule = "var.allow_custom_endpoints || length(local.custom_endpoints) == 0";
+      expect(await moduleEval(rule, both)).toEqual({ value: false, errors: [] });
+      expect(await moduleEval(rule, { ...both, allow_custom_endpoints: true })).toEqual({
+        value: true,
+        errors: [],
+      });
     },
   );
 

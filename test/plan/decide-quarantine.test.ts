@@ -34,7 +34,7 @@ function inst(id: string, over: Partial<GroupInstance> = {}): GroupInstance {
 
 /** A budget that never holds anything back: the rules other than the budget, on their own. */
 const UNLIMITED: GroupBudget = { maxInStandby: 100, cooldownSeconds: 0 };
-const NO_CLAIMS = { claims: [], stale: [] };
+const NO_CLAIMS = { claims: [], stale: [], unread: [] };
 
 function input(members: Member[], over: Partial<QuarantineInput> = {}): QuarantineInput {
   const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
-import { type DesiredMember, desiredMembers, memberName } from "../../src/plan/desired";
+import { type DesiredMember, desiredMembers } from "../../src/plan/desired";
 import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/plan/plan-members";
 
 const binding = BindingSchema().parse({
@@ -85,11 +85,6 @@ describe("desiredMembers", () => {
       ["i-1", "asg-1"],
       ["i-2", "asg-2"],
     ]);
-  });
-
-  it("makes member names the gateway accepts", () => {
-    expect(memberName({ ...instance("i-1"), instance_name: "web server #1" })).toBe("web-server--1");
-    expect(memberName({ ...instance("i-1"), instance_name: "" })).toBe("i-1");
   });
 });
 

@@ -14,6 +14,8 @@ module "channel_autoscaler" {
   name_prefix        = var.name_prefix
   log_level          = var.log_level
   endpoints          = var.endpoints
+  # Hosts outside the SDKs' endpoint domains receive the agency's credentials: refused unless true.
+  allow_custom_endpoints = var.allow_custom_endpoints
   # The bundles `npm run build` writes at the repository root; relative to this configuration, so
   # the path holds wherever the module itself comes from.
   dist_dir = "${path.root}/../../../dist"

@@ -73,6 +73,12 @@ variable "endpoints" {
   default = {}
 }
 
+variable "allow_custom_endpoints" {
+  description = "Let endpoints name hosts outside the official SDKs' endpoint domains; see the module's allow_custom_endpoints variable."
+  type        = bool
+  default     = false
+}
+
 variable "memory_size" {
   description = "Memory of each function in MB; null takes the module's default (256)."
   type        = number

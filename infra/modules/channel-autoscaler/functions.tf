@@ -69,6 +69,10 @@ resource "huaweicloud_fgs_function" "functions" {
       error_message = "The functions' environment, as the JSON FunctionGraph receives, would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
     }
     precondition {
+      condition     = var.allow_custom_endpoints || length(local.custom_endpoints) == 0
+      error_message = "endpoints ${join(", ", local.custom_endpoints)} name hosts outside the official SDKs' endpoint domains (${join(", ", local.sdk_endpoint_domains)}) and loopback: the functions would refuse them at start-up, since such a host receives the agency's credentials and signed requests. Use the region's endpoint, or set allow_custom_endpoints = true for a host you trust."
+    }
+    precondition {
       condition     = length(local.function_environment) <= 20
       error_message = "The functions' environment would hold ${length(local.function_environment)} variables; FunctionGraph allows 20."
     }

@@ -53,6 +53,7 @@ locals {
     ECS_ENDPOINT               = var.endpoints.ecs
     SMN_ENDPOINT               = var.endpoints.smn
     FUNCTIONGRAPH_ENDPOINT     = var.endpoints.functiongraph
+    ALLOW_CUSTOM_ENDPOINTS     = var.allow_custom_endpoints ? "true" : null
     # reconcile hands shards of bindings to async backfill invocations past the threshold. The URN
     # is built from its fixed shape: the function resource cannot reference its own instances.
     BACKFILL_FUNCTION_URN = local.backfill_function_urn
@@ -83,6 +84,20 @@ locals {
       terminate = max([for b in var.bindings : coalesce(b.drain_seconds, 30) if b.scaling_group_id == g]...)
     }
   }
+
+  # An endpoint override receives the agency's credentials and signed requests that can be replayed,
+  # so the functions refuse one outside the domains of the official SDKs' region tables (the list in
+  # src/config/region-endpoints.ts, SDK_ENDPOINT_DOMAINS) unless ALLOW_CUSTOM_ENDPOINTS=true; the same
+  # rule here fails the plan instead of every invocation. A host is matched as written, in ASCII:
+  # letters, digits, dots and hyphens before the domain, then a port or path or nothing, so a
+  # look-alike (a longer domain, a trailing dot, a backslash, an IDN) is not under it.
+  sdk_endpoint_domains = ["myhuaweicloud.cn", "myhuaweicloud.com", "myhuaweicloud.eu", "myhwclouds.com"]
+  sdk_endpoint_pattern = "^https://[a-z0-9.-]+\\.(${join("|", [for d in local.sdk_endpoint_domains : replace(d, ".", "\\.")])})(:[0-9]+)?(/.*)?$"
+  loopback_pattern     = "^https?://(localhost|127(\\.[0-9]{1,3}){3}|\\[::1\\])(:[0-9]+)?(/.*)?$"
+  custom_endpoints = sort([
+    for service, url in var.endpoints : service
+    if url != null && !can(regex(local.sdk_endpoint_pattern, lower(url))) && !can(regex(local.loopback_pattern, lower(url)))
+  ])
 
   common_tags = merge({ "managed-by" = "terraform", "product" = "channel-autoscaler" }, var.tags)
 

@@ -275,7 +275,7 @@ variable "log_level" {
 }
 
 variable "endpoints" {
-  description = "Optional service endpoint overrides (ROMA_ENDPOINT, APIG_ENDPOINT, AS_ENDPOINT, ECS_ENDPOINT, SMN_ENDPOINT, FUNCTIONGRAPH_ENDPOINT). Unset ones default from the region; set them for partitions with other domains, e.g. .eu."
+  description = "Optional service endpoint overrides (ROMA_ENDPOINT, APIG_ENDPOINT, AS_ENDPOINT, ECS_ENDPOINT, SMN_ENDPOINT, FUNCTIONGRAPH_ENDPOINT). Unset ones default from the region as the official SDKs' region tables list them. A host outside the SDKs' domains (myhuaweicloud.com, .cn, .eu, myhwclouds.com) needs allow_custom_endpoints = true."
   type = object({
     roma          = optional(string)
     apig          = optional(string)
@@ -292,6 +292,13 @@ variable "endpoints" {
     ])
     error_message = "Every endpoint must be an https:// URL without query, fragment or credentials (plain http:// is accepted only for loopback hosts)."
   }
+}
+
+variable "allow_custom_endpoints" {
+  description = "Let endpoints name hosts outside the official SDKs' endpoint domains (myhuaweicloud.com, .cn, .eu, myhwclouds.com) and loopback (ALLOW_CUSTOM_ENDPOINTS=true). Such a host receives the agency's temporary credentials and signed requests that can be replayed: turn it on only for a gateway or proxy you trust."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "reconcile_schedule_type" {
