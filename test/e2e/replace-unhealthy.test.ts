@@ -258,6 +258,23 @@ describe("the replacement budget across invocations", () => {
     expect(lifeCycleOf("i-9")).toBe("ENTERING_STANDBY");
   });
 
+  it("an instance in standby whose tags ECS's answer leaves out: the budget is not counted, nothing is moved", async () => {
+    load({ "i-1": "unhealthy" }, dueSince(), [{ id: "i-9", state: "STANDBY", tags: {} }]);
+    // Both lookups answer without i-9 (asked with the members, then alone).
+    const others = IDS.map((id) => ({ id, tags: id === "i-1" ? [`${TAG}=${nowSeconds() - 600}`] : [] }));
+    emu.control.addFault({
+      method: "GET",
+      path: "/cloudservers/detail$",
+      status: 200,
+      times: 2,
+      body: { count: others.length, servers: others },
+    });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, dead_lettered: 0 });
+    expect(standbyCalls()).toEqual([]);
+    expect(heldReasons(res)).toEqual(["the tags of i-9 could not be read"]);
+  });
+
   it("an instance in standby without the tag (an operator's own) holds no budget", async () => {
     load({ "i-1": "unhealthy" }, dueSince(), [{ id: "i-9", state: "STANDBY", tags: {} }]);
     expect((await run()).summary).toMatchObject({ quarantined: 1 });

@@ -53,6 +53,18 @@ describe("readBudget", () => {
   });
 });
 
+describe("tags ECS's answer left out", () => {
+  it("leave the budget uncounted: nothing goes to standby", () => {
+    const instances = [inst("i-1"), inst("s-1", "STANDBY"), inst("p-1", "PENDING")];
+    const reading = readBudget(instances, new Map(), T0, new Set(["s-1", "p-1"]));
+    expect(reading.unread).toEqual(["s-1"]);
+    const budget = { maxInStandby: 5, cooldownSeconds: 0 };
+    expect(budgetRefusal(reading, ["i-1"], budget, T0)).toBe("the tags of s-1 could not be read");
+    const tags = new Map([["i-1", String(S0)]]);
+    expect(recheckBatch(["i-1"], instances, tags, budget, T0, new Set(["s-1"])).go).toEqual([]);
+  });
+});
+
 describe("budgetRefusal and affordableBatch", () => {
   const standby = (at: number) => readBudget([inst("s-1", "STANDBY")], new Map([["s-1", String(at)]]), T0);
 
