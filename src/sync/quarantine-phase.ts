@@ -1,17 +1,11 @@
 import type { GroupInstance } from "../cloud/autoscaling";
 import { isBatchActionRefused } from "../cloud/classify";
 import type { Deadline } from "../cloud/deadline";
-import { DeadlineExceededError, describeError, type IncompleteAnswerError } from "../cloud/errors";
+import { DeadlineExceededError, describeError } from "../cloud/errors";
 import type { Member } from "../cloud/gateway";
 import type { Binding } from "../config/schema";
 import type { Logger } from "../observability/logger";
-import {
-  bindingMembers,
-  decideQuarantine,
-  type QuarantineCandidate,
-  type QuarantineDecision,
-  UNHEALTHY_SINCE_TAG,
-} from "../plan/decide-quarantine";
+import { bindingMembers, decideQuarantine, type QuarantineCandidate } from "../plan/decide-quarantine";
 import { bindingLabels, channelKey } from "../plan/identity";
 import {
   ACT_WITHIN_SECONDS,
@@ -27,21 +21,10 @@ import type { Target } from "../plan/targets";
 import type { PlanEntry } from "../plan/types";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
+import { type Context, readServerMarks, type ServerMarks, writeServerMarks } from "./server-marks";
 import type { SyncDeps, SyncOptions } from "./types";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
-
-/** The two tags replace_unhealthy keeps on servers, as read: instance id → value. */
-interface ServerMarks {
-  unhealthySince: Map<string, string>;
-  quarantinedAt: Map<string, string>;
-  /** Servers ECS's answers left out: their tags are unknown, not absent. */
-  unread: Set<string>;
-  /** The error that names them. */
-  missing: IncompleteAnswerError | undefined;
-}
-
-type Context = Record<string, unknown>;
 
 /**
  * replace_unhealthy, the I/O around decideQuarantine: reads the unhealthy-since and quarantined-at tags
@@ -124,7 +107,9 @@ export class QuarantinePhase {
     const standby = groupInstances.filter(isInStandby).map((i) => i.instance_id);
     let marks: ServerMarks;
     try {
-      marks = await this.readMarks([...new Set([...members.map((m) => m.ecs_id!), ...standby])]);
+      marks = await readServerMarks(this.deps.ecs, [
+        ...new Set([...members.map((m) => m.ecs_id!), ...standby]),
+      ]);
       if (marks.unread.size > 0) {
         log.warn("ECS left some servers out of its answer; they are not judged this run, nor is the budget", {
           ...context,
@@ -169,7 +154,7 @@ export class QuarantinePhase {
         },
       );
     }
-    if (!this.opts.dryRun) await this.writeTags(decision, context, log);
+    if (!this.opts.dryRun) await writeServerMarks(this.deps.ecs, decision, context, log);
     for (const h of decision.held) {
       log.info("unhealthy member not quarantined this run", {
         ...context,
@@ -227,7 +212,10 @@ export class QuarantinePhase {
     let check: ReturnType<typeof recheckBatch>;
     try {
       const fresh = await this.deps.autoscaling.listGroupInstances(groupId);
-      const marks = await this.readMarks(fresh.filter(budgetRelevant).map((i) => i.instance_id));
+      const marks = await readServerMarks(
+        this.deps.ecs,
+        fresh.filter(budgetRelevant).map((i) => i.instance_id),
+      );
       check = recheckBatch(batch, fresh, marks.quarantinedAt, budget, this.now(), marks.unread);
     } catch (err) {
       skip(batch);
@@ -319,70 +307,5 @@ export class QuarantinePhase {
       });
     }
     return [...batch];
-  }
-
-  /** The replace_unhealthy tags of these servers (ECS ListServersDetails, 100 servers a call). */
-  private async readMarks(serverIds: readonly string[]): Promise<ServerMarks> {
-    const marks: ServerMarks = {
-      unhealthySince: new Map(),
-      quarantinedAt: new Map(),
-      unread: new Set(),
-      missing: undefined,
-    };
-    if (serverIds.length === 0) return marks;
-    const lookup = await this.deps.ecs.serverTags(serverIds);
-    marks.missing = lookup.missing;
-    marks.unread = new Set(lookup.missing?.ids ?? []);
-    for (const [id, tags] of lookup.found) {
-      const since = tags.get(UNHEALTHY_SINCE_TAG);
-      if (since !== undefined) marks.unhealthySince.set(id, since);
-      const at = tags.get(QUARANTINED_AT_TAG);
-      if (at !== undefined) marks.quarantinedAt.set(id, at);
-    }
-    return marks;
-  }
-
-  /** Tag writes are bookkeeping: a failed one is logged and done again by the next run. */
-  private async writeTags(decision: QuarantineDecision, context: Context, log: Logger): Promise<void> {
-    const write = async (
-      id: string,
-      op: () => Promise<void>,
-      done: [string, Context],
-      failed: string,
-    ): Promise<void> => {
-      try {
-        await op();
-        log.info(done[0], { ...context, instance_id: id, ...done[1] });
-      } catch (err) {
-        log.warn(failed, { ...context, instance_id: id, error: describeError(err) });
-      }
-    };
-    for (const [id, since] of decision.setTags) {
-      await write(
-        id,
-        () => this.deps.ecs.setServerTag(id, UNHEALTHY_SINCE_TAG, String(since)),
-        ["member reported unhealthy: remembering since when", { unhealthy_since: iso(since) }],
-        "could not tag an unhealthy member's server",
-      );
-    }
-    for (const id of decision.clearTags) {
-      await write(
-        id,
-        () => this.deps.ecs.deleteServerTag(id, UNHEALTHY_SINCE_TAG),
-        ["member healthy again: unhealthy-since tag removed", {}],
-        "could not remove the unhealthy-since tag",
-      );
-    }
-    for (const id of decision.clearQuarantinedAt) {
-      await write(
-        id,
-        () => this.deps.ecs.deleteServerTag(id, QUARANTINED_AT_TAG),
-        [
-          "instance in service carries a quarantined-at tag from a quarantine that did not happen: removed",
-          {},
-        ],
-        "could not remove a leftover quarantined-at tag",
-      );
-    }
   }
 }
