@@ -27,6 +27,7 @@ const LABEL: Partial<Record<PlanAction, string>> = {
   update_channel: "update channel",
   add: "add",
   update: "update",
+  ramp: "ramp",
   enable: "re-enable",
   disable: "drain",
   delete: "remove",
@@ -131,8 +132,15 @@ function changeDetail(e: PlanEntry): string {
   return changes.map((f) => `${f} ${shown(from[f])} → ${shown(to[f])}`).join(", ");
 }
 
+/** `(slow start, 40%)`: the step of the window a slow-start weight belongs to. */
+const slowStartNote = (e: PlanEntry) => `(slow start, ${e.slow_start_percent ?? 0}%)`;
+
 function detailOf(e: PlanEntry, s: Section): string {
   switch (e.action) {
+    case "add":
+      return e.reason === "slow_start" && e.to ? `weight ${shown(e.to.weight)} ${slowStartNote(e)}` : "";
+    case "ramp":
+      return `${changeDetail(e)} ${slowStartNote(e)}`;
     case "update":
       return e.changes?.length ? changeDetail(e) : "";
     case "disable":
@@ -225,6 +233,7 @@ export function renderTotals(summary: Summary, notRead = 0): string {
       `${n.removed} to remove`,
       `${count(n.hooks_completed, "hook")} to complete`,
     ];
+    if (n.ramping > 0) parts.push(`${n.ramping} to ramp`);
     if (n.hooks_waiting > 0) parts.push(`${count(n.hooks_waiting, "hook")} still waiting`);
     if (n.channels_updated > 0) parts.push(`${count(n.channels_updated, "channel")} to update`);
     if (n.quarantined > 0) parts.push(`${count(n.quarantined, "instance")} to quarantine`);
@@ -232,7 +241,9 @@ export function renderTotals(summary: Summary, notRead = 0): string {
   }
   const failed = summary.plan.filter((e) => e.status === "failed").length;
   return (
-    `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
+    `Done: ${summary.added} added, ${summary.updated} updated, ` +
+    (summary.ramping > 0 ? `${summary.ramping} ramped, ` : "") +
+    `${summary.disabled} drained, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +
     `${unchanged} (${count(summary.bindings, "binding")})` +
     (summary.quarantined > 0 ? `; ${count(summary.quarantined, "instance")} quarantined` : "") +

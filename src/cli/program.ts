@@ -17,7 +17,7 @@ import { hostsLine } from "./hosts";
 import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
 import { formatTable, renderRun, type Totals } from "./plan-table";
 import { type CliStream, createProgress } from "./progress";
-import { loadCliBindings, type RunResult, runBatches } from "./runner";
+import { loadCliBindings, memberGroupChecks, type RunResult, runBatches } from "./runner";
 import { escapeControlsInJson } from "./safe-output";
 
 export interface CliIo {
@@ -203,6 +203,8 @@ interface ValidateReport {
   channels: number;
   issues: ConfigIssue[];
   warnings: string[];
+  /** Whether the bound channels were read for member groups with a member_group_weight. */
+  channels_checked: boolean;
 }
 
 interface TagValidateReport {
@@ -218,6 +220,7 @@ interface TagValidateReport {
   shadowed: string[];
   skipped: SkippedGroup[];
   warnings: string[];
+  channels_checked: boolean;
 }
 
 /** The bindings as `validate` lists them; with `source`, where each came from. */
@@ -246,6 +249,11 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     onLog: logSink(opts, io),
   });
   const code = set.skipped.length === 0 ? EXIT.ok : EXIT.failed;
+  const groups = await memberGroupChecks(
+    env,
+    { timeoutMs: DEFAULT_TIMEOUT_S * 1000, onLog: logSink(opts, io) },
+    set.bindings,
+  );
   const report: TagValidateReport = {
     command: "validate",
     exit_code: code,
@@ -263,7 +271,8 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     })),
     shadowed: set.shadowed,
     skipped: set.skipped,
-    warnings: config.warnings,
+    warnings: [...config.warnings, ...("warnings" in groups ? groups.warnings : [])],
+    channels_checked: "warnings" in groups,
   };
   if (opts.json) {
     printJson(io, report);
@@ -284,19 +293,23 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     for (const g of set.skipped)
       io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
   }
-  for (const w of config.warnings) io.stdout.write(`warning: ${w}\n`);
+  for (const w of report.warnings) io.stdout.write(`warning: ${w}\n`);
   return code;
 }
+
+/** What `validate` says when it could not read the channels: what the environment lacks. */
+const channelsNotRead = (missing: readonly string[]) =>
+  `channels not read (set ${missing.join(", ")} to check their member groups for a member_group_weight)`;
 
 async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
   const source = file ?? opts.bindings;
   let raw: string | undefined;
   let root: string = ENV_KEYS.bindings;
+  const env = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
   if (source !== undefined) {
     raw = readTextFile(source, io.cwd, "bindings file");
     root = source;
   } else {
-    const env = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
     if (env[ENV_KEYS.bindingsFromTags]?.trim().toLowerCase() === "true")
       return validateWithTags(env, opts, io);
     raw = env[ENV_KEYS.bindings];
@@ -317,6 +330,16 @@ async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo
       );
     }
   }
+  // Valid bindings, and an environment that reaches the cloud: their channels are read for group weights.
+  const groups =
+    issues.length === 0
+      ? await memberGroupChecks(
+          { ...env, [ENV_KEYS.bindings]: raw },
+          { timeoutMs: DEFAULT_TIMEOUT_S * 1000, onLog: logSink(opts, io) },
+          bindings,
+        )
+      : { notRead: [] };
+  if ("warnings" in groups) warnings.push(...groups.warnings);
   const code = issues.length === 0 ? EXIT.ok : EXIT.usage;
   const report: ValidateReport = {
     command: "validate",
@@ -332,6 +355,7 @@ async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo
     channels: new Set(bindings.map((b) => channelKey(b))).size,
     issues,
     warnings,
+    channels_checked: "warnings" in groups,
   };
   if (opts.json) {
     printJson(io, report);
@@ -350,6 +374,7 @@ async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo
   );
   io.stdout.write(`${bindingsTable(bindings)}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
+  if ("notRead" in groups) io.stdout.write(`${channelsNotRead(groups.notRead)}\n`);
   return code;
 }
 

@@ -12,6 +12,7 @@ import type { FunctionContext } from "../runtime/context";
 import { shardGroups } from "../runtime/fanout";
 import {
   addFigures,
+  boot,
   emptyFigures,
   emptySummary,
   loadBindings,
@@ -19,6 +20,7 @@ import {
   runInvocation,
   type Summary,
 } from "../runtime/invoke";
+import { memberGroupWeightWarnings } from "../runtime/member-group-weights";
 import { UsageError } from "./errors";
 import type { Progress } from "./progress";
 import { cleanStrings, printable, scrubberOf } from "./safe-output";
@@ -86,6 +88,29 @@ export async function loadCliBindings(
     const scrub = scrubberOf(env);
     throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
   }
+}
+
+/**
+ * `validate`'s look at the cloud: each bound channel read once, for member groups whose
+ * `member_group_weight` would override the bindings' weights. `notRead` names what the environment
+ * lacks to reach the cloud (nothing is read then).
+ */
+export async function memberGroupChecks(
+  env: NodeJS.ProcessEnv,
+  settings: Pick<RunSettings, "timeoutMs" | "onLog">,
+  bindings: readonly Binding[],
+): Promise<{ warnings: string[] } | { notRead: string[] }> {
+  let run: ReturnType<typeof boot>;
+  try {
+    run = boot("backfill", cliContext(`cli-${randomUUID().slice(0, 8)}`, settings.timeoutMs), {
+      env,
+      write: settings.onLog,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { notRead: [...new Set(err.issues.map((i) => i.path))] };
+  }
+  return { warnings: await memberGroupWeightWarnings(run.clients.gateway, bindings) };
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {

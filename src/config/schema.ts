@@ -94,6 +94,7 @@ export const BindingSchema = lazy(() =>
         ),
       ),
     weight: z._default(int(0, 10000), 1),
+    slow_start_seconds: z._default(int(0, 3600), 0),
     port: z.optional(int(0, 65535)),
     standby: z._default(z.boolean(), false),
     drain_seconds: z._default(int(0, 3600), 30),
@@ -115,6 +116,7 @@ export interface BindingConflict {
 /** The member settings that every binding of one channel member group must agree on. */
 export const SHARED_TARGET_FIELDS = [
   "weight",
+  "slow_start_seconds",
   "port",
   "standby",
   "drain_seconds",

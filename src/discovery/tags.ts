@@ -18,6 +18,7 @@ export const BINDING_TAGS = {
   "channel-autoscaler-member-group": { field: "member_group_name", kind: "name", required: true },
   "channel-autoscaler-gateway": { field: "gateway", kind: "gateway", required: false },
   "channel-autoscaler-weight": { field: "weight", kind: "int", required: false },
+  "channel-autoscaler-slow-start": { field: "slow_start_seconds", kind: "int", required: false },
   "channel-autoscaler-standby": { field: "standby", kind: "bool", required: false },
   "channel-autoscaler-port": { field: "port", kind: "int", required: false },
   "channel-autoscaler-drain-seconds": { field: "drain_seconds", kind: "int", required: false },

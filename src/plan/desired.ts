@@ -13,6 +13,8 @@ export interface DesiredMember {
   ecs_id: string;
   ecs_name: string;
   weight: number;
+  /** The binding's slow start window (0: off): a new member earns `weight` across it. */
+  slow_start_seconds: number;
   is_backup: boolean;
   /** Undefined: the channel's port applies and the member's port is not enforced. */
   port: number | undefined;
@@ -63,6 +65,7 @@ export function desiredMembers(
         ecs_id: instance.instance_id,
         ecs_name: memberName(instance),
         weight: b.weight,
+        slow_start_seconds: b.slow_start_seconds,
         is_backup: b.standby,
         port: b.port,
         member_group_name: b.member_group_name,

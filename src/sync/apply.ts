@@ -3,7 +3,8 @@ import type { Member, MemberInfo } from "../cloud/gateway";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { deletesStillDue } from "../plan/deletes-still-due";
 import { bindingLabels, channelKey } from "../plan/identity";
-import type { Removal } from "../plan/plan-members";
+import type { Removal, Upsert } from "../plan/plan-members";
+import { stepPercent } from "../plan/slow-start";
 import type { Target } from "../plan/targets";
 import { markAlreadyDone, type PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
@@ -11,6 +12,16 @@ import { chunk } from "./concurrency";
 import type { RunLedger } from "./ledger";
 import type { DeferredUpsert, TargetRun } from "./target-run";
 import type { SyncDeps, SyncOptions } from "./types";
+
+/** A plan entry's slow-start fields: an add at the start weight, or a ramp step, and where in the window. */
+function slowStartFields(u: Upsert): Pick<PlanEntry, "to" | "reason" | "slow_start_percent"> {
+  if (u.rampStep === undefined || (u.kind !== "add" && u.kind !== "ramp")) return {};
+  return {
+    ...(u.kind === "add" && u.changes.length === 0 ? { to: { weight: u.weight } } : {}),
+    reason: "slow_start",
+    slow_start_percent: stepPercent(u.rampStep),
+  };
+}
 
 /**
  * The writes of one target's run, each recorded in the run ledger: upserts (chunked POSTs), re-enables,
@@ -72,6 +83,7 @@ export class MemberWriter {
         instance_id: upsert.desired.ecs_id,
         ...(upsert.member ? { member_id: upsert.member.id } : {}),
         ...(upsert.changes.length > 0 ? { changes: upsert.changes, from: upsert.from, to: upsert.to } : {}),
+        ...slowStartFields(upsert),
       }),
     }));
     if (this.opts.dryRun || items.length === 0) return;
@@ -96,7 +108,7 @@ export class MemberWriter {
       const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
         ecs_id: u.desired.ecs_id,
         ecs_name: u.desired.ecs_name,
-        weight: u.desired.weight,
+        weight: u.weight,
         is_backup: u.desired.is_backup,
         member_group_name: u.desired.member_group_name,
         ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
@@ -134,7 +146,7 @@ export class MemberWriter {
         for (const { entry } of batch) entry.status = "failed";
         const adds = batch.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
         const updates = batch
-          .filter(({ upsert }) => upsert.kind === "update")
+          .filter(({ upsert }) => upsert.kind !== "add")
           .map(({ upsert }) => upsert.desired);
         if (adds.length > 0) this.ledger.failInstances(target, "add_members", err, adds);
         if (updates.length > 0) this.ledger.failInstances(target, "update_members", err, updates);

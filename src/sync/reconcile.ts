@@ -6,11 +6,12 @@ import type { Logger } from "../observability/logger";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
 import { bindingLabels } from "../plan/identity";
-import { planChannelSetup } from "../plan/plan-channel";
+import { GROUP_WEIGHT_EFFECT, planChannelSetup, weightedGroups } from "../plan/plan-channel";
 import {
   drainPlan,
   type MemberType,
   memberTypeOfListing,
+  type PlanInput,
   planTarget,
   type TargetPlan,
 } from "../plan/plan-members";
@@ -57,13 +58,14 @@ function channelNeeded(
   states: readonly Omit<TargetState, "target">[],
   listedType: MemberType | undefined,
   healthCheck: HealthCheck | undefined,
+  now: number,
 ): boolean {
   return (
     healthCheck !== undefined ||
     states.some(
       (s) =>
         (s.members.length === 0 && s.desired.length > 0) ||
-        planTarget({ desired: s.desired, actual: s.members, memberType: listedType, ips: new Map() })
+        planTarget({ desired: s.desired, actual: s.members, memberType: listedType, ips: new Map(), now })
           .needsMemberType,
     )
   );
@@ -169,7 +171,7 @@ class Reconciler {
         const members = actual.get(t);
         return members === undefined ? [] : [{ members, desired: desiredMembers(t.bindings, seen) }];
       });
-      if (channelNeeded(states, listedType, healthCheck)) startChannelRead();
+      if (channelNeeded(states, listedType, healthCheck, this.now())) startChannelRead();
     };
     // The channel is read only when the listing is empty or a health_check must be compared, and then
     // beside the AS instance listing. An empty listing cannot say whether its member group exists nor
@@ -233,6 +235,7 @@ class Reconciler {
     }
     // A group whose listing shows members exists; only the others may need creating.
     const inDoubt = ready.filter((r) => r.members.length === 0).map((r) => r.target.memberGroupName);
+    this.warnGroupWeights(channel, ready, log);
     const setup = planChannelSetup(channel, inDoubt, healthCheck);
     if (!setup) return channel;
     const e = this.ledger.entry({
@@ -274,15 +277,35 @@ class Reconciler {
   }
 
   /**
+   * A member group with a `member_group_weight` has the gateway assign its members' weights from it
+   * (official SDK `MemberGroupInfo.member_group_weight`: "when the group has servers and this weight
+   * exists, it is used to assign weights"), which overrides the binding's `weight` and slow start. The
+   * groups this function creates carry none; one an operator gave a weight is worth a warning, once a
+   * channel read shows it.
+   */
+  private warnGroupWeights(channel: Channel, ready: readonly { target: Target }[], log: Logger): void {
+    for (const g of weightedGroups(
+      channel,
+      ready.map((r) => r.target.memberGroupName),
+    )) {
+      log.warn(
+        `member group ${g.member_group_name} has member_group_weight ${g.weight}: ${GROUP_WEIGHT_EFFECT}`,
+        { action: "read_channel", member_group_name: g.member_group_name, member_group_weight: g.weight },
+      );
+    }
+  }
+
+  /**
    * Plans again now that the member type is known; on ip channels, looks up the private IPv4 of the
    * instances that need one (batched) and plans with them. Instances left without one are dead-lettered.
    */
   private async planWithAddresses(
     ready: readonly TargetState[],
     memberType: MemberType,
+    clock: Pick<PlanInput, "now" | "healthChecked">,
   ): Promise<TargetPlan[]> {
     const planAll = (ips: ReadonlyMap<string, string>) =>
-      ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
+      ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips, ...clock }));
     const first = planAll(new Map());
     const need = [...new Set(first.flatMap((p) => p.needsAddress))];
     if (need.length === 0) return first;
@@ -374,7 +397,7 @@ class Reconciler {
     log: Logger,
   ): Promise<Channel | undefined | null> {
     const healthCheck = jobHealthCheck(job);
-    if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck)) return undefined;
+    if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck, this.now())) return undefined;
     const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
     return (await this.prepareChannel(job, ready, healthCheck, log, read)) ?? null;
   }
@@ -393,12 +416,33 @@ class Reconciler {
         : channel.member_type === "ip"
           ? "ip"
           : "ecs";
+    // One instant for the channel's plans: every target's ramp steps are read off the same clock.
+    const clock = {
+      now: this.now(),
+      healthChecked: jobHealthCheck(job) !== undefined || Boolean(channel?.vpc_health_config),
+    };
     const plans =
       memberType === undefined
         ? ready.map((r) =>
-            planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
+            planTarget({
+              desired: r.desired,
+              actual: r.members,
+              memberType: undefined,
+              ips: new Map(),
+              ...clock,
+            }),
           )
-        : await this.planWithAddresses(ready, memberType);
+        : await this.planWithAddresses(ready, memberType, clock);
+    for (const [i, plan] of plans.entries()) {
+      if (plan.undated.length > 0) {
+        log.warn("create_time unreadable: slow start skipped, members given their full weight", {
+          action: "plan",
+          member_group_name: ready[i]!.target.memberGroupName,
+          instance_ids: plan.undated.map((m) => m.ecs_id ?? m.id),
+          create_times: plan.undated.map((m) => m.create_time ?? null),
+        });
+      }
+    }
     return ready.map((r, i) => startTargetRun(r.target, plans[i]!, channel, log));
   }
 

@@ -405,6 +405,54 @@ describe("validate", () => {
     expect(doc.warnings[0]).toMatch(/^BINDINGS is \d+ characters as compact JSON; FunctionGraph caps/);
   });
 
+  it("with an environment that reaches the cloud, reads each bound channel once and warns about a member group with a member_group_weight", async () => {
+    emu.control.load({
+      ...baseState(),
+      gateways: romaInstance([
+        {
+          ...romaChannel(),
+          member_groups: [
+            { member_group_name: "web", member_group_weight: 5 },
+            { member_group_name: "other" },
+          ],
+        },
+        romaChannel({ id: "chan-2", groups: ["web"] }),
+      ]),
+    });
+    const env = envWithFile([
+      { ...webBinding, weight: 10, slow_start_seconds: 300 },
+      otherBinding,
+      { ...webBinding, scaling_group_id: "asg-3", vpc_channel_id: "chan-2" },
+    ]);
+    emu.control.clearCalls();
+    const res = await cli(["validate", "bindings.json"], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(
+      "warning: roma/roma-1/chan-1: member group web has member_group_weight 5: the gateway assigns its members' weights from it, overriding the binding's weight and slow_start_seconds; remove the group weight\n",
+    );
+    expect(res.stdout.match(/member_group_weight \d/g)).toHaveLength(1);
+    expect(emu.control.calls().map((c) => `${c.method} ${c.path.split("/").at(-1)}`)).toEqual([
+      "GET chan-1",
+      "GET chan-2",
+    ]);
+    const doc = JSON.parse((await cli(["validate", "bindings.json", "--json"], env)).stdout);
+    expect(doc).toMatchObject({ valid: true, channels_checked: true });
+    expect(doc.warnings).toEqual([
+      expect.stringMatching(/^roma\/roma-1\/chan-1: member group web has member_group_weight 5/),
+    ]);
+
+    // Without a way to the cloud it says what is missing, and reads nothing.
+    writeFileSync(path.join(dir, "offline.json"), JSON.stringify([webBinding]));
+    const offline = await cli(["validate", "offline.json"], {});
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toMatch(
+      /channels not read \(set .*HUAWEICLOUD_SDK_PROJECT_ID.* to check their member groups for a member_group_weight\)/,
+    );
+    expect(JSON.parse((await cli(["validate", "offline.json", "--json"], {})).stdout).channels_checked).toBe(
+      false,
+    );
+  });
+
   it("--json lists issues by path; nothing to validate is bad usage", async () => {
     const res = await cli(["validate", "--json"], { BINDINGS: "[{}]" });
     expect(res.code).toBe(2);

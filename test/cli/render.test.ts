@@ -47,6 +47,7 @@ function summary(plan: PlanEntry[], over: Partial<Summary> = {}): Summary {
     disabled: 0,
     unchanged: 3,
     hooks_completed: 0,
+    ramping: 0,
     bindings_discovered: 0,
     skipped: 0,
     quarantined: 0,
@@ -131,6 +132,49 @@ describe("plan table", () => {
     const failed = [{ ...plan[1]!, status: "failed" as const }];
     expect(renderTotals(summary(failed, { dry_run: false, removed: 1, disabled: 1 }))).toBe(
       "Done: 0 added, 0 updated, 1 drained, 1 removed, 0 hooks completed; 3 unchanged (2 bindings); 1 action failed",
+    );
+  });
+
+  it("shows slow start: an add at the start weight and each ramp step with how far through the window it is", () => {
+    const ramp = (instance: string, from: number, to: number, percent: number): PlanEntry =>
+      entry({
+        action: "ramp",
+        channel: CH1,
+        member_group_name: "web",
+        instance_id: instance,
+        member_id: `m-${instance}`,
+        changes: ["weight"],
+        from: { weight: from },
+        to: { weight: to },
+        reason: "slow_start",
+        slow_start_percent: percent,
+      });
+    const slow: PlanEntry[] = [
+      entry({
+        action: "add",
+        channel: CH1,
+        member_group_name: "web",
+        instance_id: "i-5",
+        to: { weight: 1 },
+        reason: "slow_start",
+        slow_start_percent: 0,
+      }),
+      ramp("i-3", 1, 4, 40),
+      ramp("i-4", 8, 10, 100),
+    ];
+    expect(renderPlanTable([web], summary(slow)).split("\n")).toEqual([
+      "asg-1 → roma/roma-1/chan-1, member group web",
+      "  ACTION  INSTANCE  MEMBER  DETAIL",
+      "  add     i-5       -       weight 1 (slow start, 0%)",
+      "  ramp    i-3       m-i-3   weight 1 → 4 (slow start, 40%)",
+      "  ramp    i-4       m-i-4   weight 8 → 10 (slow start, 100%)",
+      "",
+    ]);
+    expect(renderTotals(summary(slow))).toBe(
+      "Plan: 1 to add, 0 to update, 0 to drain, 0 to remove, 0 hooks to complete, 2 to ramp; 3 unchanged (2 bindings, nothing written)",
+    );
+    expect(renderTotals(summary(slow, { dry_run: false, added: 1, ramping: 2 }))).toBe(
+      "Done: 1 added, 0 updated, 2 ramped, 0 drained, 0 removed, 0 hooks completed; 3 unchanged (2 bindings)",
     );
   });
 

@@ -41,6 +41,7 @@ describe("loadConfig", () => {
       ...binding,
       gateway: "roma",
       weight: 1,
+      slow_start_seconds: 0,
       standby: false,
       drain_seconds: 30,
       healthy_timeout_seconds: 300,
@@ -120,14 +121,23 @@ describe("loadConfig", () => {
   it("rejects bindings of one member group that disagree, and duplicates", () => {
     const found = problems({
       ...good,
-      BINDINGS: JSON.stringify([binding, binding, { ...binding, scaling_group_id: "asg-2", weight: 5 }]),
+      BINDINGS: JSON.stringify([
+        binding,
+        binding,
+        { ...binding, scaling_group_id: "asg-2", weight: 5 },
+        { ...binding, scaling_group_id: "asg-3", slow_start_seconds: 300 },
+      ]),
     });
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^BINDINGS\[1\]: duplicates binding 0/),
         expect.stringMatching(/^BINDINGS\[2\]\.weight: differs from binding 0/),
+        expect.stringMatching(/^BINDINGS\[3\]\.slow_start_seconds: differs from binding 0/),
       ]),
     );
+    expect(
+      problems({ ...good, BINDINGS: JSON.stringify([{ ...binding, slow_start_seconds: 3601 }]) }),
+    ).toEqual([expect.stringMatching(/^BINDINGS\[0\]\.slow_start_seconds: Too big/)]);
   });
 
   it("checks health_check rules (timeout < interval, http needs path and code)", () => {

@@ -42,11 +42,19 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
         "channel-autoscaler-standby": "true",
         "channel-autoscaler-port": "9090",
         "channel-autoscaler-drain-seconds": "0",
+        "channel-autoscaler-slow-start": "300",
       }),
     );
     expect(full).toMatchObject({
       ok: true,
-      binding: { gateway: "apig", weight: 7, standby: true, port: 9090, drain_seconds: 0 },
+      binding: {
+        gateway: "apig",
+        weight: 7,
+        standby: true,
+        port: 9090,
+        drain_seconds: 0,
+        slow_start_seconds: 300,
+      },
     });
   });
 
@@ -55,6 +63,8 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
     [{ "channel-autoscaler-weight": "10001" }, "channel-autoscaler-weight", "<=10000"],
     [{ "channel-autoscaler-port": "70000" }, "channel-autoscaler-port", "<=65535"],
     [{ "channel-autoscaler-drain-seconds": "3601" }, "channel-autoscaler-drain-seconds", "<=3600"],
+    [{ "channel-autoscaler-slow-start": "3601" }, "channel-autoscaler-slow-start", "<=3600"],
+    [{ "channel-autoscaler-slow-start": "5m" }, "channel-autoscaler-slow-start", "must be a whole number"],
     [{ "channel-autoscaler-standby": "yes" }, "channel-autoscaler-standby", '"true" or "false"'],
     [{ "channel-autoscaler-gateway": "elb" }, "channel-autoscaler-gateway", "roma"],
     [

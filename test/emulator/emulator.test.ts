@@ -826,6 +826,19 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(emu.control.calls().at(-1)?.traps).toBeUndefined();
   });
 
+  it("gives a group a member_group_weight only when a request sets one, and keeps it when a later one does not", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "plain" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).not.toHaveProperty("member_group_weight");
+    expect(groups().find((g) => g.member_group_name === "plain")).not.toHaveProperty("member_group_weight");
+    await post({ member_groups: [{ member_group_name: "plain", member_group_weight: 4 }] });
+    await post({ member_groups: [{ member_group_name: "plain", member_group_remark: "ops" }] });
+    expect(groups().find((g) => g.member_group_name === "plain")).toMatchObject({
+      member_group_weight: 4,
+      member_group_remark: "ops",
+    });
+  });
+
   it("updates a group of that name in place: same id, its members kept", async () => {
     const other = groups().find((g) => g.member_group_name === "other")!;
     const res = await post({ member_groups: [{ member_group_name: "other", member_group_remark: "ops" }] });

@@ -470,12 +470,13 @@ describe("channel-autoscaler module", () => {
       /b\.weight >= 0 && b\.weight <= 10000 && floor\(b\.weight\) == b\.weight/,
       /b\.port >= 0 && b\.port <= 65535/,
       /b\.drain_seconds >= 0 && b\.drain_seconds <= 3600/,
+      /b\.slow_start_seconds >= 0 && b\.slow_start_seconds <= 3600 && floor\(b\.slow_start_seconds\) == b\.slow_start_seconds/,
       /b\.healthy_timeout_seconds >= 0 && b\.healthy_timeout_seconds <= 86400/,
       /contains\(\["roma", "apig"\], b\.gateway\)/,
       /\^\[A-Za-z0-9\]\[A-Za-z0-9_-\]\{0,63\}\$/,
       /\{2,63\}\$/,
       /length\(var\.bindings\) == length\(distinct\(/,
-      /weight, 1\), b\.port, coalesce\(b\.standby, false\), coalesce\(b\.drain_seconds, 30\), coalesce\(b\.healthy_timeout_seconds, 300\)/,
+      /weight, 1\), coalesce\(b\.slow_start_seconds, 0\), b\.port, coalesce\(b\.standby, false\), coalesce\(b\.drain_seconds, 30\), coalesce\(b\.healthy_timeout_seconds, 300\)/,
       /jsonencode\(b\.health_check\)/,
       /\["TCP", "HTTP", "HTTPS", "tcp", "http", "https"\]/,
       /n >= 1 && n <= 10/,
@@ -893,6 +894,33 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
     expect(listed?.split(",").map(Number)).toEqual(FUNCTIONGRAPH_MEMORY_SIZES);
     expect(variables.get("memory_size")?.default).toBe(256);
   });
+
+  it.runIf(TERRAFORM)(
+    "refuses slow_start_seconds outside 0–3600 or fractional, and bindings of one member group that disagree on it (terraform)",
+    async () => {
+      for (const seconds of [-1, 3601, 2.5])
+        expect(
+          await refusals({ bindings: [{ ...binding(1), slow_start_seconds: seconds }] }),
+          String(seconds),
+        ).toEqual([expect.stringContaining("slow_start_seconds must be a whole number from 0 to 3600")]);
+      for (const seconds of [0, 300, 3600])
+        expect(
+          await refusals({ bindings: [{ ...binding(1), slow_start_seconds: seconds }] }),
+          String(seconds),
+        ).toEqual([]);
+      const zoneB = {
+        ...binding(2),
+        vpc_channel_id: binding(1).vpc_channel_id,
+        instance_id: binding(1).instance_id,
+      };
+      zoneB.member_group_name = binding(1).member_group_name;
+      expect(await refusals({ bindings: [{ ...binding(1), slow_start_seconds: 300 }, zoneB] })).toEqual([
+        expect.stringContaining("must agree on weight, slow_start_seconds"),
+      ]);
+      // Unset is the function's default, 0: agreeing with an explicit 0.
+      expect(await refusals({ bindings: [{ ...binding(1), slow_start_seconds: 0 }, zoneB] })).toEqual([]);
+    },
+  );
 
   it.runIf(TERRAFORM)("refuses memory_size 300 and 10240, accepts 256 and 4096 (terraform)", async () => {
     for (const size of [300, 10240, 100])

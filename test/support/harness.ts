@@ -18,6 +18,7 @@ export interface Summary {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  ramping: number;
   bindings_discovered: number;
   skipped: number;
   quarantined: number;
@@ -65,6 +66,7 @@ export interface Binding {
   member_group_name: string;
   gateway?: "roma" | "apig";
   weight?: number;
+  slow_start_seconds?: number;
   port?: number;
   standby?: boolean;
   drain_seconds?: number;

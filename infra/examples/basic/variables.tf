@@ -17,6 +17,7 @@ variable "bindings" {
     vpc_channel_id          = string
     member_group_name       = string
     weight                  = optional(number)
+    slow_start_seconds      = optional(number)
     port                    = optional(number)
     standby                 = optional(bool)
     drain_seconds           = optional(number)

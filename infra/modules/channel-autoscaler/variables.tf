@@ -3,7 +3,7 @@
 # The binding rules below mirror the bindings schema (src/config/schema.ts) so that a bad
 # binding fails at `terraform plan` instead of at the first invocation. Optional binding fields
 # are left null when unset and are dropped from BINDINGS, so the function applies its own
-# defaults (gateway "roma", weight 1, standby false, drain_seconds 30,
+# defaults (gateway "roma", weight 1, slow_start_seconds 0, standby false, drain_seconds 30,
 # healthy_timeout_seconds 300, port = the channel's port).
 
 variable "region" {
@@ -41,6 +41,7 @@ variable "bindings" {
     vpc_channel_id          = string
     member_group_name       = string
     weight                  = optional(number)
+    slow_start_seconds      = optional(number)
     port                    = optional(number)
     standby                 = optional(bool)
     drain_seconds           = optional(number)
@@ -92,6 +93,11 @@ variable "bindings" {
   }
 
   validation {
+    condition     = alltrue([for b in var.bindings : b.slow_start_seconds == null ? true : (b.slow_start_seconds >= 0 && b.slow_start_seconds <= 3600 && floor(b.slow_start_seconds) == b.slow_start_seconds)])
+    error_message = "binding slow_start_seconds must be a whole number from 0 to 3600 (default 0: off)."
+  }
+
+  validation {
     condition     = alltrue([for b in var.bindings : b.port == null ? true : (b.port >= 0 && b.port <= 65535 && floor(b.port) == b.port)])
     error_message = "binding port must be a whole number from 0 to 65535 (default: the channel's port)."
   }
@@ -119,11 +125,11 @@ variable "bindings" {
     condition = alltrue([
       for target, settings in {
         for b in var.bindings : join("/", [coalesce(b.gateway, "roma"), b.instance_id, b.vpc_channel_id, b.member_group_name]) => jsonencode([
-          coalesce(b.weight, 1), b.port, coalesce(b.standby, false), coalesce(b.drain_seconds, 30), coalesce(b.healthy_timeout_seconds, 300)
+          coalesce(b.weight, 1), coalesce(b.slow_start_seconds, 0), b.port, coalesce(b.standby, false), coalesce(b.drain_seconds, 30), coalesce(b.healthy_timeout_seconds, 300)
         ])...
       } : length(distinct(settings)) == 1
     ])
-    error_message = "Bindings that name the same channel member group must agree on weight, port, standby, drain_seconds and healthy_timeout_seconds."
+    error_message = "Bindings that name the same channel member group must agree on weight, slow_start_seconds, port, standby, drain_seconds and healthy_timeout_seconds."
   }
 
   validation {
