@@ -384,8 +384,16 @@ async function runCase(s: Scenario, coverage: Coverage): Promise<void> {
       check(tagsOf(id)[QUARANTINED_AT] !== undefined, "a quarantined instance without its tag", () => id);
   }
 
-  // One more run: the member group holds exactly the serving instances.
+  // One more run, with every member healthy so that it replaces nothing: the member group then holds
+  // exactly the serving instances.
   emu.control.setScalingActivity("asg-1", false);
+  for (const m of webMembers())
+    emu.control.setMemberHealth({
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-a",
+      member_id: m.id,
+      health_status: "healthy",
+    });
   await invoke("reconcile", timerEvent, fakeContext({ env: { ...env, LOG_LEVEL: "warn" } }), {
     write: () => undefined,
     now: () => clock * 1000,
