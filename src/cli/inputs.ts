@@ -19,7 +19,7 @@ export function readTextFile(file: string, cwd: string, what: string): string {
 export interface EnvSources {
   /** `KEY=value` lines (the dotenv format Node.js reads); they override the process environment. */
   dotenv?: string;
-  /** A JSON file holding what BINDINGS would hold; it overrides BINDINGS. */
+  /** What BINDINGS holds, read from the --bindings file (./bindings-file.ts); it overrides BINDINGS. */
   bindings?: string;
 }
 
@@ -29,9 +29,7 @@ export function buildEnv(base: NodeJS.ProcessEnv, sources: EnvSources, cwd: stri
   if (sources.dotenv !== undefined) {
     Object.assign(env, parseEnv(readTextFile(sources.dotenv, cwd, "env file")));
   }
-  if (sources.bindings !== undefined) {
-    env[ENV_KEYS.bindings] = readTextFile(sources.bindings, cwd, "bindings file");
-  }
+  if (sources.bindings !== undefined) env[ENV_KEYS.bindings] = sources.bindings;
   return env;
 }
 

@@ -103,6 +103,15 @@ export class DeadlineExceededError extends CloudError {
 }
 
 /**
+ * A call that was never sent because the run was interrupted (the CLI's Ctrl-C or SIGTERM): nothing
+ * changed by it. Not transient: an interrupted run is the operator's to run again, not the platform's.
+ */
+export class InterruptedError extends CloudError {
+  override readonly name = "InterruptedError";
+  readonly code = "INTERRUPTED";
+}
+
+/**
  * A listing that does not add up: a page with no id not already read, a total that grows while it is
  * read, or more pages than the first page's total allows. The listing stops there (a server that
  * pages forever must not hold the invocation, nor its memory, until the deadline). Transient: a group

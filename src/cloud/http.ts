@@ -3,7 +3,7 @@ import { cut, type SecretScrubber, scrubberFor } from "../observability/scrub";
 import type { Credentials } from "./credentials";
 import type { Deadline } from "./deadline";
 import type { Service } from "./endpoints";
-import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
+import { ApiError, NetworkError, RequestTimeoutError } from "./errors";
 import type { TokenBucket } from "./rate-limit";
 import { checkResponse, type ResponseSchema } from "./response-check";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "./retry";
@@ -143,10 +143,10 @@ export class CloudHttp {
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];
     if (limiter && !(await limiter.take(deadline.remainingMs()))) {
-      throw new DeadlineExceededError(`${req.operation}: the time budget ran out waiting for the rate limit`);
+      throw deadline.refusal(req.operation, "the time budget ran out waiting for the rate limit");
     }
     const remaining = deadline.remainingMs();
-    if (remaining <= 0) throw new DeadlineExceededError("the invocation's time budget is used up");
+    if (remaining <= 0) throw deadline.refusal(req.operation);
     // Whole milliseconds, at least one: the deadline's margin can leave a fraction.
     const timeoutMs = Math.max(1, Math.floor(Math.min(this.opts.requestTimeoutMs, remaining)));
 

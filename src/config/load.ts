@@ -1,7 +1,7 @@
-import type * as z from "zod/mini";
-import { explainBindingIssues } from "./binding-issues";
+import { bindingsIssues } from "./binding-issues";
 import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
+import { parseJsonText } from "./json-text";
 import { ENDPOINT_KEYS, ENV_KEYS, type EnvKey, type Service } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
 import { TUNABLES, type Tuning } from "./tuning";
@@ -63,39 +63,6 @@ export function envReader(
   };
 }
 
-function zodPath(root: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
-    root,
-  );
-}
-
-/** A key worth quoting back: lower-case snake case, like every binding field. Anything else could be a secret. */
-const QUOTABLE_KEY = /^[a-z][a-z0-9_]{0,31}$/;
-
-/** Zod quotes unrecognized keys; one that could be a pasted secret is described, never quoted. */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code !== "unrecognized_keys" || issue.keys.every((k) => QUOTABLE_KEY.test(k)))
-    return issue.message;
-  const named = issue.keys.filter((k) => QUOTABLE_KEY.test(k)).map((k) => JSON.stringify(k));
-  const hidden = issue.keys.length - named.length;
-  return `Unrecognized key${issue.keys.length === 1 ? "" : "s"}: ${[...named, `${hidden} not shown (not a field name; it could be a secret)`].join(", ")}`;
-}
-
-export function zodIssues(root: string, error: z.core.$ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issueMessage(issue) }));
-}
-
-/**
- * What JSON.parse found wrong, without the excerpt of the text V8 quotes (`Unexpected token 'x', "…" is
- * not valid JSON`): the text may hold a secret pasted in the wrong place, and the excerpt cuts it short,
- * past any scrubbing by value.
- */
-export function jsonErrorReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/,?\s*".*"(\.\.\.)? is not valid JSON$/s, "").trim() || "unexpected text";
-}
-
 /** Parses BINDINGS text; returns the bindings or the issues found. Shared by the functions and the CLI. */
 export function parseBindings(
   raw: string | undefined,
@@ -114,23 +81,14 @@ export function parseBindings(
       ],
     };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    return {
-      bindings: [],
-      issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
-    };
+  const text = parseJsonText(raw);
+  if (!text.ok) {
+    return { bindings: [], issues: [{ path: root, message: `is not valid JSON: ${text.reason}` }] };
   }
+  const json = text.value;
   if (allowEmpty && Array.isArray(json) && json.length === 0) return { bindings: [], issues: [] };
   const parsed = BindingsSchema().safeParse(json);
-  if (!parsed.success) {
-    return {
-      bindings: [],
-      issues: explainBindingIssues(json, parsed.error, (e) => zodIssues(root, e), root),
-    };
-  }
+  if (!parsed.success) return { bindings: [], issues: bindingsIssues(json, root) };
   return { bindings: parsed.data, issues: [] };
 }
 

@@ -1,3 +1,4 @@
+import { nearestField } from "../config/binding-issues";
 import { type Binding, type BindingInput, BindingSchema } from "../config/schema";
 import { targetKey } from "../plan/identity";
 
@@ -59,6 +60,19 @@ export function isTaggedForBinding(tags: readonly Tag[]): boolean {
 
 const isBindingTag = (key: string): key is BindingTagKey => Object.hasOwn(BINDING_TAGS, key);
 
+/** What to say of a key under the prefix that is no binding tag: the one it most likely misspells, or the list. */
+function unknownTagRule(key: string): string {
+  const known = Object.keys(BINDING_TAGS);
+  // Compared without the shared prefix: it would make every key look close to every other.
+  const meant = nearestField(
+    key.slice(TAG_PREFIX.length),
+    known.map((k) => k.slice(TAG_PREFIX.length)),
+  );
+  return meant === undefined
+    ? `is not a channel-autoscaler tag (known: ${known.join(", ")})`
+    : `is not a channel-autoscaler tag; did you mean ${TAG_PREFIX}${meant}?`;
+}
+
 function convert(kind: Kind, value: string): { value: unknown } | { rule: string } {
   switch (kind) {
     case "int":
@@ -84,11 +98,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
     if (!t.key.startsWith(TAG_PREFIX)) continue;
     const value = t.value ?? "";
     if (!isBindingTag(t.key)) {
-      problems.push({
-        tag: t.key,
-        value,
-        rule: `is not a channel-autoscaler tag (known: ${Object.keys(BINDING_TAGS).join(", ")})`,
-      });
+      problems.push({ tag: t.key, value, rule: unknownTagRule(t.key) });
       continue;
     }
     tagValues.set(t.key, value);

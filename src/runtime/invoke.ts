@@ -135,6 +135,11 @@ export interface InvokeOptions {
   write?: (line: string) => void;
   /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
   now?: () => number;
+  /**
+   * The CLI's Ctrl-C or SIGTERM: once aborted no call starts and no wait lasts (the run's deadline
+   * ends), the calls in flight finish, and what was not sent is dead-lettered as INTERRUPTED.
+   */
+  interrupt?: AbortSignal;
 }
 
 /**
@@ -183,7 +188,7 @@ export interface Run {
 /** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
 const FALLBACK_BUDGET_MS = 60_000;
 /** Kept back from the invocation's time to log the summary and publish dead letters. */
-const SAFETY_MARGIN_MS = 3_000;
+export const SAFETY_MARGIN_MS = 3_000;
 
 /**
  * Boot: the configuration and credentials (a ConfigError is logged, scrubbed, and thrown), the logger
@@ -208,7 +213,7 @@ export function boot(kind: FunctionKind, context: FunctionContext | undefined, o
   for (const warning of config.warnings) logger.warn(warning, { action: "load_config" });
 
   const metrics = new RunMetrics();
-  const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
+  const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS, options.interrupt);
   // Dead letters may be published into two thirds of the safety margin: the ones raised because the
   // work's time ran out must still reach the topic, and the last third is left for the summary.
   const publishDeadline = deadline.extendedBy((deadline.safetyMarginMs * 2) / 3);
@@ -366,6 +371,8 @@ async function execute(
       logger,
       deadline: run.deadline,
       deadLetters,
+      // The drain and the health polls end early when the run is interrupted.
+      sleep: (ms) => run.deadline.sleep(ms),
       ...(now ? { now } : {}),
     },
     syncOptions(config.tuning, selection.dryRun),

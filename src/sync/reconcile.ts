@@ -484,7 +484,9 @@ class Reconciler {
       Math.max(...deleting.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;
     if (drainMs > this.deps.deadline.remainingMs() - this.opts.drainReserveMs) {
       log.warn(
-        "not enough time left to drain; disabled members stay and a later run drains and deletes them",
+        this.deps.deadline.interrupted
+          ? "interrupted before the drain; disabled members stay and a later run drains and deletes them"
+          : "not enough time left to drain; disabled members stay and a later run drains and deletes them",
         {
           action: "drain",
           drain_ms: drainMs,
@@ -497,6 +499,7 @@ class Reconciler {
       log.info("draining disabled members", { action: "drain", drain_ms: drainMs });
       await this.sleep(drainMs);
     }
-    return true;
+    // A wait cut short by an interrupt has not drained: the members stay disabled for a later run.
+    return !this.deps.deadline.interrupted;
   }
 }

@@ -40,7 +40,7 @@ describe("CLI with BINDINGS_FROM_TAGS=true", () => {
     const res = await cli(["validate"], env());
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/1 binding \(0 from BINDINGS, 1 from tags/);
-    expect(res.stdout).toMatch(/asg-1 +tags +roma\/roma-1\/chan-1 +web/);
+    expect(res.stdout).toMatch(/\n {2}0 +asg-1 +tags +roma +roma-1 +chan-1 +web\n/);
     expect(res.stdout).toContain('asg-2: tag channel-autoscaler-standby "maybe": must be "true" or "false"');
     const json = JSON.parse((await cli(["validate", "--json"], env())).stdout);
     expect(json).toMatchObject({
@@ -54,7 +54,7 @@ describe("CLI with BINDINGS_FROM_TAGS=true", () => {
 
   it("plan names the source of each group, shows the skipped group's dead letter, and writes nothing", async () => {
     const res = await cli(["plan"], env());
-    expect(res.stdout).toMatch(/asg-1 \[tags\] → roma\/roma-1\/chan-1, member group web/);
+    expect(res.stdout).toMatch(/asg-1 \[tags\] → channel roma\/roma-1\/chan-1, member group web/);
     expect(res.stdout).toMatch(/add +i-1/);
     expect(res.stdout).toMatch(/tag_binding +asg-2 \(no binding\)/);
     expect(res.code).toBe(1);

@@ -74,7 +74,16 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
     ],
     [{ "channel-autoscaler-instance": undefined }, "channel-autoscaler-instance", "is required"],
     [{ "channel-autoscaler-member-group": "" }, "channel-autoscaler-member-group", "must not be empty"],
-    [{ "channel-autoscaler-wieght": "5" }, "channel-autoscaler-wieght", "is not a channel-autoscaler tag"],
+    [
+      { "channel-autoscaler-wieght": "5" },
+      "channel-autoscaler-wieght",
+      "is not a channel-autoscaler tag; did you mean channel-autoscaler-weight?",
+    ],
+    [
+      { "channel-autoscaler-colour": "5" },
+      "channel-autoscaler-colour",
+      "is not a channel-autoscaler tag (known: channel-autoscaler-channel, ",
+    ],
   ])("names the tag and the rule: %j", (over, tag, rule) => {
     const result = bindingFromTags("asg-1", tags(over));
     expect(result.ok).toBe(false);

@@ -1556,6 +1556,48 @@ describe("control API", () => {
   });
 });
 
+describe("control API: settings read back, typos refused", () => {
+  it("GET /options reads the settings back; an unknown key is refused, named, and changes nothing", async () => {
+    const settings = await (await control(emu, "GET", "/options")).json();
+    expect(settings).toMatchObject({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });
+    expect(Object.keys(settings).sort()).toEqual([
+      "defaultMemberHealth",
+      "latencyMs",
+      "memberQuota",
+      "pageSizeCap",
+    ]);
+    const typo = await control(emu, "POST", "/options", { memberQuta: 20, latencyMs: 5 });
+    expect(typo.status).toBe(400);
+    expect((await typo.json()).error).toBe(
+      'unknown option key "memberQuta" (did you mean "memberQuota"?); known: memberQuota, latencyMs, defaultMemberHealth, pageSizeCap',
+    );
+    expect((await (await control(emu, "GET", "/options")).json()).latencyMs).toBe(0);
+    expect((await control(emu, "POST", "/options", { memberQuota: 20 })).status).toBe(204);
+    expect((await (await control(emu, "GET", "/options")).json()).memberQuota).toBe(20);
+  });
+
+  it("refuses unknown keys of faults, member health and scaling activity, naming them", async () => {
+    const fault = await control(emu, "POST", "/faults", { stauts: 503 });
+    expect(fault.status).toBe(400);
+    expect((await fault.json()).error).toContain('unknown fault key "stauts" (did you mean "status"?)');
+    // Nothing was armed.
+    expect((await call(emu, "GET", `${ROMA}/chan-ecs`)).status).toBe(200);
+    const health = await control(emu, "POST", "/member-health", {
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-apig",
+      health: "unhealthy",
+    });
+    expect(health.status).toBe(400);
+    expect((await health.json()).error).toContain('unknown member health key "health"');
+    const activity = await control(emu, "POST", "/scaling-activity", {
+      scaling_group_id: "asg-1",
+      activ: true,
+    });
+    expect(activity.status).toBe(400);
+    expect((await activity.json()).error).toContain('"activ" (did you mean "active"?)');
+  });
+});
+
 describe("per-channel write serialisation", () => {
   const addOne = (channel: string, host: string) =>
     call(emu, "POST", `${ROMA}/${channel}/members`, {

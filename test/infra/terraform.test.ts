@@ -397,9 +397,14 @@ describe("infra/ Terraform files", () => {
     expect(Object.keys(json).length).toBeGreaterThan(0);
   });
 
-  it("terraform.tfvars.example parses", async () => {
+  it("terraform.tfvars.example parses, and leaves the bindings to terraform.tfvars.json.example", async () => {
     const json = await parseHcl("terraform.tfvars", readFileSync(join(ROOT, TFVARS_EXAMPLE), "utf8"));
-    expect(json).toHaveProperty("bindings");
+    expect(json).toHaveProperty("region");
+    expect(json).not.toHaveProperty("bindings");
+    const tfvarsJson = JSON.parse(
+      readFileSync(join(ROOT, `${TFVARS_EXAMPLE.replace(/\.example$/, ".json.example")}`), "utf8"),
+    );
+    expect(Object.keys(tfvarsJson)).toEqual(["bindings"]);
   });
 
   it("pass every offline check", async () => {
@@ -1176,7 +1181,8 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
       errors: [],
     });
     expect(
-      await moduleEval(String(hook), { bindings: apig, lifecycle_hook_timeout: 1801 }, overrides),
+      // 1800 s of health wait and the default timer's 600 s period.
+      await moduleEval(String(hook), { bindings: apig, lifecycle_hook_timeout: 2401 }, overrides),
     ).toEqual({
       value: true,
       errors: [],

@@ -85,6 +85,14 @@ locals {
     }
   }
 
+  # The reconcile timer's period in seconds for a Rate schedule (10m: 600); 0 for a Cron schedule,
+  # whose period this module does not work out. A hook must outlast it as well as the waits: a lost
+  # event is repaired by the next timer run, which must come before AS gives up on the hook.
+  reconcile_period_seconds = var.reconcile_schedule_type == "Rate" ? try(
+    tonumber(substr(var.reconcile_schedule, 0, length(var.reconcile_schedule) - 1)) * { m = 60, h = 3600, d = 86400 }[substr(var.reconcile_schedule, -1, 1)],
+    0,
+  ) : 0
+
   # An endpoint override receives the agency's credentials and signed requests that can be replayed,
   # so the functions refuse one outside the domains of the official SDKs' region tables (the list in
   # src/config/region-endpoints.ts, SDK_ENDPOINT_DOMAINS) unless ALLOW_CUSTOM_ENDPOINTS=true; the same

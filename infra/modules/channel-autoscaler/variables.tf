@@ -356,7 +356,7 @@ variable "lifecycle_hook_default_result" {
 }
 
 variable "lifecycle_hook_timeout" {
-  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. It must exceed healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings (a precondition on the hooks says so); keep one reconcile period on top, so a lost event is repaired before AS gives up."
+  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. It must exceed healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings plus one reconcile period (a Rate schedule's; a precondition on the hooks says so), so a lost event is repaired by the timer before AS gives up."
   type        = number
   default     = 1200
   nullable    = false
