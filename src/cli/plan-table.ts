@@ -1,10 +1,10 @@
-import { hintForError } from "../cloud/error-codes";
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
 import { plannedCounts } from "../plan/counts";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
 import type { PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
+import { deadLetterHint } from "../reliability/dead-letter-codes";
 import type { RunFigures, Summary } from "../runtime/invoke";
 
 /** What a command reports of its runs' figures, added up, and how many runs there were. */
@@ -149,7 +149,7 @@ function notReadLines(s: Section): string[] {
     if (seen.has(line)) continue;
     seen.add(line);
     lines.push(line);
-    const hint = hintForError(r.error);
+    const hint = deadLetterHint(r.error);
     if (hint) lines.push(`  fix: ${hint}`);
   }
   return lines;
@@ -255,7 +255,7 @@ export function renderDeadLetters(
     out.push(`  ${r.action}  ${where}`);
     if (r.instance_ids.length > 0) out.push(`    ECS instances: ${r.instance_ids.join(", ")}`);
     out.push(`    error: ${r.error.code}${status}: ${r.error.message}`);
-    const hint = hintForError(r.error);
+    const hint = deadLetterHint(r.error);
     if (hint) out.push(`    fix: ${hint}`);
     out.push(`    replay: ${JSON.stringify(r.replay)}`);
   }

@@ -6,6 +6,7 @@ import { parseDeadLetters, readTextFile, replayGroups } from "./inputs";
 import { type CliIo, type JsonError, printJson } from "./io";
 import { formatTable } from "./plan-table";
 import { FUNCTION_TIMEOUT_S, type RunOptions, type RunSpec, runCommand } from "./run-command";
+import { printableText } from "./safe-output";
 import { validateCommand } from "./validate-command";
 
 const COMMANDS = ["plan", "sync", "backfill", "validate", "replay"] as const;
@@ -241,7 +242,8 @@ export function reportError(err: unknown, io: CliIo, argv: readonly string[]): E
       errors: [error],
     });
   } else {
-    io.stderr.write(`error: ${e.message}\n`);
+    // The message may quote a server's answer (a failed tag discovery): no control reaches the terminal.
+    io.stderr.write(`error: ${printableText(e.message)}\n`);
     if (code === EXIT.failed && argv.includes("--verbose") && e.stack) io.stderr.write(`${e.stack}\n`);
   }
   return code;

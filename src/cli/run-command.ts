@@ -4,7 +4,7 @@ import { ConfigError } from "../config/errors";
 import type { Binding } from "../config/schema";
 import { type BindingSet, sourcesOf } from "../discovery/merge";
 import { selectBindings } from "../plan/identity";
-import type { TransientFailureError } from "../runtime/invoke";
+import { DiscoveryFailedError, type RunFailure, TransientFailureError } from "../runtime/invoke";
 import { readBindingsFile } from "./bindings-file";
 import { cliCommand, sourceArgs } from "./command-line";
 import { EXIT, type ExitCode, exitCodeForRun } from "./exit-codes";
@@ -16,6 +16,7 @@ import { type CliIo, dotenvOf, type GlobalOptions, type JsonError, logSink, prin
 import { renderRun, type Totals } from "./plan-table";
 import { createProgress } from "./progress";
 import { cleanedResult, emptyRunResult, loadCliBindings, type RunResult, runBatches } from "./runner";
+import { printable } from "./safe-output";
 
 export interface RunOptions extends GlobalOptions {
   group?: string[];
@@ -59,13 +60,11 @@ export function runEnv(opts: GlobalOptions, io: CliIo): { env: NodeJS.ProcessEnv
  * What the CLI says about the runs that failed as a whole, once: the functions leave it to the
  * platform's retry; here the operator is the retry, and the hint after the report says what to run.
  */
-function closingError(errors: readonly TransientFailureError[], bindings: number): string | undefined {
+function closingError(errors: readonly RunFailure[], bindings: number): string | undefined {
   if (errors.length === 0) return undefined;
-  const discovery = errors.find((e) => e.discovery !== undefined);
-  if (discovery) {
-    return `tag discovery failed for a transient reason (${discovery.discovery}); nothing was reconciled`;
-  }
-  const failed = errors.reduce((n, e) => n + e.failedBindings, 0);
+  const discovery = errors.find((e) => e instanceof DiscoveryFailedError);
+  if (discovery) return `tag discovery failed (${discovery.reason}); nothing was reconciled`;
+  const failed = errors.reduce((n, e) => n + (e instanceof TransientFailureError ? e.failedBindings : 0), 0);
   const which =
     failed >= bindings ? `no binding could be reconciled: ${failed}` : `${failed} of ${bindings} bindings`;
   return `${which} failed for transient reasons (network errors, timeouts, throttling or server errors)`;
@@ -210,7 +209,7 @@ function printReport(
     );
   }
   const closing = closingError(result.errors, selected.length);
-  if (closing) io.stdout.write(`\nerror: ${closing}\n`);
+  if (closing) io.stdout.write(`\nerror: ${printable(closing)}\n`);
   if (opts.deadLetterFile && result.deadLetters.length === 0 && !interruptedBy) {
     io.stdout.write(
       `\nNo dead letters: ${opts.deadLetterFile} now holds none${view.replacedFile ? " (it held an earlier run's)" : ""}.\n`,

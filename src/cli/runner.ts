@@ -16,10 +16,10 @@ import {
   emptyFigures,
   emptySummary,
   loadBindings,
+  type RunFailure,
   type RunFigures,
   runInvocation,
   type Summary,
-  type TransientFailureError,
 } from "../runtime/invoke";
 import { memberGroupWeightWarnings } from "../runtime/member-group-weights";
 import { UsageError } from "./errors";
@@ -44,7 +44,7 @@ export interface RunResult {
   figures: RunFigures;
   invocations: number;
   /** Runs that failed as a whole (every binding, or tag discovery, failed for transient reasons). */
-  errors: TransientFailureError[];
+  errors: RunFailure[];
   requestIds: string[];
   /** Bindings whose run an interrupt kept from starting. */
   notStarted: Binding[];

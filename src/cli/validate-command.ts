@@ -2,6 +2,7 @@ import type { ConfigIssue } from "../config/errors";
 import { ENV_KEYS } from "../config/keys";
 import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
 import type { Binding } from "../config/schema";
+import { describeAllowed } from "../config/tag-consent";
 import { type BindingSource, type SkippedGroup, sourceOf } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
 import { channelKey } from "../plan/identity";
@@ -14,6 +15,7 @@ import { buildEnv } from "./inputs";
 import { type CliIo, dotenvOf, type GlobalOptions, type JsonError, logSink, printJson } from "./io";
 import { FUNCTION_TIMEOUT_S } from "./run-command";
 import { loadCliBindings, memberGroupChecks } from "./runner";
+import { cleanStrings, printable } from "./safe-output";
 
 interface ValidateReport {
   command: "validate";
@@ -42,6 +44,8 @@ interface TagValidateReport {
   scaling_groups: number;
   channels: number;
   list: (Binding & { source: BindingSource; channel: string })[];
+  /** TAG_BINDINGS_ALLOWED, as its entries are written. */
+  tag_bindings_allowed: string[];
   shadowed: string[];
   skipped: SkippedGroup[];
   warnings: string[];
@@ -75,6 +79,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     scaling_groups: new Set(set.bindings.map((b) => b.scaling_group_id)).size,
     channels: new Set(set.bindings.map((b) => channelKey(b))).size,
     list: set.bindings.map((b) => ({ ...b, source: sourceOf(set, b), channel: channelKey(b) })),
+    tag_bindings_allowed: config.tagBindingsAllowed.map(describeAllowed),
     shadowed: set.shadowed,
     skipped: set.skipped,
     warnings: [...config.warnings, ...("warnings" in groups ? groups.warnings : [])],
@@ -84,20 +89,24 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
     printJson(io, report);
     return code;
   }
+  // Group ids, tag keys and values come from AS: printed, they lose their control characters.
+  const { shadowed, skipped } = cleanStrings({ shadowed: set.shadowed, skipped: set.skipped }, printable);
   io.stdout.write(
     `BINDINGS and tags: ${plural(report.bindings, "binding")} ` +
       `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${renderBindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
+  io.stdout.write(
+    `Tag bindings may point at: ${report.tag_bindings_allowed.join(", ")} (TAG_BINDINGS_ALLOWED)\n`,
+  );
   io.stdout.write(hostsLine(config, set.bindings));
-  for (const id of set.shadowed) {
+  for (const id of shadowed) {
     io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
   }
-  if (set.skipped.length > 0) {
-    io.stdout.write(`Skipped (${set.skipped.length}): not reconciled until their tags are fixed\n`);
-    for (const g of set.skipped)
-      io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
+  if (skipped.length > 0) {
+    io.stdout.write(`Skipped (${skipped.length}): not reconciled until their tags are fixed or allowed\n`);
+    for (const g of skipped) io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
   }
   for (const w of report.warnings) io.stdout.write(`warning: ${w}\n`);
   return code;

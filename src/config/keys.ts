@@ -5,6 +5,7 @@
 export const ENV_KEYS = {
   bindings: "BINDINGS",
   bindingsFromTags: "BINDINGS_FROM_TAGS",
+  tagBindingsAllowed: "TAG_BINDINGS_ALLOWED",
   region: "HUAWEICLOUD_SDK_REGION",
   projectId: "HUAWEICLOUD_SDK_PROJECT_ID",
   runtimeProjectId: "RUNTIME_PROJECT_ID",
@@ -52,6 +53,7 @@ export type Service = keyof typeof ENDPOINT_KEYS;
 export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.bindings,
   ENV_KEYS.bindingsFromTags,
+  ENV_KEYS.tagBindingsAllowed,
   ENV_KEYS.region,
   ENV_KEYS.projectId,
   ENV_KEYS.romaEndpoint,

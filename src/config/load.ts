@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from "./errors";
 import { parseJsonText } from "./json-text";
 import { ENDPOINT_KEYS, ENV_KEYS, type EnvKey, type Service } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
+import { ALLOW_LIST_FORM, parseTagBindingsAllowed, type TagBindingAllowList } from "./tag-consent";
 import { TUNABLES, type Tuning } from "./tuning";
 
 /** FunctionGraph caps a function's environment (keys and values together); some regions at 2,048. */
@@ -17,6 +18,8 @@ export interface Config {
   bindings: Binding[];
   /** BINDINGS_FROM_TAGS=true: AS groups tagged as README's "Bindings from AS group tags" says are bindings too. */
   bindingsFromTags: boolean;
+  /** TAG_BINDINGS_ALLOWED: the channels tag bindings may name (empty without BINDINGS_FROM_TAGS). */
+  tagBindingsAllowed: TagBindingAllowList;
   projectId: string;
   region: string | undefined;
   /** The *_ENDPOINT overrides; a service without one uses its region's default endpoint (cloud/endpoints.ts). */
@@ -35,12 +38,12 @@ const FUNCTION_URN =
 const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
 
 /**
- * The services a run calls: AS and ECS always, the gateways of its bindings, SMN when dead letters are
- * published, FunctionGraph when `reconcile` may fan out. (Tag bindings found at run time may name
- * another gateway; its endpoint is then resolved when it is first called.)
+ * The services a run calls: AS and ECS always, the gateways of its bindings (and, with tag discovery, of
+ * the channels TAG_BINDINGS_ALLOWED lists: a tag binding names no other), SMN when dead letters are
+ * published, FunctionGraph when `reconcile` may fan out.
  */
 export function servicesCalled(
-  bindings: readonly Binding[],
+  bindings: readonly Pick<Binding, "gateway">[],
   uses: { deadLetters: boolean; fanOut: boolean },
 ): Set<Service> {
   const called = new Set<Service>(["as", "ecs"]);
@@ -92,6 +95,37 @@ export function parseBindings(
   return { bindings: parsed.data, issues: [] };
 }
 
+/**
+ * TAG_BINDINGS_ALLOWED: required with BINDINGS_FROM_TAGS (a tag binding acts only where the deployer
+ * consented), checked whenever it is set; without tag discovery it changes nothing, so it is ignored.
+ */
+function readTagBindingsAllowed(
+  read: EnvReader,
+  bindingsFromTags: boolean,
+  issues: ConfigIssue[],
+  warnings: string[],
+): TagBindingAllowList {
+  const raw = read(ENV_KEYS.tagBindingsAllowed);
+  if (raw === undefined) {
+    if (bindingsFromTags) {
+      issues.push({
+        path: ENV_KEYS.tagBindingsAllowed,
+        message: `is required with ${ENV_KEYS.bindingsFromTags}=true: the channels tag bindings may name, comma-separated ${ALLOW_LIST_FORM}`,
+      });
+    }
+    return [];
+  }
+  const { entries, issues: found } = parseTagBindingsAllowed(raw);
+  issues.push(...found);
+  if (!bindingsFromTags) {
+    warnings.push(
+      `${ENV_KEYS.tagBindingsAllowed} is set but ${ENV_KEYS.bindingsFromTags} is not "true": it has no effect`,
+    );
+    return [];
+  }
+  return entries;
+}
+
 /** Validates the whole environment at once; throws ConfigError listing every problem. */
 export function loadConfig(read: EnvReader): Config {
   const issues: ConfigIssue[] = [];
@@ -108,6 +142,7 @@ export function loadConfig(read: EnvReader): Config {
       ? { bindings: [], issues: [] }
       : parseBindings(rawBindings, ENV_KEYS.bindings, bindingsFromTags);
   issues.push(...bindingIssues);
+  const tagBindingsAllowed = readTagBindingsAllowed(read, bindingsFromTags, issues, warnings);
 
   const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
   if (!projectId) {
@@ -138,7 +173,8 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = servicesCalled(bindings, {
+  // Tag bindings may call the gateways of the allowed channels.
+  const needed = servicesCalled([...bindings, ...tagBindingsAllowed], {
     deadLetters: deadLetterTopicUrn !== undefined,
     fanOut: backfillFunctionUrn !== undefined,
   });
@@ -192,6 +228,7 @@ export function loadConfig(read: EnvReader): Config {
   return {
     bindings,
     bindingsFromTags,
+    tagBindingsAllowed,
     projectId: projectId!,
     region,
     endpointOverrides,

@@ -71,7 +71,7 @@ export const ReplaceUnhealthySchema = lazy(() =>
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
-const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const BindingSchema = lazy(() =>
   z.strictObject({

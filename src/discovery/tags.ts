@@ -125,7 +125,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
       const field = String(issue.path[0] ?? "");
       const tag = tagOf.get(field);
       // Fields whose tag is missing or unconvertible already have their problem.
-      if (tag === undefined || !(field in input)) continue;
+      if (tag === undefined || !Object.hasOwn(input, field)) continue;
       problems.push({ tag, value: tagValues.get(tag) ?? "", rule: issue.message });
     }
   }

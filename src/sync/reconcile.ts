@@ -3,9 +3,11 @@ import type { ServerLookup } from "../cloud/ecs";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import { cut } from "../observability/scrub";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
-import { bindingLabels } from "../plan/identity";
+import { bindingLabels, channelKey } from "../plan/identity";
+import { MANAGED_REMARK, memberGroupOwnership, ownershipCheckDue } from "../plan/ownership";
 import { GROUP_WEIGHT_EFFECT, planChannelSetup, weightedGroups } from "../plan/plan-channel";
 import {
   drainPlan,
@@ -17,6 +19,7 @@ import {
 } from "../plan/plan-members";
 import { type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
 import type { SyncResult } from "../plan/types";
+import type { DeadLetterCode } from "../reliability/dead-letter-codes";
 import { MemberWriter } from "./apply";
 import { mapLimit } from "./concurrency";
 import { type GroupState, GroupStateReader } from "./group-state";
@@ -167,11 +170,14 @@ class Reconciler {
     };
     const readChannelIfNeeded = () => {
       if (channel !== undefined) return;
-      const states = job.targets.flatMap((t) => {
-        const members = actual.get(t);
-        return members === undefined ? [] : [{ members, desired: desiredMembers(t.bindings, seen) }];
+      const states = job.targets.flatMap((target) => {
+        const members = actual.get(target);
+        return members === undefined
+          ? []
+          : [{ target, members, desired: desiredMembers(target.bindings, seen) }];
       });
-      if (channelNeeded(states, listedType, healthCheck, this.now())) startChannelRead();
+      const consentDue = states.some((s) => this.consentDue(s, listedType, false, true));
+      if (consentDue || channelNeeded(states, listedType, healthCheck, this.now())) startChannelRead();
     };
     // The channel is read only when the listing is empty or a health_check must be compared, and then
     // beside the AS instance listing. An empty listing cannot say whether its member group exists nor
@@ -250,7 +256,11 @@ class Reconciler {
     let failure: unknown;
     if (setup.missingGroups.length > 0) {
       try {
-        const groups = setup.missingGroups.map((name) => ({ member_group_name: name }));
+        // The remark marks the group as ours: tag bindings may then write to it (../plan/ownership.ts).
+        const groups = setup.missingGroups.map((name) => ({
+          member_group_name: name,
+          member_group_remark: MANAGED_REMARK,
+        }));
         await this.deps.gateway.createMemberGroups(job.channel, groups);
         channel = { ...channel, member_groups: [...(channel.member_groups ?? []), ...groups] };
       } catch (err) {
@@ -338,18 +348,24 @@ class Reconciler {
 
   /**
    * One channel, as one linear sequence: read (readJobState did the reads; here, which targets have
-   * what they need), set up the channel if planning needs it, plan, write, drain, delete, retry the
-   * deferred adds. Returns every target's outcome for the lifecycle hooks that follow.
+   * what they need), hold the tag bindings whose member group is not ours, set up the channel if
+   * planning needs it, plan, write, drain, delete, retry the deferred adds. Returns every target's
+   * outcome for the lifecycle hooks that follow.
    */
   private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
     const log = this.deps.logger.child({
       channel: job.key,
       binding: bindingLabels(job.targets.flatMap((t) => t.bindings)),
     });
-    const { ready, unread } = this.readyTargets(job, state);
-    if (ready.length === 0) return unread;
-    const channel = await this.setUpChannel(job, state, ready, log);
-    if (channel === null) return [...unread, ...ready.map((r) => failedOutcome(r.target))];
+    const { ready: readTargets, unread } = this.readyTargets(job, state);
+    if (readTargets.length === 0) return unread;
+    const consent = await this.checkOwnership(job, state, readTargets);
+    const { ready, held } = consent;
+    if (ready.length === 0) return [...unread, ...held];
+    const setUp = await this.setUpChannel(job, state, ready, log);
+    if (setUp === null) return [...unread, ...held, ...ready.map((r) => failedOutcome(r.target))];
+    // A channel read for the ownership check serves the plan too (its member type).
+    const channel = setUp ?? consent.channel;
     const runs = await this.planTargets(job, state, ready, channel, log);
     for (const [i, run] of runs.entries()) await this.write(run, ready[i]!.members, state.groups);
     const drained = await this.drain(runs, log);
@@ -357,7 +373,127 @@ class Reconciler {
       await this.writer.applyDeletes(run, drained);
       await this.writer.retryDeferred(run);
     }
-    return [...unread, ...runs.map((r) => r.outcome)];
+    return [...unread, ...held, ...runs.map((r) => r.outcome)];
+  }
+
+  /**
+   * Whether a target must prove its member group is ours before the run goes on: it has a tag binding,
+   * and a write to the group is due or a hook of a tagged group waits on it.
+   */
+  private consentDue(
+    { target, members, desired }: TargetState,
+    listedType: MemberType | undefined,
+    hooksWaiting: boolean,
+    partial = false,
+  ): boolean {
+    if (!target.bindings.some((b) => this.opts.tagBound.has(b))) return false;
+    const plan = planTarget({
+      desired,
+      actual: members,
+      memberType: listedType,
+      ips: new Map(),
+      now: this.now(),
+    });
+    return ownershipCheckDue(plan, hooksWaiting, partial);
+  }
+
+  /**
+   * Tag bindings act only on member groups the function owns (../plan/ownership.ts). Each target with a
+   * tag binding and something to do is checked against the channel's member groups (one channel read,
+   * shared with the setup); a group that exists without the marker is never touched for them: one
+   * MEMBER_GROUP_NOT_MANAGED dead letter per tag binding, and their hooks wait (the target's outcome
+   * is failed). BINDINGS bindings of such a target are reconciled alone: the deployer named that group.
+   * When the channel cannot be read, the targets that needed it are held (dead-lettered) and the others
+   * go on.
+   */
+  private async checkOwnership(
+    job: ChannelJob,
+    state: JobState,
+    targets: readonly TargetState[],
+  ): Promise<{ ready: TargetState[]; held: TargetOutcome[]; channel: Channel | undefined }> {
+    const listedType = listedMemberType(job, state.actual);
+    const due = targets.filter((t) => this.consentDue(t, listedType, this.hooksWaitOn(t.target, state)));
+    if (due.length === 0) return { ready: [...targets], held: [], channel: undefined };
+    let channel: Channel;
+    try {
+      channel = await this.channelRead(job, state);
+    } catch (err) {
+      this.ledger.fail(
+        due.flatMap((t) => t.target.bindings),
+        "read_channel",
+        err,
+        [],
+      );
+      return {
+        ready: targets.filter((t) => !due.includes(t)),
+        held: due.map((t) => failedOutcome(t.target)),
+        channel: undefined,
+      };
+    }
+    const ready: TargetState[] = [];
+    const held: TargetOutcome[] = [];
+    for (const t of targets) {
+      const ownership = memberGroupOwnership(channel, t.target.memberGroupName, t.members.length);
+      if (!due.includes(t) || ownership.managed) {
+        ready.push(t);
+        continue;
+      }
+      const tagged = t.target.bindings.filter((b) => this.opts.tagBound.has(b));
+      const declared = t.target.bindings.filter((b) => !this.opts.tagBound.has(b));
+      this.refuseUnmanaged(job, t.target, tagged, ownership.remark);
+      held.push(failedOutcome({ ...t.target, bindings: tagged }));
+      if (declared.length === 0) continue;
+      const instancesByGroup = new Map(
+        declared.map((b) => [b.scaling_group_id, state.groups.get(b.scaling_group_id)?.instances ?? []]),
+      );
+      ready.push({
+        target: { ...t.target, bindings: declared },
+        members: t.members,
+        desired: desiredMembers(declared, instancesByGroup),
+      });
+    }
+    return { ready, held, channel };
+  }
+
+  /** Whether a lifecycle hook of one of the target's tagged groups waits. */
+  private hooksWaitOn(target: Target, state: JobState): boolean {
+    return target.bindings.some(
+      (b) => this.opts.tagBound.has(b) && (state.groups.get(b.scaling_group_id)?.hooks.length ?? 0) > 0,
+    );
+  }
+
+  /** The job's channel read: the one readJobState started, or a new one, kept for the steps after. */
+  private channelRead(job: ChannelJob, state: JobState): Promise<Channel> {
+    if (state.channel === undefined) {
+      state.channel = this.deps.gateway.showChannel(job.channel);
+      // A failure is dead-lettered by whoever awaits it.
+      state.channel.catch(() => undefined);
+    }
+    return state.channel;
+  }
+
+  private refuseUnmanaged(job: ChannelJob, target: Target, tagged: Binding[], remark: string | null): void {
+    const has =
+      remark === null || remark === ""
+        ? "it has no member_group_remark"
+        : `its member_group_remark is ${JSON.stringify(cut(remark, 80))}`;
+    const groups = tagged.map((b) => b.scaling_group_id).join(", ");
+    const code: DeadLetterCode = "MEMBER_GROUP_NOT_MANAGED";
+    this.ledger.refuse(
+      tagged,
+      "tag_binding",
+      {
+        status: null,
+        code,
+        message: `member group ${target.memberGroupName} of channel ${job.key} exists and is not managed by channel-autoscaler (${has}, not ${JSON.stringify(MANAGED_REMARK)}): the tag binding of scaling group ${groups} is not applied and the group is left untouched`,
+      },
+      {
+        source: "tags",
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        member_group_remark: remark,
+      },
+    );
   }
 
   /**
@@ -398,8 +534,7 @@ class Reconciler {
   ): Promise<Channel | undefined | null> {
     const healthCheck = jobHealthCheck(job);
     if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck, this.now())) return undefined;
-    const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
-    return (await this.prepareChannel(job, ready, healthCheck, log, read)) ?? null;
+    return (await this.prepareChannel(job, ready, healthCheck, log, this.channelRead(job, state))) ?? null;
   }
 
   /** Every ready target's plan, with the member type the channel (or else the listing) shows. */

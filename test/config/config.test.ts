@@ -104,11 +104,14 @@ describe("loadConfig", () => {
 
   it("makes BINDINGS optional (absent or []) with BINDINGS_FROM_TAGS=true, and checks that flag", () => {
     const { BINDINGS: _, ...noBindings } = good;
-    expect(loadConfig(reader({ ...noBindings, BINDINGS_FROM_TAGS: "true" }))).toMatchObject({
+    const allowed = { TAG_BINDINGS_ALLOWED: "roma:roma-1/*" };
+    expect(loadConfig(reader({ ...noBindings, ...allowed, BINDINGS_FROM_TAGS: "true" }))).toMatchObject({
       bindings: [],
       bindingsFromTags: true,
     });
-    expect(loadConfig(reader({ ...good, BINDINGS: "[]", BINDINGS_FROM_TAGS: "TRUE" })).bindings).toEqual([]);
+    expect(
+      loadConfig(reader({ ...good, ...allowed, BINDINGS: "[]", BINDINGS_FROM_TAGS: "TRUE" })).bindings,
+    ).toEqual([]);
     expect(loadConfig(reader(good)).bindingsFromTags).toBe(false);
     expect(problems({ ...good, BINDINGS_FROM_TAGS: "yes" })).toEqual([
       'BINDINGS_FROM_TAGS: must be "true" or "false"',
@@ -116,6 +119,46 @@ describe("loadConfig", () => {
     expect(problems({ ...noBindings, BINDINGS_FROM_TAGS: "false" })[0]).toMatch(
       /^BINDINGS: is required .*unless BINDINGS_FROM_TAGS=true/,
     );
+  });
+
+  it("requires TAG_BINDINGS_ALLOWED with BINDINGS_FROM_TAGS=true, and reads its entries", () => {
+    const tags = { ...good, BINDINGS_FROM_TAGS: "true" };
+    expect(problems(tags)).toEqual([
+      "TAG_BINDINGS_ALLOWED: is required with BINDINGS_FROM_TAGS=true: the channels tag bindings may name, comma-separated <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)",
+    ]);
+    const config = loadConfig(
+      reader({ ...tags, TAG_BINDINGS_ALLOWED: "roma:roma-1/chan-1, apig:gw_2/*,roma:roma-1/chan-2" }),
+    );
+    expect(config.tagBindingsAllowed).toEqual([
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-1" },
+      { gateway: "apig", instance_id: "gw_2", vpc_channel_id: "*" },
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-2" },
+    ]);
+    // Without tag discovery it has no effect, and says so.
+    const off = loadConfig(reader({ ...good, TAG_BINDINGS_ALLOWED: "roma:roma-1/*" }));
+    expect(off.tagBindingsAllowed).toEqual([]);
+    expect(off.warnings).toEqual([
+      'TAG_BINDINGS_ALLOWED is set but BINDINGS_FROM_TAGS is not "true": it has no effect',
+    ]);
+  });
+
+  it("names every bad TAG_BINDINGS_ALLOWED entry, quoting only what is shaped like an entry", () => {
+    const bad = (value: string) =>
+      problems({ ...good, BINDINGS_FROM_TAGS: "true", TAG_BINDINGS_ALLOWED: value });
+    expect(bad("roma:roma-1/chan-1,,ROMA:x/*, elb:i/*,roma:roma-1,apig:../c,apig:i/c h,roma:i/**")).toEqual([
+      "TAG_BINDINGS_ALLOWED[1]: is empty (two commas in a row, or one at either end)",
+      'TAG_BINDINGS_ALLOWED[2]: "ROMA:x/*" names a gateway other than "roma" or "apig"',
+      'TAG_BINDINGS_ALLOWED[3]: "elb:i/*" names a gateway other than "roma" or "apig"',
+      'TAG_BINDINGS_ALLOWED[4]: "roma:roma-1" must be <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)',
+      'TAG_BINDINGS_ALLOWED[5]: "apig:../c" has an instance id that is not an id (letters, digits, - and _)',
+      'TAG_BINDINGS_ALLOWED[6]: (not quoted: not shaped like an entry) has a VPC channel id that is neither an id (letters, digits, - and _) nor "*"',
+      'TAG_BINDINGS_ALLOWED[7]: "roma:i/**" has a VPC channel id that is neither an id (letters, digits, - and _) nor "*"',
+    ]);
+    // A value pasted into the wrong variable (a secret, say) is not quoted back.
+    expect(bad("AKIAIOSFODNN7EXAMPLEKEY")).toEqual([
+      "TAG_BINDINGS_ALLOWED[0]: (not quoted: not shaped like an entry) must be <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)",
+    ]);
+    expect(bad(" ")[0]).toMatch(/^TAG_BINDINGS_ALLOWED\[0\]: .*is empty/);
   });
 
   it("rejects bindings of one member group that disagree, and duplicates", () => {

@@ -28,6 +28,7 @@ import type { HealthCheck } from "../../src/config/schema";
 import { Logger } from "../../src/observability/logger";
 import { RunMetrics } from "../../src/observability/metrics";
 import type { GatewayKind } from "../../src/plan/identity";
+import { MANAGED_REMARK } from "../../src/plan/ownership";
 import type { StateInput } from "../emulator";
 import { type CanonicalParts, canonicalParts } from "../emulator/auth";
 import { emulatorForFile } from "../support/emulator-for-file";
@@ -170,7 +171,7 @@ function generic(req: GenericRequest): (sdk: Official) => Promise<unknown> {
 }
 
 /** Channel setup bodies: MemberGroupCreateBatch and VpcHealthConfig (services/{roma,apig}/v2/model). */
-const memberGroups = [{ member_group_name: "blue" }];
+const memberGroups = [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }];
 const healthCheck: HealthCheck = {
   protocol: "HTTP",
   path: "/healthz",

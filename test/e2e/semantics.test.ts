@@ -7,6 +7,7 @@ import {
   envFor,
   instance,
   invoke,
+  MANAGED_REMARK,
   members,
   romaChannel,
   romaInstance,
@@ -490,7 +491,10 @@ describe("channel setup (member-groups and health-config, never the whole-channe
     const res = await invoke("reconcile", timerEvent(), { env });
     expect(res.summary?.added).toBe(1);
     expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
-    expect(writes(emu)[0]!.body).toEqual({ member_groups: [{ member_group_name: "blue" }] });
+    // Marked as the function's own (tag bindings may write only to such a group), and no group weight.
+    expect(writes(emu)[0]!.body).toEqual({
+      member_groups: [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }],
+    });
     const chan = emu.control.state().gateways[0]!.channels[0]!;
     expect(chan.member_groups.slice(0, 2)).toEqual(groupsBefore);
     expect(chan.member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "blue"]);

@@ -849,6 +849,19 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toEqual(["srv-other"]);
   });
 
+  it("keeps a group's remark and returns it in the channel read (MemberGroupInfo.member_group_remark)", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "blue", member_group_remark: "x=y" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).toMatchObject({
+      member_group_name: "blue",
+      member_group_remark: "x=y",
+    });
+    const shown = await call(emu, "GET", `${ROMA}/chan-ecs`);
+    expect(shown.body.member_groups).toContainEqual(
+      expect.objectContaining({ member_group_name: "blue", member_group_remark: "x=y" }),
+    );
+  });
+
   it("works on dedicated APIG (/apigw/) channels too", async () => {
     const res = await post({ member_groups: [{ member_group_name: "canary" }] }, APIG, "chan-apig");
     expect(res.status).toBe(201);

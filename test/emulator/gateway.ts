@@ -284,6 +284,7 @@ function mergeGroup(existing: MemberGroupInfo | undefined, input: GroupInput, no
   return {
     member_group_id: existing?.member_group_id ?? newHexId(),
     member_group_name: input.member_group_name,
+    // A group created without a remark reads back with "" (DEFS ROMA/src/CreateMemberGroup.json).
     member_group_remark: input.member_group_remark ?? existing?.member_group_remark ?? "",
     ...(weight !== undefined && { member_group_weight: weight }),
     create_time: existing?.create_time ?? now,

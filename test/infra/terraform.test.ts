@@ -540,8 +540,10 @@ describe("channel-autoscaler module", () => {
     // Exactly the AS batch action and the ECS tag actions, only with replace_unhealthy.
     expect(as).toMatch(/local\.replace_unhealthy \? \["as:instances:batchAction"\] : \[\]/);
     expect(ecs).toMatch(
-      /local\.replace_unhealthy \? \[\s*"ecs:cloudServers:batchSetServerTags",\s*"ecs:cloudServers:showServerTags",?\s*\] : \[\]/,
+      /local\.replace_unhealthy \? \[\s*"ecs:cloudServers:batchSetServerTags",?\s*\] : \[\]/,
     );
+    // No call reads a server's tags alone (they come with the server list).
+    expect(JSON.stringify(locals)).not.toContain("ecs:cloudServers:showServerTags");
     expect(String(locals.replace_unhealthy)).toMatch(/b\.replace_unhealthy != null/);
     // No server GET (no call needs it); invokeAsync on the backfill function alone.
     expect(JSON.stringify(locals)).not.toContain("ecs:cloudServers:get");
@@ -581,6 +583,20 @@ describe("channel-autoscaler module", () => {
     expect(String(locals.bindings_json)).toMatch(/length\(var\.bindings\) == 0 \? null/);
     const functionsTf = readFileSync(join(ROOT, `${MODULE_DIR}/functions.tf`), "utf8");
     expect(functionsTf).toContain("condition     = length(var.bindings) > 0 || var.bindings_from_tags");
+  });
+
+  it("passes tag_bindings_allowed as TAG_BINDINGS_ALLOWED, required with bindings_from_tags", async () => {
+    const module = moduleOf(await loadInfra(), MODULE_DIR);
+    expect(declaredVariables(module).get("tag_bindings_allowed")).toMatchObject({ default: [] });
+    const mainTf = module.files.find((f) => f.path.endsWith("/main.tf"))?.json;
+    const locals = (mainTf?.locals as HclObject[] | undefined)?.[0] ?? {};
+    expect((locals.environment_all as HclObject)[ENV_KEYS.tagBindingsAllowed]).toBe(
+      `\${var.bindings_from_tags ? join(",", var.tag_bindings_allowed) : null}`,
+    );
+    const fn = resourceBody(module.files, "huaweicloud_fgs_function", "functions");
+    expect(lifecycleConditions(fn, "precondition")).toContain(
+      `\${!var.bindings_from_tags || length(var.tag_bindings_allowed) > 0}`,
+    );
   });
 });
 
@@ -727,7 +743,7 @@ describe("the checks fail when the configuration is wrong", () => {
         replaceOnce(
           "project_id = var.project_id",
           "",
-        )(replaceOnce("log_level          = var.log_level", "log_lvl = var.log_level")(source)),
+        )(replaceOnce("log_level            = var.log_level", "log_lvl = var.log_level")(source)),
     });
     expect(findings).toEqual(
       expect.arrayContaining([
@@ -1149,6 +1165,58 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
           },
         ),
       ).toEqual({ value: true, errors: [] });
+    },
+  );
+
+  it.runIf(TERRAFORM)("checks tag_bindings_allowed entries as the function does (terraform)", async () => {
+    const id = "0".repeat(32);
+    for (const entry of [`roma:${id}/${id}`, `apig:${id}/*`, "roma:inst_1/chan-2"])
+      expect(await refusals({ tag_bindings_allowed: [entry] }), entry).toEqual([]);
+    for (const entry of [`elb:${id}/*`, `roma:${id}`, `ROMA:${id}/*`, `roma:../${id}/*`, `roma:${id}/**`, ""])
+      expect(await refusals({ tag_bindings_allowed: [entry] }), entry).toEqual([
+        expect.stringContaining("Each tag_bindings_allowed entry must be"),
+      ]);
+  });
+
+  it.runIf(TERRAFORM)("requires tag_bindings_allowed with bindings_from_tags (terraform)", async () => {
+    const rule = `\${!var.bindings_from_tags || length(var.tag_bindings_allowed) > 0}`;
+    const check = (vars: Record<string, unknown>) => moduleEval(rule, vars);
+    expect(await check({ bindings_from_tags: true })).toEqual({ value: false, errors: [] });
+    expect(await check({ bindings_from_tags: true, tag_bindings_allowed: ["apig:gw/*"] })).toEqual({
+      value: true,
+      errors: [],
+    });
+    expect(await check({})).toEqual({ value: true, errors: [] });
+  });
+
+  it.runIf(TERRAFORM)(
+    "grants ROMA FullAccess only for a roma binding or allowed entry, the APIG actions only for an apig one (terraform)",
+    async () => {
+      const grants = async (vars: Record<string, unknown>) => {
+        const roles = await moduleEval("local.system_roles", vars);
+        const apig = await moduleEval(
+          '[for s in local.policy_statements : s if contains(s.Action, "apig:vpcChannels:get")]',
+          vars,
+        );
+        return { roles: roles.value, apig: (apig.value as unknown[]).length };
+      };
+      const apigBinding = { ...binding(1), gateway: "apig" };
+      expect(await grants({ bindings: [apigBinding] })).toEqual({ roles: [], apig: 1 });
+      expect(await grants({ bindings: [binding(1)] })).toEqual({ roles: ["ROMA FullAccess"], apig: 0 });
+      // Tag discovery grants what its allow-list names, not both gateways.
+      const tags = { bindings: [], bindings_from_tags: true };
+      expect(await grants({ ...tags, tag_bindings_allowed: ["apig:gw-1/*"] })).toEqual({
+        roles: [],
+        apig: 1,
+      });
+      expect(await grants({ ...tags, tag_bindings_allowed: ["roma:r-1/c-1"] })).toEqual({
+        roles: ["ROMA FullAccess"],
+        apig: 0,
+      });
+      expect(
+        await grants({ bindings: [apigBinding], tag_bindings_allowed: ["roma:r-1/*"] }),
+        "an allow-list without tag discovery grants nothing",
+      ).toEqual({ roles: [], apig: 1 });
     },
   );
 

@@ -220,13 +220,22 @@ export interface RomaChannelOptions {
   memberType?: "ecs" | "ip";
   /** Default `web` (ours) and `other` (a foreign group). */
   groups?: string[];
+  /**
+   * The groups without the ownership remark: foreign or hand-managed. Default `other`; every other
+   * group carries MANAGED_REMARK, as the groups the function creates do.
+   */
+  unmanaged?: string[];
   /** Default none. */
   members?: unknown[];
 }
 
+/** The `member_group_remark` that marks a member group as the function's own (README, "Bindings from AS group tags"). */
+export const MANAGED_REMARK = "managed-by=channel-autoscaler";
+
 /**
- * The one VPC channel fixture: chan-1, round robin on port 8080, ecs members, member groups `web` and
- * `other`, no members; each test states only what differs.
+ * The one VPC channel fixture: chan-1, round robin on port 8080, ecs members, member groups `web` (ours,
+ * with the ownership remark) and `other` (foreign, without it), no members; each test states only what
+ * differs.
  */
 export function romaChannel(o: RomaChannelOptions = {}): ChannelInput {
   const id = o.id ?? "chan-1";
@@ -236,7 +245,11 @@ export function romaChannel(o: RomaChannelOptions = {}): ChannelInput {
     port: o.port ?? 8080,
     balance_strategy: 1,
     member_type: o.memberType ?? "ecs",
-    member_groups: (o.groups ?? ["web", "other"]).map((member_group_name) => ({ member_group_name })),
+    member_groups: (o.groups ?? ["web", "other"]).map((member_group_name) =>
+      (o.unmanaged ?? ["other"]).includes(member_group_name)
+        ? { member_group_name }
+        : { member_group_name, member_group_remark: MANAGED_REMARK },
+    ),
     members: (o.members ?? []) as never,
   };
 }

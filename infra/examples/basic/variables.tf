@@ -49,6 +49,12 @@ variable "bindings_from_tags" {
   default     = false
 }
 
+variable "tag_bindings_allowed" {
+  description = "With bindings_from_tags, the channels tag bindings may point at: \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\"; see the module's variable and infra/README.md."
+  type        = list(string)
+  default     = []
+}
+
 variable "name_prefix" {
   description = "Prefix of every resource name."
   type        = string

@@ -27,8 +27,13 @@ locals {
   # Groups bound by tags are not known here: they get no AS notification or lifecycle hook from
   # this module (infra/README.md says how to add them); the reconcile timer still covers them.
   scaling_group_ids = toset([for b in var.bindings : b.scaling_group_id])
-  # A tag may name either gateway, so discovery needs both gateways' grants.
-  gateways_in_use = var.bindings_from_tags ? toset(["roma", "apig"]) : toset([for b in var.bindings : coalesce(b.gateway, "roma")])
+  # The gateways the functions may call: those of the bindings, and with tag discovery those of
+  # tag_bindings_allowed (a tag naming any other channel is refused before any call).
+  tag_bindings_allowed = var.bindings_from_tags ? var.tag_bindings_allowed : []
+  gateways_in_use = toset(concat(
+    [for b in var.bindings : coalesce(b.gateway, "roma")],
+    [for e in local.tag_bindings_allowed : split(":", e)[0]],
+  ))
 
   events_topic_name      = "${var.name_prefix}-as-events"
   dead_letter_topic_name = "${var.name_prefix}-dead-letter"
@@ -43,6 +48,7 @@ locals {
   environment_all = {
     BINDINGS                   = local.bindings_json
     BINDINGS_FROM_TAGS         = var.bindings_from_tags ? "true" : null
+    TAG_BINDINGS_ALLOWED       = var.bindings_from_tags ? join(",", var.tag_bindings_allowed) : null
     HUAWEICLOUD_SDK_REGION     = var.region
     HUAWEICLOUD_SDK_PROJECT_ID = var.project_id
     DEAD_LETTER_TOPIC_URN      = local.dead_letter_topic_urn

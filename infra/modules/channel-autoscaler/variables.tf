@@ -209,9 +209,23 @@ variable "bindings" {
 }
 
 variable "bindings_from_tags" {
-  description = "Turn on tag discovery (BINDINGS_FROM_TAGS=true): every AS group tagged channel-autoscaler-channel (plus -instance and -member-group; see infra/README.md) is a binding too, so bindings may be empty. Grants the agency the AS tag-query actions."
+  description = "Turn on tag discovery (BINDINGS_FROM_TAGS=true): every AS group tagged channel-autoscaler-channel (plus -instance and -member-group; see infra/README.md) is a binding too, so bindings may be empty. Needs tag_bindings_allowed. Grants the agency the AS tag-query actions."
   type        = bool
   default     = false
+}
+
+variable "tag_bindings_allowed" {
+  description = "Where tag bindings may point (TAG_BINDINGS_ALLOWED), required with bindings_from_tags: the channels whose owners consent to being fed by whoever may tag an AS group. Each entry \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\" (every channel of the instance), gateway \"roma\" or \"apig\". A tag naming any other channel is dead-lettered (TAG_BINDING_NOT_ALLOWED) and that channel is never called for it. The agency gets the ROMA Connect role only for a roma binding or entry, the APIG actions only for an apig one."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for e in var.tag_bindings_allowed : can(regex("^(roma|apig):[A-Za-z0-9][A-Za-z0-9_-]{0,63}/(\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$", e))
+    ])
+    error_message = "Each tag_bindings_allowed entry must be \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\": gateway roma or apig, ids of letters, digits, - and _ (up to 64, starting with a letter or digit)."
+  }
 }
 
 variable "create_member_groups" {
