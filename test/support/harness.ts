@@ -72,7 +72,13 @@ export interface Binding {
   drain_seconds?: number;
   healthy_timeout_seconds?: number;
   health_check?: Record<string, unknown>;
-  replace_unhealthy?: { after_seconds?: number; max_per_run?: number; max_unhealthy_fraction?: number };
+  replace_unhealthy?: {
+    after_seconds?: number;
+    max_per_run?: number;
+    max_unhealthy_fraction?: number;
+    max_in_standby?: number;
+    cooldown_seconds?: number;
+  };
 }
 
 export function envFor(
@@ -188,7 +194,14 @@ export const timerEvent = (userEvent = "") => ({
   user_event: userEvent,
 });
 
-type InstanceState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "REMOVING" | "STANDBY";
+type InstanceState =
+  | "INSERVICE"
+  | "PENDING_WAIT"
+  | "REMOVING_WAIT"
+  | "PENDING"
+  | "REMOVING"
+  | "STANDBY"
+  | "ENTERING_STANDBY";
 type InstanceHealth = "NORMAL" | "ERROR" | "INITIALIZING";
 
 export function instance(id: string, state: InstanceState = "INSERVICE", health: InstanceHealth = "NORMAL") {
