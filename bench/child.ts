@@ -10,6 +10,8 @@ export interface ChildJob {
   env: Record<string, string>;
   remainingMs: number;
   requestId: string;
+  /** Runs the child's clock (`Date.now`) this far ahead of the real one: a timer run minutes later. */
+  clockAheadMs?: number;
 }
 
 export interface ChildResult {

@@ -6,7 +6,8 @@
  *
  * Knobs: BENCH_ROUNDS (fresh processes per cold-start variant, 31), BENCH_SCALE_REPEATS (runs per scale
  * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more),
- * BENCH_CPU_PROF (a directory: a `node --cpu-prof` profile of every function invocation's process).
+ * BENCH_CPU_PROF (a directory: a `node --cpu-prof` profile of every function invocation's process),
+ * BENCH_ONLY (comma-separated sections to run, of bundle, cold, calls, scale, tags, slow-start; default all).
  */
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -16,6 +17,7 @@ import { type CallCount, measureApiCalls, reads, writes } from "./api-calls";
 import { measureColdInvoke } from "./cold-invoke";
 import { buildNaiveBundle, measureColdStart, median } from "./cold-start";
 import { BINDINGS, FANOUT, INSTANCES_PER_BINDING, LATENCY_MS, measureBackfill, type ScaleRun } from "./scale";
+import { measureSlowStart, RAMP_MEMBERS, RAMP_TIMER_S, RAMP_WINDOW_S, type RampBench } from "./slow-start";
 import { measureTaggedFanOut, TAGGED_GROUPS, TAGGED_MEMBERS_PER_GROUP, type TaggedRun } from "./tags";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -24,6 +26,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "4,10").split(",").map(Number);
 const FANOUT_CONCURRENCY = 4;
 const SCALE_REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
+const SECTIONS = ["bundle", "cold", "calls", "scale", "tags", "slow-start"] as const;
+type Section = (typeof SECTIONS)[number];
+const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()) as Section[] | undefined;
+const wanted = (section: Section) => ONLY === undefined || ONLY.includes(section);
 
 const TARGET = {
   bundleKb: 200,
@@ -176,6 +182,33 @@ function taggedRows(t: TaggedRun): Row[] {
   ];
 }
 
+/**
+ * Slow start's row: what 1,000 members ramping cost, run by run (the add, then each timer tick), and
+ * whether the ramp kept its promises: at most 5 raises a member, every member at its weight at the
+ * end, no write once ramped.
+ */
+function slowStartRows(r: RampBench): Row[] {
+  const [add, ...ticks] = r.runs;
+  const raising = ticks.filter((t) => t.ramping > 0);
+  const last = ticks.at(-1)!;
+  const raises = ticks.reduce((n, t) => n + t.ramping, 0);
+  const writes = r.runs.reduce((n, t) => n + t.posts, 0);
+  const failed = r.runs.find((t) => t.error)?.error;
+  const perRun = ticks.map((t) => `${t.at} s: ${t.posts} POST, ${ms(t.wallMs)}`).join("; ");
+  return [
+    [
+      "slow start",
+      `${RAMP_MEMBERS.toLocaleString("en")} members, ${RAMP_WINDOW_S / 60}-min window, ${RAMP_TIMER_S / 60}-min timer`,
+      `${writes} writes over ${r.runs.length} runs: add ${add!.posts} POST (${ms(add!.wallMs)}), ` +
+        `${raising.length} raising runs × ${raising[0]?.posts ?? 0} POST, ${raises.toLocaleString("en")} raises; ` +
+        `converged run ${last.posts} writes (${ms(last.wallMs)})${failed ? `, FAILED: ${failed}` : ""}`,
+      "≤ 5 raises a member, 0 writes once ramped",
+      yes(raises <= 5 * RAMP_MEMBERS && last.posts === 0 && r.notRamped === 0 && !failed),
+    ],
+    ["slow start", "timer runs after the add (function clock)", perRun, "", ""],
+  ];
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machineText = machine();
@@ -195,105 +228,159 @@ async function main(): Promise<void> {
       zipBytes: (await stat(path.join(root, "dist", `${name}.zip`))).size,
     });
   }
-  const naive = path.join(out, "naive.js");
-  const naiveBytes = await buildNaiveBundle(naive);
-  const bareClient = path.join(out, "bare-client.js");
-  await build({
-    entryPoints: [path.join(root, "bench", "bare-client.ts")],
-    outfile: bareClient,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "error",
-    alias: { lodash: path.join(root, SHIMS.lodash), moment: path.join(root, SHIMS.moment) },
-  });
-
-  console.error(`cold start: ${ROUNDS} rounds…`);
-  const cold = measureColdStart(
-    [
-      { name: "bare" },
-      ...FUNCTIONS.map((name) => ({ name, file: bundles[name] })),
-      { name: "naive", file: naive },
-    ],
-    ROUNDS,
-  );
-  const bare = cold.find((c) => c.name === "bare")!.medianMs;
-  const naiveMs = cold.find((c) => c.name === "naive")!.medianMs;
-  const coldInvoke = await measureColdInvoke(bundles["scaling-events"], 15);
-
-  console.error("API calls…");
-  const calls = await measureApiCalls(bundles);
-
-  console.error("backfill at scale…");
-  const scale = await measureBackfill(
-    { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
-    CONCURRENCIES,
-    FANOUT_CONCURRENCY,
-    SCALE_REPEATS,
-  );
-
-  console.error("tag-bound groups through fan-out…");
-  const tagged = await measureTaggedFanOut(
-    { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
-    FANOUT_CONCURRENCY,
-    SCALE_REPEATS,
-  );
-
   const rows: Row[] = [];
-  for (const s of sizes) {
-    rows.push([
-      "bundle",
-      s.name,
-      `${kb(s.bytes)} minified (zip ${kb(s.zipBytes)})`,
-      `≤ ${TARGET.bundleKb} KB`,
-      yes(s.bytes <= TARGET.bundleKb * 1024),
-    ]);
+  const results: Record<string, unknown> = { machine: machineText };
+  const naive = path.join(out, "naive.js");
+  const naiveBytes = wanted("bundle") || wanted("cold") ? await buildNaiveBundle(naive) : 0;
+  if (wanted("bundle")) {
+    for (const s of sizes) {
+      rows.push([
+        "bundle",
+        s.name,
+        `${kb(s.bytes)} minified (zip ${kb(s.zipBytes)})`,
+        `≤ ${TARGET.bundleKb} KB`,
+        yes(s.bytes <= TARGET.bundleKb * 1024),
+      ]);
+    }
+    rows.push(["bundle", "naive reference", kb(naiveBytes), "", ""]);
+    Object.assign(results, { sizes, naiveBytes });
   }
-  rows.push(["bundle", "naive reference", kb(naiveBytes), "", ""]);
-  rows.push(["cold start", "bare `node -e 0`", ms(bare), "", ""]);
-  for (const c of cold.filter((c) => c.name !== "bare" && c.name !== "naive")) {
-    const vsBare = c.medianMs / bare;
-    const vsNaive = c.medianMs / naiveMs;
+
+  if (wanted("cold")) {
+    console.error(`cold start: ${ROUNDS} rounds…`);
+    const cold = measureColdStart(
+      [
+        { name: "bare" },
+        ...FUNCTIONS.map((name) => ({ name, file: bundles[name] })),
+        { name: "naive", file: naive },
+      ],
+      ROUNDS,
+    );
+    const bare = cold.find((c) => c.name === "bare")!.medianMs;
+    const naiveMs = cold.find((c) => c.name === "naive")!.medianMs;
+    const coldInvoke = await measureColdInvoke(bundles["scaling-events"], 15);
+    rows.push(["cold start", "bare `node -e 0`", ms(bare), "", ""]);
+    for (const c of cold.filter((c) => c.name !== "bare" && c.name !== "naive")) {
+      const vsBare = c.medianMs / bare;
+      const vsNaive = c.medianMs / naiveMs;
+      rows.push([
+        "cold start",
+        `require ${c.name}`,
+        `${ms(c.medianMs)} = ${x(vsBare)} bare, ${x(vsNaive)} naive`,
+        `≤ ${x(TARGET.coldVsBare)} bare, ≤ ${x(TARGET.coldVsNaive)} naive`,
+        yes(vsBare <= TARGET.coldVsBare && vsNaive <= TARGET.coldVsNaive),
+      ]);
+    }
     rows.push([
       "cold start",
-      `require ${c.name}`,
-      `${ms(c.medianMs)} = ${x(vsBare)} bare, ${x(vsNaive)} naive`,
-      `≤ ${x(TARGET.coldVsBare)} bare, ≤ ${x(TARGET.coldVsNaive)} naive`,
-      yes(vsBare <= TARGET.coldVsBare && vsNaive <= TARGET.coldVsNaive),
+      "require naive reference",
+      `${ms(naiveMs)} = ${x(naiveMs / bare)} bare`,
+      "",
+      "",
     ]);
+    rows.push([
+      "cold start",
+      "first answer, fresh scaling-events",
+      `${ms(coldInvoke.totalMs)} from process start (require ${ms(coldInvoke.requireMs)}, converged run of ${coldInvoke.calls} calls ${ms(coldInvoke.invokeMs)}), RSS ${coldInvoke.peakRssMb.toFixed(0)} MB`,
+      "",
+      "",
+    ]);
+    Object.assign(results, { cold, coldInvoke });
   }
-  rows.push(["cold start", "require naive reference", `${ms(naiveMs)} = ${x(naiveMs / bare)} bare`, "", ""]);
-  rows.push([
-    "cold start",
-    "first answer, fresh scaling-events",
-    `${ms(coldInvoke.totalMs)} from process start (require ${ms(coldInvoke.requireMs)}, converged run of ${coldInvoke.calls} calls ${ms(coldInvoke.invokeMs)}), RSS ${coldInvoke.peakRssMb.toFixed(0)} MB`,
-    "",
-    "",
-  ]);
-  rows.push(...calls.map(callRow));
-  rows.push(...scale.flatMap((s) => scaleRows(s, scale)));
-  rows.push(...taggedRows(tagged));
+
+  if (wanted("calls")) {
+    console.error("API calls…");
+    const calls = await measureApiCalls(bundles);
+    rows.push(...calls.map(callRow));
+    results.calls = calls;
+  }
+
+  const bareClient = path.join(out, "bare-client.js");
+  if (wanted("scale") || wanted("tags")) {
+    await build({
+      entryPoints: [path.join(root, "bench", "bare-client.ts")],
+      outfile: bareClient,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      logLevel: "error",
+      alias: { lodash: path.join(root, SHIMS.lodash), moment: path.join(root, SHIMS.moment) },
+    });
+  }
+
+  if (wanted("scale")) {
+    console.error("backfill at scale…");
+    const scale = await measureBackfill(
+      { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
+      CONCURRENCIES,
+      FANOUT_CONCURRENCY,
+      SCALE_REPEATS,
+    );
+    rows.push(...scale.flatMap((s) => scaleRows(s, scale)));
+    results.scale = scale;
+  }
+
+  if (wanted("tags")) {
+    console.error("tag-bound groups through fan-out…");
+    const tagged = await measureTaggedFanOut(
+      { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
+      FANOUT_CONCURRENCY,
+      SCALE_REPEATS,
+    );
+    rows.push(...taggedRows(tagged));
+    results.tagged = tagged;
+  }
+
+  if (wanted("slow-start")) {
+    console.error("slow start across a window…");
+    const ramp = await measureSlowStart({
+      reconcile: bundles.reconcile,
+      scalingEvents: bundles["scaling-events"],
+    });
+    rows.push(...slowStartRows(ramp));
+    results.slowStart = ramp;
+  }
 
   const table = render(rows);
   const members = (BINDINGS * INSTANCES_PER_BINDING).toLocaleString("en");
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   console.log(`\nchannel-autoscaler benchmarks, ${new Date().toISOString().slice(0, 10)}: ${machineText}\n`);
   console.log(table);
-  const notes = [
-    `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
-    `Scale: a backfill of ${members} members (${BINDINGS} bindings × ${INSTANCES_PER_BINDING} instances, distinct groups and channels) against the emulator at ${LATENCY_MS} ms per call, one invocation in a child process; median of ${SCALE_REPEATS} runs, largest peak RSS.`,
-    `Floor: the bare signed client (bench/bare-client.ts), the fewest calls a correct backfill needs, each as early as it can go, with the same signer and nothing else; a backfill's ratio is the median of its runs' ratios to the floor's run beside them.`,
-    `API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service). Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.`,
-    `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
-    `Tags: BINDINGS_FROM_TAGS=true and no BINDINGS; every invocation discovers the tagged groups; shards run one at a time (as on instances of their own), wall time = reconcile + slowest shard; the bare client runs each shard's bindings the same way at the same concurrency, without discovery or fan-out (bench/tags.ts).`,
-    `${seconds} s in all.`,
+  const notes: [Section, string][] = [
+    [
+      "cold",
+      `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
+    ],
+    [
+      "scale",
+      `Scale: a backfill of ${members} members (${BINDINGS} bindings × ${INSTANCES_PER_BINDING} instances, distinct groups and channels) against the emulator at ${LATENCY_MS} ms per call, one invocation in a child process; median of ${SCALE_REPEATS} runs, largest peak RSS.`,
+    ],
+    [
+      "scale",
+      `Floor: the bare signed client (bench/bare-client.ts), the fewest calls a correct backfill needs, each as early as it can go, with the same signer and nothing else; a backfill's ratio is the median of its runs' ratios to the floor's run beside them.`,
+    ],
+    [
+      "scale",
+      `API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service). Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.`,
+    ],
+    [
+      "scale",
+      `Fan-out: FANOUT_THRESHOLD=${FANOUT.threshold}, FANOUT_SHARD_SIZE=${FANOUT.shardSize}; the shards run as concurrent processes after the reconcile.`,
+    ],
+    [
+      "tags",
+      `Tags: BINDINGS_FROM_TAGS=true and no BINDINGS; every invocation discovers the tagged groups; shards run one at a time (as on instances of their own), wall time = reconcile + slowest shard; the bare client runs each shard's bindings the same way at the same concurrency, without discovery or fan-out (bench/tags.ts).`,
+    ],
+    [
+      "slow-start",
+      `Slow start: weight 10, slow_start_seconds ${RAMP_WINDOW_S}; the add is a scaling-events run, then the reconcile bundle runs once a timer period (${RAMP_TIMER_S} s) on the function's clock, the first half a period after the add, each in a child process whose clock runs that far ahead; ${LATENCY_MS} ms per call (bench/slow-start.ts).`,
+    ],
   ];
-  console.log(`\n${notes.join("\n")}`);
-  await writeFile(
-    path.join(out, "results.json"),
-    `${JSON.stringify({ machine: machineText, sizes, naiveBytes, cold, coldInvoke, calls, scale, tagged, rows }, null, 2)}\n`,
-  );
+  const footer = `${seconds} s in all${ONLY ? ` (BENCH_ONLY=${ONLY.join(",")})` : ""}.`;
+  const said = notes.filter(([section]) => wanted(section)).map(([, note]) => note);
+  console.log(`\n${[...said, footer].join("\n")}`);
+  await writeFile(path.join(out, "results.json"), `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
 }
 
 main().catch((err) => {

@@ -72,6 +72,7 @@ function state(): StateInput {
 function envOf(emu: Emulator, concurrency: number): Record<string, string> {
   const { BINDINGS: _, ...env } = envFor(emu, [], {
     BINDINGS_FROM_TAGS: "true",
+    TAG_BINDINGS_ALLOWED: "roma:roma-1/*",
     MAX_CONCURRENCY: String(concurrency),
     API_RATE_LIMIT: "1000",
     REQUEST_TIMEOUT_MS: "30000",

@@ -65,11 +65,13 @@ async function main(): Promise<number> {
       },
     ]);
 
-    const step = async (title: string, fn: FunctionName, event: unknown) => {
+    /** One invocation: its title, what changed before it (`before`), its calls and its summary. */
+    const step = async (title: string, fn: FunctionName, event: unknown, before?: string) => {
       emu.control.clearCalls();
       const res = await invoke(fn, event, { env, requestId: `demo-${fn}` });
       logLines.push(...res.lines);
       console.log(`\n${bold(title)}  ${dim(`(${fn} bundle)`)}`);
+      if (before) console.log(`  ${before}`);
       for (const c of emu.control.calls()) {
         const path = c.path.replace(/^\/(v\d|autoscaling-api\/v1)\/[^/]+\//, "");
         const body = c.method === "GET" ? "" : dim(` ${JSON.stringify(c.body ?? "").slice(0, 90)}`);
@@ -131,7 +133,12 @@ async function main(): Promise<number> {
         })),
       } as never);
     }
-    await step("4. Drift repaired by the TIMER reconcile", "reconcile", timerEvent());
+    await step(
+      "4. Drift repaired by the TIMER reconcile",
+      "reconcile",
+      timerEvent(),
+      `drift: i-2's member ${web?.id ?? "(none)"} was deleted by hand and no event said so; the timer re-adds it`,
+    );
 
     const final = members(emu, "roma-demo", "chan-web");
     console.log(`\n${bold("Final channel chan-web")}`);

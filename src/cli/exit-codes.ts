@@ -13,6 +13,8 @@ export const EXIT = {
   failed: 1,
   /** Bad usage, a bad file, or a bad configuration: nothing was called. */
   usage: 2,
+  /** Ctrl-C or SIGTERM: the run stopped early (128 + SIGINT's number, what shells report for it). */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -2,11 +2,12 @@
  * `channel-autoscaler`: the functions' code run from a shell. `plan` shows what a run would do, `sync`
  * and `backfill` do it, `validate` checks bindings, `replay` re-runs what dead letters could not do.
  */
-import type { ExitCode } from "./exit-codes";
-import { buildProgram, type CliIo, reportError } from "./program";
+import { EXIT, type ExitCode } from "./exit-codes";
+import type { CliIo } from "./io";
+import { buildProgram, reportError } from "./program";
 import { scrubbingStream } from "./safe-output";
 
-export type { CliIo } from "./program";
+export type { CliIo } from "./io";
 
 /** Runs one command line (without `node` and the script) and returns the exit code; never exits. */
 export async function main(argv: readonly string[], rawIo: CliIo): Promise<ExitCode> {
@@ -40,6 +41,10 @@ export async function runFromProcess(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
+    signals: process,
+    exit: (c) => process.exit(c),
   });
+  // An interrupted run may leave a call running past its wind-down: it is not waited for.
+  if (code === EXIT.interrupted) process.exit(code);
   process.exitCode = code;
 }

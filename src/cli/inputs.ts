@@ -19,7 +19,7 @@ export function readTextFile(file: string, cwd: string, what: string): string {
 export interface EnvSources {
   /** `KEY=value` lines (the dotenv format Node.js reads); they override the process environment. */
   dotenv?: string;
-  /** A JSON file holding what BINDINGS would hold; it overrides BINDINGS. */
+  /** What BINDINGS holds, read from the --bindings file (./bindings-file.ts); it overrides BINDINGS. */
   bindings?: string;
 }
 
@@ -29,9 +29,7 @@ export function buildEnv(base: NodeJS.ProcessEnv, sources: EnvSources, cwd: stri
   if (sources.dotenv !== undefined) {
     Object.assign(env, parseEnv(readTextFile(sources.dotenv, cwd, "env file")));
   }
-  if (sources.bindings !== undefined) {
-    env[ENV_KEYS.bindings] = readTextFile(sources.bindings, cwd, "bindings file");
-  }
+  if (sources.bindings !== undefined) env[ENV_KEYS.bindings] = sources.bindings;
   return env;
 }
 
@@ -70,14 +68,20 @@ function jsonValues(text: string): unknown[] {
   }
 }
 
+/**
+ * How deep records are looked for: an array of SMN notifications whose messages hold arrays of records
+ * is four levels. Deeper nesting holds no record, and is not walked (it could be a million levels).
+ */
+const MAX_RECORD_NESTING = 8;
+
 /** An SMN subscription delivers the record as the `message` string of its notification. */
-function unwrap(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value.flatMap(unwrap);
-  if (typeof value !== "object" || value === null) return [];
+function unwrap(value: unknown, depth = 0): unknown[] {
+  if (depth > MAX_RECORD_NESTING || typeof value !== "object" || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => unwrap(v, depth + 1));
   const o = value as Record<string, unknown>;
-  if (o.dead_letter === undefined && typeof o.message === "string") {
+  if (!Object.hasOwn(o, "dead_letter") && typeof o.message === "string") {
     try {
-      return unwrap(JSON.parse(o.message));
+      return unwrap(JSON.parse(o.message), depth + 1);
     } catch {
       return [];
     }
@@ -90,7 +94,7 @@ function unwrap(value: unknown): unknown[] {
  * lines are skipped), or SMN notifications carrying them. Throws UsageError when there is none.
  */
 export function parseDeadLetters(text: string, source: string): DeadLetterRecord[] {
-  const candidates = jsonValues(text).flatMap(unwrap);
+  const candidates = jsonValues(text).flatMap((v) => unwrap(v));
   const records: DeadLetterRecord[] = [];
   const problems: string[] = [];
   candidates.forEach((c, i) => {

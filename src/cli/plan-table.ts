@@ -1,10 +1,10 @@
-import { hintFor } from "../cloud/error-codes";
 import type { Binding } from "../config/schema";
 import type { BindingSource } from "../discovery/merge";
 import { plannedCounts } from "../plan/counts";
 import { channelKey, isRecordedAs, targetKey, targetKeyIn } from "../plan/identity";
-import type { PlanAction, PlanEntry } from "../plan/types";
+import type { PlanEntry } from "../plan/types";
 import type { DeadLetterRecord } from "../reliability/dead-letter";
+import { deadLetterHint } from "../reliability/dead-letter-codes";
 import type { RunFigures, Summary } from "../runtime/invoke";
 
 /** What a command reports of its runs' figures, added up, and how many runs there were. */
@@ -21,19 +21,6 @@ export interface RunView {
   deadLetters: readonly DeadLetterRecord[];
   totals?: Totals;
 }
-
-/** Words an operator reads for each plan action. */
-const LABEL: Partial<Record<PlanAction, string>> = {
-  update_channel: "update channel",
-  add: "add",
-  update: "update",
-  enable: "re-enable",
-  disable: "drain",
-  delete: "remove",
-  complete_hook: "complete hook",
-  wait_hook: "wait hook",
-  quarantine: "quarantine",
-};
 
 /** Pads every column but the last to its widest cell. */
 export function formatTable(rows: readonly (readonly string[])[], indent = "  "): string {
@@ -131,14 +118,21 @@ function changeDetail(e: PlanEntry): string {
   return changes.map((f) => `${f} ${shown(from[f])} → ${shown(to[f])}`).join(", ");
 }
 
+/** `(slow start, 40%)`: the step of the window a slow-start weight belongs to. */
+const slowStartNote = (e: PlanEntry) => `(slow start, ${e.slow_start_percent ?? 0}%)`;
+
 function detailOf(e: PlanEntry, s: Section): string {
   switch (e.action) {
+    case "add":
+      return e.reason === "slow_start" && e.to ? `weight ${shown(e.to.weight)} ${slowStartNote(e)}` : "";
+    case "ramp":
+      return `${changeDetail(e)} ${slowStartNote(e)}`;
     case "update":
       return e.changes?.length ? changeDetail(e) : "";
     case "disable":
-      return `disable, wait drain_seconds (${s.drainSeconds} s)`;
+      return `then wait drain_seconds (${s.drainSeconds} s)`;
     case "delete":
-      return "delete after drain";
+      return "after the drain";
     case "complete_hook":
       return `${e.result}: ${e.reason ?? ""}`;
     default:
@@ -155,7 +149,7 @@ function notReadLines(s: Section): string[] {
     if (seen.has(line)) continue;
     seen.add(line);
     lines.push(line);
-    const hint = hintFor(r.error.code);
+    const hint = deadLetterHint(r.error);
     if (hint) lines.push(`  fix: ${hint}`);
   }
   return lines;
@@ -177,7 +171,7 @@ export function notReadOf(
 }
 
 /**
- * The readable plan: a table per binding of what to add, update, drain, remove and which hooks to
+ * The readable plan: a table per binding of what to add, update, disable, delete and which hooks to
  * complete. A binding whose state could not be read says so (with the dead letters' error and fix)
  * instead of "no changes".
  */
@@ -191,16 +185,17 @@ export function renderPlanTable(
   const withStatus = !summary.dry_run;
   const named = (id: string) => (sources ? `${id} [${sources.get(id) ?? "bindings"}]` : id);
   for (const s of sections(bindings, summary.plan, deadLetters)) {
-    out.push(`${s.groups.map(named).join(" + ")} → ${s.channel}, member group ${s.memberGroup}`);
+    out.push(`${s.groups.map(named).join(" + ")} → channel ${s.channel}, member group ${s.memberGroup}`);
     out.push(...notReadLines(s));
     if (s.entries.length === 0) {
       if (s.notRead.length === 0) out.push("  no changes");
       out.push("");
       continue;
     }
-    const head = ["ACTION", "INSTANCE", "MEMBER", "DETAIL", ...(withStatus ? ["STATUS"] : [])];
+    // The actions and ids in --json's words: `instance_id` of a plan entry is the ECS instance.
+    const head = ["ACTION", "ECS INSTANCE", "MEMBER", "DETAIL", ...(withStatus ? ["STATUS"] : [])];
     const rows = s.entries.map((e) => [
-      LABEL[e.action] ?? e.action,
+      e.action,
       e.instance_id ?? "-",
       e.member_id ?? "-",
       detailOf(e, s) || "-",
@@ -221,10 +216,11 @@ export function renderTotals(summary: Summary, notRead = 0): string {
     const parts = [
       `${n.added} to add`,
       `${n.updated} to update`,
-      `${n.disabled} to drain`,
+      `${n.disabled} to disable`,
       `${n.removed} to remove`,
       `${count(n.hooks_completed, "hook")} to complete`,
     ];
+    if (n.ramping > 0) parts.push(`${n.ramping} to ramp`);
     if (n.hooks_waiting > 0) parts.push(`${count(n.hooks_waiting, "hook")} still waiting`);
     if (n.channels_updated > 0) parts.push(`${count(n.channels_updated, "channel")} to update`);
     if (n.quarantined > 0) parts.push(`${count(n.quarantined, "instance")} to quarantine`);
@@ -232,7 +228,9 @@ export function renderTotals(summary: Summary, notRead = 0): string {
   }
   const failed = summary.plan.filter((e) => e.status === "failed").length;
   return (
-    `Done: ${summary.added} added, ${summary.updated} updated, ${summary.disabled} drained, ` +
+    `Done: ${summary.added} added, ${summary.updated} updated, ` +
+    (summary.ramping > 0 ? `${summary.ramping} ramping, ` : "") +
+    `${summary.disabled} disabled, ` +
     `${summary.removed} removed, ${count(summary.hooks_completed, "hook")} completed; ` +
     `${unchanged} (${count(summary.bindings, "binding")})` +
     (summary.quarantined > 0 ? `; ${count(summary.quarantined, "instance")} quarantined` : "") +
@@ -249,15 +247,15 @@ export function renderDeadLetters(
   const out = [`Dead letters (${records.length}): ${header}`];
   for (const r of records) {
     const where = r.binding
-      ? `${r.binding.scaling_group_id} → ${r.binding.instance_id}/${r.binding.vpc_channel_id}, member group ${r.binding.member_group_name}`
+      ? `${r.binding.scaling_group_id} → gateway instance ${r.binding.instance_id}, channel ${r.binding.vpc_channel_id}, member group ${r.binding.member_group_name}`
       : r.replay.scaling_group_ids
         ? `${r.replay.scaling_group_ids.join(", ")} (no binding)`
         : "(no binding)";
     const status = r.error.status === null ? "" : ` HTTP ${r.error.status}`;
     out.push(`  ${r.action}  ${where}`);
-    if (r.instance_ids.length > 0) out.push(`    instances: ${r.instance_ids.join(", ")}`);
+    if (r.instance_ids.length > 0) out.push(`    ECS instances: ${r.instance_ids.join(", ")}`);
     out.push(`    error: ${r.error.code}${status}: ${r.error.message}`);
-    const hint = hintFor(r.error.code);
+    const hint = deadLetterHint(r.error);
     if (hint) out.push(`    fix: ${hint}`);
     out.push(`    replay: ${JSON.stringify(r.replay)}`);
   }

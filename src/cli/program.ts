@@ -1,75 +1,15 @@
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { version } from "../../package.json";
-import { ConfigError, type ConfigIssue } from "../config/errors";
-import { ENV_KEYS } from "../config/keys";
-import { ENV_SIZE_LIMIT, ENV_SIZE_WARN_AT, parseBindings } from "../config/load";
-import type { Binding } from "../config/schema";
-import { type BindingSource, type SkippedGroup, sourceOf, sourcesOf } from "../discovery/merge";
-import { describeTagProblems } from "../discovery/tags";
-import { channelKey, selectBindings } from "../plan/identity";
-import { TransientFailureError } from "../runtime/invoke";
-import { cliCommand, sourceArgs } from "./command-line";
-import { UsageError } from "./errors";
-import { EXIT, type ExitCode, exitCodeForError, exitCodeForRun } from "./exit-codes";
-import { buildEnv, parseDeadLetters, readTextFile, replayGroups } from "./inputs";
-import { formatTable, renderRun, type Totals } from "./plan-table";
-import { type CliStream, createProgress } from "./progress";
-import { loadCliBindings, type RunResult, runBatches } from "./runner";
-import { escapeControlsInJson } from "./safe-output";
-
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  stdout: CliStream;
-  stderr: CliStream;
-  cwd: string;
-}
-
-interface GlobalOptions {
-  bindings?: string;
-  dotenv?: string;
-  /** The old name of --dotenv, still read: Node.js 20 reads `--env-file` itself (see the option). */
-  envFile?: string;
-  json?: boolean;
-  verbose?: boolean;
-  logFile?: string;
-}
-
-interface RunOptions extends GlobalOptions {
-  group?: string[];
-  dryRun?: boolean;
-  timeout: number;
-  deadLetterFile?: string;
-}
-
-const DEFAULT_TIMEOUT_S = 900;
-
-/** The env file a command names: --dotenv, or its old name --env-file. */
-const dotenvOf = (opts: GlobalOptions) => opts.dotenv ?? opts.envFile;
+import { ConfigError } from "../config/errors";
+import { EXIT, type ExitCode, exitCodeForError } from "./exit-codes";
+import { parseDeadLetters, readTextFile, replayGroups } from "./inputs";
+import { type CliIo, type JsonError, printJson } from "./io";
+import { formatTable } from "./plan-table";
+import { FUNCTION_TIMEOUT_S, type RunOptions, type RunSpec, runCommand } from "./run-command";
+import { printableText } from "./safe-output";
+import { validateCommand } from "./validate-command";
 
 const COMMANDS = ["plan", "sync", "backfill", "validate", "replay"] as const;
-
-/** One entry of `errors` in a --json document. */
-interface JsonError {
-  name: string;
-  message: string;
-  issues?: readonly ConfigIssue[];
-}
-
-/**
- * What the CLI says about a run that failed as a whole. The functions leave it to the platform's
- * retry; here the operator is the retry, and the hint after the report says what to run.
- */
-function cliErrorMessage(err: Error): string {
-  if (err instanceof TransientFailureError && err.discovery !== undefined) {
-    return `tag discovery failed for a transient reason (${err.discovery}); nothing was reconciled`;
-  }
-  if (err instanceof TransientFailureError) {
-    return `no binding could be reconciled: ${err.failedBindings} failed for transient reasons (network errors, timeouts, throttling or server errors)`;
-  }
-  return err.message;
-}
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -79,275 +19,37 @@ function seconds(value: string): number {
   return n;
 }
 
-/** The JSON log lines of the functions' code: kept off the terminal unless --verbose, or in --log-file. */
-function logSink(opts: GlobalOptions, io: CliIo): (line: string) => void {
-  const file = opts.logFile ? path.resolve(io.cwd, opts.logFile) : undefined;
-  if (file) mkdirSync(path.dirname(file), { recursive: true });
-  return (raw) => {
-    const line = escapeControlsInJson(raw);
-    if (opts.verbose) io.stderr.write(`${line}\n`);
-    if (file) appendFileSync(file, `${line}\n`);
-  };
-}
+/** The examples each command's --help ends with. */
+const EXAMPLES: Record<(typeof COMMANDS)[number], string[]> = {
+  plan: [
+    "npx channel-autoscaler plan --dotenv cloud.env --bindings bindings.json",
+    "npx channel-autoscaler plan --bindings infra/examples/basic/terraform.tfvars.json --group <scaling group id>",
+    "npx channel-autoscaler plan --json --bindings bindings.json > plan.json",
+  ],
+  sync: [
+    "npx channel-autoscaler sync --dotenv cloud.env --bindings bindings.json --dead-letter-file dead-letters.json",
+    "npx channel-autoscaler sync --bindings terraform.tfvars.json --group <scaling group id>",
+  ],
+  backfill: [
+    "npx channel-autoscaler backfill --group <scaling group id> --dry-run --bindings bindings.json",
+    "npx channel-autoscaler backfill --group <id> <id> --bindings bindings.json --dead-letter-file dl.json",
+  ],
+  validate: [
+    "npx channel-autoscaler validate bindings.json",
+    "npx channel-autoscaler validate infra/examples/basic/terraform.tfvars.json",
+    "terraform output -json > outputs.json && npx channel-autoscaler validate outputs.json",
+  ],
+  replay: [
+    "npx channel-autoscaler replay dead-letters.json --dotenv cloud.env --bindings bindings.json",
+    "npx channel-autoscaler replay function-log.txt --dry-run --bindings bindings.json",
+  ],
+};
 
-function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${escapeControlsInJson(JSON.stringify(value, null, 2))}\n`);
-}
+const INTERRUPT_HELP =
+  "Ctrl-C (or SIGTERM) stops the run starting new calls, lets those in flight finish, reports what was done and what is left, and exits 130; Ctrl-C again exits at once.";
 
-interface RunSpec {
-  command: string;
-  groups: "all" | string[];
-  dryRun: boolean;
-  /** One invocation per batch of bindings, with progress; else one invocation for all. */
-  batched: boolean;
-  /** Printed before the run (human output only). */
-  preface?: (bindings: readonly Binding[]) => string;
-}
-
-/**
- * What to run next when something was not done: plan again after a fix (a dry run wrote nothing to
- * replay), replay the saved dead letters, or run the same command again.
- */
-function nextStep(spec: RunSpec, opts: RunOptions, given: readonly string[]): string {
-  const sources = sourceArgs({ dotenv: dotenvOf(opts), bindings: opts.bindings });
-  // The same command line, with the option's current name (see --env-file below).
-  const argv = given.map((a) => a.replace(/^--env-file(?==|$)/, "--dotenv"));
-  if (spec.dryRun) return `\nFix the cause, then plan again:\n  ${cliCommand(argv)}\n`;
-  if (opts.deadLetterFile) {
-    return (
-      `\nDead letters saved to ${opts.deadLetterFile}. Once the cause is fixed, replay them:\n` +
-      `  ${cliCommand(["replay", opts.deadLetterFile, ...sources])}\n`
-    );
-  }
-  return (
-    "\nOnce the cause is fixed, run the same command again (every run reads the whole state again):\n" +
-    `  ${cliCommand(argv)}\n` +
-    "or add --dead-letter-file <file> to save the dead letters and replay only them.\n"
-  );
-}
-
-async function run(spec: RunSpec, opts: RunOptions, io: CliIo, argv: readonly string[]): Promise<ExitCode> {
-  const env = buildEnv(io.env, { dotenv: dotenvOf(opts), bindings: opts.bindings }, io.cwd);
-  const { config, set } = await loadCliBindings(env, {
-    timeoutMs: opts.timeout * 1000,
-    onLog: logSink(opts, io),
-  });
-  if (!opts.json) {
-    for (const w of config.warnings) io.stderr.write(`warning: ${w}\n`);
-    if (spec.preface) io.stdout.write(spec.preface(set.bindings));
-  }
-  const progress = spec.batched && !opts.json ? createProgress(io.stderr, { bar: !opts.verbose }) : undefined;
-  const result: RunResult = await runBatches(
-    spec.groups,
-    spec.dryRun,
-    { env, timeoutMs: opts.timeout * 1000, onLog: logSink(opts, io) },
-    set,
-    progress,
-  );
-  if (opts.deadLetterFile && result.deadLetters.length > 0) {
-    const file = path.resolve(io.cwd, opts.deadLetterFile);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(result.deadLetters, null, 2)}\n`);
-  }
-  const code = result.errors.length > 0 ? EXIT.failed : exitCodeForRun(result.summary, result.deadLetters);
-  if (opts.json) {
-    printJson(io, {
-      command: spec.command,
-      exit_code: code,
-      summary: result.summary,
-      dead_letters: result.deadLetters,
-      metrics: totalsOf(result),
-      request_ids: result.requestIds,
-      errors: result.errors.map((e): JsonError => ({ name: e.name, message: cliErrorMessage(e) })),
-    });
-    return code;
-  }
-  const selected = selectBindings(set.bindings, spec.groups);
-  io.stdout.write(
-    renderRun({
-      bindings: selected,
-      ...(config.bindingsFromTags && { sources: sourcesOf(set) }),
-      summary: result.summary,
-      deadLetters: result.deadLetters,
-      totals: totalsOf(result),
-    }),
-  );
-  for (const e of result.errors) io.stdout.write(`\nerror: ${cliErrorMessage(e)}\n`);
-  if (result.deadLetters.length > 0 || result.errors.length > 0) io.stdout.write(nextStep(spec, opts, argv));
-  return code;
-}
-
-/** The figures a command reports (--json `metrics`, the `Calls` line): the runs' figures added up. */
-function totalsOf({ figures: f, invocations }: RunResult): Totals {
-  return {
-    invocations,
-    calls: f.calls,
-    writes: f.writes,
-    retries: f.retries,
-    throttles: f.throttles,
-    members_changed: f.members_changed,
-    duration_ms: f.duration_ms,
-  };
-}
-
-interface ValidateReport {
-  command: "validate";
-  exit_code: ExitCode;
-  errors: JsonError[];
-  valid: boolean;
-  source: string;
-  bindings: number;
-  scaling_groups: number;
-  channels: number;
-  issues: ConfigIssue[];
-  warnings: string[];
-}
-
-interface TagValidateReport {
-  command: "validate";
-  exit_code: ExitCode;
-  valid: boolean;
-  source: "BINDINGS+tags";
-  bindings: number;
-  bindings_discovered: number;
-  scaling_groups: number;
-  channels: number;
-  list: { scaling_group_id: string; source: BindingSource; channel: string; member_group_name: string }[];
-  shadowed: string[];
-  skipped: SkippedGroup[];
-  warnings: string[];
-}
-
-/** The bindings as `validate` lists them; with `source`, where each came from. */
-function bindingsTable(bindings: readonly Binding[], source?: (b: Binding) => string): string {
-  return formatTable([
-    ["SCALING GROUP", ...(source ? ["SOURCE"] : []), "CHANNEL", "MEMBER GROUP", "WEIGHT", "STANDBY", "DRAIN"],
-    ...bindings.map((b) => [
-      b.scaling_group_id,
-      ...(source ? [source(b)] : []),
-      channelKey(b),
-      b.member_group_name,
-      String(b.weight),
-      b.standby ? "yes" : "no",
-      `${b.drain_seconds} s`,
-    ]),
-  ]);
-}
-
-/**
- * `validate` with BINDINGS_FROM_TAGS=true: discovers the tagged groups as `reconcile` does, and shows
- * each binding with its source and each skipped group with its problems (exit 1 when any is skipped).
- */
-async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
-  const { config, set } = await loadCliBindings(env, {
-    timeoutMs: DEFAULT_TIMEOUT_S * 1000,
-    onLog: logSink(opts, io),
-  });
-  const code = set.skipped.length === 0 ? EXIT.ok : EXIT.failed;
-  const report: TagValidateReport = {
-    command: "validate",
-    exit_code: code,
-    valid: set.skipped.length === 0,
-    source: "BINDINGS+tags",
-    bindings: set.bindings.length,
-    bindings_discovered: set.discovered.size,
-    scaling_groups: new Set(set.bindings.map((b) => b.scaling_group_id)).size,
-    channels: new Set(set.bindings.map((b) => channelKey(b))).size,
-    list: set.bindings.map((b) => ({
-      scaling_group_id: b.scaling_group_id,
-      source: sourceOf(set, b),
-      channel: channelKey(b),
-      member_group_name: b.member_group_name,
-    })),
-    shadowed: set.shadowed,
-    skipped: set.skipped,
-    warnings: config.warnings,
-  };
-  if (opts.json) {
-    printJson(io, report);
-    return code;
-  }
-  io.stdout.write(
-    `BINDINGS and tags: ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
-      `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
-      `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
-  );
-  io.stdout.write(`${bindingsTable(set.bindings, (b) => sourceOf(set, b))}\n`);
-  for (const id of set.shadowed) {
-    io.stdout.write(`shadowed: ${id} is tagged, and BINDINGS names it too: BINDINGS wins\n`);
-  }
-  if (set.skipped.length > 0) {
-    io.stdout.write(`Skipped (${set.skipped.length}): not reconciled until their tags are fixed\n`);
-    for (const g of set.skipped)
-      io.stdout.write(`  ${g.scaling_group_id}: ${describeTagProblems(g.problems)}\n`);
-  }
-  for (const w of config.warnings) io.stdout.write(`warning: ${w}\n`);
-  return code;
-}
-
-async function validate(file: string | undefined, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
-  const source = file ?? opts.bindings;
-  let raw: string | undefined;
-  let root: string = ENV_KEYS.bindings;
-  if (source !== undefined) {
-    raw = readTextFile(source, io.cwd, "bindings file");
-    root = source;
-  } else {
-    const env = buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
-    if (env[ENV_KEYS.bindingsFromTags]?.trim().toLowerCase() === "true")
-      return validateWithTags(env, opts, io);
-    raw = env[ENV_KEYS.bindings];
-    if (raw === undefined) {
-      throw new UsageError(
-        "nothing to validate: give a bindings file (validate <file> or --bindings) or set BINDINGS",
-      );
-    }
-  }
-  const { bindings, issues } = parseBindings(raw, root);
-  const warnings: string[] = [];
-  if (issues.length === 0) {
-    // What Terraform deploys is the compact JSON; that is what counts against the environment cap.
-    const size = ENV_KEYS.bindings.length + JSON.stringify(JSON.parse(raw)).length;
-    if (size > ENV_SIZE_WARN_AT) {
-      warnings.push(
-        `BINDINGS is ${size} characters as compact JSON; FunctionGraph caps the whole environment at ${ENV_SIZE_LIMIT} (${ENV_SIZE_WARN_AT} in some regions)`,
-      );
-    }
-  }
-  const code = issues.length === 0 ? EXIT.ok : EXIT.usage;
-  const report: ValidateReport = {
-    command: "validate",
-    exit_code: code,
-    errors:
-      issues.length === 0
-        ? []
-        : [{ name: "ConfigError", message: `${root}: ${issues.length} problem(s)`, issues }],
-    valid: issues.length === 0,
-    source: root,
-    bindings: bindings.length,
-    scaling_groups: new Set(bindings.map((b) => b.scaling_group_id)).size,
-    channels: new Set(bindings.map((b) => channelKey(b))).size,
-    issues,
-    warnings,
-  };
-  if (opts.json) {
-    printJson(io, report);
-    return code;
-  }
-  if (issues.length > 0) {
-    io.stdout.write(
-      `${root}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n` +
-        `${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}\n`,
-    );
-    return code;
-  }
-  io.stdout.write(
-    `${root}: valid, ${report.bindings} binding${report.bindings === 1 ? "" : "s"} ` +
-      `(${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
-  );
-  io.stdout.write(`${bindingsTable(bindings)}\n`);
-  for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
-  return code;
+function examplesOf(command: (typeof COMMANDS)[number], writes: boolean): string {
+  return `\nExamples:\n${EXAMPLES[command].map((e) => `  ${e}`).join("\n")}\n${writes ? `\n${INTERRUPT_HELP}\n` : ""}`;
 }
 
 function replayPreface(file: string, records: ReturnType<typeof parseDeadLetters>) {
@@ -384,7 +86,10 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     })
     .showHelpAfterError("(add --help for usage)")
     .configureHelp({ showGlobalOptions: true })
-    .option("--bindings <file>", "read BINDINGS from a JSON file (overrides the environment)")
+    .option(
+      "--bindings <file>",
+      "read the bindings from a file (overrides BINDINGS): a JSON array, a terraform.tfvars.json, or `terraform output -json`",
+    )
     .option("--dotenv <file>", "read KEY=value lines into the environment (they override it)")
     // Node.js 20 reads an `--env-file` argument itself, even after the script name (nodejs/node#54232):
     // a missing file then ends the process with exit code 9 before the CLI runs. Still accepted when it exists.
@@ -394,14 +99,17 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     .option("--log-file <file>", "append the functions' JSON log lines to a file")
     .addHelpText(
       "after",
-      "\nExit codes: 0 done (or planned) with nothing dead-lettered; 1 failures or dead letters; 2 bad usage, file or configuration.",
+      "\nExit codes: 0 done (or planned) with nothing dead-lettered; 1 failures or dead letters; 2 bad usage, file or configuration; 130 interrupted.",
     );
 
   const timeoutOption = (cmd: Command) =>
     cmd.addOption(
-      new Option("--timeout <seconds>", "time each run may take, like the function's timeout")
+      new Option(
+        "--timeout <seconds>",
+        "time each run may take, as a deployed function's timeout does (the default is the Terraform module's)",
+      )
         .argParser(seconds)
-        .default(DEFAULT_TIMEOUT_S),
+        .default(FUNCTION_TIMEOUT_S),
     );
   const runOptions = (cmd: Command) =>
     timeoutOption(cmd).option(
@@ -420,33 +128,43 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
   };
 
   /** A command that runs the functions' code over the bindings: its options, then one `run`. */
-  const runCommand = (
-    name: string,
+  const addRunCommand = (
+    name: "plan" | "sync" | "backfill",
     description: string,
     options: (cmd: Command) => Command,
     spec: (o: RunOptions) => Omit<RunSpec, "command">,
   ) =>
-    options(program.command(name).description(description)).action(async (_opts, cmd: Command) => {
-      const o = optsOf(cmd);
-      result.code = await run({ command: name, ...spec(o) }, o, io, argv);
-    });
+    options(program.command(name).description(description))
+      .addHelpText("after", examplesOf(name, name !== "plan"))
+      .action(async (_opts, cmd: Command) => {
+        const o = optsOf(cmd);
+        result.code = await runCommand({ command: name, ...spec(o) }, o, io, argv);
+      });
   const groupOption = (cmd: Command) =>
     cmd.option("--group <id...>", "only the bindings of these scaling groups");
 
   // A plan writes nothing, so it has nothing to replay: no --dead-letter-file.
-  runCommand(
+  addRunCommand(
     "plan",
-    "dry run: show per binding the members to add, update, drain and remove, and the hooks to complete",
-    (cmd) => timeoutOption(groupOption(cmd)),
-    (o) => ({ groups: o.group ?? "all", dryRun: true, batched: false }),
+    "dry run: show per binding the members to add, update, disable and delete, and the hooks to complete",
+    (cmd) =>
+      timeoutOption(groupOption(cmd)).addOption(
+        // Said to be needless rather than unknown: a plan never writes.
+        new Option("--dry-run", "plan is always a dry run").hideHelp(),
+      ),
+    (o) => {
+      if (o.dryRun && !o.json)
+        io.stderr.write("note: plan is always a dry run (it writes nothing); --dry-run is not needed\n");
+      return { groups: o.group ?? "all", dryRun: true, batched: false };
+    },
   );
-  runCommand(
+  addRunCommand(
     "sync",
     "reconcile every binding now (one run per independent set of channels, with progress)",
     (cmd) => runOptions(groupOption(cmd)),
     (o) => ({ groups: o.group ?? "all", dryRun: false, batched: true }),
   );
-  runCommand(
+  addRunCommand(
     "backfill",
     "reconcile the bindings of the given scaling groups (the backfill function's payload)",
     (cmd) =>
@@ -463,9 +181,13 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
     .description(
       "check a bindings file (or BINDINGS) and print every problem; with BINDINGS_FROM_TAGS=true, also the tagged groups",
     )
-    .argument("[file]", "bindings JSON file (default: --bindings, then BINDINGS)")
+    .argument(
+      "[file]",
+      "bindings file: a JSON array, a terraform.tfvars.json, or `terraform output -json` (default: --bindings, then BINDINGS)",
+    )
+    .addHelpText("after", examplesOf("validate", false))
     .action(async (file: string | undefined, _opts, cmd: Command) => {
-      result.code = await validate(file, optsOf(cmd), io);
+      result.code = await validateCommand(file, optsOf(cmd), io);
     });
 
   runOptions(
@@ -473,11 +195,12 @@ export function buildProgram(io: CliIo, result: { code: ExitCode }, argv: readon
       .command("replay")
       .description("run again what dead-letter records could not do (their replay payloads)")
       .argument("<dead-letter-file>", "a record, an array of records, or log lines holding them")
-      .option("--dry-run", "plan only, write nothing"),
+      .option("--dry-run", "plan only, write nothing")
+      .addHelpText("after", examplesOf("replay", true)),
   ).action(async (file: string, _opts, cmd: Command) => {
     const o = optsOf(cmd);
     const records = parseDeadLetters(readTextFile(file, io.cwd, "dead-letter file"), file);
-    result.code = await run(
+    result.code = await runCommand(
       {
         command: "replay",
         groups: replayGroups(records),
@@ -519,7 +242,8 @@ export function reportError(err: unknown, io: CliIo, argv: readonly string[]): E
       errors: [error],
     });
   } else {
-    io.stderr.write(`error: ${e.message}\n`);
+    // The message may quote a server's answer (a failed tag discovery): no control reaches the terminal.
+    io.stderr.write(`error: ${printableText(e.message)}\n`);
     if (code === EXIT.failed && argv.includes("--verbose") && e.stack) io.stderr.write(`${e.stack}\n`);
   }
   return code;

@@ -11,6 +11,10 @@ export interface Progress {
   start(total: number): void;
   /** `done` bindings finished; `line` says how they went. */
   tick(done: number, line: string): void;
+  /**
+   * Ends the progress and gives the terminal back as it was (the bar hides the cursor and turns line
+   * wrap off while it runs). Safe to call again; ticks after it print nothing.
+   */
   stop(): void;
 }
 
@@ -21,15 +25,18 @@ export function createProgress(stream: CliStream, opts: { bar: boolean }): Progr
 function lineProgress(stream: CliStream): Progress {
   let total = 0;
   let done = 0;
+  let stopped = false;
   return {
     start(n) {
       total = n;
     },
     tick(n, line) {
       done += n;
-      stream.write(`[${done}/${total}] ${line}\n`);
+      if (!stopped) stream.write(`[${done}/${total}] ${line}\n`);
     },
-    stop() {},
+    stop() {
+      stopped = true;
+    },
   };
 }
 
@@ -39,18 +46,23 @@ function barProgress(stream: CliStream): Progress {
       format: "{bar} {value}/{total} bindings | {last}",
       stream: stream as NodeJS.WritableStream,
       hideCursor: true,
+      linewrap: false,
       clearOnComplete: true,
     },
     cliProgress.Presets.shades_classic,
   );
+  let stopped = false;
   return {
     start(n) {
       bar.start(n, 0, { last: "" });
     },
     tick(n, line) {
-      bar.increment(n, { last: line });
+      if (!stopped) bar.increment(n, { last: line });
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
+      // cli-progress shows the cursor and turns line wrap back on here.
       bar.stop();
     },
   };

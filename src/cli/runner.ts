@@ -12,13 +12,16 @@ import type { FunctionContext } from "../runtime/context";
 import { shardGroups } from "../runtime/fanout";
 import {
   addFigures,
+  boot,
   emptyFigures,
   emptySummary,
   loadBindings,
+  type RunFailure,
   type RunFigures,
   runInvocation,
   type Summary,
 } from "../runtime/invoke";
+import { memberGroupWeightWarnings } from "../runtime/member-group-weights";
 import { UsageError } from "./errors";
 import type { Progress } from "./progress";
 import { cleanStrings, printable, scrubberOf } from "./safe-output";
@@ -33,29 +36,52 @@ export interface RunSettings {
   onLog: (line: string) => void;
 }
 
-/** What the runs of one CLI command did, added up. */
+/** What the runs of one CLI command did, added up; filled batch by batch, so readable while it runs. */
 export interface RunResult {
   summary: Summary;
   deadLetters: DeadLetterRecord[];
   /** The runs' figures, added up, and how many runs there were. */
   figures: RunFigures;
   invocations: number;
-  /** Runs that failed as a whole (every binding failed for transient reasons). */
-  errors: Error[];
+  /** Runs that failed as a whole (every binding, or tag discovery, failed for transient reasons). */
+  errors: RunFailure[];
   requestIds: string[];
+  /** Bindings whose run an interrupt kept from starting. */
+  notStarted: Binding[];
+  /** Bindings whose run is going on now (empty between runs and once they are all over). */
+  inFlight: Binding[];
 }
+
+/** The result of no run yet: what runBatches fills. */
+export const emptyRunResult = (dryRun: boolean): RunResult => ({
+  summary: emptySummary(dryRun),
+  deadLetters: [],
+  figures: emptyFigures(),
+  invocations: 0,
+  errors: [],
+  requestIds: [],
+  notStarted: [],
+  inFlight: [],
+});
+
+/** `BINDINGS`, `BINDINGS[0].weight`; not `BINDINGS_FROM_TAGS`. */
+const BINDINGS_PATH = new RegExp(`^${ENV_KEYS.bindings}(?=$|[.[])`);
 
 /**
  * Where a CLI user supplies what the functions get from their deployment: the bindings from a file,
  * the credentials of an IAM user (the agency advice is the deployed function's).
  */
-function forTheCli(issue: ConfigIssue): ConfigIssue {
+function forTheCli(issue: ConfigIssue, bindingsRoot: string | undefined): ConfigIssue {
   if (issue.path === ENV_KEYS.bindings && issue.message.startsWith("is required")) {
     return {
       path: issue.path,
       message:
-        "is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS, or BINDINGS_FROM_TAGS=true",
+        "is required: pass --bindings <file> (a JSON array of bindings, or terraform.tfvars.json), or set BINDINGS, or BINDINGS_FROM_TAGS=true",
     };
+  }
+  // The bindings came from a file: its problems are named by the file, not by the variable.
+  if (bindingsRoot !== undefined && BINDINGS_PATH.test(issue.path)) {
+    return { path: issue.path.replace(BINDINGS_PATH, bindingsRoot), message: issue.message };
   }
   if (issue.path.startsWith(ENV_KEYS.ak) && issue.message.startsWith("no credentials")) {
     return {
@@ -74,7 +100,10 @@ function forTheCli(issue: ConfigIssue): ConfigIssue {
  */
 export async function loadCliBindings(
   env: NodeJS.ProcessEnv,
-  settings: Pick<RunSettings, "timeoutMs" | "onLog">,
+  settings: Pick<RunSettings, "timeoutMs" | "onLog"> & {
+    /** Where BINDINGS came from when a file gave it (`bindings.json`): problems are named by it. */
+    bindingsRoot?: string;
+  },
 ): Promise<{ config: Config; set: BindingSet }> {
   try {
     return await loadBindings(cliContext(`cli-${randomUUID().slice(0, 8)}`, settings.timeoutMs), {
@@ -84,8 +113,33 @@ export async function loadCliBindings(
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const scrub = scrubberOf(env);
-    throw new ConfigError(err.issues.map(forTheCli)).cleaned((text) => printable(scrub(text)));
+    throw new ConfigError(err.issues.map((i) => forTheCli(i, settings.bindingsRoot))).cleaned((text) =>
+      printable(scrub(text)),
+    );
   }
+}
+
+/**
+ * `validate`'s look at the cloud: each bound channel read once, for member groups whose
+ * `member_group_weight` would override the bindings' weights. `notRead` names what the environment
+ * lacks to reach the cloud (nothing is read then).
+ */
+export async function memberGroupChecks(
+  env: NodeJS.ProcessEnv,
+  settings: Pick<RunSettings, "timeoutMs" | "onLog">,
+  bindings: readonly Binding[],
+): Promise<{ warnings: string[] } | { notRead: string[] }> {
+  let run: ReturnType<typeof boot>;
+  try {
+    run = boot("backfill", cliContext(`cli-${randomUUID().slice(0, 8)}`, settings.timeoutMs), {
+      env,
+      write: settings.onLog,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { notRead: [...new Set(err.issues.map((i) => i.path))] };
+  }
+  return { warnings: await memberGroupWeightWarnings(run.clients.gateway, bindings) };
 }
 
 function cliContext(requestId: string, timeoutMs: number): FunctionContext {
@@ -110,27 +164,28 @@ function addSummary(into: Summary, s: Summary): void {
   into.plan.push(...s.plan);
 }
 
+export interface BatchOptions {
+  /** A bar or lines over the bindings; with it, one run per set of channel-connected bindings. */
+  progress?: Progress;
+  /** Once aborted, no run starts and the run going on starts no call (its calls in flight finish). */
+  interrupt?: AbortSignal;
+}
+
 /**
- * Runs the backfill function's code in this process once per batch (one batch when `progress` is
- * absent), and adds up what the runs did. Configuration and input errors are thrown (exit code 2);
- * a run that failed for transient reasons is kept in `errors` and the other batches still run.
+ * Runs the backfill function's code in this process once per batch (one batch without progress), and
+ * adds up into `result` what the runs did. Configuration and input errors are thrown (exit code 2); a
+ * run that failed for transient reasons is kept in `errors` and the other batches still run. What came
+ * from the cloud is still raw here: `cleanedResult` makes it fit to print.
  */
 export async function runBatches(
   groups: "all" | readonly string[],
   dryRun: boolean,
   settings: RunSettings,
   set: BindingSet,
-  progress?: Progress,
-): Promise<RunResult> {
+  result: RunResult,
+  { progress, interrupt }: BatchOptions = {},
+): Promise<void> {
   const { bindings } = set;
-  const result: RunResult = {
-    summary: emptySummary(dryRun),
-    deadLetters: [],
-    figures: emptyFigures(),
-    invocations: 0,
-    errors: [],
-    requestIds: [],
-  };
   const unknown = unknownGroups(groups, set);
   if (unknown) {
     throw new UsageError(
@@ -152,15 +207,22 @@ export async function runBatches(
   if (progress && skippedAsked.length > 0) batches.push({ groups: skippedAsked, bindings: [] });
   progress?.start(selected.length);
   try {
-    for (const batch of batches) {
+    for (const [i, batch] of batches.entries()) {
+      if (interrupt?.aborted) {
+        result.notStarted.push(...batches.slice(i).flatMap((b) => b.bindings));
+        break;
+      }
       const requestId = `cli-${randomUUID().slice(0, 8)}`;
       result.requestIds.push(requestId);
+      result.inFlight = batch.bindings;
       const payload = batch.groups === "all" ? {} : { scaling_group_ids: batch.groups };
       const run = await runInvocation("backfill", payload, cliContext(requestId, settings.timeoutMs), {
         env: settings.env,
         dryRun,
         write: settings.onLog,
+        ...(interrupt ? { interrupt } : {}),
       });
+      result.inFlight = [];
       result.deadLetters.push(...run.deadLetters);
       if (run.metrics) {
         addFigures(result.figures, run.metrics);
@@ -176,13 +238,26 @@ export async function runBatches(
   } finally {
     progress?.stop();
   }
-  // What came from the cloud (plan entries, dead letters) is printed and written to files: no control
-  // character, no credential (the functions' logger scrubbed its lines; the plan never went through it).
-  const scrub = scrubberOf(settings.env);
+}
+
+/**
+ * What came from the cloud (plan entries, dead letters), fit to print and to write to files: no control
+ * character, no credential (the functions' logger scrubbed its lines; the plan never went through it).
+ */
+export function cleanedResult(result: RunResult, env: NodeJS.ProcessEnv): RunResult {
+  const scrub = scrubberOf(env);
   const clean = (text: string) => printable(scrub(text));
-  result.summary = cleanStrings(result.summary, clean);
-  result.deadLetters = cleanStrings(result.deadLetters, clean);
-  return result;
+  // A copy: a run left to itself past an interrupt's wind-down goes on filling `result`.
+  return {
+    ...result,
+    figures: structuredClone(result.figures),
+    errors: [...result.errors],
+    requestIds: [...result.requestIds],
+    notStarted: [...result.notStarted],
+    inFlight: [...result.inFlight],
+    summary: cleanStrings(result.summary, clean),
+    deadLetters: cleanStrings(result.deadLetters, clean),
+  };
 }
 
 /** A batch's progress line: what it planned (dry run) or did, in the words of the totals line. */
@@ -194,8 +269,9 @@ function describeBatch(bindings: readonly Binding[], s: Summary | undefined): st
   const hooks = (n: number) => `${n} hook${n === 1 ? "" : "s"}`;
   const planned = s.dry_run ? plannedCounts(s.plan) : undefined;
   const counts = planned
-    ? `${planned.added} to add, ${planned.updated} to update, ${planned.removed} to remove, ` +
-      `${hooks(planned.hooks_completed)} to complete`
-    : `${s.added} added, ${s.updated} updated, ${s.removed} removed, ${hooks(s.hooks_completed)} completed`;
+    ? `${planned.added} to add, ${planned.updated} to update, ${planned.disabled} to disable, ` +
+      `${planned.removed} to remove, ${hooks(planned.hooks_completed)} to complete`
+    : `${s.added} added, ${s.updated} updated, ${s.disabled} disabled, ${s.removed} removed, ` +
+      `${hooks(s.hooks_completed)} completed`;
   return `${label}: ${counts}${failed ? `, ${s.dead_lettered} dead letters` : ", ok"}`;
 }

@@ -18,6 +18,11 @@ export function printable(text: string): string {
   return text.replace(/[\t\n\r]+/g, " ").replace(CONTROL, "");
 }
 
+/** Text of several lines, printable: each line as `printable` makes it, the line breaks kept. */
+export function printableText(text: string): string {
+  return text.split(/\r?\n/).map(printable).join("\n");
+}
+
 /** JSON text with the controls JSON.stringify leaves raw written as \u escapes (still the same JSON). */
 export function escapeControlsInJson(json: string): string {
   return json.replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -36,19 +41,36 @@ export function scrubberOf(env: NodeJS.ProcessEnv): (text: string) => string {
   return (text) => scrubber.scrub(text);
 }
 
+/** Data nested deeper is replaced by TOO_DEEP: the walk, and any JSON.stringify after it, stay bounded. */
+export const MAX_CLEAN_DEPTH = 32;
+export const TOO_DEEP = "[too deep]";
+
+const isPlainObject = (value: object) => {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
 /**
  * A copy of data from the cloud or a file with every string (keys too) passed through `clean`. Only
- * plain objects and arrays are walked; anything else is kept as it is.
+ * plain objects and arrays are walked, to MAX_CLEAN_DEPTH; anything else is kept as it is. A key
+ * `__proto__` stays a field of the copy.
  */
-export function cleanStrings<T>(value: T, clean: (text: string) => string): T {
+export function cleanStrings<T>(value: T, clean: (text: string) => string, depth = 0): T {
   if (typeof value === "string") return clean(value) as T;
-  if (Array.isArray(value)) return value.map((v) => cleanStrings(v, clean)) as T;
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[clean(k)] = cleanStrings(v, clean);
-    return out as T;
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_CLEAN_DEPTH && (Array.isArray(value) || isPlainObject(value))) return TOO_DEEP as T;
+  if (Array.isArray(value)) return value.map((v) => cleanStrings(v, clean, depth + 1)) as T;
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, clean(k), {
+      value: cleanStrings(v, clean, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  return value;
+  return out as T;
 }
 
 /**

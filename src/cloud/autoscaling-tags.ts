@@ -1,8 +1,8 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
 import type { CloudHttp } from "./http";
-import { hasMorePages } from "./paging";
-import { paths } from "./paths";
+import { PageGuard } from "./paging";
+import { isCloudId, paths } from "./paths";
 
 /**
  * AS group tags (official Go SDK `services/as/v1/as_meta.go`: `ListResourceInstances` and
@@ -20,7 +20,9 @@ export const ResourcePageSchema = lazy(() =>
       resources: z.nullish(
         z.array(
           z.looseObject({
-            resource_id: z.string(),
+            // It becomes a binding's scaling group, and a path segment: a listing with a non-id in it is
+            // not to be trusted at all.
+            resource_id: z.string().check(z.refine(isCloudId, "resource_id is not an id")),
             resource_name: z.nullish(z.string()),
             tags: z.nullish(z.array(TagSchema())),
           }),
@@ -52,10 +54,16 @@ export interface TagFilter {
 export class AutoScalingTagsClient {
   constructor(private readonly http: CloudHttp) {}
 
-  /** Every scaling group carrying all the filter's tags, page by page (`limit` and `offset` are strings). */
+  /**
+   * Every scaling group carrying all the filter's tags, page by page (`limit` and `offset` are strings),
+   * each group once however many pages list it; a listing that does not add up stops with
+   * PAGING_INCONSISTENT (./paging.ts), like every other listing.
+   */
   async listGroupsByTags(filter: readonly TagFilter[]): Promise<TaggedGroup[]> {
     const all: TaggedGroup[] = [];
-    for (let offset = 0; ; ) {
+    const guard = new PageGuard("as", "listGroupsByTag", TAG_QUERY_PAGE_SIZE);
+    for (;;) {
+      const offset = guard.offset;
       const { body } = await this.http.request({
         service: "as",
         operation: "listGroupsByTag",
@@ -70,16 +78,19 @@ export class AutoScalingTagsClient {
         },
         schema: ResourcePageSchema(),
       });
-      const page = body.resources ?? [];
-      for (const r of page) {
+      const { more, fresh } = guard.read(
+        body.resources ?? [],
+        (r) => r.resource_id,
+        body.total_count ?? undefined,
+      );
+      for (const r of fresh) {
         all.push({
           scaling_group_id: r.resource_id,
           scaling_group_name: r.resource_name ?? undefined,
           tags: r.tags ?? [],
         });
       }
-      offset += page.length;
-      if (!hasMorePages(offset, page.length, TAG_QUERY_PAGE_SIZE, body.total_count ?? undefined)) return all;
+      if (!more) return all;
     }
   }
 

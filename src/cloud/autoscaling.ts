@@ -1,21 +1,29 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
+import type { Logger } from "../observability/logger";
 import type { CloudHttp } from "./http";
 import { PageGuard } from "./paging";
 import { paths } from "./paths";
 
 // Response schemas are built on first use (src/config/zod.ts).
 
+/**
+ * One record of a group's instance list. `instance_id` is optional in the official model
+ * (huaweicloud-sdk-go-v3 `services/as/v1/model/model_scaling_group_instance.go`, `InstanceId *string`):
+ * a record without one is skipped with a warning, never the reason to refuse the page.
+ */
 export const GroupInstanceSchema = lazy(() =>
   z.looseObject({
-    instance_id: z.string(),
+    instance_id: z.nullish(z.string()),
     instance_name: z.nullish(z.string()),
     life_cycle_state: z.nullish(z.string()),
     health_status: z.nullish(z.string()),
     create_time: z.nullish(z.string()),
   }),
 );
-export type GroupInstance = z.infer<ReturnType<typeof GroupInstanceSchema>> & { scaling_group_id: string };
+type GroupInstanceRecord = z.infer<ReturnType<typeof GroupInstanceSchema>>;
+/** An instance of a group as the run uses it: one AS named by its id. */
+export type GroupInstance = GroupInstanceRecord & { instance_id: string; scaling_group_id: string };
 
 export const InstancePageSchema = lazy(() =>
   z
@@ -55,7 +63,10 @@ export const INSTANCE_PAGE_SIZE = 100;
 
 /** Auto Scaling v1: group instances and lifecycle hooks. */
 export class AutoScalingClient {
-  constructor(private readonly http: CloudHttp) {}
+  constructor(
+    private readonly http: CloudHttp,
+    private readonly logger: Logger,
+  ) {}
 
   /** Every instance of the group; `onFirstPage` sees the first page as soon as it arrives. */
   async listGroupInstances(
@@ -64,6 +75,7 @@ export class AutoScalingClient {
   ): Promise<GroupInstance[]> {
     const all: GroupInstance[] = [];
     const guard = new PageGuard("as", "listGroupInstances", INSTANCE_PAGE_SIZE);
+    let withoutId = 0;
     for (let firstPage = true; ; ) {
       const { body } = await this.http.request({
         service: "as",
@@ -74,12 +86,27 @@ export class AutoScalingClient {
         schema: InstancePageSchema(),
       });
       const page = body.scaling_group_instances ?? [];
-      const { more, fresh } = guard.read(page, (i) => i.instance_id, body.total_number ?? undefined);
-      for (const i of fresh) all.push({ ...i, scaling_group_id: groupId });
+      // A record without an id still takes its place on the page: the offset counts it.
+      const { more, fresh } = guard.read(
+        page,
+        (i) => i.instance_id || undefined,
+        body.total_number ?? undefined,
+      );
+      for (const i of fresh) all.push({ ...i, instance_id: i.instance_id!, scaling_group_id: groupId });
+      withoutId += page.length - page.filter((i) => i.instance_id).length;
       if (firstPage) onFirstPage?.([...all]);
       firstPage = false;
-      if (!more) return all;
+      if (!more) break;
     }
+    if (withoutId > 0) {
+      // Nothing identifies such an instance: no member, hook or standby call can name it.
+      this.logger.warn("AS listed instance records without an instance_id; they are skipped", {
+        action: "list_instances",
+        scaling_group_id: groupId,
+        records_without_id: withoutId,
+      });
+    }
+    return all;
   }
 
   /** Instances a lifecycle hook holds right now, with their authoritative action keys. */

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { lazy } from "../config/zod";
+import { IncompleteAnswerError } from "./errors";
 import type { CloudHttp } from "./http";
 import { paths } from "./paths";
 
@@ -22,13 +23,14 @@ const ServerSchema = lazy(() =>
     fault: z.nullish(z.looseObject({})),
   }),
 );
+type Server = z.infer<ReturnType<typeof ServerSchema>>;
 export const DetailSchema = lazy(() => z.looseObject({ servers: z.nullish(z.array(ServerSchema())) }));
 
 /** ECS accepts at most 100 ids in one `server_id` filter. */
 export const SERVER_BATCH = 100;
 
 /** The private (fixed) IPv4 of a server, the primary one first. */
-export function privateIpv4(server: z.infer<ReturnType<typeof ServerSchema>>): string | undefined {
+export function privateIpv4(server: Server): string | undefined {
   const fixed = Object.values(server.addresses ?? {})
     .flat()
     .filter((a) => String(a.version ?? "4") === "4" && (a["OS-EXT-IPS:type"] ?? "fixed") === "fixed");
@@ -46,12 +48,22 @@ export function parseServerTags(tags: readonly string[] | null | undefined): Map
   return out;
 }
 
+/**
+ * What ECS said of the servers asked for: a value for each it answered with one, and, when its answers
+ * left some ids out even when asked again, the error that names them.
+ */
+export interface ServerLookup<T> {
+  found: Map<string, T>;
+  /** Transient; undefined when every id was answered (with details, or a `fault` for an unknown id). */
+  missing: IncompleteAnswerError | undefined;
+}
+
 export class EcsClient {
   constructor(private readonly http: CloudHttp) {}
 
-  /** Details of the servers with these ids, 100 ids a call; ids ECS does not know are left out. */
-  private async details(serverIds: readonly string[]): Promise<z.infer<ReturnType<typeof ServerSchema>>[]> {
-    const out: z.infer<ReturnType<typeof ServerSchema>>[] = [];
+  /** One ListServersDetails call per 100 ids; the servers answered, `fault` entries included. */
+  private async listByIds(serverIds: readonly string[]): Promise<Server[]> {
+    const out: Server[] = [];
     for (let i = 0; i < serverIds.length; i += SERVER_BATCH) {
       const batch = serverIds.slice(i, i + SERVER_BATCH);
       const { body } = await this.http.request({
@@ -62,26 +74,58 @@ export class EcsClient {
         query: { server_id: batch.join(","), limit: SERVER_BATCH },
         schema: DetailSchema(),
       });
-      for (const server of body.servers ?? []) if (!server.fault) out.push(server);
+      out.push(...(body.servers ?? []));
     }
     return out;
   }
 
-  /** Private IPv4 per server id; ids ECS does not know are absent from the map. */
-  async privateAddresses(serverIds: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const server of await this.details(serverIds)) {
-      const ip = privateIpv4(server);
-      if (ip) out.set(server.id, ip);
-    }
-    return out;
+  /**
+   * Details of the servers with these ids. An id the answers leave out altogether is asked for once
+   * more, alone with the others left out; one still missing then is named in `missing`. An id ECS does
+   * not know comes back with a `fault` and is simply not found; so are ids nobody asked for.
+   */
+  private async details(serverIds: readonly string[]): Promise<{ servers: Server[]; missing: string[] }> {
+    const asked = [...new Set(serverIds)];
+    const answered = new Map<string, Server>();
+    const take = (servers: readonly Server[], of: readonly string[]) => {
+      const wanted = new Set(of);
+      for (const server of servers)
+        if (wanted.has(server.id) && !answered.has(server.id)) answered.set(server.id, server);
+    };
+    take(await this.listByIds(asked), asked);
+    const left = asked.filter((id) => !answered.has(id));
+    if (left.length > 0) take(await this.listByIds(left), left);
+    return {
+      servers: [...answered.values()].filter((server) => !server.fault),
+      missing: asked.filter((id) => !answered.has(id)),
+    };
   }
 
-  /** Tags per server id (key → value); ids ECS does not know are absent from the map. */
-  async serverTags(serverIds: readonly string[]): Promise<Map<string, Map<string, string>>> {
-    const out = new Map<string, Map<string, string>>();
-    for (const server of await this.details(serverIds)) out.set(server.id, parseServerTags(server.tags));
-    return out;
+  private async lookUp<T>(
+    operation: string,
+    serverIds: readonly string[],
+    read: (server: Server) => T | undefined,
+  ): Promise<ServerLookup<T>> {
+    const { servers, missing } = await this.details(serverIds);
+    const found = new Map<string, T>();
+    for (const server of servers) {
+      const value = read(server);
+      if (value !== undefined) found.set(server.id, value);
+    }
+    return {
+      found,
+      missing: missing.length > 0 ? new IncompleteAnswerError("ecs", operation, missing) : undefined,
+    };
+  }
+
+  /** Private IPv4 per server id; a server ECS does not know, or without one, is not found. */
+  privateAddresses(serverIds: readonly string[]): Promise<ServerLookup<string>> {
+    return this.lookUp("privateAddresses", serverIds, privateIpv4);
+  }
+
+  /** Tags per server id (key → value); a server ECS does not know is not found. */
+  serverTags(serverIds: readonly string[]): Promise<ServerLookup<Map<string, string>>> {
+    return this.lookUp("serverTags", serverIds, (server) => parseServerTags(server.tags));
   }
 
   /**

@@ -125,9 +125,20 @@ export const ERROR_CODES = {
     local: true,
     hint: "the invocation ran out of time: raise the function timeout or lower drain_seconds",
   },
+  // Never transient: the operator who interrupted the run runs it again.
+  INTERRUPTED: {
+    local: true,
+    hint: "the run was interrupted (Ctrl-C or SIGTERM) before this call was sent, so it changed nothing: run sync again",
+  },
   // A group that scales while it is listed grows its total.
   PAGING_INCONSISTENT: { transient: true, local: true },
   INVALID_ID: { local: true },
+  // ECS left requested servers out of its answer, asked twice.
+  ANSWER_INCOMPLETE: {
+    transient: true,
+    local: true,
+    hint: "ECS left some of the servers asked for out of its answer, twice: transient, the next run asks again (or replay it)",
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -142,4 +153,20 @@ export function errorCodeInfo(code: string): ErrorCodeInfo {
 /** What an operator does about a code, when the table says. */
 export function hintFor(code: string): string | undefined {
   return errorCodeInfo(code).hint;
+}
+
+/** A loopback endpoint in a network error's message (`listMembers: ECONNREFUSED 127.0.0.1:4011`). */
+const LOOPBACK_HOST = /\b(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::(\d+))?/i;
+
+/**
+ * What an operator does about an error: the table's hint, except that nothing answering on a loopback
+ * address is, nearly always, the local emulator not running there.
+ */
+export function hintForError(error: { code: string; message: string }): string | undefined {
+  const loopback = error.code === "NETWORK_ERROR" ? LOOPBACK_HOST.exec(error.message) : null;
+  if (loopback) {
+    const port = loopback[1] ?? "<port>";
+    return `nothing answers at ${loopback[0]}: is the emulator running there (npm run emulator -- --port ${port})? Else check the *_ENDPOINT values`;
+  }
+  return hintFor(error.code);
 }

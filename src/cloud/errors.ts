@@ -103,6 +103,15 @@ export class DeadlineExceededError extends CloudError {
 }
 
 /**
+ * A call that was never sent because the run was interrupted (the CLI's Ctrl-C or SIGTERM): nothing
+ * changed by it. Not transient: an interrupted run is the operator's to run again, not the platform's.
+ */
+export class InterruptedError extends CloudError {
+  override readonly name = "InterruptedError";
+  readonly code = "INTERRUPTED";
+}
+
+/**
  * A listing that does not add up: a page with no id not already read, a total that grows while it is
  * read, or more pages than the first page's total allows. The listing stops there (a server that
  * pages forever must not hold the invocation, nor its memory, until the deadline). Transient: a group
@@ -114,6 +123,27 @@ export class PagingInconsistentError extends CloudError {
 
   constructor(service: Service, operation: string, message: string) {
     super(`${operation}: ${message}`, { service, operation });
+  }
+}
+
+/**
+ * An answer that left out some of the ids it was asked for, even when asked again for just those. Not
+ * "unknown ids" (ECS answers an id it does not know with a `fault` entry): the ids are named, and the
+ * next run (or a replay) asks again.
+ */
+export class IncompleteAnswerError extends CloudError {
+  override readonly name = "IncompleteAnswerError";
+  readonly code = "ANSWER_INCOMPLETE";
+
+  constructor(
+    service: Service,
+    operation: string,
+    readonly ids: readonly string[],
+  ) {
+    super(
+      `${operation}: ${service} left ${ids.length} of the ids asked for out of its answer twice (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`,
+      { service, operation },
+    );
   }
 }
 

@@ -3,7 +3,7 @@ import { cut, type SecretScrubber, scrubberFor } from "../observability/scrub";
 import type { Credentials } from "./credentials";
 import type { Deadline } from "./deadline";
 import type { Service } from "./endpoints";
-import { ApiError, DeadlineExceededError, NetworkError, RequestTimeoutError } from "./errors";
+import { ApiError, NetworkError, RequestTimeoutError } from "./errors";
 import type { TokenBucket } from "./rate-limit";
 import { checkResponse, type ResponseSchema } from "./response-check";
 import { parseRetryAfter, type RetryObserver, type RetryPolicy, withRetry } from "./retry";
@@ -27,6 +27,8 @@ export interface CloudRequest<T = unknown> {
    * body is then the parsed value, so the caller never parses it a second time.
    */
   schema?: ResponseSchema<T>;
+  /** Ends this call's attempts earlier than the client's deadline (a step that must land in time or not at all). */
+  deadline?: Deadline;
 }
 
 export type { ResponseSchema };
@@ -38,7 +40,8 @@ export interface CloudResponse<T> {
 
 export interface CloudHttpOptions {
   projectId: string;
-  endpoints: Record<Service, string | undefined>;
+  /** The base URL of a service, looked up on its first call (./endpoints.ts, endpointResolver). */
+  endpointOf: (service: Service) => string | undefined;
   credentials: Credentials;
   deadline: Deadline;
   policy: RetryPolicy;
@@ -121,9 +124,10 @@ export class CloudHttp {
 
   async request<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
     const { metrics } = this.opts;
-    return withRetry(() => this.once<T>(req), {
+    const deadline = req.deadline ?? this.opts.deadline;
+    return withRetry(() => this.once<T>(req, deadline), {
       policy: this.opts.policy,
-      deadline: this.opts.deadline,
+      deadline,
       observer: {
         onRetry: (info) => {
           metrics.retries += 1;
@@ -134,15 +138,15 @@ export class CloudHttp {
     });
   }
 
-  private async once<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
-    const base = this.opts.endpoints[req.service];
+  private async once<T>(req: CloudRequest<T>, deadline: Deadline): Promise<CloudResponse<T>> {
+    const base = this.opts.endpointOf(req.service);
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];
-    if (limiter && !(await limiter.take(this.opts.deadline.remainingMs()))) {
-      throw new DeadlineExceededError(`${req.operation}: the time budget ran out waiting for the rate limit`);
+    if (limiter && !(await limiter.take(deadline.remainingMs()))) {
+      throw deadline.refusal(req.operation, "the time budget ran out waiting for the rate limit");
     }
-    const remaining = this.opts.deadline.remainingMs();
-    if (remaining <= 0) throw new DeadlineExceededError("the invocation's time budget is used up");
+    const remaining = deadline.remainingMs();
+    if (remaining <= 0) throw deadline.refusal(req.operation);
     // Whole milliseconds, at least one: the deadline's margin can leave a fraction.
     const timeoutMs = Math.max(1, Math.floor(Math.min(this.opts.requestTimeoutMs, remaining)));
 

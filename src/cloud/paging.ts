@@ -46,10 +46,15 @@ export class PageGuard {
     return this.read(ids, (id) => id, total).more;
   }
 
-  /** Like `page`, for items: also returns those whose id no earlier page (nor this one) had. */
+  /**
+   * Like `page`, for items: also returns those whose id no earlier page (nor this one) had. An item
+   * without an id (`idOf` gives undefined) counts towards the page's length and the offset, like any
+   * item, but is never returned, and a page of nothing else cannot be told apart from a repeat: only
+   * the page bound stops a server that repeats it.
+   */
   read<T>(
     items: readonly T[],
-    idOf: (item: T) => string,
+    idOf: (item: T) => string | undefined,
     total: number | undefined,
   ): { more: boolean; fresh: T[] } {
     const ids = items.map(idOf);
@@ -59,13 +64,16 @@ export class PageGuard {
       this.maxPages = Math.max(1, Math.ceil(total / Math.max(1, ids.length)));
     }
     const fresh: T[] = [];
+    let identified = 0;
     items.forEach((item, i) => {
-      const id = ids[i]!;
+      const id = ids[i];
+      if (id === undefined) return;
+      identified += 1;
       if (this.seen.has(id)) return;
       this.seen.add(id);
       fresh.push(item);
     });
-    if (ids.length > 0 && fresh.length === 0) {
+    if (identified > 0 && fresh.length === 0) {
       this.fail(`page ${this.pages} (offset ${this.offset}) holds no id that earlier pages did not`);
     }
     if (total !== undefined && this.firstTotal !== undefined && total > this.firstTotal) {

@@ -32,12 +32,15 @@ function seg(value: string): string {
 /** What an id the cloud hands back must look like before it goes into a path (member ids are 32 hex). */
 const CLOUD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
+/** Whether an id from a server or an event is shaped like one, and so may go into a path. */
+export const isCloudId = (id: string): boolean => CLOUD_ID.test(id);
+
 /**
  * An id taken from a response, checked before it becomes a path segment: a listed member with id `..`
  * would otherwise turn a member DELETE into a DELETE of the channel.
  */
 function cloudId(what: string, id: string): string {
-  if (!CLOUD_ID.test(id))
+  if (!isCloudId(id))
     throw new InvalidCloudIdError(
       `${what} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not an id; not used in a request`,
     );
@@ -93,7 +96,8 @@ export const paths = {
   },
   /** One group's tags (GO-SDK `GenReqDefForListScalingTagInfosByResourceId`). */
   groupTags(projectId: string, groupId: string): string {
-    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/${seg(groupId)}/tags`;
+    // The group is one an event named: an id from outside.
+    return `/autoscaling-api/v1/${seg(projectId)}/scaling_group_tag/${cloudId("scaling group id", groupId)}/tags`;
   },
   /** Batch instance actions (ADD, REMOVE, PROTECT, ENTER_STANDBY, EXIT_STANDBY …): Go SDK as_meta.go. */
   groupInstanceAction(projectId: string, groupId: string): string {
@@ -101,7 +105,8 @@ export const paths = {
   },
   /** BatchCreateServerTags / BatchDeleteServerTags: Go SDK services/ecs/v2/ecs_meta.go. */
   serverTagsAction(projectId: string, serverId: string): string {
-    return `/v1/${seg(projectId)}/cloudservers/${seg(serverId)}/tags/action`;
+    // The server is an instance the AS listing named: an id from a server.
+    return `/v1/${seg(projectId)}/cloudservers/${cloudId("server id", serverId)}/tags/action`;
   },
   serversDetail(projectId: string): string {
     return `/v1/${seg(projectId)}/cloudservers/detail`;

@@ -60,8 +60,6 @@ export interface RetryObserver {
   onRetry(info: { attempt: number; delayMs: number; error: unknown; throttled: boolean }): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Worth another attempt within this invocation: transient, but not the invocation's time running out. */
 const retryable = (err: unknown) => !(err instanceof DeadlineExceededError) && isTransient(err);
 
@@ -81,7 +79,7 @@ export async function withRetry<T>(
     return await pRetry(
       async (attempt) => {
         attempts = attempt;
-        if (deadline.expired()) throw new DeadlineExceededError("the invocation's time budget is used up");
+        if (deadline.expired()) throw deadline.refusal(undefined);
         return fn(attempt);
       },
       {
@@ -98,7 +96,9 @@ export async function withRetry<T>(
           // what onFailedAttempt throws).
           if (delayMs >= deadline.remainingMs()) throw error;
           observer?.onRetry({ attempt: attemptNumber, delayMs, error, throttled: isThrottle(error) });
-          await sleep(delayMs);
+          await deadline.sleep(delayMs);
+          // Interrupted while waiting: the attempt that failed is what the run ends with.
+          if (deadline.interrupted) throw error;
         },
         shouldRetry: ({ error }) => retryable(error),
       },

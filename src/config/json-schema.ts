@@ -10,6 +10,8 @@ const BINDING_FIELDS: Record<string, string> = {
   member_group_name:
     "The member group this binding owns; members of other groups are never touched. Created if missing.",
   weight: "Member weight, 0-10000.",
+  slow_start_seconds:
+    "Slow start window, 0-3600 s (0: off): a new member is added at a tenth of weight and raised to it in up to 5 steps across this window, counted from its create_time.",
   port: "Member port; when unset the member takes the channel's port and it is not enforced.",
   standby: "Send members with is_backup: true (they serve only when every other member is faulty).",
   drain_seconds: "Wait between disabling a member and deleting it, 0-3600 s.",

@@ -5,6 +5,7 @@
 export const ENV_KEYS = {
   bindings: "BINDINGS",
   bindingsFromTags: "BINDINGS_FROM_TAGS",
+  tagBindingsAllowed: "TAG_BINDINGS_ALLOWED",
   region: "HUAWEICLOUD_SDK_REGION",
   projectId: "HUAWEICLOUD_SDK_PROJECT_ID",
   runtimeProjectId: "RUNTIME_PROJECT_ID",
@@ -14,6 +15,7 @@ export const ENV_KEYS = {
   ecsEndpoint: "ECS_ENDPOINT",
   smnEndpoint: "SMN_ENDPOINT",
   functionGraphEndpoint: "FUNCTIONGRAPH_ENDPOINT",
+  allowCustomEndpoints: "ALLOW_CUSTOM_ENDPOINTS",
   deadLetterTopicUrn: "DEAD_LETTER_TOPIC_URN",
   ak: "HUAWEICLOUD_SDK_AK",
   sk: "HUAWEICLOUD_SDK_SK",
@@ -34,10 +36,24 @@ export const ENV_KEYS = {
 
 export type EnvKey = (typeof ENV_KEYS)[keyof typeof ENV_KEYS];
 
+/** The variable that overrides each service's endpoint. */
+export const ENDPOINT_KEYS = {
+  roma: ENV_KEYS.romaEndpoint,
+  apig: ENV_KEYS.apigEndpoint,
+  as: ENV_KEYS.asEndpoint,
+  ecs: ENV_KEYS.ecsEndpoint,
+  smn: ENV_KEYS.smnEndpoint,
+  functiongraph: ENV_KEYS.functionGraphEndpoint,
+} as const;
+
+/** The services the functions call, each with an endpoint that can be set. */
+export type Service = keyof typeof ENDPOINT_KEYS;
+
 /** Keys an operator sets on a deployed function (the platform supplies RUNTIME_PROJECT_ID itself). */
 export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.bindings,
   ENV_KEYS.bindingsFromTags,
+  ENV_KEYS.tagBindingsAllowed,
   ENV_KEYS.region,
   ENV_KEYS.projectId,
   ENV_KEYS.romaEndpoint,
@@ -46,6 +62,7 @@ export const DEPLOYED_ENV_KEYS: readonly EnvKey[] = [
   ENV_KEYS.ecsEndpoint,
   ENV_KEYS.smnEndpoint,
   ENV_KEYS.functionGraphEndpoint,
+  ENV_KEYS.allowCustomEndpoints,
   ENV_KEYS.deadLetterTopicUrn,
   ENV_KEYS.logLevel,
   ENV_KEYS.requestTimeoutMs,

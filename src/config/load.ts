@@ -1,9 +1,10 @@
-import type * as z from "zod/mini";
-import { explainBindingIssues } from "./binding-issues";
+import { bindingsIssues } from "./binding-issues";
 import { checkEndpoint } from "./endpoint-url";
 import { ConfigError, type ConfigIssue } from "./errors";
-import { ENV_KEYS, type EnvKey } from "./keys";
+import { parseJsonText } from "./json-text";
+import { ENDPOINT_KEYS, ENV_KEYS, type EnvKey, type Service } from "./keys";
 import { type Binding, BindingsSchema, LOG_LEVELS, type LogLevel } from "./schema";
+import { ALLOW_LIST_FORM, parseTagBindingsAllowed, type TagBindingAllowList } from "./tag-consent";
 import { TUNABLES, type Tuning } from "./tuning";
 
 /** FunctionGraph caps a function's environment (keys and values together); some regions at 2,048. */
@@ -17,6 +18,8 @@ export interface Config {
   bindings: Binding[];
   /** BINDINGS_FROM_TAGS=true: AS groups tagged as README's "Bindings from AS group tags" says are bindings too. */
   bindingsFromTags: boolean;
+  /** TAG_BINDINGS_ALLOWED: the channels tag bindings may name (empty without BINDINGS_FROM_TAGS). */
+  tagBindingsAllowed: TagBindingAllowList;
   projectId: string;
   region: string | undefined;
   /** The *_ENDPOINT overrides; a service without one uses its region's default endpoint (cloud/endpoints.ts). */
@@ -30,22 +33,25 @@ export interface Config {
   warnings: string[];
 }
 
-/** The variable that overrides each service's endpoint. */
-export const ENDPOINT_KEYS = {
-  roma: ENV_KEYS.romaEndpoint,
-  apig: ENV_KEYS.apigEndpoint,
-  as: ENV_KEYS.asEndpoint,
-  ecs: ENV_KEYS.ecsEndpoint,
-  smn: ENV_KEYS.smnEndpoint,
-  functiongraph: ENV_KEYS.functionGraphEndpoint,
-} as const;
-
-/** The services the functions call, each with an endpoint that can be set. */
-export type Service = keyof typeof ENDPOINT_KEYS;
-
 const FUNCTION_URN =
   /^urn:fss:[a-z0-9-]+:[A-Za-z0-9]+:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+(:[A-Za-z0-9_.!-]+)?$/;
 const SMN_TOPIC_URN = /^urn:smn:[a-z0-9-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * The services a run calls: AS and ECS always, the gateways of its bindings (and, with tag discovery, of
+ * the channels TAG_BINDINGS_ALLOWED lists: a tag binding names no other), SMN when dead letters are
+ * published, FunctionGraph when `reconcile` may fan out.
+ */
+export function servicesCalled(
+  bindings: readonly Pick<Binding, "gateway">[],
+  uses: { deadLetters: boolean; fanOut: boolean },
+): Set<Service> {
+  const called = new Set<Service>(["as", "ecs"]);
+  for (const b of bindings) called.add(b.gateway === "apig" ? "apig" : "roma");
+  if (uses.deadLetters) called.add("smn");
+  if (uses.fanOut) called.add("functiongraph");
+  return called;
+}
 
 /** Reads a key the FunctionGraph way: `context.getUserData(key)` first, then `process.env[key]`. */
 export function envReader(
@@ -58,39 +64,6 @@ export function envReader(
     const fromEnv = env[key];
     return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
   };
-}
-
-function zodPath(root: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
-    root,
-  );
-}
-
-/** A key worth quoting back: lower-case snake case, like every binding field. Anything else could be a secret. */
-const QUOTABLE_KEY = /^[a-z][a-z0-9_]{0,31}$/;
-
-/** Zod quotes unrecognized keys; one that could be a pasted secret is described, never quoted. */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code !== "unrecognized_keys" || issue.keys.every((k) => QUOTABLE_KEY.test(k)))
-    return issue.message;
-  const named = issue.keys.filter((k) => QUOTABLE_KEY.test(k)).map((k) => JSON.stringify(k));
-  const hidden = issue.keys.length - named.length;
-  return `Unrecognized key${issue.keys.length === 1 ? "" : "s"}: ${[...named, `${hidden} not shown (not a field name; it could be a secret)`].join(", ")}`;
-}
-
-export function zodIssues(root: string, error: z.core.$ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ path: zodPath(root, issue.path), message: issueMessage(issue) }));
-}
-
-/**
- * What JSON.parse found wrong, without the excerpt of the text V8 quotes (`Unexpected token 'x', "…" is
- * not valid JSON`): the text may hold a secret pasted in the wrong place, and the excerpt cuts it short,
- * past any scrubbing by value.
- */
-export function jsonErrorReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/,?\s*".*"(\.\.\.)? is not valid JSON$/s, "").trim() || "unexpected text";
 }
 
 /** Parses BINDINGS text; returns the bindings or the issues found. Shared by the functions and the CLI. */
@@ -111,24 +84,46 @@ export function parseBindings(
       ],
     };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    return {
-      bindings: [],
-      issues: [{ path: root, message: `is not valid JSON (${jsonErrorReason(err)})` }],
-    };
+  const text = parseJsonText(raw);
+  if (!text.ok) {
+    return { bindings: [], issues: [{ path: root, message: `is not valid JSON: ${text.reason}` }] };
   }
+  const json = text.value;
   if (allowEmpty && Array.isArray(json) && json.length === 0) return { bindings: [], issues: [] };
   const parsed = BindingsSchema().safeParse(json);
-  if (!parsed.success) {
-    return {
-      bindings: [],
-      issues: explainBindingIssues(json, parsed.error, (e) => zodIssues(root, e), root),
-    };
-  }
+  if (!parsed.success) return { bindings: [], issues: bindingsIssues(json, root) };
   return { bindings: parsed.data, issues: [] };
+}
+
+/**
+ * TAG_BINDINGS_ALLOWED: required with BINDINGS_FROM_TAGS (a tag binding acts only where the deployer
+ * consented), checked whenever it is set; without tag discovery it changes nothing, so it is ignored.
+ */
+function readTagBindingsAllowed(
+  read: EnvReader,
+  bindingsFromTags: boolean,
+  issues: ConfigIssue[],
+  warnings: string[],
+): TagBindingAllowList {
+  const raw = read(ENV_KEYS.tagBindingsAllowed);
+  if (raw === undefined) {
+    if (bindingsFromTags) {
+      issues.push({
+        path: ENV_KEYS.tagBindingsAllowed,
+        message: `is required with ${ENV_KEYS.bindingsFromTags}=true: the channels tag bindings may name, comma-separated ${ALLOW_LIST_FORM}`,
+      });
+    }
+    return [];
+  }
+  const { entries, issues: found } = parseTagBindingsAllowed(raw);
+  issues.push(...found);
+  if (!bindingsFromTags) {
+    warnings.push(
+      `${ENV_KEYS.tagBindingsAllowed} is set but ${ENV_KEYS.bindingsFromTags} is not "true": it has no effect`,
+    );
+    return [];
+  }
+  return entries;
 }
 
 /** Validates the whole environment at once; throws ConfigError listing every problem. */
@@ -147,6 +142,7 @@ export function loadConfig(read: EnvReader): Config {
       ? { bindings: [], issues: [] }
       : parseBindings(rawBindings, ENV_KEYS.bindings, bindingsFromTags);
   issues.push(...bindingIssues);
+  const tagBindingsAllowed = readTagBindingsAllowed(read, bindingsFromTags, issues, warnings);
 
   const projectId = read(ENV_KEYS.projectId) ?? read(ENV_KEYS.runtimeProjectId);
   if (!projectId) {
@@ -177,16 +173,21 @@ export function loadConfig(read: EnvReader): Config {
     });
   }
 
-  const needed = new Set<Service>(["as", "ecs"]);
-  for (const b of bindings) needed.add(b.gateway === "apig" ? "apig" : "roma");
-  if (deadLetterTopicUrn) needed.add("smn");
-  if (backfillFunctionUrn) needed.add("functiongraph");
+  // Tag bindings may call the gateways of the allowed channels.
+  const needed = servicesCalled([...bindings, ...tagBindingsAllowed], {
+    deadLetters: deadLetterTopicUrn !== undefined,
+    fanOut: backfillFunctionUrn !== undefined,
+  });
 
+  const rawAllowCustom = read(ENV_KEYS.allowCustomEndpoints)?.trim().toLowerCase();
+  if (rawAllowCustom !== undefined && rawAllowCustom !== "true" && rawAllowCustom !== "false") {
+    issues.push({ path: ENV_KEYS.allowCustomEndpoints, message: 'must be "true" or "false"' });
+  }
   const endpointOverrides: Partial<Record<Service, string>> = {};
   for (const [service, key] of Object.entries(ENDPOINT_KEYS) as [Service, EnvKey][]) {
     const override = read(key);
     if (override !== undefined) {
-      const checked = checkEndpoint(override);
+      const checked = checkEndpoint(override, rawAllowCustom === "true");
       if (checked.ok) endpointOverrides[service] = checked.url;
       else issues.push({ path: key, message: checked.reason });
     } else if (region === undefined && needed.has(service)) {
@@ -227,6 +228,7 @@ export function loadConfig(read: EnvReader): Config {
   return {
     bindings,
     bindingsFromTags,
+    tagBindingsAllowed,
     projectId: projectId!,
     region,
     endpointOverrides,

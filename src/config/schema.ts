@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { bindingLabel, channelKey, targetKey } from "../plan/identity";
+import { type BindingRef, bindingLabel, channelKey, targetKey } from "../plan/identity";
 import { lazy } from "./zod";
 
 // Built on first use, not at module load (src/config/zod.ts): cold start is what requiring a bundle costs.
@@ -54,20 +54,24 @@ export const HealthCheckSchema = lazy(() =>
 
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
- * instance moved to AS standby with a replacement. README (binding fields, `replace_unhealthy`) documents the ranges.
+ * instance moved to AS standby with a replacement, within a budget per scaling group that holds across
+ * invocations (`max_in_standby`, `cooldown_seconds`). README (binding fields, `replace_unhealthy`)
+ * documents the ranges.
  */
 export const ReplaceUnhealthySchema = lazy(() =>
   z.strictObject({
     after_seconds: z._default(int(60, 86400), 300),
     max_per_run: z._default(int(1, 10), 1),
     max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+    max_in_standby: z._default(int(1, 100), 1),
+    cooldown_seconds: z._default(int(0, 86400), 600),
   }),
 );
 
 /** The name rule APIG applies to member groups: 3–64 chars starting with a letter. */
 const MEMBER_GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][A-Za-z0-9_\-.\u4e00-\u9fa5]{2,63}$/;
 /** Huawei resource ids: hex or uuid-like tokens, never path characters. */
-const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const BindingSchema = lazy(() =>
   z.strictObject({
@@ -90,6 +94,7 @@ export const BindingSchema = lazy(() =>
         ),
       ),
     weight: z._default(int(0, 10000), 1),
+    slow_start_seconds: z._default(int(0, 3600), 0),
     port: z.optional(int(0, 65535)),
     standby: z._default(z.boolean(), false),
     drain_seconds: z._default(int(0, 3600), 30),
@@ -99,18 +104,62 @@ export const BindingSchema = lazy(() =>
   }),
 );
 
-/** A cross-binding rule one binding breaks, against an earlier one (indices into the list checked). */
+/** A rule one binding breaks, within itself or against an earlier one (indices into the list checked). */
 export interface BindingConflict {
   index: number;
-  other: number;
+  /** The earlier binding it conflicts with; undefined for a rule within the binding itself. */
+  other: number | undefined;
   /** The binding field that breaks the rule; undefined for a duplicate binding. */
   field: string | undefined;
   message: string;
 }
 
+/**
+ * A binding as far as its fields are valid each on its own (defaults applied): the rules across
+ * fields and bindings are checked on what is valid, so one pass finds every problem of a list.
+ */
+export interface CheckedBinding {
+  values: Partial<Binding>;
+  valid: ReadonlySet<string>;
+}
+
+/** A binding that parsed whole: every field valid. */
+export const wholly = (b: Binding): CheckedBinding => ({
+  values: b,
+  valid: new Set(Object.keys(BindingSchema().def.shape)),
+});
+
+/** Each field of a raw binding that is valid on its own; nothing of what is not an object. */
+export function checkFields(raw: unknown): CheckedBinding {
+  const values: Record<string, unknown> = {};
+  const valid = new Set<string>();
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { values, valid };
+  for (const [field, schema] of Object.entries(BindingSchema().def.shape)) {
+    const parsed = schema.safeParse((raw as Record<string, unknown>)[field]);
+    if (!parsed.success) continue;
+    valid.add(field);
+    if (parsed.data !== undefined) values[field] = parsed.data;
+  }
+  return { values: values as Partial<Binding>, valid };
+}
+
+const IDENTITY_FIELDS = [
+  "scaling_group_id",
+  "gateway",
+  "instance_id",
+  "vpc_channel_id",
+  "member_group_name",
+] as const;
+
+/** The binding's identity fields when every one is valid: what its channel and target are known by. */
+function identityOf(b: CheckedBinding): BindingRef | undefined {
+  return IDENTITY_FIELDS.every((f) => b.valid.has(f)) ? (b.values as BindingRef) : undefined;
+}
+
 /** The member settings that every binding of one channel member group must agree on. */
 export const SHARED_TARGET_FIELDS = [
   "weight",
+  "slow_start_seconds",
   "port",
   "standby",
   "drain_seconds",
@@ -118,26 +167,57 @@ export const SHARED_TARGET_FIELDS = [
   "replace_unhealthy",
 ] as const;
 
+type SharedField = (typeof SHARED_TARGET_FIELDS)[number];
+
+/** The shared member settings, valid in both, in which two bindings of one channel member group differ. */
+function differences(a: CheckedBinding, b: CheckedBinding): SharedField[] {
+  return SHARED_TARGET_FIELDS.filter(
+    (f) => a.valid.has(f) && b.valid.has(f) && JSON.stringify(a.values[f]) !== JSON.stringify(b.values[f]),
+  );
+}
+
 /** The shared member settings in which two bindings of one channel member group differ. */
-export function sharedTargetDifferences(a: Binding, b: Binding): (typeof SHARED_TARGET_FIELDS)[number][] {
-  return SHARED_TARGET_FIELDS.filter((f) => JSON.stringify(a[f]) !== JSON.stringify(b[f]));
+export function sharedTargetDifferences(a: Binding, b: Binding): SharedField[] {
+  return differences(wholly(a), wholly(b));
+}
+
+/** The rules within one binding that its fields' own checks cannot see. */
+function ruleWithin(b: CheckedBinding, index: number): BindingConflict[] {
+  const { values, valid } = b;
+  if (!valid.has("gateway") || !valid.has("replace_unhealthy") || values.replace_unhealthy === undefined)
+    return [];
+  if (values.gateway === "apig") return [];
+  return [
+    {
+      index,
+      other: undefined,
+      field: "replace_unhealthy",
+      message:
+        'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
+    },
+  ];
 }
 
 /**
- * The rules that hold across bindings: one binding per scaling group and channel member group;
- * bindings that share a channel member group agree on its member settings (they are reconciled as one,
- * or each run would flip the members between two settings); and on the channel's health check, which
- * belongs to the whole channel. Used for BINDINGS and for the set merged with tag bindings.
+ * The rules that hold within and across bindings: replace_unhealthy only on apig; one binding per
+ * scaling group and channel member group; bindings that share a channel member group agree on its
+ * member settings (they are reconciled as one, or each run would flip the members between two
+ * settings); and on the channel's health check, which belongs to the whole channel. Checked on the
+ * fields that are valid, so a list with other mistakes still shows these. Used for BINDINGS and for
+ * the set merged with tag bindings.
  */
-export function crossBindingConflicts(bindings: readonly Binding[]): BindingConflict[] {
+export function bindingConflicts(bindings: readonly CheckedBinding[]): BindingConflict[] {
   const conflicts: BindingConflict[] = [];
   const seen = new Map<string, number>();
   const byTarget = new Map<string, number>();
   const byChannel = new Map<string, number>();
   bindings.forEach((b, i) => {
-    const channel = channelKey(b);
-    const target = targetKey(b);
-    const key = bindingLabel(b);
+    conflicts.push(...ruleWithin(b, i));
+    const id = identityOf(b);
+    if (id === undefined) return;
+    const channel = channelKey(id);
+    const target = targetKey(id);
+    const key = bindingLabel(id);
     const first = seen.get(key);
     if (first !== undefined) {
       conflicts.push({
@@ -150,7 +230,7 @@ export function crossBindingConflicts(bindings: readonly Binding[]): BindingConf
     const sameTarget = byTarget.get(target);
     if (sameTarget === undefined) byTarget.set(target, i);
     else {
-      for (const field of sharedTargetDifferences(bindings[sameTarget]!, b)) {
+      for (const field of differences(bindings[sameTarget]!, b)) {
         conflicts.push({
           index: i,
           other: sameTarget,
@@ -159,10 +239,12 @@ export function crossBindingConflicts(bindings: readonly Binding[]): BindingConf
         });
       }
     }
-    if (!b.health_check) return;
+    if (!b.valid.has("health_check") || !b.values.health_check) return;
     const sameChannel = byChannel.get(channel);
     if (sameChannel === undefined) byChannel.set(channel, i);
-    else if (JSON.stringify(bindings[sameChannel]!.health_check) !== JSON.stringify(b.health_check)) {
+    else if (
+      JSON.stringify(bindings[sameChannel]!.values.health_check) !== JSON.stringify(b.values.health_check)
+    ) {
       conflicts.push({
         index: i,
         other: sameChannel,
@@ -173,6 +255,10 @@ export function crossBindingConflicts(bindings: readonly Binding[]): BindingConf
   });
   return conflicts;
 }
+
+/** bindingConflicts of bindings that parsed whole. */
+export const crossBindingConflicts = (bindings: readonly Binding[]): BindingConflict[] =>
+  bindingConflicts(bindings.map(wholly));
 
 export const BindingsSchema = lazy(() =>
   z.array(BindingSchema()).check(
@@ -185,16 +271,6 @@ export const BindingsSchema = lazy(() =>
           message: c.message,
         });
       }
-      bindings.forEach((b, i) => {
-        if (b.replace_unhealthy && b.gateway !== "apig") {
-          ctx.addIssue({
-            code: "custom",
-            path: [i, "replace_unhealthy"],
-            message:
-              'is only supported on "apig" bindings: ROMA Connect reports no member health_status, so an unhealthy member cannot be told from a healthy one',
-          });
-        }
-      });
     }),
   ),
 );

@@ -4,15 +4,25 @@ import {
   SHARED_TARGET_FIELDS,
   sharedTargetDifferences,
 } from "../config/schema";
+import { allowsChannel, notAllowedRule, type TagBindingAllowList } from "../config/tag-consent";
 import { targetKey } from "../plan/identity";
-import { BINDING_TAGS, MEMBER_GROUP_TAG, type TagBindingResult, type TagProblem } from "./tags";
+import { BINDING_TAGS, CHANNEL_TAG, MEMBER_GROUP_TAG, type TagBindingResult, type TagProblem } from "./tags";
 
 export type BindingSource = "bindings" | "tags";
+
+/**
+ * Why a tagged group is left out: its tags are invalid or disagree with others (`invalid_tags`), or they
+ * name a channel TAG_BINDINGS_ALLOWED does not list (`not_allowed`).
+ */
+export type SkipReason = "invalid_tags" | "not_allowed";
 
 /** A tagged group that is not reconciled this run, and why. */
 export interface SkippedGroup {
   scaling_group_id: string;
+  reason: SkipReason;
   problems: TagProblem[];
+  /** The binding its tags describe, when they are valid (a `not_allowed` group). */
+  binding?: Binding;
 }
 
 /** What one group's tags said, as discovery read them. */
@@ -51,10 +61,15 @@ const tagOfField = (field: string): string =>
  * always wins: a group it names is taken from it, and a tag binding that disagrees with a BINDINGS
  * binding on a shared member group is skipped. A group with bad tags is skipped alone, and so are the
  * tag bindings of a member group whose tag bindings disagree with each other, or that a group with bad
- * tags names: reconciling the others alone would remove that group's members. Tag bindings come in
- * scaling group id order.
+ * tags names: reconciling the others alone would remove that group's members. A tag binding whose
+ * channel `allowed` (TAG_BINDINGS_ALLOWED) does not list is skipped before anything else looks at it.
+ * Tag bindings come in scaling group id order.
  */
-export function mergeBindings(env: readonly Binding[], discovered: readonly DiscoveredGroup[]): BindingSet {
+export function mergeBindings(
+  env: readonly Binding[],
+  discovered: readonly DiscoveredGroup[],
+  allowed: TagBindingAllowList,
+): BindingSet {
   const envGroups = new Set(env.map((b) => b.scaling_group_id));
   const shadowed: string[] = [];
   const skipped: SkippedGroup[] = [];
@@ -65,14 +80,26 @@ export function mergeBindings(env: readonly Binding[], discovered: readonly Disc
   for (const d of byId) {
     if (envGroups.has(d.scaling_group_id)) shadowed.push(d.scaling_group_id);
     else if (!d.result.ok) {
-      skipped.push({ scaling_group_id: d.scaling_group_id, problems: d.result.problems });
+      skipped.push({
+        scaling_group_id: d.scaling_group_id,
+        reason: "invalid_tags",
+        problems: d.result.problems,
+      });
       if (d.result.targetKey && !heldBy.has(d.result.targetKey))
         heldBy.set(d.result.targetKey, d.scaling_group_id);
+    } else if (!allowsChannel(allowed, d.result.binding)) {
+      const b = d.result.binding;
+      skipped.push({
+        scaling_group_id: b.scaling_group_id,
+        reason: "not_allowed",
+        problems: [{ tag: CHANNEL_TAG, value: b.vpc_channel_id, rule: notAllowedRule(b) }],
+        binding: b,
+      });
     } else candidates.push(d.result.binding);
   }
 
   const skip = (b: Binding, problem: TagProblem) =>
-    skipped.push({ scaling_group_id: b.scaling_group_id, problems: [problem] });
+    skipped.push({ scaling_group_id: b.scaling_group_id, reason: "invalid_tags", problems: [problem] });
 
   const unheld: Binding[] = [];
   for (const b of candidates) {

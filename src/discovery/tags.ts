@@ -1,3 +1,4 @@
+import { nearestField } from "../config/binding-issues";
 import { type Binding, type BindingInput, BindingSchema } from "../config/schema";
 import { targetKey } from "../plan/identity";
 
@@ -18,6 +19,7 @@ export const BINDING_TAGS = {
   "channel-autoscaler-member-group": { field: "member_group_name", kind: "name", required: true },
   "channel-autoscaler-gateway": { field: "gateway", kind: "gateway", required: false },
   "channel-autoscaler-weight": { field: "weight", kind: "int", required: false },
+  "channel-autoscaler-slow-start": { field: "slow_start_seconds", kind: "int", required: false },
   "channel-autoscaler-standby": { field: "standby", kind: "bool", required: false },
   "channel-autoscaler-port": { field: "port", kind: "int", required: false },
   "channel-autoscaler-drain-seconds": { field: "drain_seconds", kind: "int", required: false },
@@ -58,6 +60,19 @@ export function isTaggedForBinding(tags: readonly Tag[]): boolean {
 
 const isBindingTag = (key: string): key is BindingTagKey => Object.hasOwn(BINDING_TAGS, key);
 
+/** What to say of a key under the prefix that is no binding tag: the one it most likely misspells, or the list. */
+function unknownTagRule(key: string): string {
+  const known = Object.keys(BINDING_TAGS);
+  // Compared without the shared prefix: it would make every key look close to every other.
+  const meant = nearestField(
+    key.slice(TAG_PREFIX.length),
+    known.map((k) => k.slice(TAG_PREFIX.length)),
+  );
+  return meant === undefined
+    ? `is not a channel-autoscaler tag (known: ${known.join(", ")})`
+    : `is not a channel-autoscaler tag; did you mean ${TAG_PREFIX}${meant}?`;
+}
+
 function convert(kind: Kind, value: string): { value: unknown } | { rule: string } {
   switch (kind) {
     case "int":
@@ -83,11 +98,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
     if (!t.key.startsWith(TAG_PREFIX)) continue;
     const value = t.value ?? "";
     if (!isBindingTag(t.key)) {
-      problems.push({
-        tag: t.key,
-        value,
-        rule: `is not a channel-autoscaler tag (known: ${Object.keys(BINDING_TAGS).join(", ")})`,
-      });
+      problems.push({ tag: t.key, value, rule: unknownTagRule(t.key) });
       continue;
     }
     tagValues.set(t.key, value);
@@ -114,7 +125,7 @@ export function bindingFromTags(scalingGroupId: string, tags: readonly Tag[]): T
       const field = String(issue.path[0] ?? "");
       const tag = tagOf.get(field);
       // Fields whose tag is missing or unconvertible already have their problem.
-      if (tag === undefined || !(field in input)) continue;
+      if (tag === undefined || !Object.hasOwn(input, field)) continue;
       problems.push({ tag, value: tagValues.get(tag) ?? "", rule: issue.message });
     }
   }

@@ -83,7 +83,8 @@ function walk(
   }
   for (const [k, v] of Object.entries(node)) {
     const nk = normaliseKey(k);
-    if (nk in WANTED) add(hints, sets, nk as WantedKey, v);
+    // Own keys only: `constructor` is "in" every object.
+    if (Object.hasOwn(WANTED, nk)) add(hints, sets, nk as WantedKey, v);
     walk(v, hints, sets, depth + 1, budget);
   }
 }

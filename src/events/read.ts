@@ -136,6 +136,34 @@ export interface ReadOptions {
   tagBound?: boolean;
 }
 
+/** The hints of one SMN record, or why it cannot be read. */
+function readRecord(
+  raw: unknown,
+  index: number,
+  knownGroupIds: readonly string[],
+): { found: MessageHints } | { unreadable: UnreadableRecord } {
+  const rec = SmnRecordSchema().safeParse(raw);
+  if (!rec.success) {
+    const id = (raw as { smn?: { message_id?: unknown } } | null)?.smn?.message_id;
+    return {
+      unreadable: {
+        index,
+        reason: describeIssues(`record[${index}]`, rec.error),
+        ...(typeof id === "string" ? { message_id: id } : {}),
+      },
+    };
+  }
+  const found = emptyHints();
+  const foundSets = hintSets();
+  mergeHints(found, foundSets, readMessage(rec.data.smn.message, knownGroupIds));
+  // The subject is a hint too, read only when the message itself names no group.
+  const subject = rec.data.smn.subject;
+  if (found.scalingGroupIds.length === 0 && subject) {
+    mergeHints(found, foundSets, readMessage(subject, knownGroupIds));
+  }
+  return { found };
+}
+
 function fromSmn(event: unknown, knownGroupIds: readonly string[], options: ReadOptions): Selection {
   const envelope = SmnEnvelopeSchema().safeParse(event);
   if (!envelope.success) {
@@ -148,23 +176,21 @@ function fromSmn(event: unknown, knownGroupIds: readonly string[], options: Read
   const unboundOnly = new Set<string>();
   let namesNoGroup = false;
   envelope.data.record.forEach((raw, index) => {
-    const rec = SmnRecordSchema().safeParse(raw);
-    if (!rec.success) {
-      const id = (raw as { smn?: { message_id?: unknown } } | null)?.smn?.message_id;
+    let found: MessageHints;
+    try {
+      const read = readRecord(raw, index, knownGroupIds);
+      if ("unreadable" in read) {
+        unreadable.push(read.unreadable);
+        return;
+      }
+      found = read.found;
+    } catch (err) {
+      // Whatever a record holds, it costs itself a dead letter, never the other records.
       unreadable.push({
         index,
-        reason: describeIssues(`record[${index}]`, rec.error),
-        ...(typeof id === "string" ? { message_id: id } : {}),
+        reason: `record[${index}] could not be read: ${err instanceof Error ? err.message : String(err)}`,
       });
       return;
-    }
-    const found = emptyHints();
-    const foundSets = hintSets();
-    mergeHints(found, foundSets, readMessage(rec.data.smn.message, knownGroupIds));
-    // The subject is a hint too, read only when the message itself names no group.
-    const subject = rec.data.smn.subject;
-    if (found.scalingGroupIds.length === 0 && subject) {
-      mergeHints(found, foundSets, readMessage(subject, knownGroupIds));
     }
     mergeHints(hints, sets, found);
     // With tag bindings, whether a named group is bound is known only once its tags are read.
@@ -204,7 +230,7 @@ export function readEvent(
     throw new InputError(`the event must be a JSON object, got ${typeName(event)}`);
   }
   const e = event as Record<string, unknown>;
-  if ("record" in e) return fromSmn(e, knownGroupIds, options);
+  if (Object.hasOwn(e, "record")) return fromSmn(e, knownGroupIds, options);
   if (e.trigger_type !== undefined) return fromTimer(e);
   if (kind === "scaling-events") {
     throw new InputError(

@@ -18,11 +18,21 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/** Fields nested deeper are cut: the walk, and JSON.stringify after it, stay bounded whatever is logged. */
+export const MAX_FIELD_DEPTH = 20;
+export const TOO_DEEP = "[too deep]";
+
+/**
+ * A copy of log fields with secret-named fields redacted. Past MAX_FIELD_DEPTH a value is replaced, not
+ * kept as it is: kept, its secret-named fields would go unredacted, and a deep enough one would
+ * overflow the stack in JSON.stringify. The copies have no prototype, so a key `__proto__` stays a field.
+ */
 function redactKeys(value: unknown, depth = 0): unknown {
-  if (depth > 20 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_FIELD_DEPTH) return TOO_DEEP;
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map((v) => redactKeys(v, depth + 1));
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(value))
     out[k] = SECRET_KEYS.test(k) ? "[REDACTED]" : redactKeys(v, depth + 1);
   return out;

@@ -1,4 +1,4 @@
-import type { Service } from "../config/load";
+import type { Service } from "../config/keys";
 
 /** Counters for one invocation, printed in the run-summary log line. */
 export class RunMetrics {

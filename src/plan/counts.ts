@@ -3,10 +3,14 @@ import { emptyCounts, type PlanAction, type PlanEntry, type SyncCounts } from ".
 /** What a run's plans found that is no action, so has no plan entry. */
 export type PlanFindings = Partial<Pick<SyncCounts, "unchanged" | "quarantine_guarded">>;
 
-/** The summary count each action's entries add to: an update and a re-enable both count as updated. */
+/**
+ * The summary count each action's entries add to: an update and a re-enable both count as updated; a
+ * slow-start raise counts as ramping.
+ */
 const COUNTED_AS = {
   add: "added",
   update: "updated",
+  ramp: "ramping",
   enable: "updated",
   disable: "disabled",
   delete: "removed",
@@ -70,6 +74,7 @@ export function plannedCounts(plan: readonly PlanEntry[]): PlannedCounts {
     disabled: 0,
     removed: 0,
     hooks_completed: 0,
+    ramping: 0,
     quarantined: 0,
     hooks_waiting: 0,
     channels_updated: 0,
@@ -82,7 +87,14 @@ export function plannedCounts(plan: readonly PlanEntry[]): PlannedCounts {
   return counts;
 }
 
-const MEMBER_WRITES: ReadonlySet<PlanAction> = new Set(["add", "update", "enable", "disable", "delete"]);
+const MEMBER_WRITES: ReadonlySet<PlanAction> = new Set([
+  "add",
+  "update",
+  "ramp",
+  "enable",
+  "disable",
+  "delete",
+]);
 
 /** Distinct members written this run (a drained and deleted member counts once). */
 export function membersChanged(plan: readonly PlanEntry[]): number {

@@ -61,3 +61,23 @@ export function planChannelSetup(
   // The binding's fields alone; the configuration already holds `protocol` in the API's enum spelling.
   return { missingGroups, healthCheck: healthChanged ? healthCheck : undefined };
 }
+
+/** What a member group's `member_group_weight` does to the members a binding writes, for its warnings. */
+export const GROUP_WEIGHT_EFFECT =
+  "the gateway assigns its members' weights from it, overriding the binding's weight and slow_start_seconds; remove the group weight";
+
+/**
+ * The named member groups that carry a `member_group_weight`: the gateway assigns their members'
+ * weights from it (official SDK `MemberGroupCreate.member_group_weight`), overriding each member's own.
+ */
+export function weightedGroups(
+  channel: Channel,
+  groupNames: readonly string[],
+): { member_group_name: string; weight: number }[] {
+  const names = new Set(groupNames);
+  return (channel.member_groups ?? []).flatMap((g) =>
+    names.has(g.member_group_name) && typeof g.member_group_weight === "number"
+      ? [{ member_group_name: g.member_group_name, weight: g.member_group_weight }]
+      : [],
+  );
+}

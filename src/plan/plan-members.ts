@@ -1,5 +1,6 @@
 import type { Member } from "../cloud/gateway";
 import type { DesiredMember } from "./desired";
+import { healthHolds, rampApplies, rampWeight, startWeight } from "./slow-start";
 
 export type MemberType = "ecs" | "ip";
 
@@ -23,14 +24,26 @@ export interface PlanInput {
   memberType: MemberType | undefined;
   /** Private IPv4 per instance id (ip channels). */
   ips: ReadonlyMap<string, string>;
+  /** The clock slow start reads a member's age by (milliseconds since the epoch). */
+  now: number;
+  /**
+   * The channel checks member health (a binding's `health_check`, or the channel as read): an APIG
+   * member reported `unknown` there has not been found healthy yet, and its ramp waits.
+   */
+  healthChecked?: boolean;
 }
 
 /** A member field's value as listed (`null`: the member does not carry it) and the value a run sends. */
 export type FieldValue = string | number | boolean | null;
 
 export interface Upsert {
-  kind: "add" | "update";
+  /** `ramp`: a slow-start raise, of the weight alone. */
+  kind: "add" | "update" | "ramp";
   desired: DesiredMember;
+  /** The weight to send: the binding's, or on a binding that ramps, the ramp's (an add starts low). */
+  weight: number;
+  /** Where slow start chose `weight`: the ramp's step (0 at the add, SLOW_START_STEPS at the full weight). */
+  rampStep?: number;
   /** For updates: the member being updated and the fields that differ. */
   member?: Member;
   changes: string[];
@@ -62,6 +75,8 @@ export interface TargetPlan {
   needsMemberType: boolean;
   /** Instance id → member (present after this plan is applied), for hook decisions. */
   memberFor: Map<string, Member | undefined>;
+  /** Members of a ramping binding whose `create_time` cannot tell their age: given their weight at once. */
+  undated: Member[];
 }
 
 const isEnabled = (m: Member) => (m.status ?? 1) !== 2;
@@ -81,14 +96,26 @@ interface Differences {
   to: Record<string, FieldValue>;
 }
 
-function differences(desired: DesiredMember, member: Member, matchedById: boolean): Differences {
+/** The weight and ramp step of a new member: the ramp's start where the binding ramps. */
+function addWeight(d: DesiredMember): Pick<Upsert, "weight" | "rampStep"> {
+  return rampApplies(d.weight, d.slow_start_seconds)
+    ? { weight: startWeight(d.weight), rampStep: 0 }
+    : { weight: d.weight };
+}
+
+function differences(
+  desired: DesiredMember,
+  member: Member,
+  matchedById: boolean,
+  weight: number,
+): Differences {
   const d: Differences = { changes: [], from: {}, to: {} };
   const differ = (field: string, from: FieldValue, to: FieldValue) => {
     d.changes.push(field);
     d.from[field] = from;
     d.to[field] = to;
   };
-  if ((member.weight ?? 1) !== desired.weight) differ("weight", member.weight ?? 1, desired.weight);
+  if ((member.weight ?? 1) !== weight) differ("weight", member.weight ?? 1, weight);
   if ((member.is_backup ?? false) !== desired.is_backup)
     differ("is_backup", member.is_backup ?? false, desired.is_backup);
   if (desired.port !== undefined && member.port !== desired.port)
@@ -106,10 +133,12 @@ function changeFields(d: Differences): Pick<Upsert, "changes" | "from" | "to"> {
 
 /**
  * The difference between what a target should hold and what it holds, by identity (the instance id,
- * or the private address on ip channels). Pure: same input, same plan.
+ * or the private address on ip channels). Pure: same input, same plan. On a binding with slow start, a
+ * member's weight is the ramp's (slow-start.ts): adds start low, and a raise of the weight alone is a
+ * `ramp`, not an `update`.
  */
 export function planTarget(input: PlanInput): TargetPlan {
-  const { desired, actual, memberType, ips } = input;
+  const { desired, actual, memberType, ips, now, healthChecked = false } = input;
   const byInstance = new Map<string, Member>();
   const removals: Removal[] = [];
   const unclaimed: Member[] = [];
@@ -154,6 +183,7 @@ export function planTarget(input: PlanInput): TargetPlan {
   const needsAddress: string[] = [];
   const memberFor = new Map<string, Member | undefined>();
   const claimed = new Set<Member>();
+  const undated: Member[] = [];
   let unchanged = 0;
   let needsMemberType = false;
 
@@ -172,13 +202,27 @@ export function planTarget(input: PlanInput): TargetPlan {
         needsAddress.push(d.ecs_id);
         continue;
       }
-      upserts.push({ kind: "add", desired: d, changes: [], ...(memberType === "ip" ? { host } : {}) });
+      upserts.push({
+        kind: "add",
+        desired: d,
+        ...addWeight(d),
+        changes: [],
+        ...(memberType === "ip" ? { host } : {}),
+      });
       memberFor.set(d.ecs_id, undefined);
       continue;
     }
     claimed.add(member);
     memberFor.set(d.ecs_id, member);
-    const diff = differences(d, member, matchedById);
+    const ramp = rampWeight({
+      weight: d.weight,
+      windowSeconds: d.slow_start_seconds,
+      current: member.weight ?? 1,
+      createTime: member.create_time,
+      now,
+      held: healthHolds(member.health_status, healthChecked),
+    });
+    const diff = differences(d, member, matchedById, ramp.weight);
     const { changes } = diff;
     const host = memberType === "ip" ? (ips.get(d.ecs_id) ?? member.host ?? undefined) : undefined;
     // On ip channels the address and port are the member's identity: changing them makes a new member.
@@ -186,17 +230,29 @@ export function planTarget(input: PlanInput): TargetPlan {
       memberType === "ip" && (changes.includes("port") || (host !== undefined && member.host !== host));
     if (replace) {
       claimed.delete(member);
-      upserts.push({ kind: "add", desired: d, ...changeFields(diff), host });
+      // A new member for the instance: it ramps from the start again, as any new member does.
+      const add = addWeight(d);
+      upserts.push({
+        kind: "add",
+        desired: d,
+        ...add,
+        ...changeFields(differences(d, member, matchedById, add.weight)),
+        host,
+      });
       removals.push({ member, instanceId: d.ecs_id, reason: "replaced", drain: isEnabled(member) });
       continue;
     }
+    if (ramp.undated && changes.includes("weight")) undated.push(member);
     if (changes.length > 0) {
       // An update is a POST like an add: on an ip channel it must carry the host, so the type must be known.
       if (memberType === undefined) needsMemberType = true;
+      const raised = changes.length === 1 && changes[0] === "weight" && ramp.weight > (member.weight ?? 1);
       upserts.push({
-        kind: "update",
+        kind: raised && ramp.step !== undefined ? "ramp" : "update",
         desired: d,
         member,
+        weight: ramp.weight,
+        ...(ramp.step !== undefined ? { rampStep: ramp.step } : {}),
         ...changeFields(diff),
         ...(host !== undefined ? { host } : {}),
       });
@@ -222,7 +278,7 @@ export function planTarget(input: PlanInput): TargetPlan {
       removals.push({ member: m, instanceId: undefined, reason: "not_desired", drain: isEnabled(m) });
   }
 
-  return { upserts, enable, removals, unchanged, needsAddress, needsMemberType, memberFor };
+  return { upserts, enable, removals, unchanged, needsAddress, needsMemberType, memberFor, undated };
 }
 
 /** True when applying the plan would write nothing. */
@@ -245,5 +301,6 @@ export function drainPlan(members: readonly Member[]): TargetPlan {
     needsAddress: [],
     needsMemberType: false,
     memberFor: new Map(),
+    undated: [],
   };
 }

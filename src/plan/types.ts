@@ -5,6 +5,7 @@ export type PlanAction =
   | "update_channel"
   | "add"
   | "update"
+  | "ramp"
   | "enable"
   | "disable"
   | "delete"
@@ -27,7 +28,10 @@ export interface PlanEntry {
   from?: Record<string, string | number | boolean | null>;
   to?: Record<string, string | number | boolean | null>;
   result?: HookResult;
+  /** Why: a hook's decision, a channel's setup, or `slow_start` for an add at the start weight and a ramp. */
   reason?: string;
+  /** Slow start: how far through its window the member's weight step begins (0, 20, …, 100). */
+  slow_start_percent?: number;
   status: "planned" | "done" | "failed" | "skipped";
   /** Done, but not by this run's write: the member was already gone, or the hook no longer waited. */
   already_done?: true;
@@ -47,6 +51,8 @@ export interface SyncCounts {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  /** Members whose weight was raised one slow-start step (a raise toward `weight`, counted here, not as updated). */
+  ramping: number;
   /** Instances moved to AS standby with a replacement (replace_unhealthy). */
   quarantined: number;
   /** Bindings where more than max_unhealthy_fraction of the members were unhealthy: nothing replaced. */
@@ -63,6 +69,7 @@ export function emptyCounts(bindings: number): SyncCounts {
     disabled: 0,
     unchanged: 0,
     hooks_completed: 0,
+    ramping: 0,
     quarantined: 0,
     quarantine_guarded: 0,
   };

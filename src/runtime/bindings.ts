@@ -3,12 +3,13 @@ import { describeError } from "../cloud/errors";
 import { attemptsOf } from "../cloud/retry";
 import type { Config } from "../config/load";
 import { discoverAll, discoverGroups } from "../discovery/discover";
-import type { BindingSet } from "../discovery/merge";
+import type { BindingSet, SkippedGroup } from "../discovery/merge";
 import { describeTagProblems } from "../discovery/tags";
 import { partitionByBinding } from "../events/groups";
 import type { FunctionKind, Selection } from "../events/read";
 import type { Logger } from "../observability/logger";
-import type { DeadLetterSink } from "../reliability/dead-letter";
+import type { DeadLetterInput, DeadLetterSink } from "../reliability/dead-letter";
+import type { DeadLetterCode } from "../reliability/dead-letter-codes";
 
 /** The bindings of BINDINGS alone (tag discovery off). */
 export const bindingsOnly = (config: Config): BindingSet => ({
@@ -23,7 +24,9 @@ export const bindingsOnly = (config: Config): BindingSet => ({
  * call per 1,000 groups carrying the channel tag).
  */
 export async function allBindings(config: Config, tags: AutoScalingTagsClient): Promise<BindingSet> {
-  return config.bindingsFromTags ? discoverAll(tags, config.bindings) : bindingsOnly(config);
+  return config.bindingsFromTags
+    ? discoverAll(tags, config.bindings, config.tagBindingsAllowed)
+    : bindingsOnly(config);
 }
 
 /** At most this many bound groups are listed in an error: with tags there may be thousands. */
@@ -58,6 +61,28 @@ export function unknownGroups(groups: "all" | readonly string[], set: BindingSet
   };
 }
 
+/** The dead letter of a tagged group left out: its tags are wrong, or they name a channel not allowed. */
+function skippedLetter(s: SkippedGroup): DeadLetterInput {
+  const skipped = `scaling group ${s.scaling_group_id} skipped: ${describeTagProblems(s.problems)}`;
+  const code: DeadLetterCode =
+    s.reason === "not_allowed" ? "TAG_BINDING_NOT_ALLOWED" : "INVALID_BINDING_TAGS";
+  return {
+    action: "tag_binding",
+    binding: s.binding ?? null,
+    scalingGroupId: s.scaling_group_id,
+    error: {
+      status: null,
+      code,
+      message:
+        s.reason === "not_allowed"
+          ? `${skipped}; nothing is read or written on that channel for it`
+          : skipped,
+    },
+    attempts: 1,
+    detail: { scaling_group_id: s.scaling_group_id, source: "tags", problems: s.problems },
+  };
+}
+
 /**
  * The bindings a run works on: BINDINGS, plus, with BINDINGS_FROM_TAGS, the tagged groups. `reconcile`
  * and `backfill` discover every tagged group once; `scaling-events` reads only the named groups' tags
@@ -76,7 +101,7 @@ export async function resolveBindings(
   try {
     set =
       kind === "scaling-events" && selection.groups !== "all"
-        ? await discoverGroups(deps.tags, config.bindings, selection.groups)
+        ? await discoverGroups(deps.tags, config.bindings, selection.groups, config.tagBindingsAllowed)
         : await allBindings(config, deps.tags);
   } catch (err) {
     deps.deadLetters.add({
@@ -98,21 +123,7 @@ export async function resolveBindings(
       scaling_group_id: id,
     });
   }
-  for (const s of set.skipped) {
-    if (!inSelection(s.scaling_group_id)) continue;
-    deps.deadLetters.add({
-      action: "tag_binding",
-      binding: null,
-      scalingGroupId: s.scaling_group_id,
-      error: {
-        status: null,
-        code: "INVALID_BINDING_TAGS",
-        message: `scaling group ${s.scaling_group_id} skipped: ${describeTagProblems(s.problems)}`,
-      },
-      attempts: 1,
-      detail: { scaling_group_id: s.scaling_group_id, source: "tags", problems: s.problems },
-    });
-  }
+  for (const s of set.skipped) if (inSelection(s.scaling_group_id)) deps.deadLetters.add(skippedLetter(s));
   deps.logger.info("bindings discovered from tags", {
     action: "discover_bindings",
     discovered: set.discovered.size,

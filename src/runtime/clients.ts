@@ -3,7 +3,7 @@ import { AutoScalingTagsClient } from "../cloud/autoscaling-tags";
 import type { Credentials } from "../cloud/credentials";
 import type { Deadline } from "../cloud/deadline";
 import { EcsClient } from "../cloud/ecs";
-import { resolveEndpoints, type Service } from "../cloud/endpoints";
+import { endpointResolver, type Service } from "../cloud/endpoints";
 import { FunctionGraphClient } from "../cloud/functiongraph";
 import { GatewayClient } from "../cloud/gateway";
 import { CloudHttp } from "../cloud/http";
@@ -11,6 +11,7 @@ import { TokenBucket } from "../cloud/rate-limit";
 import { retryPolicy } from "../cloud/retry";
 import { SmnClient } from "../cloud/smn";
 import { StandbyClient } from "../cloud/standby";
+import { ENDPOINT_KEYS } from "../config/keys";
 import type { Config } from "../config/load";
 import type { Logger } from "../observability/logger";
 import type { RunMetrics } from "../observability/metrics";
@@ -56,10 +57,16 @@ export function createClients(
   logger: Logger,
   publishDeadline?: Deadline,
 ): Clients {
+  const endpointOf = endpointResolver(config.region, config.endpointOverrides, (service, url) =>
+    logger.warn(
+      `the official SDK's ${service} region table has no ${config.region}: calling ${url} (set ${ENDPOINT_KEYS[service]} if that is not the ${service} endpoint there)`,
+      { action: "resolve_endpoint", service, endpoint: url },
+    ),
+  );
   const httpUntil = (until: Deadline) =>
     new CloudHttp({
       projectId: config.projectId,
-      endpoints: resolveEndpoints(config.region, config.endpointOverrides),
+      endpointOf,
       credentials,
       deadline: until,
       policy: retryPolicy(config.tuning),
@@ -79,7 +86,7 @@ export function createClients(
   return {
     http,
     gateway: new GatewayClient(http),
-    autoscaling: new AutoScalingClient(http),
+    autoscaling: new AutoScalingClient(http, logger),
     autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(publishDeadline ? httpUntil(publishDeadline) : http),

@@ -2,8 +2,9 @@ import { isTransient } from "../cloud/classify";
 import { Deadline } from "../cloud/deadline";
 import { describeError } from "../cloud/errors";
 import { ConfigError } from "../config/errors";
+import type { Service } from "../config/keys";
 import { ENV_KEYS } from "../config/keys";
-import { type Config, type EnvReader, envReader, type Service } from "../config/load";
+import { type Config, type EnvReader, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
@@ -20,6 +21,7 @@ import {
   type SyncResult,
 } from "../plan/types";
 import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
+import type { DeadLetterCode } from "../reliability/dead-letter-codes";
 import { reconcile } from "../sync/reconcile";
 import { syncOptions } from "../sync/types";
 import { allBindings, resolveBindings, unknownGroups } from "./bindings";
@@ -93,22 +95,37 @@ export function addFigures(into: RunFigures, figures: RunFigures): void {
 }
 
 /**
- * Thrown when every selected binding failed for transient reasons, or tag discovery did (then no
- * binding was tried: `failedBindings` is 0 and `discovery` says why): the platform's async retry takes over.
+ * Thrown when every selected binding failed for transient reasons: the platform's async retry takes over.
  */
 export class TransientFailureError extends Error {
   override readonly name = "TransientFailureError";
-  constructor(
-    readonly failedBindings: number,
-    readonly discovery?: string,
-  ) {
+  constructor(readonly failedBindings: number) {
     super(
-      discovery === undefined
-        ? `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`
-        : `tag discovery failed (${discovery}); nothing was reconciled and the platform's retry will run it again`,
+      `no binding could be reconciled: ${failedBindings} failed for transient reasons (dead letters logged); the platform's retry will run it again`,
     );
   }
 }
+
+/**
+ * Thrown when tag discovery failed or did not add up, whatever the reason: no binding is known to be
+ * safe to reconcile (a shared member group without its tagged groups would lose their members), so
+ * none was tried, BINDINGS included. The platform's async retry runs it again, and its on-failure
+ * destination takes what still fails.
+ */
+export class DiscoveryFailedError extends Error {
+  override readonly name = "DiscoveryFailedError";
+  constructor(
+    /** What discovery failed with. */
+    readonly reason: string,
+  ) {
+    super(
+      `tag discovery failed (${reason}); nothing was reconciled, BINDINGS included, and the platform's retry will run it again`,
+    );
+  }
+}
+
+/** A run that failed as a whole: the FunctionGraph handler throws it. */
+export type RunFailure = TransientFailureError | DiscoveryFailedError;
 
 /** Everything one invocation did, for the handler (which throws `failure`) and the CLI. */
 export interface InvocationResult {
@@ -120,10 +137,10 @@ export interface InvocationResult {
   /** Each selected binding's outcome. */
   outcomes: ReadonlyMap<Binding, BindingOutcome>;
   /**
-   * Set when the run failed as a whole for transient reasons (every binding, or tag discovery): the
+   * Set when the run failed as a whole (every binding for transient reasons, or tag discovery): the
    * FunctionGraph handler throws it so the platform's retry runs the invocation again.
    */
-  failure?: TransientFailureError;
+  failure?: RunFailure;
 }
 
 export interface InvokeOptions {
@@ -136,6 +153,11 @@ export interface InvokeOptions {
   now?: () => number;
   /** The reconcile's waits (the drain, the health polls): tests inject one that moves their clock. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The CLI's Ctrl-C or SIGTERM: once aborted no call starts and no wait lasts (the run's deadline
+   * ends), the calls in flight finish, and what was not sent is dead-lettered as INTERRUPTED.
+   */
+  interrupt?: AbortSignal;
 }
 
 /**
@@ -151,10 +173,10 @@ export async function runInvocation(
   options: InvokeOptions = {},
 ): Promise<InvocationResult> {
   const run = boot(kind, context, options);
-  const selection = select(run, event, options.dryRun);
+  const selection = await select(run, event, options.dryRun);
   const resolved = await resolve(run, selection);
   if ("stopped" in resolved) return resolved.stopped;
-  const result = await execute(run, selection, resolved.bindings, options);
+  const result = await execute(run, selection, resolved, options);
   return summarize(run, selection, resolved, result);
 }
 
@@ -184,7 +206,7 @@ export interface Run {
 /** Used when the context cannot say how long is left (local runs): FunctionGraph's default timeout. */
 const FALLBACK_BUDGET_MS = 60_000;
 /** Kept back from the invocation's time to log the summary and publish dead letters. */
-const SAFETY_MARGIN_MS = 3_000;
+export const SAFETY_MARGIN_MS = 3_000;
 
 /**
  * Boot: the configuration and credentials (a ConfigError is logged, scrubbed, and thrown), the logger
@@ -209,7 +231,7 @@ export function boot(kind: FunctionKind, context: FunctionContext | undefined, o
   for (const warning of config.warnings) logger.warn(warning, { action: "load_config" });
 
   const metrics = new RunMetrics();
-  const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS);
+  const deadline = Deadline.fromContext(context, FALLBACK_BUDGET_MS, SAFETY_MARGIN_MS, options.interrupt);
   // Dead letters may be published into two thirds of the safety margin: the ones raised because the
   // work's time ran out must still reach the topic, and the last third is left for the summary.
   const publishDeadline = deadline.extendedBy((deadline.safetyMarginMs * 2) / 3);
@@ -228,7 +250,7 @@ export function boot(kind: FunctionKind, context: FunctionContext | undefined, o
  * Select: the groups the event names (or all), as a selection; what it says that the run acts on in its
  * own way is logged, and each record that cannot be read is dead-lettered. A bad event is an InputError.
  */
-function select(run: Run, event: unknown, forceDryRun: boolean | undefined): Selection {
+async function select(run: Run, event: unknown, forceDryRun: boolean | undefined): Promise<Selection> {
   const { config, logger } = run;
   let selection: Selection;
   try {
@@ -240,20 +262,39 @@ function select(run: Run, event: unknown, forceDryRun: boolean | undefined): Sel
     );
   } catch (err) {
     if (err instanceof InputError) throw inputError(run, err);
-    throw err;
+    const unreadable = unreadableEvent(run, err);
+    await run.deadLetters.flush();
+    throw inputError(run, unreadable);
   }
   if (forceDryRun) selection.dryRun = true;
   for (const warning of selection.warnings) logger.warn(warning, { action: "read_event" });
   for (const u of selection.unreadable) {
+    const code: DeadLetterCode = "UNREADABLE_RECORD";
     run.deadLetters.add({
       action: "parse_event",
       binding: null,
-      error: { status: null, code: "UNREADABLE_RECORD", message: u.reason },
+      error: { status: null, code, message: u.reason },
       attempts: 1,
       detail: { record_index: u.index, ...(u.message_id ? { message_id: u.message_id } : {}) },
     });
   }
   return selection;
+}
+
+/**
+ * An event that broke its reading in a way no check foresaw: dead-lettered and turned into an
+ * InputError, so it is logged like any bad event and never escapes as a bare exception.
+ */
+function unreadableEvent(run: Run, err: unknown): InputError {
+  const message = `the event could not be read: ${err instanceof Error ? err.message : String(err)}`;
+  const code: DeadLetterCode = "UNREADABLE_EVENT";
+  run.deadLetters.add({
+    action: "parse_event",
+    binding: null,
+    error: { status: null, code, message },
+    attempts: 1,
+  });
+  return new InputError(message);
 }
 
 /** The bindings a run works on: the set they came from, and the selected ones. */
@@ -294,22 +335,25 @@ async function resolve(run: Run, selection: Selection): Promise<Resolved | { sto
 
 /**
  * Without discovery no binding is known to be safe: a shared member group reconciled without its
- * tagged groups would lose their members. The dead letter is out; a transient failure is retried
- * by the platform, any other is logged and the run ends with nothing done.
+ * tagged groups would lose their members. Discovery is not tried again within the run (a listing that
+ * did not add up would most likely not add up again, and each try costs the whole listing): the dead
+ * letter is out, and the run fails as a whole for the platform's retry.
  */
 async function discoveryFailed(run: Run, selection: Selection, err: unknown): Promise<InvocationResult> {
   const { deadLetters } = run;
   await deadLetters.flush();
-  const stopped = {
+  const reason = describeError(err);
+  run.logger.error("tag discovery failed; nothing reconciled", {
+    action: "discover_bindings",
+    error: reason,
+    transient: isTransient(err),
+  });
+  return {
     summary: emptySummary(selection.dryRun, deadLetters.records.length),
     deadLetters: deadLetters.records,
     outcomes: new Map(),
+    failure: withoutStack(new DiscoveryFailedError(`${reason.code}: ${reason.message}`)),
   };
-  if (isTransient(err)) {
-    return { ...stopped, failure: withoutStack(new TransientFailureError(0, describeError(err).message)) };
-  }
-  run.logger.error("tag discovery failed; nothing reconciled", { action: "discover_bindings" });
-  return stopped;
 }
 
 /**
@@ -339,7 +383,7 @@ function narrowToBound(run: Run, selection: Selection, set: BindingSet, hintsOnl
 async function execute(
   run: Run,
   selection: Selection,
-  bindings: readonly Binding[],
+  { set, bindings }: Resolved,
   { now, sleep }: Pick<InvokeOptions, "now" | "sleep">,
 ): Promise<SyncResult> {
   const { config, clients, logger, deadLetters } = run;
@@ -367,10 +411,11 @@ async function execute(
       logger,
       deadline: run.deadline,
       deadLetters,
+      // The drain and the health polls end early when the run is interrupted (or move a test's clock).
+      sleep: sleep ?? ((ms) => run.deadline.sleep(ms)),
       ...(now ? { now } : {}),
-      ...(sleep ? { sleep } : {}),
     },
-    syncOptions(config.tuning, selection.dryRun),
+    syncOptions(config.tuning, selection.dryRun, set.discovered),
   );
 }
 

@@ -1,8 +1,10 @@
 import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
 import type { TargetOutcome } from "../plan/decide-hook";
+import { deletesStillDue } from "../plan/deletes-still-due";
 import { bindingLabels, channelKey } from "../plan/identity";
-import type { Removal } from "../plan/plan-members";
+import type { Removal, Upsert } from "../plan/plan-members";
+import { stepPercent } from "../plan/slow-start";
 import type { Target } from "../plan/targets";
 import { markAlreadyDone, type PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
@@ -10,6 +12,16 @@ import { chunk } from "./concurrency";
 import type { RunLedger } from "./ledger";
 import type { DeferredUpsert, TargetRun } from "./target-run";
 import type { SyncDeps, SyncOptions } from "./types";
+
+/** A plan entry's slow-start fields: an add at the start weight, or a ramp step, and where in the window. */
+function slowStartFields(u: Upsert): Pick<PlanEntry, "to" | "reason" | "slow_start_percent"> {
+  if (u.rampStep === undefined || (u.kind !== "add" && u.kind !== "ramp")) return {};
+  return {
+    ...(u.kind === "add" && u.changes.length === 0 ? { to: { weight: u.weight } } : {}),
+    reason: "slow_start",
+    slow_start_percent: stepPercent(u.rampStep),
+  };
+}
 
 /**
  * The writes of one target's run, each recorded in the run ledger: upserts (chunked POSTs), re-enables,
@@ -71,6 +83,7 @@ export class MemberWriter {
         instance_id: upsert.desired.ecs_id,
         ...(upsert.member ? { member_id: upsert.member.id } : {}),
         ...(upsert.changes.length > 0 ? { changes: upsert.changes, from: upsert.from, to: upsert.to } : {}),
+        ...slowStartFields(upsert),
       }),
     }));
     if (this.opts.dryRun || items.length === 0) return;
@@ -95,7 +108,7 @@ export class MemberWriter {
       const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
         ecs_id: u.desired.ecs_id,
         ecs_name: u.desired.ecs_name,
-        weight: u.desired.weight,
+        weight: u.weight,
         is_backup: u.desired.is_backup,
         member_group_name: u.desired.member_group_name,
         ...(u.desired.port !== undefined ? { port: u.desired.port } : {}),
@@ -133,7 +146,7 @@ export class MemberWriter {
         for (const { entry } of batch) entry.status = "failed";
         const adds = batch.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
         const updates = batch
-          .filter(({ upsert }) => upsert.kind === "update")
+          .filter(({ upsert }) => upsert.kind !== "add")
           .map(({ upsert }) => upsert.desired);
         if (adds.length > 0) this.ledger.failInstances(target, "add_members", err, adds);
         if (updates.length > 0) this.ledger.failInstances(target, "update_members", err, updates);
@@ -252,18 +265,65 @@ export class MemberWriter {
   }
 
   /**
-   * Deletes `run.toDelete` once the channel has drained; when it has not (no time left), the members
-   * stay disabled and linger for a later run.
+   * Deletes `run.toDelete` once the channel has drained, acting on a fresh read: the member group is
+   * listed again (one read, only when there is something to delete) and only the members still there
+   * and still disabled are deleted (deletesStillDue). When the channel has not drained (no time left),
+   * the members stay disabled and linger for a later run.
    */
   async applyDeletes(run: TargetRun, drained: boolean): Promise<void> {
     const { target, outcome } = run;
-    if (!drained) for (const m of run.toDelete) this.markLingering(outcome, m);
-    const members = drained ? run.toDelete : [];
+    if (!drained) {
+      for (const m of run.toDelete) this.markLingering(outcome, m);
+      return;
+    }
+    const entries = new Map(run.toDelete.map((m) => [m, this.memberEntry(target, "delete", m)]));
+    if (this.opts.dryRun || run.toDelete.length === 0) return;
+    let listed: Member[];
+    try {
+      listed = await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName);
+    } catch (err) {
+      // Nothing is deleted on a plan this old without a look at the group: the next run drains again.
+      for (const [m, e] of entries) {
+        e.status = "failed";
+        this.markLingering(outcome, m);
+      }
+      this.ledger.fail(
+        target.bindings,
+        "read_members",
+        err,
+        run.toDelete.map((m) => m.ecs_id ?? m.id),
+      );
+      return;
+    }
+    const { due, reenabled, gone } = deletesStillDue(run.toDelete, listed);
+    for (const m of gone) markAlreadyDone(entries.get(m)!);
+    for (const m of reenabled) {
+      const e = entries.get(m)!;
+      e.status = "skipped";
+      e.reason = "enabled again during the drain (by another invocation): left for the next run";
+      this.markLingering(outcome, m);
+    }
+    if (reenabled.length > 0) {
+      this.logMembers(
+        target,
+        "delete_members",
+        "members enabled again during the drain are not deleted",
+        reenabled,
+      );
+    }
+    await this.deleteMembers(run, due, entries);
+  }
+
+  private async deleteMembers(
+    run: TargetRun,
+    members: readonly Member[],
+    entries: ReadonlyMap<Member, PlanEntry>,
+  ): Promise<void> {
+    const { target, outcome } = run;
     const failed: { member: Member; err: unknown }[] = [];
     const deleted: Member[] = [];
     for (const m of members) {
-      const e = this.memberEntry(target, "delete", m);
-      if (this.opts.dryRun) continue;
+      const e = entries.get(m)!;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);
         e.status = "done";

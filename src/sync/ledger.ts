@@ -6,7 +6,7 @@ import { countsOf, type PlanFindings } from "../plan/counts";
 import type { DesiredMember } from "../plan/desired";
 import type { Target } from "../plan/targets";
 import type { BindingOutcome, PlanEntry, SyncResult } from "../plan/types";
-import type { DeadLetterAction, DeadLetterSink } from "../reliability/dead-letter";
+import type { DeadLetterAction, DeadLetterInput, DeadLetterSink } from "../reliability/dead-letter";
 
 /**
  * What one run did and could not do: the plan entries with their status, each binding's outcome, and
@@ -61,6 +61,22 @@ export class RunLedger {
         error: describeError(err),
         attempts: attemptsOf(err),
       });
+    }
+  }
+
+  /**
+   * Records bindings the run will not act on for a reason of its own (no cloud call failed): one dead
+   * letter each, and their outcome is permanent (a later run succeeds only once someone acts).
+   */
+  refuse(
+    bindings: readonly Binding[],
+    action: DeadLetterAction,
+    error: DeadLetterInput["error"],
+    detail: Record<string, unknown>,
+  ): void {
+    for (const b of bindings) {
+      this.outcomes.set(b, "permanent");
+      this.deadLetters.add({ action, binding: b, error, attempts: 1, detail });
     }
   }
 

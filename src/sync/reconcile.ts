@@ -1,20 +1,25 @@
 import type { GroupInstance } from "../cloud/autoscaling";
+import type { ServerLookup } from "../cloud/ecs";
 import type { Channel, Member } from "../cloud/gateway";
 import type { Binding, HealthCheck } from "../config/schema";
 import type { Logger } from "../observability/logger";
+import { cut } from "../observability/scrub";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { type DesiredMember, desiredMembers } from "../plan/desired";
-import { bindingLabels } from "../plan/identity";
-import { planChannelSetup } from "../plan/plan-channel";
+import { bindingLabels, channelKey } from "../plan/identity";
+import { MANAGED_REMARK, memberGroupOwnership, ownershipCheckDue } from "../plan/ownership";
+import { GROUP_WEIGHT_EFFECT, planChannelSetup, weightedGroups } from "../plan/plan-channel";
 import {
   drainPlan,
   type MemberType,
   memberTypeOfListing,
+  type PlanInput,
   planTarget,
   type TargetPlan,
 } from "../plan/plan-members";
 import { type ChannelJob, groupIntoJobs, type Target } from "../plan/targets";
 import type { SyncResult } from "../plan/types";
+import type { DeadLetterCode } from "../reliability/dead-letter-codes";
 import { MemberWriter } from "./apply";
 import { mapLimit } from "./concurrency";
 import { type GroupState, GroupStateReader } from "./group-state";
@@ -56,13 +61,14 @@ function channelNeeded(
   states: readonly Omit<TargetState, "target">[],
   listedType: MemberType | undefined,
   healthCheck: HealthCheck | undefined,
+  now: number,
 ): boolean {
   return (
     healthCheck !== undefined ||
     states.some(
       (s) =>
         (s.members.length === 0 && s.desired.length > 0) ||
-        planTarget({ desired: s.desired, actual: s.members, memberType: listedType, ips: new Map() })
+        planTarget({ desired: s.desired, actual: s.members, memberType: listedType, ips: new Map(), now })
           .needsMemberType,
     )
   );
@@ -110,7 +116,7 @@ class Reconciler {
     this.writer = new MemberWriter(deps, opts, this.ledger);
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepMs;
-    this.quarantine = new QuarantinePhase(deps, opts, this.ledger, this.now);
+    this.quarantine = new QuarantinePhase(deps, opts, this.ledger, this.now, bindings);
   }
 
   async run(): Promise<SyncResult> {
@@ -164,11 +170,14 @@ class Reconciler {
     };
     const readChannelIfNeeded = () => {
       if (channel !== undefined) return;
-      const states = job.targets.flatMap((t) => {
-        const members = actual.get(t);
-        return members === undefined ? [] : [{ members, desired: desiredMembers(t.bindings, seen) }];
+      const states = job.targets.flatMap((target) => {
+        const members = actual.get(target);
+        return members === undefined
+          ? []
+          : [{ target, members, desired: desiredMembers(target.bindings, seen) }];
       });
-      if (channelNeeded(states, listedType, healthCheck)) startChannelRead();
+      const consentDue = states.some((s) => this.consentDue(s, listedType, false, true));
+      if (consentDue || channelNeeded(states, listedType, healthCheck, this.now())) startChannelRead();
     };
     // The channel is read only when the listing is empty or a health_check must be compared, and then
     // beside the AS instance listing. An empty listing cannot say whether its member group exists nor
@@ -232,6 +241,7 @@ class Reconciler {
     }
     // A group whose listing shows members exists; only the others may need creating.
     const inDoubt = ready.filter((r) => r.members.length === 0).map((r) => r.target.memberGroupName);
+    this.warnGroupWeights(channel, ready, log);
     const setup = planChannelSetup(channel, inDoubt, healthCheck);
     if (!setup) return channel;
     const e = this.ledger.entry({
@@ -246,7 +256,11 @@ class Reconciler {
     let failure: unknown;
     if (setup.missingGroups.length > 0) {
       try {
-        const groups = setup.missingGroups.map((name) => ({ member_group_name: name }));
+        // The remark marks the group as ours: tag bindings may then write to it (../plan/ownership.ts).
+        const groups = setup.missingGroups.map((name) => ({
+          member_group_name: name,
+          member_group_remark: MANAGED_REMARK,
+        }));
         await this.deps.gateway.createMemberGroups(job.channel, groups);
         channel = { ...channel, member_groups: [...(channel.member_groups ?? []), ...groups] };
       } catch (err) {
@@ -273,21 +287,41 @@ class Reconciler {
   }
 
   /**
+   * A member group with a `member_group_weight` has the gateway assign its members' weights from it
+   * (official SDK `MemberGroupInfo.member_group_weight`: "when the group has servers and this weight
+   * exists, it is used to assign weights"), which overrides the binding's `weight` and slow start. The
+   * groups this function creates carry none; one an operator gave a weight is worth a warning, once a
+   * channel read shows it.
+   */
+  private warnGroupWeights(channel: Channel, ready: readonly { target: Target }[], log: Logger): void {
+    for (const g of weightedGroups(
+      channel,
+      ready.map((r) => r.target.memberGroupName),
+    )) {
+      log.warn(
+        `member group ${g.member_group_name} has member_group_weight ${g.weight}: ${GROUP_WEIGHT_EFFECT}`,
+        { action: "read_channel", member_group_name: g.member_group_name, member_group_weight: g.weight },
+      );
+    }
+  }
+
+  /**
    * Plans again now that the member type is known; on ip channels, looks up the private IPv4 of the
    * instances that need one (batched) and plans with them. Instances left without one are dead-lettered.
    */
   private async planWithAddresses(
     ready: readonly TargetState[],
     memberType: MemberType,
+    clock: Pick<PlanInput, "now" | "healthChecked">,
   ): Promise<TargetPlan[]> {
     const planAll = (ips: ReadonlyMap<string, string>) =>
-      ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips }));
+      ready.map((r) => planTarget({ desired: r.desired, actual: r.members, memberType, ips, ...clock }));
     const first = planAll(new Map());
     const need = [...new Set(first.flatMap((p) => p.needsAddress))];
     if (need.length === 0) return first;
-    let ips: Map<string, string>;
+    let lookup: ServerLookup<string>;
     try {
-      ips = await this.deps.ecs.privateAddresses(need);
+      lookup = await this.deps.ecs.privateAddresses(need);
     } catch (err) {
       for (const r of ready) {
         const missing = r.desired.filter((d) => need.includes(d.ecs_id));
@@ -295,35 +329,43 @@ class Reconciler {
       }
       return planAll(new Map());
     }
-    const plans = planAll(ips);
+    const plans = planAll(lookup.found);
+    // Servers ECS's answers left out are a transient failure (the next run asks again); servers it
+    // answered without a private IPv4 (or did not know) are not.
+    const unanswered = new Set(lookup.missing?.ids);
+    const noAddress = new Error("ECS reports no private IPv4 address for the instance");
     for (const [i, p] of plans.entries()) {
       const unresolved = ready[i]!.desired.filter((d) => p.needsAddress.includes(d.ecs_id));
-      if (unresolved.length > 0) {
-        this.ledger.failInstances(
-          ready[i]!.target,
-          "resolve_address",
-          new Error("ECS reports no private IPv4 address for the instance"),
-          unresolved,
-        );
-      }
+      const left = unresolved.filter((d) => unanswered.has(d.ecs_id));
+      const without = unresolved.filter((d) => !unanswered.has(d.ecs_id));
+      if (left.length > 0)
+        this.ledger.failInstances(ready[i]!.target, "resolve_address", lookup.missing, left);
+      if (without.length > 0)
+        this.ledger.failInstances(ready[i]!.target, "resolve_address", noAddress, without);
     }
     return plans;
   }
 
   /**
    * One channel, as one linear sequence: read (readJobState did the reads; here, which targets have
-   * what they need), set up the channel if planning needs it, plan, write, drain, delete, retry the
-   * deferred adds. Returns every target's outcome for the lifecycle hooks that follow.
+   * what they need), hold the tag bindings whose member group is not ours, set up the channel if
+   * planning needs it, plan, write, drain, delete, retry the deferred adds. Returns every target's
+   * outcome for the lifecycle hooks that follow.
    */
   private async runJob(job: ChannelJob, state: JobState): Promise<TargetOutcome[]> {
     const log = this.deps.logger.child({
       channel: job.key,
       binding: bindingLabels(job.targets.flatMap((t) => t.bindings)),
     });
-    const { ready, unread } = this.readyTargets(job, state);
-    if (ready.length === 0) return unread;
-    const channel = await this.setUpChannel(job, state, ready, log);
-    if (channel === null) return [...unread, ...ready.map((r) => failedOutcome(r.target))];
+    const { ready: readTargets, unread } = this.readyTargets(job, state);
+    if (readTargets.length === 0) return unread;
+    const consent = await this.checkOwnership(job, state, readTargets);
+    const { ready, held } = consent;
+    if (ready.length === 0) return [...unread, ...held];
+    const setUp = await this.setUpChannel(job, state, ready, log);
+    if (setUp === null) return [...unread, ...held, ...ready.map((r) => failedOutcome(r.target))];
+    // A channel read for the ownership check serves the plan too (its member type).
+    const channel = setUp ?? consent.channel;
     const runs = await this.planTargets(job, state, ready, channel, log);
     for (const [i, run] of runs.entries()) await this.write(run, ready[i]!.members, state.groups);
     const drained = await this.drain(runs, log);
@@ -331,7 +373,127 @@ class Reconciler {
       await this.writer.applyDeletes(run, drained);
       await this.writer.retryDeferred(run);
     }
-    return [...unread, ...runs.map((r) => r.outcome)];
+    return [...unread, ...held, ...runs.map((r) => r.outcome)];
+  }
+
+  /**
+   * Whether a target must prove its member group is ours before the run goes on: it has a tag binding,
+   * and a write to the group is due or a hook of a tagged group waits on it.
+   */
+  private consentDue(
+    { target, members, desired }: TargetState,
+    listedType: MemberType | undefined,
+    hooksWaiting: boolean,
+    partial = false,
+  ): boolean {
+    if (!target.bindings.some((b) => this.opts.tagBound.has(b))) return false;
+    const plan = planTarget({
+      desired,
+      actual: members,
+      memberType: listedType,
+      ips: new Map(),
+      now: this.now(),
+    });
+    return ownershipCheckDue(plan, hooksWaiting, partial);
+  }
+
+  /**
+   * Tag bindings act only on member groups the function owns (../plan/ownership.ts). Each target with a
+   * tag binding and something to do is checked against the channel's member groups (one channel read,
+   * shared with the setup); a group that exists without the marker is never touched for them: one
+   * MEMBER_GROUP_NOT_MANAGED dead letter per tag binding, and their hooks wait (the target's outcome
+   * is failed). BINDINGS bindings of such a target are reconciled alone: the deployer named that group.
+   * When the channel cannot be read, the targets that needed it are held (dead-lettered) and the others
+   * go on.
+   */
+  private async checkOwnership(
+    job: ChannelJob,
+    state: JobState,
+    targets: readonly TargetState[],
+  ): Promise<{ ready: TargetState[]; held: TargetOutcome[]; channel: Channel | undefined }> {
+    const listedType = listedMemberType(job, state.actual);
+    const due = targets.filter((t) => this.consentDue(t, listedType, this.hooksWaitOn(t.target, state)));
+    if (due.length === 0) return { ready: [...targets], held: [], channel: undefined };
+    let channel: Channel;
+    try {
+      channel = await this.channelRead(job, state);
+    } catch (err) {
+      this.ledger.fail(
+        due.flatMap((t) => t.target.bindings),
+        "read_channel",
+        err,
+        [],
+      );
+      return {
+        ready: targets.filter((t) => !due.includes(t)),
+        held: due.map((t) => failedOutcome(t.target)),
+        channel: undefined,
+      };
+    }
+    const ready: TargetState[] = [];
+    const held: TargetOutcome[] = [];
+    for (const t of targets) {
+      const ownership = memberGroupOwnership(channel, t.target.memberGroupName, t.members.length);
+      if (!due.includes(t) || ownership.managed) {
+        ready.push(t);
+        continue;
+      }
+      const tagged = t.target.bindings.filter((b) => this.opts.tagBound.has(b));
+      const declared = t.target.bindings.filter((b) => !this.opts.tagBound.has(b));
+      this.refuseUnmanaged(job, t.target, tagged, ownership.remark);
+      held.push(failedOutcome({ ...t.target, bindings: tagged }));
+      if (declared.length === 0) continue;
+      const instancesByGroup = new Map(
+        declared.map((b) => [b.scaling_group_id, state.groups.get(b.scaling_group_id)?.instances ?? []]),
+      );
+      ready.push({
+        target: { ...t.target, bindings: declared },
+        members: t.members,
+        desired: desiredMembers(declared, instancesByGroup),
+      });
+    }
+    return { ready, held, channel };
+  }
+
+  /** Whether a lifecycle hook of one of the target's tagged groups waits. */
+  private hooksWaitOn(target: Target, state: JobState): boolean {
+    return target.bindings.some(
+      (b) => this.opts.tagBound.has(b) && (state.groups.get(b.scaling_group_id)?.hooks.length ?? 0) > 0,
+    );
+  }
+
+  /** The job's channel read: the one readJobState started, or a new one, kept for the steps after. */
+  private channelRead(job: ChannelJob, state: JobState): Promise<Channel> {
+    if (state.channel === undefined) {
+      state.channel = this.deps.gateway.showChannel(job.channel);
+      // A failure is dead-lettered by whoever awaits it.
+      state.channel.catch(() => undefined);
+    }
+    return state.channel;
+  }
+
+  private refuseUnmanaged(job: ChannelJob, target: Target, tagged: Binding[], remark: string | null): void {
+    const has =
+      remark === null || remark === ""
+        ? "it has no member_group_remark"
+        : `its member_group_remark is ${JSON.stringify(cut(remark, 80))}`;
+    const groups = tagged.map((b) => b.scaling_group_id).join(", ");
+    const code: DeadLetterCode = "MEMBER_GROUP_NOT_MANAGED";
+    this.ledger.refuse(
+      tagged,
+      "tag_binding",
+      {
+        status: null,
+        code,
+        message: `member group ${target.memberGroupName} of channel ${job.key} exists and is not managed by channel-autoscaler (${has}, not ${JSON.stringify(MANAGED_REMARK)}): the tag binding of scaling group ${groups} is not applied and the group is left untouched`,
+      },
+      {
+        source: "tags",
+        channel: channelKey(target.channel),
+        member_group_name: target.memberGroupName,
+        member_group_remark: remark,
+      },
+    );
   }
 
   /**
@@ -371,9 +533,8 @@ class Reconciler {
     log: Logger,
   ): Promise<Channel | undefined | null> {
     const healthCheck = jobHealthCheck(job);
-    if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck)) return undefined;
-    const read = state.channel ?? this.deps.gateway.showChannel(job.channel);
-    return (await this.prepareChannel(job, ready, healthCheck, log, read)) ?? null;
+    if (!channelNeeded(ready, listedMemberType(job, state.actual), healthCheck, this.now())) return undefined;
+    return (await this.prepareChannel(job, ready, healthCheck, log, this.channelRead(job, state))) ?? null;
   }
 
   /** Every ready target's plan, with the member type the channel (or else the listing) shows. */
@@ -390,12 +551,33 @@ class Reconciler {
         : channel.member_type === "ip"
           ? "ip"
           : "ecs";
+    // One instant for the channel's plans: every target's ramp steps are read off the same clock.
+    const clock = {
+      now: this.now(),
+      healthChecked: jobHealthCheck(job) !== undefined || Boolean(channel?.vpc_health_config),
+    };
     const plans =
       memberType === undefined
         ? ready.map((r) =>
-            planTarget({ desired: r.desired, actual: r.members, memberType: undefined, ips: new Map() }),
+            planTarget({
+              desired: r.desired,
+              actual: r.members,
+              memberType: undefined,
+              ips: new Map(),
+              ...clock,
+            }),
           )
-        : await this.planWithAddresses(ready, memberType);
+        : await this.planWithAddresses(ready, memberType, clock);
+    for (const [i, plan] of plans.entries()) {
+      if (plan.undated.length > 0) {
+        log.warn("create_time unreadable: slow start skipped, members given their full weight", {
+          action: "plan",
+          member_group_name: ready[i]!.target.memberGroupName,
+          instance_ids: plan.undated.map((m) => m.ecs_id ?? m.id),
+          create_times: plan.undated.map((m) => m.create_time ?? null),
+        });
+      }
+    }
     return ready.map((r, i) => startTargetRun(r.target, plans[i]!, channel, log));
   }
 
@@ -437,7 +619,9 @@ class Reconciler {
       Math.max(...deleting.flatMap((d) => d.target.bindings.map((b) => b.drain_seconds))) * 1000;
     if (drainMs > this.deps.deadline.remainingMs() - this.opts.drainReserveMs) {
       log.warn(
-        "not enough time left to drain; disabled members stay and a later run drains and deletes them",
+        this.deps.deadline.interrupted
+          ? "interrupted before the drain; disabled members stay and a later run drains and deletes them"
+          : "not enough time left to drain; disabled members stay and a later run drains and deletes them",
         {
           action: "drain",
           drain_ms: drainMs,
@@ -450,6 +634,7 @@ class Reconciler {
       log.info("draining disabled members", { action: "drain", drain_ms: drainMs });
       await this.sleep(drainMs);
     }
-    return true;
+    // A wait cut short by an interrupt has not drained: the members stay disabled for a later run.
+    return !this.deps.deadline.interrupted;
   }
 }

@@ -3,6 +3,7 @@ import type { Deadline } from "../cloud/deadline";
 import type { EcsClient } from "../cloud/ecs";
 import type { GatewayClient } from "../cloud/gateway";
 import type { StandbyClient } from "../cloud/standby";
+import type { Binding } from "../config/schema";
 import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
@@ -31,6 +32,11 @@ export interface SyncOptions {
   healthPollIntervalMs: number;
   /** How long one invocation may wait for health before leaving the hook to the next run. */
   healthWaitMaxMs: number;
+  /**
+   * The bindings that came from AS group tags: each acts only on a member group the function owns
+   * (../plan/ownership.ts), checked before the first write to it.
+   */
+  tagBound: ReadonlySet<Binding>;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -40,13 +46,15 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   drainReserveMs: 5_000,
   healthPollIntervalMs: DEFAULT_TUNING.healthPollIntervalMs,
   healthWaitMaxMs: DEFAULT_TUNING.healthWaitMaxMs,
+  tagBound: new Set(),
 };
 
-/** The options of a run from its configuration's tuning: the knobs that share their names. */
-export function syncOptions(tuning: Tuning, dryRun: boolean): SyncOptions {
+/** The options of a run from its configuration's tuning (the knobs that share their names) and its tag bindings. */
+export function syncOptions(tuning: Tuning, dryRun: boolean, tagBound: ReadonlySet<Binding>): SyncOptions {
   return {
     ...DEFAULT_SYNC_OPTIONS,
     dryRun,
+    tagBound,
     maxConcurrency: tuning.maxConcurrency,
     healthPollIntervalMs: tuning.healthPollIntervalMs,
     healthWaitMaxMs: tuning.healthWaitMaxMs,

@@ -75,15 +75,15 @@ describe("plan", () => {
     const res = await cli(["plan", "--bindings", "bindings.json"], env);
     expect(res.code).toBe(0);
     const lines = res.stdout.split("\n");
-    expect(lines).toContain("asg-1 → roma/roma-1/chan-1, member group web");
-    expect(lines).toContain("asg-2 → roma/roma-1/chan-1, member group other");
+    expect(lines).toContain("asg-1 → channel roma/roma-1/chan-1, member group web");
+    expect(lines).toContain("asg-2 → channel roma/roma-1/chan-1, member group other");
     expect(res.stdout).toMatch(/ {2}add +i-1 +- +-\n {2}add +i-2 +- +-\n/);
-    expect(res.stdout).toMatch(/ {2}drain +gone +[0-9a-f]{32} +disable, wait drain_seconds \(0 s\)/);
-    expect(res.stdout).toMatch(/ {2}remove +gone +[0-9a-f]{32} +delete after drain/);
+    expect(res.stdout).toMatch(/ {2}disable +gone +[0-9a-f]{32} +then wait drain_seconds \(0 s\)/);
+    expect(res.stdout).toMatch(/ {2}delete +gone +[0-9a-f]{32} +after the drain/);
     // asg-2 owns the "other" group: b-1 joins it and foreign-1, which is no instance of asg-2, leaves.
-    expect(res.stdout).toMatch(/ {2}add +b-1 +- +-\n {2}drain +foreign-1/);
+    expect(res.stdout).toMatch(/ {2}add +b-1 +- +-\n {2}disable +foreign-1/);
     expect(res.stdout).toContain(
-      "Plan: 3 to add, 0 to update, 2 to drain, 2 to remove, 0 hooks to complete; 0 unchanged (2 bindings, nothing written)",
+      "Plan: 3 to add, 0 to update, 2 to disable, 2 to remove, 0 hooks to complete; 0 unchanged (2 bindings, nothing written)",
     );
     expect(res.stdout).toMatch(/Calls: roma \d+, as \d+ \(0 writes\); retries 0, throttles 0/);
     expect(writes(emu)).toEqual([]);
@@ -139,10 +139,10 @@ describe("sync", () => {
     ).toEqual(["b-1"]);
     // Both bindings write to chan-1: one batch, so one invocation and one progress line.
     expect(res.stderr.trim().split("\n")).toEqual([
-      "[2/2] asg-1 → roma/roma-1/chan-1/web, asg-2 → roma/roma-1/chan-1/other: 3 added, 0 updated, 2 removed, 0 hooks completed, ok",
+      "[2/2] asg-1 → roma/roma-1/chan-1/web, asg-2 → roma/roma-1/chan-1/other: 3 added, 0 updated, 2 disabled, 2 removed, 0 hooks completed, ok",
     ]);
     expect(res.stdout).toMatch(/add +i-1 +- +- +done/);
-    expect(res.stdout).toContain("Done: 3 added, 0 updated, 2 drained, 2 removed, 0 hooks completed");
+    expect(res.stdout).toContain("Done: 3 added, 0 updated, 2 disabled, 2 removed, 0 hooks completed");
     expect(res.stdout).toMatch(/\(\d+ writes\); retries 0, throttles 0; 5 members changed/);
 
     emu.control.clearCalls();
@@ -164,8 +164,8 @@ describe("sync", () => {
     const res = await cli(["sync"], env);
     expect(res.code).toBe(0);
     expect(res.stderr.trim().split("\n")).toEqual([
-      "[1/2] asg-1 → roma/roma-1/chan-1/web: 1 added, 0 updated, 0 removed, 0 hooks completed, ok",
-      "[2/2] asg-2 → roma/roma-1/chan-2/web: 1 added, 0 updated, 0 removed, 0 hooks completed, ok",
+      "[1/2] asg-1 → roma/roma-1/chan-1/web: 1 added, 0 updated, 0 disabled, 0 removed, 0 hooks completed, ok",
+      "[2/2] asg-2 → roma/roma-1/chan-2/web: 1 added, 0 updated, 0 disabled, 0 removed, 0 hooks completed, ok",
     ]);
     expect(members(emu, "roma-1", "chan-2").map((m) => m.ecs_id)).toEqual(["b-1"]);
   });
@@ -201,7 +201,7 @@ describe("sync", () => {
     const replay = await cli(["replay", "out/dead-letters.json", "--bindings", "bindings.json"], env);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(
-      /^Replaying 1 dead letter from out\/dead-letters.json:\n {2}add_members +asg-1 +APIG.3110 403/,
+      /^Hosts: 127\.0\.0\.1:\d+ \(as, ecs, roma\)\nReplaying 1 dead letter from out\/dead-letters.json:\n {2}add_members +asg-1 +APIG.3110 403/,
     );
     expect(replay.stdout).toMatch(/add +i-1 +- +- +done/);
     expect(webMembers()).toEqual(["i-1", "i-2"]);
@@ -369,7 +369,7 @@ describe("validate", () => {
       JSON.stringify([
         { ...webBinding, weight: 10001, colour: "red" },
         { ...webBinding, member_group_name: "1x" },
-        { ...webBinding, scaling_group_id: "asg-9", weight: 5 },
+        { ...webBinding, scaling_group_id: "asg-9", weight: 5, drain_seconds: 9 },
       ]),
     );
     const res = await cli(["validate", "bad.json"], {});
@@ -379,7 +379,7 @@ describe("validate", () => {
       "  - bad.json[0].weight: Too big: expected number to be <=10000",
       '  - bad.json[0]: Unrecognized key: "colour"',
       "  - bad.json[1].member_group_name: must be 3-64 characters starting with a letter (letters, digits, -, _, .)",
-      "  - bad.json[2].weight: differs from binding 0, which names the same channel member group",
+      "  - bad.json[2].drain_seconds: differs from binding 0, which names the same channel member group",
       "",
     ]);
   });
@@ -389,7 +389,9 @@ describe("validate", () => {
     const res = await cli(["validate", "--bindings", "good.json"], {});
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("good.json: valid, 2 bindings (2 scaling groups, 1 channels)");
-    expect(res.stdout).toMatch(/asg-2 +roma\/roma-1\/chan-1 +other +1 +no +0 s/);
+    expect(res.stdout).toMatch(/\n {2}1 +asg-2 +roma +roma-1 +chan-1 +other\n/);
+    expect(res.stdout).toMatch(/\n {2}# +WEIGHT +SLOW START +PORT +STANDBY +DRAIN +HEALTHY TIMEOUT\n/);
+    expect(res.stdout).toMatch(/\n {2}1 +1 +0 s +- +no +0 s +300 s\n/);
 
     const many = Array.from({ length: 30 }, (_, i) => ({ ...webBinding, scaling_group_id: `asg-${i}` }));
     const big = await cli(["validate", "--json"], { BINDINGS: JSON.stringify(many) });
@@ -403,6 +405,54 @@ describe("validate", () => {
       issues: [],
     });
     expect(doc.warnings[0]).toMatch(/^BINDINGS is \d+ characters as compact JSON; FunctionGraph caps/);
+  });
+
+  it("with an environment that reaches the cloud, reads each bound channel once and warns about a member group with a member_group_weight", async () => {
+    emu.control.load({
+      ...baseState(),
+      gateways: romaInstance([
+        {
+          ...romaChannel(),
+          member_groups: [
+            { member_group_name: "web", member_group_weight: 5 },
+            { member_group_name: "other" },
+          ],
+        },
+        romaChannel({ id: "chan-2", groups: ["web"] }),
+      ]),
+    });
+    const env = envWithFile([
+      { ...webBinding, weight: 10, slow_start_seconds: 300 },
+      otherBinding,
+      { ...webBinding, scaling_group_id: "asg-3", vpc_channel_id: "chan-2" },
+    ]);
+    emu.control.clearCalls();
+    const res = await cli(["validate", "bindings.json"], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(
+      "warning: roma/roma-1/chan-1: member group web has member_group_weight 5: the gateway assigns its members' weights from it, overriding the binding's weight and slow_start_seconds; remove the group weight\n",
+    );
+    expect(res.stdout.match(/member_group_weight \d/g)).toHaveLength(1);
+    expect(emu.control.calls().map((c) => `${c.method} ${c.path.split("/").at(-1)}`)).toEqual([
+      "GET chan-1",
+      "GET chan-2",
+    ]);
+    const doc = JSON.parse((await cli(["validate", "bindings.json", "--json"], env)).stdout);
+    expect(doc).toMatchObject({ valid: true, channels_checked: true });
+    expect(doc.warnings).toEqual([
+      expect.stringMatching(/^roma\/roma-1\/chan-1: member group web has member_group_weight 5/),
+    ]);
+
+    // Without a way to the cloud it says what is missing, and reads nothing.
+    writeFileSync(path.join(dir, "offline.json"), JSON.stringify([webBinding]));
+    const offline = await cli(["validate", "offline.json"], {});
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toMatch(
+      /channels not read for member groups with a member_group_weight; the environment lacks:\n .*HUAWEICLOUD_SDK_PROJECT_ID/,
+    );
+    expect(JSON.parse((await cli(["validate", "offline.json", "--json"], {})).stdout).channels_checked).toBe(
+      false,
+    );
   });
 
   it("--json lists issues by path; nothing to validate is bad usage", async () => {

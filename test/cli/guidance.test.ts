@@ -83,16 +83,17 @@ describe("plan never says 'no changes' for a binding it could not read", () => {
     expect(res.stdout).not.toContain("no changes");
     expect(res.stdout).toContain(
       [
-        "asg-1 → roma/roma-1/chan-1, member group web",
+        "asg-1 → channel roma/roma-1/chan-1, member group web",
         `  not read: NETWORK_ERROR: listMembers: ECONNREFUSED 127.0.0.1:${port}`,
-        "  fix: the endpoint could not be reached: check the *_ENDPOINT values, VPC access and DNS",
+        // Nothing answers on a loopback address: the emulator is asked about first.
+        `  fix: nothing answers at 127.0.0.1:${port}: is the emulator running there (npm run emulator -- --port ${port})? Else check the *_ENDPOINT values`,
         "",
-        "asg-2 → roma/roma-1/chan-1, member group other",
+        "asg-2 → channel roma/roma-1/chan-1, member group other",
         `  not read: NETWORK_ERROR: listMembers: ECONNREFUSED 127.0.0.1:${port}`,
       ].join("\n"),
     );
     expect(res.stdout).toContain(
-      "Plan: 0 to add, 0 to update, 0 to drain, 0 to remove, 0 hooks to complete; 0 unchanged, 2 bindings not read (2 bindings, nothing written)",
+      "Plan: 0 to add, 0 to update, 0 to disable, 0 to remove, 0 hooks to complete; 0 unchanged, 2 bindings not read (2 bindings, nothing written)",
     );
     // The functions leave a transient failure to the platform's retry; the CLI says what to run.
     expect(res.stdout).not.toContain("platform's retry");
@@ -118,10 +119,10 @@ describe("plan never says 'no changes' for a binding it could not read", () => {
     const res = await cli(["plan", ...FILES], {});
     expect(res.code).toBe(1);
     const lines = res.stdout.split("\n");
-    expect(lines).toContain("asg-1 + asg-gone → roma/roma-1/chan-1, member group web");
+    expect(lines).toContain("asg-1 + asg-gone → channel roma/roma-1/chan-1, member group web");
     expect(lines).toContain("  not read: AS.2007: listGroupInstances: The AS group does not exist.");
     expect(lines).toContain("  fix: the AS group does not exist: check scaling_group_id and region");
-    expect(lines).toContain("asg-2 → roma/roma-1/chan-gone, member group web");
+    expect(lines).toContain("asg-2 → channel roma/roma-1/chan-gone, member group web");
     expect(lines.find((l) => l.startsWith("  not read: APIG.3023: "))).toMatch(
       /The VPC channel does not exist/,
     );
@@ -146,7 +147,7 @@ describe("plan never says 'no changes' for a binding it could not read", () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/member group web\n {2}ACTION/);
     expect(res.stdout).toContain(
-      "Plan: 2 to add, 0 to update, 1 to drain, 1 to remove, 0 hooks to complete; 0 unchanged, 1 binding not read (2 bindings, nothing written)",
+      "Plan: 2 to add, 0 to update, 1 to disable, 1 to remove, 0 hooks to complete; 0 unchanged, 1 binding not read (2 bindings, nothing written)",
     );
   });
 
@@ -195,9 +196,11 @@ describe("plan and backfill --dry-run say what changes, and agree", () => {
     files([webBinding]);
     const res = await cli(["backfill", "--group", "asg-1", "--dry-run", ...FILES], {});
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain("Plan: 2 to add, 0 to update, 1 to drain, 1 to remove, 0 hooks to complete");
+    expect(res.stdout).toContain(
+      "Plan: 2 to add, 0 to update, 1 to disable, 1 to remove, 0 hooks to complete",
+    );
     expect(res.stderr).toBe(
-      "[1/1] asg-1 → roma/roma-1/chan-1/web: 2 to add, 0 to update, 1 to remove, 0 hooks to complete, ok\n",
+      "[1/1] asg-1 → roma/roma-1/chan-1/web: 2 to add, 0 to update, 1 to disable, 1 to remove, 0 hooks to complete, ok\n",
     );
     expect(writes(emu)).toEqual([]);
   });
@@ -269,7 +272,7 @@ describe("hints that run as printed", () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toBe(
       "error: Invalid configuration (2 problems):\n" +
-        "  - BINDINGS: is required: pass --bindings <file> (a JSON array of bindings), or set BINDINGS, or BINDINGS_FROM_TAGS=true\n" +
+        "  - BINDINGS: is required: pass --bindings <file> (a JSON array of bindings, or terraform.tfvars.json), or set BINDINGS, or BINDINGS_FROM_TAGS=true\n" +
         "  - HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK: no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (an IAM user's access key), in the environment or the --dotenv file\n",
     );
     expect(emu.control.calls()).toEqual([]);
@@ -364,5 +367,67 @@ describe("bindings mistakes said in words", () => {
       "object.json: 1 problem\n" +
         "  - object.json: must be a JSON array of bindings, but it is a single object: put the binding in [ ] ([{...}], or [{...}, {...}] for several)\n",
     );
+  });
+});
+
+describe("smaller things an operator trips on", () => {
+  it("sync with nothing answering: one closing error that counts every binding, and a hint that asks about the emulator", async () => {
+    load();
+    const port = await closedPort();
+    // Two channels: two runs, each failing as a whole.
+    files([webBinding, { ...webBinding, scaling_group_id: "asg-2", vpc_channel_id: "chan-2" }], {
+      ROMA_ENDPOINT: `http://127.0.0.1:${port}`,
+      RETRY_MAX_ATTEMPTS: "1",
+    });
+    const res = await cli(["sync", ...FILES], {});
+    expect(res.code).toBe(1);
+    const closing = res.stdout.split("\n").filter((l) => l.startsWith("error: "));
+    expect(closing).toEqual([
+      "error: no binding could be reconciled: 2 failed for transient reasons (network errors, timeouts, throttling or server errors)",
+    ]);
+    expect(res.stdout).toContain(`is the emulator running there (npm run emulator -- --port ${port})?`);
+  });
+
+  it("a --dead-letter-file left by an earlier run is emptied by a clean run, which says so", async () => {
+    load();
+    files([webBinding]);
+    const stale = [{ dead_letter: true, action: "add_members", replay: { scaling_group_ids: ["asg-1"] } }];
+    writeFileSync(path.join(dir, "old-dead-letters.json"), JSON.stringify(stale));
+    const res = await cli(["sync", ...FILES, "--dead-letter-file", "old-dead-letters.json"], {});
+    expect(res.code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, "old-dead-letters.json"), "utf8"))).toEqual([]);
+    expect(res.stdout).toContain(
+      "No dead letters: old-dead-letters.json now holds none (it held an earlier run's).",
+    );
+  });
+
+  it("plan --dry-run is said to be needless, not unknown, and plans as usual", async () => {
+    load();
+    files([webBinding]);
+    const res = await cli(["plan", "--dry-run", ...FILES], {});
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe("note: plan is always a dry run (it writes nothing); --dry-run is not needed\n");
+    expect(res.stdout).toContain("Plan: 2 to add");
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("plan --bindings <file> names the file in its problems, not BINDINGS", async () => {
+    files([]);
+    writeFileSync(path.join(dir, "bindings.json"), JSON.stringify([{ ...webBinding, weight: -1 }]));
+    const res = await cli(["plan", ...FILES], {});
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("  - bindings.json[0].weight: Too small: expected number to be >=0\n");
+    expect(res.stderr).not.toContain("BINDINGS[0]");
+  });
+
+  it("every command's --help ends with examples", async () => {
+    for (const command of ["plan", "sync", "backfill", "validate", "replay"]) {
+      const help = await cli([command, "--help"], {});
+      expect(help.code).toBe(0);
+      expect(help.stdout, command).toMatch(
+        new RegExp(`\\nExamples:\\n {2}npx channel-autoscaler ${command} `),
+      );
+    }
+    expect((await cli(["sync", "--help"], {})).stdout).toContain("exits 130; Ctrl-C again exits at once");
   });
 });

@@ -37,19 +37,19 @@ const summary = (over: Partial<Summary> = {}): Summary => ({
 });
 
 describe("plan table: quarantine", () => {
-  it("shows the quarantine with its reason, then the drain of its member", () => {
+  it("shows the quarantine with its reason, then the disable and delete of its member", () => {
     expect(renderPlanTable([binding], summary())).toBe(
       [
-        "asg-1 → apig/apig-1/chan-a, member group web",
-        "  ACTION      INSTANCE  MEMBER  DETAIL",
-        "  quarantine  i-1       m1      unhealthy since 2026-11-22T00:50:00Z (600 s, after_seconds 300)",
-        "  drain       i-1       m1      disable, wait drain_seconds (0 s)",
-        "  remove      i-1       m1      delete after drain",
+        "asg-1 → channel apig/apig-1/chan-a, member group web",
+        "  ACTION      ECS INSTANCE  MEMBER  DETAIL",
+        "  quarantine  i-1           m1      unhealthy since 2026-11-22T00:50:00Z (600 s, after_seconds 300)",
+        "  disable     i-1           m1      then wait drain_seconds (0 s)",
+        "  delete      i-1           m1      after the drain",
         "",
       ].join("\n"),
     );
     expect(renderTotals(summary())).toContain(
-      "1 to drain, 1 to remove, 0 hooks to complete, 1 instance to quarantine;",
+      "1 to disable, 1 to remove, 0 hooks to complete, 1 instance to quarantine;",
     );
     expect(renderTotals(summary({ dry_run: false, quarantined: 1, disabled: 1, removed: 1 }))).toContain(
       "; 1 instance quarantined",

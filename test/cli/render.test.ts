@@ -47,6 +47,7 @@ function summary(plan: PlanEntry[], over: Partial<Summary> = {}): Summary {
     disabled: 0,
     unchanged: 3,
     hooks_completed: 0,
+    ramping: 0,
     bindings_discovered: 0,
     skipped: 0,
     quarantined: 0,
@@ -97,40 +98,86 @@ const plan: PlanEntry[] = [
 ];
 
 describe("plan table", () => {
-  it("shows one section per binding with what to add, update, drain, remove and the hooks", () => {
+  it("shows one section per binding with what to add, update, disable, delete and the hooks, in --json's words", () => {
     const text = renderPlanTable([web, api], summary(plan));
     expect(text.split("\n")).toEqual([
-      "asg-1 → roma/roma-1/chan-1, member group web",
-      "  ACTION          INSTANCE  MEMBER  DETAIL",
-      "  update channel  -         -       create member group web",
-      "  add             i-1       -       -",
-      "  update          i-2       m2      change weight, is_backup",
-      "  drain           i-9       m9      disable, wait drain_seconds (45 s)",
-      "  remove          i-9       m9      delete after drain",
-      "  complete hook   i-1       -       CONTINUE: member registered",
-      "  wait hook       i-7       -       member health is unknown",
+      "asg-1 → channel roma/roma-1/chan-1, member group web",
+      "  ACTION          ECS INSTANCE  MEMBER  DETAIL",
+      "  update_channel  -             -       create member group web",
+      "  add             i-1           -       -",
+      "  update          i-2           m2      change weight, is_backup",
+      "  disable         i-9           m9      then wait drain_seconds (45 s)",
+      "  delete          i-9           m9      after the drain",
+      "  complete_hook   i-1           -       CONTINUE: member registered",
+      "  wait_hook       i-7           -       member health is unknown",
       "",
-      "asg-2 → roma/roma-1/chan-2, member group api",
+      "asg-2 → channel roma/roma-1/chan-2, member group api",
       "  no changes",
       "",
     ]);
+    // Each word is the action of the plan entry in --json.
+    const actions = text.split("\n").flatMap((l) => /^ {2}([a-z_]+) {2,}/.exec(l)?.[1] ?? []);
+    expect(actions).toEqual(summary(plan).plan.map((e) => e.action));
   });
 
   it("joins bindings that share a member group into one section, and adds a status column after a sync", () => {
     const done = plan.slice(1, 2).map((e) => ({ ...e, status: "done" as const }));
     const text = renderPlanTable([web, webZoneB], summary(done, { dry_run: false }));
-    expect(text).toContain("asg-1 + asg-1b → roma/roma-1/chan-1, member group web");
-    expect(text).toMatch(/ACTION\s+INSTANCE\s+MEMBER\s+DETAIL\s+STATUS/);
+    expect(text).toContain("asg-1 + asg-1b → channel roma/roma-1/chan-1, member group web");
+    expect(text).toMatch(/ACTION\s+ECS INSTANCE\s+MEMBER\s+DETAIL\s+STATUS/);
     expect(text).toMatch(/add\s+i-1\s+-\s+-\s+done/);
   });
 
   it("sums a plan and a finished run in one line", () => {
     expect(renderTotals(summary(plan))).toBe(
-      "Plan: 1 to add, 1 to update, 1 to drain, 1 to remove, 1 hook to complete, 1 hook still waiting, 1 channel to update; 3 unchanged (2 bindings, nothing written)",
+      "Plan: 1 to add, 1 to update, 1 to disable, 1 to remove, 1 hook to complete, 1 hook still waiting, 1 channel to update; 3 unchanged (2 bindings, nothing written)",
     );
     const failed = [{ ...plan[1]!, status: "failed" as const }];
     expect(renderTotals(summary(failed, { dry_run: false, removed: 1, disabled: 1 }))).toBe(
-      "Done: 0 added, 0 updated, 1 drained, 1 removed, 0 hooks completed; 3 unchanged (2 bindings); 1 action failed",
+      "Done: 0 added, 0 updated, 1 disabled, 1 removed, 0 hooks completed; 3 unchanged (2 bindings); 1 action failed",
+    );
+  });
+
+  it("shows slow start: an add at the start weight and each ramp step with how far through the window it is", () => {
+    const ramp = (instance: string, from: number, to: number, percent: number): PlanEntry =>
+      entry({
+        action: "ramp",
+        channel: CH1,
+        member_group_name: "web",
+        instance_id: instance,
+        member_id: `m-${instance}`,
+        changes: ["weight"],
+        from: { weight: from },
+        to: { weight: to },
+        reason: "slow_start",
+        slow_start_percent: percent,
+      });
+    const slow: PlanEntry[] = [
+      entry({
+        action: "add",
+        channel: CH1,
+        member_group_name: "web",
+        instance_id: "i-5",
+        to: { weight: 1 },
+        reason: "slow_start",
+        slow_start_percent: 0,
+      }),
+      ramp("i-3", 1, 4, 40),
+      ramp("i-4", 8, 10, 100),
+    ];
+    expect(renderPlanTable([web], summary(slow)).split("\n")).toEqual([
+      "asg-1 → channel roma/roma-1/chan-1, member group web",
+      "  ACTION  ECS INSTANCE  MEMBER  DETAIL",
+      "  add     i-5           -       weight 1 (slow start, 0%)",
+      "  ramp    i-3           m-i-3   weight 1 → 4 (slow start, 40%)",
+      "  ramp    i-4           m-i-4   weight 8 → 10 (slow start, 100%)",
+      "",
+    ]);
+    expect(renderTotals(summary(slow))).toBe(
+      "Plan: 1 to add, 0 to update, 0 to disable, 0 to remove, 0 hooks to complete, 2 to ramp; 3 unchanged (2 bindings, nothing written)",
+    );
+    expect(renderTotals(summary(slow, { dry_run: false, added: 1, ramping: 2 }))).toBe(
+      "Done: 1 added, 0 updated, 2 ramping, 0 disabled, 0 removed, 0 hooks completed; 3 unchanged (2 bindings)",
     );
   });
 
@@ -180,8 +227,8 @@ const record: DeadLetterRecord = {
 describe("dead letters", () => {
   it("are shown with the error, what to do about it, and their replay payload", () => {
     const text = renderDeadLetters([record]);
-    expect(text).toContain("add_members  asg-1 → roma-1/chan-1, member group web");
-    expect(text).toContain("instances: i-1, i-2");
+    expect(text).toContain("add_members  asg-1 → gateway instance roma-1, channel chan-1, member group web");
+    expect(text).toContain("    ECS instances: i-1, i-2");
     expect(text).toContain("error: APIG.3110 HTTP 403: addMembers: quota");
     expect(text).toMatch(/fix: .*default 10 members per VPC channel/);
     expect(text).toContain('replay: {"scaling_group_ids":["asg-1"]}');

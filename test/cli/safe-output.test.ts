@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cleanStrings, escapeControlsInJson, printable } from "../../src/cli/safe-output";
+import {
+  cleanStrings,
+  escapeControlsInJson,
+  MAX_CLEAN_DEPTH,
+  printable,
+  TOO_DEEP,
+} from "../../src/cli/safe-output";
 import { runCli } from "../support/cli";
 import { baseState, type Emulator, envFor, instance, startEmulator, webBinding } from "../support/harness";
 
@@ -110,5 +116,117 @@ describe("the CLI prints no control character it was handed", () => {
       expect(out).not.toMatch(TERMINAL_CONTROL);
     }
     expect(readFileSync(path.join(dir, "dl.json"), "utf8")).toContain("\\u001b");
+  });
+
+  it("from a dead-letter file nested a million levels deep, or holding __proto__ keys: read to a bound", async () => {
+    const record = {
+      dead_letter: true,
+      version: 1,
+      time: "2026-11-22T01:00:00Z",
+      action: "add_members",
+      binding: { ...webBinding, gateway: "roma" },
+      instance_ids: ["i-1"],
+      error: { status: 500, code: "APIG.9999", message: "System error" },
+      attempts: 5,
+      replay: { scaling_group_ids: ["asg-1"] },
+    };
+    const deepText = (inner: string, levels: number) => `${"[".repeat(levels)}${inner}${"]".repeat(levels)}`;
+    // Records buried a million arrays deep are no records; one beside them still is.
+    writeFileSync(path.join(dir, "buried.json"), `[${deepText(JSON.stringify(record), 1_000_000)}]`);
+    writeFileSync(
+      path.join(dir, "deep-detail.json"),
+      `[${JSON.stringify(record).slice(0, -1)},"detail":{"__proto__":{"dead_letter":false},"trace":${deepText('"x"', 1_000_000)}}}]`,
+    );
+    const env = envFor(emu, [webBinding]);
+    const buried = await cli(["replay", "buried.json", "--dry-run"], env);
+    expect(buried.code).toBe(2);
+    expect(buried.stderr).toContain("holds no dead-letter record");
+    const deep = await cli(["replay", "deep-detail.json", "--dry-run", "--json"], env);
+    expect(deep.code).toBe(0);
+    expect(JSON.parse(deep.stdout).summary).toMatchObject({ dry_run: true, bindings: 1 });
+    const text = await cli(["replay", "deep-detail.json", "--dry-run"], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Replaying 1 dead letter from deep-detail.json/);
+  });
+
+  it("cleanStrings stops at its depth limit and keeps a __proto__ key a field", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const cleaned = cleanStrings({ deep, ...JSON.parse('{"__proto__": {"polluted": "yes"}}') }, printable);
+    let d = (cleaned as { deep: unknown }).deep;
+    let levels = 1;
+    while (typeof d === "object" && d !== null) {
+      d = (d as { a: unknown }).a;
+      levels += 1;
+    }
+    expect(d).toBe(TOO_DEEP);
+    expect(levels).toBe(MAX_CLEAN_DEPTH);
+    expect(Object.keys(cleaned as object)).toEqual(["deep", "__proto__"]);
+    expect((cleaned as { polluted?: string }).polluted).toBeUndefined();
+  });
+
+  describe("from tag discovery", () => {
+    const QUERY = "/scaling_group_tag/resource_instances/action$";
+    const tagEnv = () => {
+      const { BINDINGS: _, ...rest } = envFor(emu, [], {
+        BINDINGS_FROM_TAGS: "true",
+        TAG_BINDINGS_ALLOWED: "roma:roma-1/*",
+        RETRY_MAX_ATTEMPTS: "1",
+      });
+      return rest;
+    };
+    const page = (tags: { key: string; value: string }[]) => ({
+      resources: [{ resource_id: "asg-1", resource_name: EVIL, tags }],
+      total_count: 1,
+    });
+    const refused = { error: { code: "AS.0011", message: `no permission ${EVIL}` } };
+
+    it("a tag value a server made up: validate, plan and their JSON", async () => {
+      emu.control.addFault({
+        method: "POST",
+        path: QUERY,
+        times: 0,
+        status: 200,
+        body: page([
+          { key: "channel-autoscaler-channel", value: "chan-1" },
+          { key: "channel-autoscaler-instance", value: "roma-1" },
+          { key: "channel-autoscaler-member-group", value: "web" },
+          { key: "channel-autoscaler-weight", value: EVIL },
+          { key: `channel-autoscaler-${EVIL}`, value: "1" },
+        ]),
+      });
+      const outs = [
+        await cli(["validate"], tagEnv()),
+        await cli(["validate", "--json"], tagEnv()),
+        await cli(["plan"], tagEnv()),
+        await cli(["plan", "--json", "--verbose"], tagEnv()),
+      ];
+      expect(outs[0]!.stdout).toContain(
+        'tag channel-autoscaler-weight "web-[2J[H31mevil ": must be at most 43 characters',
+      );
+      for (const out of outs) {
+        expect(out.stdout).not.toMatch(TERMINAL_CONTROL);
+        expect(out.stderr).not.toMatch(TERMINAL_CONTROL);
+      }
+    });
+
+    it("a cloud error message, when discovery fails before the run and within it", async () => {
+      emu.control.addFault({ method: "POST", path: QUERY, times: 0, status: 403, body: refused });
+      const before = [await cli(["validate"], tagEnv()), await cli(["plan"], tagEnv())];
+      for (const out of before) {
+        expect(out.code).toBe(1);
+        expect(out.stderr).toContain("no permission web-[2J[H31mevil");
+        expect(out.stderr).not.toMatch(TERMINAL_CONTROL);
+      }
+      emu.control.clearFaults();
+      // The CLI discovers once to list the bindings, and the run discovers again: that one fails.
+      emu.control.afterNextCall({ method: "POST", path: QUERY }, () => {
+        emu.control.addFault({ method: "POST", path: QUERY, times: 0, status: 403, body: refused });
+      });
+      const within = await cli(["plan"], tagEnv());
+      expect(within.code).toBe(1);
+      expect(within.stdout).toContain("error: tag discovery failed (AS.0011: ");
+      expect(within.stdout).not.toMatch(TERMINAL_CONTROL);
+    });
   });
 });

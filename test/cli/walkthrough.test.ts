@@ -117,7 +117,7 @@ describe("README: Try the CLI against the emulator", () => {
     expect((await runLine(validate!))!.code).toBe(0);
     const planned = (await runLine(plan!))!;
     expect(planned.code).toBe(0);
-    expect(timeless(planned.stdout)).toBe(timeless(planShown));
+    expect(timeless(planned.stdout)).toBe(timeless(move(planShown)));
 
     const [sync, echo] = apply!;
     expect(echo).toBe('echo "exit $?"');
@@ -134,7 +134,7 @@ describe("README: Try the CLI against the emulator", () => {
     const after = (await runLine(planAgain!))!;
     expect(after.code).toBe(0);
     expect(after.stdout).toContain(
-      "asg-web → roma/roma-demo/chan-web, member group web\n  no changes\n\nasg-api → roma/roma-demo/chan-api, member group api\n  no changes\n",
+      "asg-web → channel roma/roma-demo/chan-web, member group web\n  no changes\n\nasg-api → channel roma/roma-demo/chan-api, member group api\n  no changes\n",
     );
   });
 });

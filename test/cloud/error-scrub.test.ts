@@ -31,14 +31,7 @@ beforeEach(() => {
 const gateway = new GatewayClient(
   new CloudHttp({
     projectId: emu.projectId,
-    endpoints: {
-      roma: emu.url,
-      apig: emu.url,
-      as: emu.url,
-      ecs: emu.url,
-      smn: emu.url,
-      functiongraph: emu.url,
-    },
+    endpointOf: () => emu.url,
     credentials: { ak: AK, sk: SK, securityToken: TOKEN },
     // A clock that stands still: nothing here depends on how fast the machine is.
     deadline: new Deadline(60_000, 0, () => 0),

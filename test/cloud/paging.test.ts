@@ -57,6 +57,18 @@ describe("PageGuard", () => {
     expect(() => guard.page(ids(10_000, 2), undefined)).toThrow(PagingInconsistentError);
   });
 
+  it("counts items without an id in the offset, returns only those with a new id", () => {
+    const guard = new PageGuard("as", "listGroupInstances", 100);
+    const items = ["a", undefined, "b", undefined];
+    const first = guard.read(items, (id) => id, 20);
+    expect(first).toEqual({ more: true, fresh: ["a", "b"] });
+    expect(guard.offset).toBe(4);
+    // A page of id-less items alone reads on (nothing shows it to be a repeat) …
+    expect(guard.read([undefined, undefined], (id) => id, 20).more).toBe(true);
+    // … but ids all seen before, beside id-less items, are a repeat.
+    expect(() => guard.read(["a", undefined], (id) => id, 20)).toThrow(PagingInconsistentError);
+  });
+
   it("keeps an item that moved across a page boundary once (an insert shifted the offsets)", () => {
     const guard = new PageGuard("roma", "listMembers", 2);
     const item = (id: string) => ({ id });

@@ -29,6 +29,18 @@ describe("path parameters", () => {
   });
 });
 
+describe("ids from events and servers", () => {
+  it.each([
+    ["a scaling group an event names", (id: string) => paths.groupTags(PROJECT, id)],
+    ["a server an AS listing names", (id: string) => paths.serverTagsAction(PROJECT, id)],
+  ])("must be shaped like ids before they go into a path: %s", (_what, path) => {
+    expect(path("4f1e0b1c-8a8e-4c8e-9d43-2f0b0a6c1d11")).toContain("/4f1e0b1c-8a8e-4c8e-9d43-2f0b0a6c1d11/");
+    for (const bad of ["..", "a.b", "a:b", "a@b", "-a", ""]) {
+      expect(() => path(bad)).toThrow(/is not an id; not used in a request/);
+    }
+  });
+});
+
 describe("signRequest", () => {
   const input = {
     method: "POST",

@@ -6,6 +6,7 @@ import {
   CloudError,
   DeadlineExceededError,
   describeError,
+  InterruptedError,
   InvalidCloudIdError,
   NetworkError,
   PagingInconsistentError,
@@ -197,5 +198,48 @@ describe("TokenBucket", () => {
     t = 5; // 5 ms at 1000/s refills the bucket
     await p;
     expect(third).toBe(true);
+  });
+});
+
+describe("an interrupt (the CLI's Ctrl-C)", () => {
+  it("ends the deadline at once: no call may start, and the refusal says it was interrupted, not transient", async () => {
+    const stop = new AbortController();
+    const d = new Deadline(60_000, 0, Date.now, stop.signal);
+    expect(d.remainingMs()).toBeGreaterThan(0);
+    expect(d.refusal("addMembers")).toBeInstanceOf(DeadlineExceededError);
+    const sleeping = d.sleep(600_000);
+    stop.abort();
+    await sleeping;
+    expect(d.interrupted).toBe(true);
+    expect(d.remainingMs()).toBe(0);
+    const refusal = d.refusal("addMembers");
+    expect(refusal).toBeInstanceOf(InterruptedError);
+    expect(describeError(refusal)).toEqual({
+      status: null,
+      code: "INTERRUPTED",
+      message: "addMembers: not sent: the run was interrupted",
+    });
+    expect(isTransient(refusal)).toBe(false);
+    // The dead letters of an interrupted run are still published.
+    expect(d.extendedBy(2_000).remainingMs()).toBeGreaterThan(0);
+  });
+
+  it("stops retrying: an interrupt during the backoff ends the call with the error it had", async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const err = await withRetry(
+      async () => {
+        calls += 1;
+        return Promise.reject(api(503, "HTTP_503"));
+      },
+      {
+        policy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 600_000, maxDelayMs: 600_000 },
+        deadline: new Deadline(3_600_000, 0, Date.now, stop.signal),
+        random: () => 1,
+        observer: { onRetry: () => stop.abort() },
+      },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect((err as ApiError).status).toBe(503);
   });
 });

@@ -50,9 +50,15 @@ const listOf = (valid: fc.Arbitrary<unknown>, keys: readonly string[]) =>
   });
 
 const str = fc.string({ maxLength: 4 });
+// instance_id is optional in the official model: records with and without one.
 const instance = fc.record(
-  { instance_id: str, instance_name: fc.option(str), life_cycle_state: fc.option(str), x: anyValue },
-  { requiredKeys: ["instance_id"] },
+  {
+    instance_id: fc.option(str),
+    instance_name: fc.option(str),
+    life_cycle_state: fc.option(str),
+    x: anyValue,
+  },
+  { requiredKeys: [] },
 );
 const member = fc.record(
   { id: str, ecs_id: fc.option(str), weight: fc.option(fc.integer()), is_backup: fc.option(fc.boolean()) },
@@ -111,6 +117,19 @@ describe("checkResponse", () => {
     };
     const checked = checkResponse(InstancePageSchema(), page);
     expect(checked.success && checked.data).toBe(page);
+  });
+
+  it("a page with a record that has no instance_id is accepted as it is, not refused whole", () => {
+    const page = {
+      total_number: 2,
+      scaling_group_instances: [
+        { instance_id: "i-1" },
+        { instance_name: "new", life_cycle_state: "PENDING" },
+      ],
+    };
+    const checked = checkResponse(InstancePageSchema(), page);
+    expect(checked.success && checked.data).toBe(page);
+    expectSameAsZod(InstancePageSchema(), page);
   });
 
   it("a failed refine gives zod's issue (the message a MALFORMED_RESPONSE error carries)", () => {

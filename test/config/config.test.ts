@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveEndpoints, SERVICES } from "../../src/cloud/endpoints";
+import { resolveEndpoint, SERVICES } from "../../src/cloud/endpoints";
 import { ConfigError } from "../../src/config/errors";
-import { ENDPOINT_KEYS, type EnvReader, envReader, loadConfig } from "../../src/config/load";
+import { ENDPOINT_KEYS } from "../../src/config/keys";
+import { type EnvReader, envReader, loadConfig } from "../../src/config/load";
 import { TUNABLES } from "../../src/config/tuning";
 
 const binding = {
@@ -40,19 +41,20 @@ describe("loadConfig", () => {
       ...binding,
       gateway: "roma",
       weight: 1,
+      slow_start_seconds: 0,
       standby: false,
       drain_seconds: 30,
       healthy_timeout_seconds: 300,
     });
-    const endpoints = resolveEndpoints(config.region, config.endpointOverrides);
-    expect(endpoints.roma).toBe("https://roma.cn-north-4.myhuaweicloud.com");
-    expect(endpoints.as).toBe("https://as.cn-north-4.myhuaweicloud.com");
+    const endpoint = (s: "roma" | "as") => resolveEndpoint(s, config.region, config.endpointOverrides)?.url;
+    expect(endpoint("roma")).toBe("https://roma.cn-north-4.myhuaweicloud.com");
+    expect(endpoint("as")).toBe("https://as.cn-north-4.myhuaweicloud.com");
     expect(config.logLevel).toBe("info");
   });
 
   it("uses the documented exception endpoints", () => {
     const config = loadConfig(reader({ ...good, HUAWEICLOUD_SDK_REGION: "ap-southeast-1" }));
-    expect(resolveEndpoints(config.region, config.endpointOverrides).as).toBe(
+    expect(resolveEndpoint("as", config.region, config.endpointOverrides)?.url).toBe(
       "https://as.ap-southeast-1.myhwclouds.com",
     );
   });
@@ -102,11 +104,14 @@ describe("loadConfig", () => {
 
   it("makes BINDINGS optional (absent or []) with BINDINGS_FROM_TAGS=true, and checks that flag", () => {
     const { BINDINGS: _, ...noBindings } = good;
-    expect(loadConfig(reader({ ...noBindings, BINDINGS_FROM_TAGS: "true" }))).toMatchObject({
+    const allowed = { TAG_BINDINGS_ALLOWED: "roma:roma-1/*" };
+    expect(loadConfig(reader({ ...noBindings, ...allowed, BINDINGS_FROM_TAGS: "true" }))).toMatchObject({
       bindings: [],
       bindingsFromTags: true,
     });
-    expect(loadConfig(reader({ ...good, BINDINGS: "[]", BINDINGS_FROM_TAGS: "TRUE" })).bindings).toEqual([]);
+    expect(
+      loadConfig(reader({ ...good, ...allowed, BINDINGS: "[]", BINDINGS_FROM_TAGS: "TRUE" })).bindings,
+    ).toEqual([]);
     expect(loadConfig(reader(good)).bindingsFromTags).toBe(false);
     expect(problems({ ...good, BINDINGS_FROM_TAGS: "yes" })).toEqual([
       'BINDINGS_FROM_TAGS: must be "true" or "false"',
@@ -116,17 +121,66 @@ describe("loadConfig", () => {
     );
   });
 
+  it("requires TAG_BINDINGS_ALLOWED with BINDINGS_FROM_TAGS=true, and reads its entries", () => {
+    const tags = { ...good, BINDINGS_FROM_TAGS: "true" };
+    expect(problems(tags)).toEqual([
+      "TAG_BINDINGS_ALLOWED: is required with BINDINGS_FROM_TAGS=true: the channels tag bindings may name, comma-separated <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)",
+    ]);
+    const config = loadConfig(
+      reader({ ...tags, TAG_BINDINGS_ALLOWED: "roma:roma-1/chan-1, apig:gw_2/*,roma:roma-1/chan-2" }),
+    );
+    expect(config.tagBindingsAllowed).toEqual([
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-1" },
+      { gateway: "apig", instance_id: "gw_2", vpc_channel_id: "*" },
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-2" },
+    ]);
+    // Without tag discovery it has no effect, and says so.
+    const off = loadConfig(reader({ ...good, TAG_BINDINGS_ALLOWED: "roma:roma-1/*" }));
+    expect(off.tagBindingsAllowed).toEqual([]);
+    expect(off.warnings).toEqual([
+      'TAG_BINDINGS_ALLOWED is set but BINDINGS_FROM_TAGS is not "true": it has no effect',
+    ]);
+  });
+
+  it("names every bad TAG_BINDINGS_ALLOWED entry, quoting only what is shaped like an entry", () => {
+    const bad = (value: string) =>
+      problems({ ...good, BINDINGS_FROM_TAGS: "true", TAG_BINDINGS_ALLOWED: value });
+    expect(bad("roma:roma-1/chan-1,,ROMA:x/*, elb:i/*,roma:roma-1,apig:../c,apig:i/c h,roma:i/**")).toEqual([
+      "TAG_BINDINGS_ALLOWED[1]: is empty (two commas in a row, or one at either end)",
+      'TAG_BINDINGS_ALLOWED[2]: "ROMA:x/*" names a gateway other than "roma" or "apig"',
+      'TAG_BINDINGS_ALLOWED[3]: "elb:i/*" names a gateway other than "roma" or "apig"',
+      'TAG_BINDINGS_ALLOWED[4]: "roma:roma-1" must be <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)',
+      'TAG_BINDINGS_ALLOWED[5]: "apig:../c" has an instance id that is not an id (letters, digits, - and _)',
+      'TAG_BINDINGS_ALLOWED[6]: (not quoted: not shaped like an entry) has a VPC channel id that is neither an id (letters, digits, - and _) nor "*"',
+      'TAG_BINDINGS_ALLOWED[7]: "roma:i/**" has a VPC channel id that is neither an id (letters, digits, - and _) nor "*"',
+    ]);
+    // A value pasted into the wrong variable (a secret, say) is not quoted back.
+    expect(bad("AKIAIOSFODNN7EXAMPLEKEY")).toEqual([
+      "TAG_BINDINGS_ALLOWED[0]: (not quoted: not shaped like an entry) must be <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig)",
+    ]);
+    expect(bad(" ")[0]).toMatch(/^TAG_BINDINGS_ALLOWED\[0\]: .*is empty/);
+  });
+
   it("rejects bindings of one member group that disagree, and duplicates", () => {
     const found = problems({
       ...good,
-      BINDINGS: JSON.stringify([binding, binding, { ...binding, scaling_group_id: "asg-2", weight: 5 }]),
+      BINDINGS: JSON.stringify([
+        binding,
+        binding,
+        { ...binding, scaling_group_id: "asg-2", weight: 5 },
+        { ...binding, scaling_group_id: "asg-3", slow_start_seconds: 300 },
+      ]),
     });
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^BINDINGS\[1\]: duplicates binding 0/),
         expect.stringMatching(/^BINDINGS\[2\]\.weight: differs from binding 0/),
+        expect.stringMatching(/^BINDINGS\[3\]\.slow_start_seconds: differs from binding 0/),
       ]),
     );
+    expect(
+      problems({ ...good, BINDINGS: JSON.stringify([{ ...binding, slow_start_seconds: 3601 }]) }),
+    ).toEqual([expect.stringMatching(/^BINDINGS\[0\]\.slow_start_seconds: Too big/)]);
   });
 
   it("checks health_check rules (timeout < interval, http needs path and code)", () => {
@@ -186,7 +240,7 @@ describe("loadConfig", () => {
     );
     expect(config.endpointOverrides.roma).toBe("http://127.0.0.1:4010");
     expect(config.endpointOverrides.ecs).toBe("http://[::1]:4010");
-    expect(resolveEndpoints(config.region, config.endpointOverrides).smn).toBeUndefined();
+    expect(resolveEndpoint("smn", config.region, config.endpointOverrides)).toBeUndefined();
   });
 
   it("warns when BINDINGS approaches FunctionGraph's 4,096-character cap", () => {

@@ -3,6 +3,7 @@ import { AutoScalingTagsClient } from "../../src/cloud/autoscaling-tags";
 import { Deadline } from "../../src/cloud/deadline";
 import { CloudHttp } from "../../src/cloud/http";
 import { BindingSchema } from "../../src/config/schema";
+import type { TagBindingAllowList } from "../../src/config/tag-consent";
 import { discoverAll, discoverGroups } from "../../src/discovery/discover";
 import { RunMetrics } from "../../src/observability/metrics";
 import { emulatorForFile } from "../support/emulator-for-file";
@@ -14,14 +15,7 @@ const metrics = new RunMetrics();
 const client = new AutoScalingTagsClient(
   new CloudHttp({
     projectId: emu.projectId,
-    endpoints: {
-      roma: emu.url,
-      apig: emu.url,
-      as: emu.url,
-      ecs: emu.url,
-      smn: emu.url,
-      functiongraph: emu.url,
-    },
+    endpointOf: () => emu.url,
     credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
     deadline: new Deadline(60_000, 0, () => 0),
     policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
@@ -30,6 +24,9 @@ const client = new AutoScalingTagsClient(
     limiters: {},
   }),
 );
+
+/** Every channel of roma-1. */
+const ALL: TagBindingAllowList = [{ gateway: "roma", instance_id: "roma-1", vpc_channel_id: "*" }];
 
 const tagged = (i: number, memberGroup = "web") => ({
   scaling_group_id: `asg-${String(i).padStart(2, "0")}`,
@@ -56,7 +53,7 @@ const tagCalls = () => emu.control.calls().filter((c) => c.path.includes("/scali
 describe("discovery", () => {
   it("reads every tagged group, following total_count when the server serves fewer than 1000 a page", async () => {
     emu.control.setOptions({ pageSizeCap: 7 });
-    const set = await discoverAll(client, []);
+    const set = await discoverAll(client, [], ALL);
     expect(set.bindings).toHaveLength(20);
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(
       Array.from({ length: 20 }, (_, i) => `asg-${String(i).padStart(2, "0")}`),
@@ -68,7 +65,7 @@ describe("discovery", () => {
 
   it("for named groups, reads their tags and the groups tagged with the same channel and member group", async () => {
     emu.control.setGroupTags("asg-03", tagged(0, "web0").tags);
-    const set = await discoverGroups(client, [], ["asg-00", "asg-untagged", "asg-missing"]);
+    const set = await discoverGroups(client, [], ["asg-00", "asg-untagged", "asg-missing"], ALL);
     expect(set.bindings.map((b) => b.scaling_group_id).sort()).toEqual(["asg-00", "asg-03"]);
     expect(tagCalls().map((c) => [c.method, c.path.split("/scaling_group_tag/")[1]])).toEqual([
       ["GET", "asg-00/tags"],
@@ -87,7 +84,7 @@ describe("discovery", () => {
         member_group_name: "web1",
       }),
     ];
-    const set = await discoverGroups(client, env, ["asg-env"]);
+    const set = await discoverGroups(client, env, ["asg-env"], ALL);
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-env", "asg-01"]);
     expect(tagCalls().map((c) => c.body)).toEqual([
       {
@@ -99,5 +96,80 @@ describe("discovery", () => {
         limit: "1000",
       },
     ]);
+  });
+
+  it("reads at most 20 named groups one by one; more cost one query-by-tag of every tagged group", async () => {
+    const named = Array.from({ length: 21 }, (_, i) => `asg-${String(i).padStart(2, "0")}`);
+    const set = await discoverGroups(client, [], [...named, ...named], ALL);
+    expect(set.bindings).toHaveLength(20);
+    expect(tagCalls().map((c) => [c.method, c.body])).toEqual([
+      [
+        "POST",
+        { action: "filter", tags: [{ key: "channel-autoscaler-channel", values: [] }], limit: "1000" },
+      ],
+    ]);
+  });
+
+  it("puts no named id that is not an id into a path, and reads each named group once", async () => {
+    const set = await discoverGroups(client, [], ["asg-00", "asg-00", "a.b", "../asg-01", "asg-01/x"], ALL);
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-00"]);
+    expect(tagCalls().map((c) => [c.method, c.path.split("/scaling_group_tag/")[1]])).toEqual([
+      ["GET", "asg-00/tags"],
+      ["POST", "resource_instances/action"],
+    ]);
+  });
+
+  it("does not look for the groups sharing a channel that TAG_BINDINGS_ALLOWED does not list", async () => {
+    const only = (channel: string): TagBindingAllowList => [
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: channel },
+    ];
+    // asg-00 is on chan-0, asg-01 on chan-1.
+    const set = await discoverGroups(client, [], ["asg-00", "asg-01"], only("chan-1"));
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-01"]);
+    expect(set.skipped.map((s) => [s.scaling_group_id, s.reason])).toEqual([["asg-00", "not_allowed"]]);
+    expect(tagCalls().map((c) => c.method)).toEqual(["GET", "GET", "POST"]);
+    expect((tagCalls()[2]!.body as { tags: unknown }).tags).toEqual([
+      { key: "channel-autoscaler-channel", values: ["chan-1"] },
+      { key: "channel-autoscaler-member-group", values: ["web1"] },
+    ]);
+  });
+
+  it("lists each group once when pages overlap, and stops a listing that repeats itself", async () => {
+    emu.control.setOptions({ pageSizeCap: 7 });
+    const page = (from: number, length = 7) => ({
+      resources: Array.from({ length }, (_, i) => ({
+        resource_id: `asg-${String(from + i).padStart(2, "0")}`,
+        tags: tagged(from + i, `web${from + i}`).tags,
+      })),
+      total_count: 20,
+    });
+    // The second page starts two groups before the first ended: those two are listed twice.
+    emu.control.addFault(
+      [page(0), page(5), page(12, 8)].map((body) => ({
+        method: "POST",
+        path: "resource_instances/action$",
+        status: 200,
+        body,
+      })),
+    );
+    const set = await discoverAll(client, [], ALL);
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `asg-${String(i).padStart(2, "0")}`),
+    );
+    expect(tagCalls()).toHaveLength(3);
+
+    emu.control.clearCalls();
+    emu.control.addFault({
+      method: "POST",
+      path: "resource_instances/action$",
+      status: 200,
+      body: page(0),
+      times: 0,
+    });
+    await expect(discoverAll(client, [], ALL)).rejects.toMatchObject({
+      code: "PAGING_INCONSISTENT",
+      message: expect.stringMatching(/page 2 \(offset 7\) holds no id that earlier pages did not/),
+    });
+    expect(tagCalls()).toHaveLength(2);
   });
 });

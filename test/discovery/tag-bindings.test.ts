@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Binding, BindingSchema } from "../../src/config/schema";
+import type { TagBindingAllowList } from "../../src/config/tag-consent";
 import { type DiscoveredGroup, mergeBindings, sourceOf } from "../../src/discovery/merge";
 import { bindingFromTags, describeTagProblems, type Tag } from "../../src/discovery/tags";
 
@@ -18,6 +19,9 @@ const group = (id: string, over: Record<string, string | undefined> = {}): Disco
   scaling_group_id: id,
   result: bindingFromTags(id, tags(over)),
 });
+
+/** Every channel of roma-1: where these tags point. */
+const ALL: TagBindingAllowList = [{ gateway: "roma", instance_id: "roma-1", vpc_channel_id: "*" }];
 
 const envBinding = (over: Partial<Binding> = {}): Binding =>
   BindingSchema().parse({
@@ -42,11 +46,19 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
         "channel-autoscaler-standby": "true",
         "channel-autoscaler-port": "9090",
         "channel-autoscaler-drain-seconds": "0",
+        "channel-autoscaler-slow-start": "300",
       }),
     );
     expect(full).toMatchObject({
       ok: true,
-      binding: { gateway: "apig", weight: 7, standby: true, port: 9090, drain_seconds: 0 },
+      binding: {
+        gateway: "apig",
+        weight: 7,
+        standby: true,
+        port: 9090,
+        drain_seconds: 0,
+        slow_start_seconds: 300,
+      },
     });
   });
 
@@ -55,6 +67,8 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
     [{ "channel-autoscaler-weight": "10001" }, "channel-autoscaler-weight", "<=10000"],
     [{ "channel-autoscaler-port": "70000" }, "channel-autoscaler-port", "<=65535"],
     [{ "channel-autoscaler-drain-seconds": "3601" }, "channel-autoscaler-drain-seconds", "<=3600"],
+    [{ "channel-autoscaler-slow-start": "3601" }, "channel-autoscaler-slow-start", "<=3600"],
+    [{ "channel-autoscaler-slow-start": "5m" }, "channel-autoscaler-slow-start", "must be a whole number"],
     [{ "channel-autoscaler-standby": "yes" }, "channel-autoscaler-standby", '"true" or "false"'],
     [{ "channel-autoscaler-gateway": "elb" }, "channel-autoscaler-gateway", "roma"],
     [
@@ -64,7 +78,16 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
     ],
     [{ "channel-autoscaler-instance": undefined }, "channel-autoscaler-instance", "is required"],
     [{ "channel-autoscaler-member-group": "" }, "channel-autoscaler-member-group", "must not be empty"],
-    [{ "channel-autoscaler-wieght": "5" }, "channel-autoscaler-wieght", "is not a channel-autoscaler tag"],
+    [
+      { "channel-autoscaler-wieght": "5" },
+      "channel-autoscaler-wieght",
+      "is not a channel-autoscaler tag; did you mean channel-autoscaler-weight?",
+    ],
+    [
+      { "channel-autoscaler-colour": "5" },
+      "channel-autoscaler-colour",
+      "is not a channel-autoscaler tag (known: channel-autoscaler-channel, ",
+    ],
   ])("names the tag and the rule: %j", (over, tag, rule) => {
     const result = bindingFromTags("asg-1", tags(over));
     expect(result.ok).toBe(false);
@@ -89,13 +112,36 @@ describe("bindingFromTags (README: Bindings from AS group tags)", () => {
   });
 });
 
+describe("tag keys that name the prototype's members", () => {
+  it("are data: unprefixed ones ignored, prefixed ones a problem, never a lookup that throws", () => {
+    const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+    const plain = bindingFromTags("asg-1", [...tags(), ...hostile.map((key) => ({ key, value: "x" }))]);
+    expect(plain).toMatchObject({
+      ok: true,
+      binding: { scaling_group_id: "asg-1", member_group_name: "web" },
+    });
+    const prefixed = bindingFromTags("asg-1", [
+      ...tags(),
+      ...hostile.map((key) => ({ key: `channel-autoscaler-${key}`, value: "x" })),
+    ]);
+    expect(prefixed.ok).toBe(false);
+    expect(prefixed.ok ? [] : prefixed.problems.map((p) => p.tag)).toEqual(
+      hostile.map((key) => `channel-autoscaler-${key}`),
+    );
+  });
+});
+
 describe("mergeBindings", () => {
   it("takes a group named in both from BINDINGS and reports its tag binding as shadowed", () => {
     const env = [envBinding({ scaling_group_id: "asg-1", weight: 5 })];
-    const set = mergeBindings(env, [
-      group("asg-1", { "channel-autoscaler-weight": "oops" }),
-      group("asg-2", { "channel-autoscaler-member-group": "api" }),
-    ]);
+    const set = mergeBindings(
+      env,
+      [
+        group("asg-1", { "channel-autoscaler-weight": "oops" }),
+        group("asg-2", { "channel-autoscaler-member-group": "api" }),
+      ],
+      ALL,
+    );
     expect(set.shadowed).toEqual(["asg-1"]);
     expect(set.skipped).toEqual([]);
     expect(set.bindings.map((b) => [b.scaling_group_id, b.weight, sourceOf(set, b)])).toEqual([
@@ -112,11 +158,13 @@ describe("mergeBindings", () => {
         group("asg-2", { "channel-autoscaler-member-group": "batch", "channel-autoscaler-port": "x" }),
         group("asg-3", { "channel-autoscaler-channel": "chan-2" }),
       ],
+      ALL,
     );
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-1", "asg-3"]);
     expect(set.skipped).toEqual([
       {
         scaling_group_id: "asg-2",
+        reason: "invalid_tags",
         problems: [{ tag: "channel-autoscaler-port", value: "x", rule: "must be a whole number" }],
       },
     ]);
@@ -131,6 +179,7 @@ describe("mergeBindings", () => {
         group("asg-3", { "channel-autoscaler-weight": "9" }),
         group("asg-4", { "channel-autoscaler-member-group": "api" }),
       ],
+      ALL,
     );
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-4"]);
     expect(set.skipped.map((s) => s.scaling_group_id).sort()).toEqual(["asg-1", "asg-2", "asg-3"]);
@@ -141,7 +190,11 @@ describe("mergeBindings", () => {
 
   it("lets BINDINGS win a disagreement on a shared member group: only the disagreeing tag group is skipped", () => {
     const env = [envBinding({ weight: 4 })];
-    const set = mergeBindings(env, [group("asg-1", { "channel-autoscaler-weight": "4" }), group("asg-2")]);
+    const set = mergeBindings(
+      env,
+      [group("asg-1", { "channel-autoscaler-weight": "4" }), group("asg-2")],
+      ALL,
+    );
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-env", "asg-1"]);
     expect(set.skipped).toHaveLength(1);
     expect(set.skipped[0]!.scaling_group_id).toBe("asg-2");
@@ -149,9 +202,54 @@ describe("mergeBindings", () => {
   });
 
   it("holds the member group a group with bad tags names, so its members are not taken for strays", () => {
-    const set = mergeBindings([], [group("asg-1"), group("asg-2", { "channel-autoscaler-weight": "heavy" })]);
+    const set = mergeBindings(
+      [],
+      [group("asg-1"), group("asg-2", { "channel-autoscaler-weight": "heavy" })],
+      ALL,
+    );
     expect(set.bindings).toEqual([]);
     expect(set.skipped.map((s) => s.scaling_group_id)).toEqual(["asg-2", "asg-1"]);
     expect(set.skipped[1]!.problems[0]!.rule).toMatch(/shares its channel member group with group asg-2/);
+  });
+
+  it("skips a tag binding whose channel TAG_BINDINGS_ALLOWED does not list, with the binding it asked for", () => {
+    const allowed: TagBindingAllowList = [
+      { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-1" },
+      { gateway: "apig", instance_id: "gw-1", vpc_channel_id: "*" },
+    ];
+    const set = mergeBindings(
+      [],
+      [
+        group("asg-1"),
+        group("asg-2", { "channel-autoscaler-channel": "chan-2" }),
+        // The same ids on the other gateway kind are another channel.
+        group("asg-3", { "channel-autoscaler-gateway": "apig" }),
+        group("asg-4", { "channel-autoscaler-gateway": "apig", "channel-autoscaler-instance": "gw-1" }),
+      ],
+      allowed,
+    );
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-1", "asg-4"]);
+    expect(set.skipped).toEqual([
+      {
+        scaling_group_id: "asg-2",
+        reason: "not_allowed",
+        problems: [
+          {
+            tag: "channel-autoscaler-channel",
+            value: "chan-2",
+            rule: "channel roma/roma-1/chan-2 is not in TAG_BINDINGS_ALLOWED (where tag bindings may point; its entries read <gateway>:<instance_id>/<vpc_channel_id> or <gateway>:<instance_id>/* (gateway roma or apig))",
+          },
+        ],
+        binding: expect.objectContaining({ scaling_group_id: "asg-2", vpc_channel_id: "chan-2" }),
+      },
+      expect.objectContaining({ scaling_group_id: "asg-3", reason: "not_allowed" }),
+    ]);
+  });
+
+  it("allows nothing with an empty list, and never lets a not-allowed group shadow or hold BINDINGS", () => {
+    const env = [envBinding({ vpc_channel_id: "chan-9" })];
+    const set = mergeBindings(env, [group("asg-1", { "channel-autoscaler-channel": "chan-9" })], []);
+    expect(set.bindings).toEqual(env);
+    expect(set.skipped.map((s) => [s.scaling_group_id, s.reason])).toEqual([["asg-1", "not_allowed"]]);
   });
 });

@@ -9,7 +9,17 @@ import { createRequire } from "node:module";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { CallLogEntry } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { AK, baseState, envFor, instance, invoke, SK, timerEvent, webBinding } from "../support/harness";
+import {
+  AK,
+  baseState,
+  envFor,
+  instance,
+  invoke,
+  MANAGED_REMARK,
+  SK,
+  timerEvent,
+  webBinding,
+} from "../support/harness";
 
 const require = createRequire(import.meta.url);
 const { AKSKSigner } = require("@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner") as {
@@ -91,6 +101,12 @@ describe("an operator's edit between our read of the channel and our setup write
 
     expectOperatorEditKept();
     expect(channel().member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "ops", "blue"]);
+    // Marked as ours, and with no group weight, which would override the members' own weights.
+    expect(channel().member_groups.at(-1)).toMatchObject({ member_group_remark: MANAGED_REMARK });
+    expect(channel().member_groups.at(-1)).not.toHaveProperty("member_group_weight");
+    expect(emu.control.calls().find((c) => c.path.endsWith("/member-groups"))?.body).toEqual({
+      member_groups: [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }],
+    });
     expect(channel().vpc_health_config).toEqual(HEALTH_CHECK);
     expect(
       channel()

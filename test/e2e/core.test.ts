@@ -186,6 +186,22 @@ describe("reconcile and backfill bundles", () => {
     expect(emu.control.calls()).toEqual([]);
   });
 
+  it("a region the SMN and FunctionGraph tables lack costs a run that never calls them nothing: no failure, no warning", async () => {
+    load();
+    const {
+      SMN_ENDPOINT: _s,
+      FUNCTIONGRAPH_ENDPOINT: _f,
+      APIG_ENDPOINT: _a,
+      ...env
+    } = envFor(emu, [webBinding]);
+    const inv = await invoke("reconcile", timerEvent(), {
+      env: { ...env, HUAWEICLOUD_SDK_REGION: "xx-new-1" },
+    });
+    expect(inv.error).toBeUndefined();
+    expect(inv.summary).toMatchObject({ bindings: 1, added: 2, dead_lettered: 0 });
+    expect(inv.logs.filter((l) => l.level === "warn" || l.level === "error")).toEqual([]);
+  });
+
   it("a bad configuration fails at once, lists every problem and makes no call", async () => {
     load();
     const env = envFor(emu, [{ ...webBinding, weight: -1, drain_seconds: 99999 }], { LOG_LEVEL: "chatty" });

@@ -17,6 +17,10 @@ describe("the demo", () => {
     expect(stdout).toMatch(
       /2\. Duplicate delivery[^\n]*\n(?: {2}200 GET[^\n]*\n){3} {2}→ added 0, updated 0, disabled 0, removed 0/,
     );
+    // The drift step says what drifted, then shows the timer's re-add of exactly that instance.
+    expect(stdout).toMatch(
+      /4\. Drift repaired[^\n]*\n {2}drift: i-2's member [0-9a-f]{32} was deleted by hand[^\n]*\n(?:[^\n]*\n)*? {2}201 POST[^\n]*"ecs_id":"i-2"/,
+    );
     expect(stdout).toContain(
       'Converged: AS group serves i-2, i-3; channel group "web" holds the same; "legacy" untouched.',
     );

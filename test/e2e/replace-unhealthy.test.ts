@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { type Binding, envFor, instance, invoke, members, timerEvent, writes } from "../support/harness";
+import { inProcess } from "../sync/support";
 
 const emu = await emulatorForFile();
 beforeEach(() => {
@@ -31,11 +32,17 @@ const env = () => envFor(emu, [binding]);
 
 /**
  * Three serving instances, an hour old, each a member of each of the member groups of chan-a (`web` by
- * default) with the given health, and the given server tags.
+ * default) with the given health, and the given server tags; `standby` adds instances of the group that
+ * are members of nothing (an earlier quarantine), in the given life-cycle state, with their tags.
  */
 function load(
   health: Record<string, string>,
   tags: Record<string, Record<string, string>> = {},
+  standby: {
+    id: string;
+    state: "STANDBY" | "ENTERING_STANDBY" | "INSERVICE";
+    tags: Record<string, string>;
+  }[] = [],
   groups = ["web"],
 ) {
   const state: StateInput = {
@@ -76,10 +83,16 @@ function load(
       {
         scaling_group_id: "asg-1",
         scaling_group_name: "web",
-        instances: IDS.map((id) => ({ ...instance(id), create_time: HOUR_AGO })),
+        instances: [
+          ...IDS.map((id) => ({ ...instance(id), create_time: HOUR_AGO })),
+          ...standby.map((s) => ({ ...instance(s.id, s.state), create_time: HOUR_AGO })),
+        ],
       },
     ],
-    servers: IDS.map((id) => ({ id, name: `web-${id}`, ...(tags[id] ? { tags: tags[id] } : {}) })),
+    servers: [
+      ...IDS.map((id) => ({ id, name: `web-${id}`, ...(tags[id] ? { tags: tags[id] } : {}) })),
+      ...standby.map((s) => ({ id: s.id, name: `web-${s.id}`, tags: s.tags })),
+    ],
   };
   emu.control.load(state);
 }
@@ -196,7 +209,7 @@ describe("replace_unhealthy through the bundles", () => {
 
   it("one group bound to two member groups of a channel: AS is asked once for the instance, both drain it", async () => {
     // i-1 is unhealthy in both member groups of its scaling group.
-    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } }, ["web", "api"]);
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } }, [], ["web", "api"]);
     const twoGroups = envFor(emu, [binding, { ...binding, member_group_name: "api" }]);
     const first = await invoke("reconcile", timerEvent(), { env: twoGroups });
     expect(first.error).toBeUndefined();
@@ -243,5 +256,173 @@ describe("replace_unhealthy through the bundles", () => {
       'BINDINGS[0].replace_unhealthy: is only supported on "apig" bindings',
     );
     expect(emu.control.calls()).toEqual([]);
+  });
+});
+
+const QUARANTINED = "channel-autoscaler-quarantined-at";
+const dueSince = () => ({ "i-1": { [TAG]: String(nowSeconds() - 600) } });
+const lifeCycleOf = (id: string) => groupInstances().find((i) => i.instance_id === id)?.life_cycle_state;
+const heldReasons = (res: Awaited<ReturnType<typeof run>>) =>
+  res.logs.filter((l) => l.msg === "unhealthy member not quarantined this run").map((l) => l.reason);
+/** A signed ECS client of our own: what an operator (or another invocation) does through the API. */
+const ecs = () => inProcess(emu, [binding]).deps.ecs;
+
+describe("the replacement budget across invocations", () => {
+  it("no ENTER_STANDBY while the group has max_in_standby quarantined instances in standby or entering it; removing the tag frees the budget", async () => {
+    for (const state of ["STANDBY", "ENTERING_STANDBY"] as const) {
+      emu.control.reset();
+      load({ "i-1": "unhealthy" }, dueSince(), [
+        { id: "i-9", state, tags: { [QUARANTINED]: String(nowSeconds() - 7200) } },
+      ]);
+      const held = await run();
+      expect(held.summary).toMatchObject({ quarantined: 0, removed: 0, dead_lettered: 0 });
+      expect(standbyCalls()).toEqual([]);
+      expect(heldReasons(held)).toEqual(["max_in_standby (1) reached; in standby: i-9"]);
+      expect(memberIds()).toEqual(IDS);
+    }
+
+    // The runbook's way to free budget: remove the tag (the instance stays in standby for inspection).
+    await ecs().deleteServerTag("i-9", QUARANTINED);
+    const freed = await run();
+    expect(freed.summary).toMatchObject({ quarantined: 1, removed: 1 });
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+    expect(lifeCycleOf("i-9")).toBe("ENTERING_STANDBY");
+  });
+
+  it("an instance in standby whose tags ECS's answer leaves out: the budget is not counted, nothing is moved", async () => {
+    load({ "i-1": "unhealthy" }, dueSince(), [{ id: "i-9", state: "STANDBY", tags: {} }]);
+    // Both lookups answer without i-9 (asked with the members, then alone).
+    const others = IDS.map((id) => ({ id, tags: id === "i-1" ? [`${TAG}=${nowSeconds() - 600}`] : [] }));
+    emu.control.addFault({
+      method: "GET",
+      path: "/cloudservers/detail$",
+      status: 200,
+      times: 2,
+      body: { count: others.length, servers: others },
+    });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, dead_lettered: 0 });
+    expect(standbyCalls()).toEqual([]);
+    expect(heldReasons(res)).toEqual(["the tags of i-9 could not be read"]);
+  });
+
+  it("an instance in standby without the tag (an operator's own) holds no budget", async () => {
+    load({ "i-1": "unhealthy" }, dueSince(), [{ id: "i-9", state: "STANDBY", tags: {} }]);
+    expect((await run()).summary).toMatchObject({ quarantined: 1 });
+  });
+
+  it("cooldown_seconds: nothing within it of the latest quarantine's tag, then one", async () => {
+    const roomy: Binding = { ...binding, replace_unhealthy: { max_in_standby: 2, cooldown_seconds: 600 } };
+    const runRoomy = () => invoke("reconcile", timerEvent(), { env: envFor(emu, [roomy]) });
+    const at = nowSeconds() - 300;
+    load({ "i-1": "unhealthy" }, dueSince(), [
+      { id: "i-9", state: "STANDBY", tags: { [QUARANTINED]: String(at) } },
+    ]);
+    const cooling = await runRoomy();
+    expect(cooling.summary).toMatchObject({ quarantined: 0 });
+    expect(heldReasons(cooling)).toEqual([
+      `cooldown_seconds (600): the latest quarantine in the group began ${new Date(at * 1000).toISOString().replace(/\.000Z$/, "Z")}`,
+    ]);
+
+    emu.control.reset();
+    load({ "i-1": "unhealthy" }, dueSince(), [
+      { id: "i-9", state: "STANDBY", tags: { [QUARANTINED]: String(nowSeconds() - 601) } },
+    ]);
+    expect((await runRoomy()).summary).toMatchObject({ quarantined: 1 });
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+  });
+
+  it("writes the tag before the ENTER_STANDBY and re-counts the group between them; a run with nothing to quarantine reads no more", async () => {
+    load({ "i-1": "unhealthy" }, dueSince());
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 1 });
+    const calls = emu.control.calls();
+    const at = (test: (c: (typeof calls)[number]) => boolean) => calls.findIndex(test);
+    const tagWrite = at(
+      (c) =>
+        c.path.endsWith("/cloudservers/i-1/tags/action") &&
+        JSON.stringify(c.body).includes(QUARANTINED) &&
+        (c.body as { action: string }).action === "create",
+    );
+    const instanceReads = calls
+      .map((c, i) => (c.method === "GET" && c.path.includes("/scaling_group_instance/") ? i : -1))
+      .filter((i) => i >= 0);
+    const tagReads = calls
+      .map((c, i) => (c.method === "GET" && c.path.endsWith("/cloudservers/detail") ? i : -1))
+      .filter((i) => i >= 0);
+    const enter = at((c) => c.path.endsWith("/scaling_group_instance/asg-1/action"));
+    expect(instanceReads).toHaveLength(2);
+    expect(tagReads).toHaveLength(2);
+    expect(instanceReads[0]!).toBeLessThan(tagWrite);
+    expect(tagWrite).toBeLessThan(instanceReads[1]!);
+    expect(instanceReads[1]!).toBeLessThan(tagReads[1]!);
+    expect(tagReads[1]!).toBeLessThan(enter);
+    expect(Number(tagsOf("i-1")[QUARANTINED])).toBeGreaterThanOrEqual(nowSeconds() - 5);
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+
+    // Budget used up: the next run judges and holds, with one instance listing and one tag read.
+    emu.control.setScalingActivity("asg-1", false);
+    emu.control.clearCalls();
+    await run();
+    const reads = emu.control.calls().filter((c) => c.method === "GET");
+    expect(reads.filter((c) => c.path.includes("/scaling_group_instance/"))).toHaveLength(1);
+    expect(reads.filter((c) => c.path.endsWith("/cloudservers/detail"))).toHaveLength(1);
+    expect(standbyCalls()).toEqual([]);
+  });
+
+  it("sees in the re-count a quarantine another invocation made after this run's first read, and holds back", async () => {
+    load({ "i-1": "unhealthy" }, dueSince());
+    // Right after this run tags i-1, another invocation tags i-2 and moves it to standby.
+    emu.control.afterNextCall({ method: "POST", path: "/cloudservers/i-1/tags/action$" }, async () => {
+      await ecs().setServerTag("i-2", QUARANTINED, String(nowSeconds()));
+      emu.control.setInstance({ scaling_group_id: "asg-1", instance_id: "i-2", life_cycle_state: "STANDBY" });
+    });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, dead_lettered: 0 });
+    expect(standbyCalls()).toEqual([]);
+    expect(lifeCycleOf("i-1")).toBe("INSERVICE");
+    expect(res.summary?.plan.find((p) => p.action === "quarantine")).toMatchObject({
+      instance_id: "i-1",
+      status: "skipped",
+    });
+    expect(
+      res.logs.find((l) => l.msg === "the group's replacement budget is taken: quarantining none this run"),
+    ).toMatchObject({
+      instance_ids: ["i-1"],
+      reason: expect.stringMatching(/^max_in_standby \(1\) reached; in standby: i-2/),
+    });
+    // Its own tag stays: another invocation may have chosen i-1 too. Past the in-flight window a run removes it.
+    expect(tagsOf("i-1")[QUARANTINED]).toBeDefined();
+  });
+
+  it("a tag left on an instance in service (a crash between tag and standby) holds no budget once older than the in-flight window, and is removed", async () => {
+    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds() - 120) } });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 1 });
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+    expect(tagsOf("i-2")[QUARANTINED]).toBeUndefined();
+    expect(lifeCycleOf("i-2")).toBe("INSERVICE");
+  });
+
+  it("a tag younger than the in-flight window on an instance in service may be a quarantine in flight: it holds budget and stays", async () => {
+    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds() - 5) } });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0 });
+    expect(heldReasons(res)).toEqual([
+      "max_in_standby (1) reached; in standby: none; being quarantined: i-2",
+    ]);
+    expect(tagsOf("i-2")[QUARANTINED]).toBeDefined();
+  });
+
+  it("a broken check during a scale-out: unknown members never count as healthy, the guard trips", async () => {
+    load({ "i-1": "unhealthy", "i-2": "unknown", "i-3": "unknown" }, dueSince());
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, quarantine_guarded: 1 });
+    expect(standbyCalls()).toEqual([]);
+    expect(res.logs.find((l) => l.level === "warn" && l.action === "quarantine")).toMatchObject({
+      unhealthy: 1,
+      members: 1,
+      unknown: 2,
+    });
   });
 });

@@ -27,8 +27,10 @@ import { paths } from "../../src/cloud/paths";
 import { SmnClient } from "../../src/cloud/smn";
 import { StandbyClient } from "../../src/cloud/standby";
 import type { HealthCheck } from "../../src/config/schema";
+import { Logger } from "../../src/observability/logger";
 import { RunMetrics } from "../../src/observability/metrics";
 import type { GatewayKind } from "../../src/plan/identity";
+import { MANAGED_REMARK } from "../../src/plan/ownership";
 import type { StateInput } from "../emulator";
 import { type CanonicalParts, canonicalParts } from "../emulator/auth";
 import { emulatorForFile } from "../support/emulator-for-file";
@@ -199,7 +201,7 @@ function generic(req: GenericRequest): (sdk: Official) => Promise<unknown> {
 }
 
 /** Channel setup bodies: MemberGroupCreateBatch and VpcHealthConfig (services/{roma,apig}/v2/model). */
-const memberGroups = [{ member_group_name: "blue" }];
+const memberGroups = [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }];
 const healthCheck: HealthCheck = {
   protocol: "HTTP",
   path: "/healthz",
@@ -591,14 +593,7 @@ const official: Official = (() => {
 const ours: Ours = (() => {
   const http = new CloudHttp({
     projectId: PROJECT,
-    endpoints: {
-      roma: recorder.url,
-      apig: recorder.url,
-      as: recorder.url,
-      ecs: recorder.url,
-      smn: recorder.url,
-      functiongraph: recorder.url,
-    },
+    endpointOf: () => recorder.url,
     credentials: { ak: AK, sk: SK },
     // A clock that stands still: nothing here depends on how fast the machine is.
     deadline: new Deadline(60_000, 0, () => 0),
@@ -609,7 +604,7 @@ const ours: Ours = (() => {
   });
   return {
     gateway: new GatewayClient(http),
-    autoscaling: new AutoScalingClient(http),
+    autoscaling: new AutoScalingClient(http, new Logger({ level: "error", write: () => undefined })),
     autoscalingTags: new AutoScalingTagsClient(http),
     ecs: new EcsClient(http),
     smn: new SmnClient(http),

@@ -7,6 +7,7 @@ import {
   envFor,
   instance,
   invoke,
+  MANAGED_REMARK,
   members,
   romaChannel,
   romaInstance,
@@ -490,7 +491,10 @@ describe("channel setup (member-groups and health-config, never the whole-channe
     const res = await invoke("reconcile", timerEvent(), { env });
     expect(res.summary?.added).toBe(1);
     expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
-    expect(writes(emu)[0]!.body).toEqual({ member_groups: [{ member_group_name: "blue" }] });
+    // Marked as the function's own (tag bindings may write only to such a group), and no group weight.
+    expect(writes(emu)[0]!.body).toEqual({
+      member_groups: [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }],
+    });
     const chan = emu.control.state().gateways[0]!.channels[0]!;
     expect(chan.member_groups.slice(0, 2)).toEqual(groupsBefore);
     expect(chan.member_groups.map((g) => g.member_group_name)).toEqual(["web", "other", "blue"]);
@@ -595,7 +599,8 @@ describe("writes and scale", () => {
     // All 45 instances and 46 members were seen: only the stray on the last member page is removed.
     expect(res.summary).toMatchObject({ unchanged: 45, added: 0, updated: 0, removed: 1 });
     const listed = emu.control.calls().filter((c) => c.method === "GET");
-    expect(listed.filter((c) => c.path.endsWith("/members"))).toHaveLength(3);
+    // Three pages before the plan, three again after the drain (the delete acts on a fresh listing).
+    expect(listed.filter((c) => c.path.endsWith("/members"))).toHaveLength(6);
     expect(listed.filter((c) => c.path.includes("scaling_group_instance"))).toHaveLength(3);
   });
 

@@ -60,7 +60,11 @@ function state(over: Partial<Record<"a1" | "a2" | "b", { key: string; value: str
 
 /** The environment of a project that has no BINDINGS at all. */
 function tagEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const { BINDINGS: _, ...env } = envFor(emu, [], { BINDINGS_FROM_TAGS: "true", ...extra });
+  const { BINDINGS: _, ...env } = envFor(emu, [], {
+    BINDINGS_FROM_TAGS: "true",
+    TAG_BINDINGS_ALLOWED: "roma:roma-1/*",
+    ...extra,
+  });
   return env;
 }
 
@@ -211,7 +215,7 @@ describe("bindings from AS group tags, through the built bundles", () => {
           weight: 2,
         },
       ],
-      { BINDINGS_FROM_TAGS: "true" },
+      { BINDINGS_FROM_TAGS: "true", TAG_BINDINGS_ALLOWED: "roma:roma-1/*" },
     );
     const run = await invoke("reconcile", timerEvent(), { env });
     expect(run.summary).toMatchObject({ bindings: 3, bindings_discovered: 2, skipped: 0 });
@@ -235,7 +239,7 @@ describe("bindings from AS group tags, through the built bundles", () => {
           drain_seconds: 0,
         },
       ],
-      { BINDINGS_FROM_TAGS: "true" },
+      { BINDINGS_FROM_TAGS: "true", TAG_BINDINGS_ALLOWED: "roma:roma-1/*" },
     );
     const run = await invoke("scaling-events", smnEvent(JSON.stringify({ scaling_group_id: "asg-x" })), {
       env,
@@ -270,7 +274,7 @@ describe("bindings from AS group tags, through the built bundles", () => {
     emu.control.load(state());
     emu.control.addFault({ method: "POST", path: `${QUERY}$`, status: 503, times: 0 });
     const run = await invoke("reconcile", timerEvent(), { env: tagEnv({ RETRY_MAX_ATTEMPTS: "2" }) });
-    expect(run.error?.name).toBe("TransientFailureError");
+    expect(run.error?.name).toBe("DiscoveryFailedError");
     expect(run.deadLetters.map((d) => d.action)).toEqual(["discover_bindings"]);
     expect(writes(emu)).toEqual([]);
   });

@@ -3,7 +3,8 @@ import { FaultStore } from "./faults";
 import { Clock } from "./ids";
 import type { MemberHealth } from "./model";
 import { emptyWorld, type World } from "./state";
-import type { CallLogEntry, Credential, EmulatorOptions, OptionsUpdate } from "./types";
+import type { CallLogEntry, Credential, CurrentOptions, EmulatorOptions, OptionsUpdate } from "./types";
+import { unknownKeysProblem } from "./validators";
 
 export interface RuntimeOptions {
   projectId: string;
@@ -53,7 +54,8 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
   };
   if (options.credentials.length === 0)
     throw new OptionsError("credentials must list at least one access key");
-  applyOptions(options, opts);
+  const { memberQuota, latencyMs, defaultMemberHealth, pageSizeCap } = opts;
+  applyOptions(options, { memberQuota, latencyMs, defaultMemberHealth, pageSizeCap });
   return {
     world: emptyWorld(),
     options,
@@ -66,8 +68,26 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
   };
 }
 
-/** Validates and applies the runtime-changeable options. Throws on a bad value, changing nothing. */
+/** The options that can be changed while the emulator runs (and read back: `GET /_emulator/options`). */
+export const SETTABLE_OPTIONS = ["memberQuota", "latencyMs", "defaultMemberHealth", "pageSizeCap"] as const;
+
+/** The runtime-changeable options as they are now; `pageSizeCap` null when there is none. */
+export function currentOptions(options: RuntimeOptions): CurrentOptions {
+  return {
+    memberQuota: options.memberQuota,
+    latencyMs: options.latencyMs,
+    defaultMemberHealth: options.defaultMemberHealth,
+    pageSizeCap: options.pageSizeCap ?? null,
+  };
+}
+
+/**
+ * Validates and applies the runtime-changeable options. Throws on a bad value or an unknown key,
+ * changing nothing.
+ */
 export function applyOptions(options: RuntimeOptions, update: OptionsUpdate): void {
+  const problem = unknownKeysProblem(update as Record<string, unknown>, SETTABLE_OPTIONS, "option");
+  if (problem) throw new OptionsError(problem);
   const { memberQuota, latencyMs, defaultMemberHealth, pageSizeCap } = update;
   if (pageSizeCap !== undefined && !(Number.isInteger(pageSizeCap) && pageSizeCap >= 1)) {
     throw new OptionsError("pageSizeCap must be an integer >= 1");

@@ -1,4 +1,4 @@
-import { applyOptions, type EmulatorContext, OptionsError } from "./context";
+import { applyOptions, currentOptions, type EmulatorContext, OptionsError } from "./context";
 import { FaultError } from "./faults";
 import { type ApiResponse, decodeSegment } from "./http";
 import type { GroupTag, MemberHealth } from "./model";
@@ -25,7 +25,7 @@ import type {
   MemberHealthUpdate,
   OptionsUpdate,
 } from "./types";
-import { isIpv4, isRecord } from "./validators";
+import { isIpv4, isRecord, unknownKeysProblem } from "./validators";
 
 /** A control call that cannot be carried out; `status` is what the HTTP control API answers. */
 export class ControlError extends Error {
@@ -40,6 +40,13 @@ export class ControlError extends Error {
 }
 
 const HEALTH: readonly string[] = ["healthy", "unhealthy", "unknown"];
+const MEMBER_HEALTH_KEYS = ["instance_id", "vpc_channel_id", "member_id", "ecs_id", "host", "health_status"];
+const SCALING_ACTIVITY_KEYS = ["scaling_group_id", "active"];
+
+function refuseUnknownKeys(body: Record<string, unknown>, known: readonly string[], what: string): void {
+  const problem = unknownKeysProblem(body, known, what);
+  if (problem) throw new ControlError(problem);
+}
 
 /** The in-process control object; the HTTP control API below is a thin wrapper over it. */
 export function createControl(ctx: EmulatorContext): EmulatorControl {
@@ -70,6 +77,7 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
 
     setMemberHealth(update: MemberHealthUpdate) {
       if (!isRecord(update)) throw new ControlError("member health update must be an object");
+      refuseUnknownKeys(update, MEMBER_HEALTH_KEYS, "member health");
       const { instance_id, vpc_channel_id, member_id, ecs_id, host, health_status } = update;
       if (!HEALTH.includes(health_status))
         throw new ControlError(`health_status must be one of ${HEALTH.join(", ")}`);
@@ -156,6 +164,8 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       if (!isRecord(update)) throw new ControlError("options must be an object");
       applyOptions(ctx.options, update);
     },
+
+    options: () => currentOptions(ctx.options),
   };
 }
 
@@ -219,13 +229,17 @@ function dispatch(control: EmulatorControl, method: string, path: string, body: 
     case "POST /hanging":
       return { status: 200, body: control.addHangingHook(body as HangingHookInput) };
     case "POST /scaling-activity": {
-      const { scaling_group_id, active } = (isRecord(body) ? body : {}) as Record<string, unknown>;
+      const fields = isRecord(body) ? body : {};
+      refuseUnknownKeys(fields, SCALING_ACTIVITY_KEYS, "scaling activity");
+      const { scaling_group_id, active } = fields;
       control.setScalingActivity(String(scaling_group_id), active as boolean);
       return NO_CONTENT;
     }
     case "POST /options":
       control.setOptions(body as OptionsUpdate);
       return NO_CONTENT;
+    case "GET /options":
+      return { status: 200, body: control.options() };
   }
   const tags = /^\/scaling-groups\/([^/]+)\/tags$/.exec(path);
   if (method === "PUT" && tags) {

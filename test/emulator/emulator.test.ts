@@ -192,7 +192,7 @@ describe("signature verification", () => {
     });
     expect(list.status).toBe(200);
     const add = await call(emu, "POST", `${ROMA}/chan-ecs/members`, {
-      body: { members: [{ ecs_id: "srv-1", ecs_name: "wéb-1", member_group_name: "web" }] },
+      body: { members: [{ ecs_id: "srv-1", ecs_name: "服务器-1", member_group_name: "web" }] },
     });
     expect(add.status).toBe(201);
   });
@@ -468,8 +468,12 @@ describe("VPC channel members", () => {
     expect(members(emu, channel)).toEqual(before);
   });
 
-  it("accepts letters beyond ASCII in ecs_name and rejects an empty members list", async () => {
+  it("takes Chinese characters in ecs_name but no other letter beyond ASCII, and rejects an empty members list", async () => {
     expect((await add("chan-ecs", { members: [{ ...ecs, ecs_name: "服务器-1" }] })).status).toBe(201);
+    for (const name of ["wéb-1", "сервер", "サーバ", "web\u00a01", "x".repeat(65)]) {
+      const refused = await add("chan-ecs", { members: [{ ...ecs, ecs_id: "srv-9", ecs_name: name }] });
+      expect(refused.body, name).toEqual({ error_code: "APIG.2012", error_msg: invalidMsg("ecs_name") });
+    }
     const empty = await add("chan-ecs", { members: [] });
     expect(empty.body).toEqual({ error_code: "APIG.2001", error_msg: missingMsg("members") });
   });
@@ -822,6 +826,19 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(emu.control.calls().at(-1)?.traps).toBeUndefined();
   });
 
+  it("gives a group a member_group_weight only when a request sets one, and keeps it when a later one does not", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "plain" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).not.toHaveProperty("member_group_weight");
+    expect(groups().find((g) => g.member_group_name === "plain")).not.toHaveProperty("member_group_weight");
+    await post({ member_groups: [{ member_group_name: "plain", member_group_weight: 4 }] });
+    await post({ member_groups: [{ member_group_name: "plain", member_group_remark: "ops" }] });
+    expect(groups().find((g) => g.member_group_name === "plain")).toMatchObject({
+      member_group_weight: 4,
+      member_group_remark: "ops",
+    });
+  });
+
   it("updates a group of that name in place: same id, its members kept", async () => {
     const other = groups().find((g) => g.member_group_name === "other")!;
     const res = await post({ member_groups: [{ member_group_name: "other", member_group_remark: "ops" }] });
@@ -830,6 +847,19 @@ describe("POST member-groups (add-or-update by name)", () => {
     expect(after).toMatchObject({ member_group_id: other.member_group_id, member_group_remark: "ops" });
     expect(groups().map((g) => g.member_group_name)).toEqual(["web", "other"]);
     expect(members(emu, "chan-ecs").map((m) => m.ecs_id)).toEqual(["srv-other"]);
+  });
+
+  it("keeps a group's remark and returns it in the channel read (MemberGroupInfo.member_group_remark)", async () => {
+    const res = await post({ member_groups: [{ member_group_name: "blue", member_group_remark: "x=y" }] });
+    expect(res.status).toBe(201);
+    expect(res.body.member_groups[0]).toMatchObject({
+      member_group_name: "blue",
+      member_group_remark: "x=y",
+    });
+    const shown = await call(emu, "GET", `${ROMA}/chan-ecs`);
+    expect(shown.body.member_groups).toContainEqual(
+      expect.objectContaining({ member_group_name: "blue", member_group_remark: "x=y" }),
+    );
   });
 
   it("works on dedicated APIG (/apigw/) channels too", async () => {
@@ -1598,6 +1628,48 @@ describe("control API", () => {
         lifecycle_hook_name: "nope",
       }),
     ).toThrow(/lifecycle hook "nope"/);
+  });
+});
+
+describe("control API: settings read back, typos refused", () => {
+  it("GET /options reads the settings back; an unknown key is refused, named, and changes nothing", async () => {
+    const settings = await (await control(emu, "GET", "/options")).json();
+    expect(settings).toMatchObject({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });
+    expect(Object.keys(settings).sort()).toEqual([
+      "defaultMemberHealth",
+      "latencyMs",
+      "memberQuota",
+      "pageSizeCap",
+    ]);
+    const typo = await control(emu, "POST", "/options", { memberQuta: 20, latencyMs: 5 });
+    expect(typo.status).toBe(400);
+    expect((await typo.json()).error).toBe(
+      'unknown option key "memberQuta" (did you mean "memberQuota"?); known: memberQuota, latencyMs, defaultMemberHealth, pageSizeCap',
+    );
+    expect((await (await control(emu, "GET", "/options")).json()).latencyMs).toBe(0);
+    expect((await control(emu, "POST", "/options", { memberQuota: 20 })).status).toBe(204);
+    expect((await (await control(emu, "GET", "/options")).json()).memberQuota).toBe(20);
+  });
+
+  it("refuses unknown keys of faults, member health and scaling activity, naming them", async () => {
+    const fault = await control(emu, "POST", "/faults", { stauts: 503 });
+    expect(fault.status).toBe(400);
+    expect((await fault.json()).error).toContain('unknown fault key "stauts" (did you mean "status"?)');
+    // Nothing was armed.
+    expect((await call(emu, "GET", `${ROMA}/chan-ecs`)).status).toBe(200);
+    const health = await control(emu, "POST", "/member-health", {
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-apig",
+      health: "unhealthy",
+    });
+    expect(health.status).toBe(400);
+    expect((await health.json()).error).toContain('unknown member health key "health"');
+    const activity = await control(emu, "POST", "/scaling-activity", {
+      scaling_group_id: "asg-1",
+      activ: true,
+    });
+    expect(activity.status).toBe(400);
+    expect((await activity.json()).error).toContain('"activ" (did you mean "active"?)');
   });
 });
 

@@ -3,9 +3,29 @@ import { faultBody } from "./errors";
 import { type ApiResponse, type QueryRecord, writeResponse } from "./http";
 import { newHexId } from "./ids";
 import type { Fault, Service } from "./types";
-import { isRecord } from "./validators";
+import { isRecord, unknownKeysProblem } from "./validators";
 
 const SERVICES: readonly string[] = ["gateway", "as", "ecs", "smn", "fgs"];
+/** Every field of a Fault (./types.ts). */
+const FAULT_KEYS = [
+  "id",
+  "method",
+  "path",
+  "service",
+  "times",
+  "status",
+  "body",
+  "headers",
+  "delayMs",
+  "reset",
+  "malformed",
+  "hang",
+  "afterApply",
+  "holdUntilOverlap",
+  "hugeBody",
+  "endlessPaging",
+  "echoHeaders",
+] as const satisfies readonly (keyof Fault)[];
 const MALFORMED_BODY = '{"size":1,"total":1,"members":[{"id":"5c868f02240847';
 
 interface ArmedFault {
@@ -192,6 +212,8 @@ function validateFault(input: unknown): ArmedFault {
   if (!isRecord(input)) throw new FaultError("a fault must be an object");
   const fault = input as Fault;
   const problems: string[] = [];
+  const unknown = unknownKeysProblem(input, FAULT_KEYS, "fault");
+  if (unknown) problems.push(unknown);
   const optionalType = (key: keyof Fault, type: string) => {
     if (fault[key] !== undefined && typeof fault[key] !== type) problems.push(`${key} must be a ${type}`);
   };

@@ -275,13 +275,18 @@ function updateHealthConfig(ctx: EmulatorContext, ref: ChannelRef, req: ApiReque
   };
 }
 
-/** An existing group keeps its id and creation time; a new one gets a fresh id. */
+/**
+ * An existing group keeps its id and creation time; a new one gets a fresh id. A group has a
+ * `member_group_weight` only once a request sets one (see MemberGroupInfo): none is invented.
+ */
 function mergeGroup(existing: MemberGroupInfo | undefined, input: GroupInput, now: string): MemberGroupInfo {
+  const weight = input.member_group_weight ?? existing?.member_group_weight;
   return {
     member_group_id: existing?.member_group_id ?? newHexId(),
     member_group_name: input.member_group_name,
+    // A group created without a remark reads back with "" (DEFS ROMA/src/CreateMemberGroup.json).
     member_group_remark: input.member_group_remark ?? existing?.member_group_remark ?? "",
-    member_group_weight: input.member_group_weight ?? existing?.member_group_weight ?? 1,
+    ...(weight !== undefined && { member_group_weight: weight }),
     create_time: existing?.create_time ?? now,
     update_time: now,
   };

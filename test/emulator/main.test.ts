@@ -85,6 +85,9 @@ describe("npm run emulator", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm run emulator -- \[options\]/);
     expect(help.stdout).toContain("--state <file>");
+    // The control API, with the call the README's walkthrough makes.
+    expect(help.stdout).toContain("GET    /options");
+    expect(help.stdout).toContain(`curl -X POST <url>/_emulator/options -d '{"memberQuota": 20}'`);
 
     // The entry itself (what npm runs), without npm's start-up time.
     const bad = await finished(tsxEmulator(["--nope"]));

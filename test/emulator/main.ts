@@ -25,6 +25,17 @@ Options:
   --latency-ms <n>                added to every API call, default 0
   --default-member-health <h>     health_status of new APIG members: healthy (default), unhealthy, unknown
   -h, --help                      show this help
+
+Control API, at <url>/_emulator (plain JSON, no signature; docs/emulator-spec.md "Control API"):
+  GET    /options                 the settings: memberQuota, latencyMs, defaultMemberHealth, pageSizeCap
+  POST   /options                 change some: curl -X POST <url>/_emulator/options -d '{"memberQuota": 20}'
+  GET    /state, POST /state      read the whole state, or replace it (the --state format)
+  POST   /reset                   empty state, no faults, empty call log
+  POST   /faults, DELETE /faults  arm a fault (or an array), or clear them all
+  GET    /calls, DELETE /calls    the API calls received so far, or forget them
+  POST   /instances, DELETE /instances/<group>/<id>, POST /hanging, POST /member-health,
+  POST   /scaling-activity, PUT /scaling-groups/<group>/tags
+A body with a key the call does not know is refused (400) with the key named; a bad value likewise.
 `;
 
 class UsageError extends Error {}

@@ -30,7 +30,14 @@ export interface MemberGroupInfo {
   member_group_id: string;
   member_group_name: string;
   member_group_remark: string;
-  member_group_weight: number;
+  /**
+   * Absent unless a request set it: the official models make it optional with no default
+   * (huaweicloud-sdk-go-v3 `services/apig/v2/model/model_member_group_info.go`, `MemberGroupWeight
+   * *int32 json:"member_group_weight,omitempty"`), and the API reference describes it as a weight that
+   * is used "if ... a weight has been set for it" (APIG "Adding or Updating a Backend Server Group of a
+   * VPC Channel", https://support.huaweicloud.com/intl/en-us/api-apig/CreateMemberGroup.html).
+   */
+  member_group_weight?: number;
   create_time: string;
   update_time: string;
 }

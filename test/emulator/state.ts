@@ -350,7 +350,7 @@ function buildChannel(
       member_group_id: g.member_group_id ?? hashId(g.member_group_name),
       member_group_name: g.member_group_name,
       member_group_remark: g.member_group_remark ?? "",
-      member_group_weight: g.member_group_weight ?? 1,
+      ...(g.member_group_weight !== undefined && { member_group_weight: g.member_group_weight }),
       create_time: g.create_time ?? now,
       update_time: g.update_time ?? g.create_time ?? now,
     });

@@ -42,6 +42,14 @@ export type OptionsUpdate = Partial<
   Pick<EmulatorOptions, "memberQuota" | "latencyMs" | "defaultMemberHealth" | "pageSizeCap">
 >;
 
+/** The runtime-changeable options as `GET /_emulator/options` reads them back. */
+export interface CurrentOptions {
+  memberQuota: number;
+  latencyMs: number;
+  defaultMemberHealth: MemberHealth;
+  pageSizeCap: number | null;
+}
+
 /**
  * A scripted failure. The first fault whose method, path (a regex source matched against the request
  * path) and service match, and that has uses left, replaces the real handler. A fault with only
@@ -163,6 +171,8 @@ export interface EmulatorControl {
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
   setOptions(update: OptionsUpdate): void;
+  /** The runtime-changeable options as they are now (`pageSizeCap` null when unset). */
+  options(): CurrentOptions;
   /** Replaces a scaling group's tags (AS's rules: ≤ 10 tags, keys ≤ 36 and values ≤ 43 characters). */
   setGroupTags(scalingGroupId: string, tags: GroupTag[]): void;
   /** Starts or ends a scaling activity of a group (AS refuses batch actions meanwhile); ending it puts

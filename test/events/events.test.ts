@@ -154,6 +154,37 @@ describe("readEvent", () => {
     expect(s.unreadable[0]!.reason).toMatch(/record\[1\]\.smn\.message/);
   });
 
+  it("reads keys like constructor, __proto__ and toString as data, never as the hint table's own", () => {
+    for (const key of [
+      "constructor",
+      "__proto__",
+      "toString",
+      "hasOwnProperty",
+      "valueOf",
+      "isPrototypeOf",
+    ]) {
+      const message = `{"${key}": "x", "deep": {"${key}": ["asg-9"]}, "scaling_group_id": "asg-1"}`;
+      const s = readEvent("scaling-events", smn(message), known);
+      expect(s.groups).toEqual(["asg-1"]);
+      expect(s.unreadable).toEqual([]);
+    }
+  });
+
+  it("turns a record that breaks its reading in an unforeseen way into an unreadable record; the others run", () => {
+    const event = smn('{"scaling_group_id":"asg-1"}', '{"scaling_group_id":"asg-2"}');
+    // A record object whose reading throws (a getter): no JSON text makes one, so it stands for any bug.
+    Object.defineProperty(event.record[0], "smn", {
+      get() {
+        throw new TypeError("Cannot read properties of undefined");
+      },
+    });
+    const s = readEvent("scaling-events", event, known);
+    expect(s.groups).toEqual(["asg-2"]);
+    expect(s.unreadable).toEqual([
+      { index: 0, reason: "record[0] could not be read: Cannot read properties of undefined" },
+    ]);
+  });
+
   it("accepts the event as a JSON string", () => {
     expect(
       readEvent("scaling-events", JSON.stringify(smn('{"scaling_group_id":"asg-1"}')), known).groups,

@@ -460,6 +460,27 @@ const CONFIGS: BadCase[] = [
     says: /AS_ENDPOINT: must not carry/,
   },
   {
+    name: "endpoint to a host under no SDK domain",
+    fn: "reconcile",
+    event: timerEvent(),
+    env: { SMN_ENDPOINT: "https://smn.cn-north-4.myhuaweicloud.com.evil.example" },
+    says: /SMN_ENDPOINT: names host smn\.cn-north-4\.myhuaweicloud\.com\.evil\.example, which is under none of the official SDKs' endpoint domains .*ALLOW_CUSTOM_ENDPOINTS=true/,
+  },
+  {
+    name: "endpoint that hides its host behind userinfo",
+    fn: "scaling-events",
+    event: smnEvent('{"scaling_group_id":"asg-1"}'),
+    env: { ECS_ENDPOINT: "https://myhuaweicloud.com@evil.example", ALLOW_CUSTOM_ENDPOINTS: "true" },
+    says: /ECS_ENDPOINT: must not carry a query, fragment or credentials/,
+  },
+  {
+    name: "ALLOW_CUSTOM_ENDPOINTS that is no boolean",
+    fn: "backfill",
+    event: {},
+    env: { ALLOW_CUSTOM_ENDPOINTS: "1" },
+    says: /ALLOW_CUSTOM_ENDPOINTS: must be "true" or "false"/,
+  },
+  {
     name: "dead-letter topic that is no URN",
     fn: "reconcile",
     event: timerEvent(),

@@ -19,11 +19,13 @@ import {
   smnEvent,
   startEmulator,
   timerEvent,
+  webBinding,
   writes,
 } from "../support/harness";
 import {
   DEAD_LETTER_TOPIC,
   expectDeadLetterShape,
+  FOREIGN_MEMBERS,
   foreignMembers,
   groupMembers,
   HEALTH_CHECK,
@@ -48,6 +50,8 @@ interface Op {
   /** The dead-letter action a failure of this operation yields. */
   action: string;
   instanceIds: string[];
+  /** Calls of this operation a converging run makes besides the faulted one and its retry. */
+  alsoCalled?: number;
 }
 
 const OPS: Op[] = [
@@ -66,6 +70,8 @@ const OPS: Op[] = [
     family: "gateway",
     action: "read_members",
     instanceIds: [],
+    // The listing after the drain: the run deletes gone-1 on a fresh read.
+    alsoCalled: 1,
   },
   {
     name: "add members",
@@ -398,7 +404,7 @@ describe.each(OPS)("$name", (op) => {
       expect(inv.error).toBeUndefined();
       expect(inv.deadLetters).toEqual([]);
       expect(inv.summary?.dead_lettered).toBe(0);
-      expect(calls.length).toBe(2);
+      expect(calls.length).toBe(2 + (op.alsoCalled ?? 0));
       expect(calls[1]!.fault).toBe(false);
       // Retrying a write that was applied finds it done: the member already gone, the hook no longer
       // waiting; both count as done.
@@ -580,4 +586,129 @@ describe("faults between invocations", () => {
       expect(writes(emu)).toEqual([]);
     },
   );
+});
+
+/**
+ * A slow-start raise refused mid-ramp: the member keeps the weight it had (never lowered, still
+ * serving), what could not be written is dead-lettered, and the next run (or the dead letter's replay)
+ * raises it to the step of its own time: nothing is lost, since the ramp remembers nothing.
+ */
+describe("slow start: a raise refused mid-ramp", () => {
+  const rampBinding = { ...webBinding, weight: 100, slow_start_seconds: 3600 };
+  const rampEnv = () =>
+    envFor(emu, [rampBinding], {
+      DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC,
+      RETRY_MAX_ATTEMPTS: String(RETRY_MAX_ATTEMPTS),
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    });
+  // 1000 s into a 3600 s window: the second step (720–1440 s), weight 10 + ⌊90 · 1/5⌋ = 28.
+  const created = () => new Date(Date.now() - 1_000_000).toISOString();
+  const ramped = (id: string) => ({
+    ecs_id: id,
+    ecs_name: `web-${id}`,
+    member_group_name: "web",
+    weight: 10,
+  });
+
+  beforeEach(() => {
+    const state = richState();
+    const channel = state.gateways![0]!.channels![0]!;
+    channel.members = [
+      ...FOREIGN_MEMBERS,
+      ...["i-1", "i-2"].map((id) => ({ ...ramped(id), create_time: created() })),
+    ];
+    const group = state.scaling_groups![0]!;
+    group.instances = ["i-1", "i-2", "i-3"].map((id) => ({
+      instance_id: id,
+      instance_name: `web-${id}`,
+      life_cycle_state: "INSERVICE" as const,
+      health_status: "NORMAL" as const,
+    }));
+    group.hanging = [];
+    emu.control.reset();
+    emu.control.load(state);
+  });
+
+  const web = () =>
+    groupMembers(emu, "web")
+      .map((m) => `${m.ecs_id}:${m.weight}:${m.status}`)
+      .sort();
+  const CONVERGED = ["i-1:28:1", "i-2:28:1", "i-3:10:1"];
+  const BEFORE = ["i-1:10:1", "i-2:10:1"];
+  const POST_MEMBERS = { method: "POST", path: "/vpc-channels/chan-1/members$" };
+
+  async function nextRunConverges(foreignBefore: unknown) {
+    emu.control.clearFaults();
+    const next = await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(next.error).toBeUndefined();
+    expect(next.deadLetters).toEqual([]);
+    expect(next.summary).toMatchObject({ ramping: 2, added: 1, updated: 0 });
+    expect(web()).toEqual(CONVERGED);
+    expect(sortMembers(foreignMembers(emu))).toEqual(foreignBefore);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(writes(emu)).toEqual([]);
+  }
+
+  it("refused for good (400): the raises and the add are dead-lettered apart, the weights stay, the replay raises them", async () => {
+    const foreignBefore = sortMembers(foreignMembers(emu));
+    emu.control.addFault({
+      ...POST_MEMBERS,
+      times: 0,
+      status: 400,
+      body: { error_code: "APIG.2004", error_msg: "The parameter value is outside the allowable range" },
+    });
+    const inv = await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(inv.error).toBeUndefined();
+    expect(inv.summary).toMatchObject({ ramping: 0, added: 0, dead_lettered: 2 });
+    expect(inv.summary!.plan.filter((e) => e.action === "ramp").map((e) => e.status)).toEqual([
+      "failed",
+      "failed",
+    ]);
+    expect(
+      inv.deadLetters.map((d) => [
+        d.action,
+        [...(d.instance_ids as string[])].sort(),
+        (d.error as { code: string }).code,
+      ]),
+    ).toEqual([
+      ["add_members", ["i-3"], "APIG.2004"],
+      ["update_members", ["i-1", "i-2"], "APIG.2004"],
+    ]);
+    for (const d of inv.deadLetters) expect(expectDeadLetterShape(d)).toEqual([]);
+    expect(web()).toEqual(BEFORE);
+    expect(sortMembers(foreignMembers(emu))).toEqual(foreignBefore);
+
+    emu.control.clearFaults();
+    const replay = await invoke("backfill", inv.deadLetters[0]!.replay, { env: rampEnv() });
+    expect(replay.deadLetters).toEqual([]);
+    expect(web()).toEqual(CONVERGED);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("refused on every attempt (500 APIG.9999): the invocation throws for the platform's retry, the weights stay, the next run raises them", async () => {
+    const foreignBefore = sortMembers(foreignMembers(emu));
+    emu.control.addFault({ ...POST_MEMBERS, times: 0, status: 500, body: systemError });
+    const inv = await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(inv.error?.name).toBe("TransientFailureError");
+    expect(inv.deadLetters.map((d) => d.action).sort()).toEqual(["add_members", "update_members"]);
+    expect(web()).toEqual(BEFORE);
+    await nextRunConverges(foreignBefore);
+  });
+
+  it("refused once (503): retried within the run, which raises and adds all the same", async () => {
+    const foreignBefore = sortMembers(foreignMembers(emu));
+    emu.control.addFault({ ...POST_MEMBERS, times: 1, status: 503, body: "<html>503</html>" });
+    const inv = await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(inv.deadLetters).toEqual([]);
+    expect(inv.summary).toMatchObject({ ramping: 2, added: 1 });
+    expect(web()).toEqual(CONVERGED);
+    expect(callsOf({ ...OPS[2]!, path: POST_MEMBERS.path })).toHaveLength(2);
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env: rampEnv() });
+    expect(writes(emu)).toEqual([]);
+    expect(sortMembers(foreignMembers(emu))).toEqual(foreignBefore);
+  });
 });

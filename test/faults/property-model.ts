@@ -19,7 +19,7 @@
  * CONTINUE only once every such member group has the member, enabled (on APIG, healthy), and ABANDON
  * only on APIG once the member stayed unhealthy past healthy_timeout_seconds; no whole-channel PUT, and
  * no call the emulator flags; members of other groups and groups no binding names untouched, and member
- * groups created only when missing, with no weight; no member of an instance that stays desired
+ * groups created only when missing, with the managed-by remark and no weight; no member of an instance that stays desired
  * is disabled or deleted, nor rewritten when it needed no fix; a quarantine only after after_seconds of
  * unhealthy readings, once per instance and within max_per_run; with faults that a retry gets past, no dead letter and the
  * member groups converged. After the final phase (faults cleared, health restored): every instance ends
@@ -49,6 +49,7 @@ type MemberHealth = "healthy" | "unhealthy" | "unknown";
 const GATEWAY = "gw-1";
 export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
 const UNHEALTHY_SINCE_TAG = "channel-autoscaler-unhealthy-since";
+const MANAGED_REMARK = "managed-by=channel-autoscaler";
 const HOUR_MS = 3_600_000;
 
 export const HEALTH_CHECK = {
@@ -1290,8 +1291,8 @@ class World {
 
   /**
    * Members of other groups and groups no binding names are untouched; a member group is created only
-   * when missing, and with no weight (which would override the members' own); member writes name only
-   * bound groups.
+   * when missing, with the managed-by remark and no weight (which would override the members' own);
+   * member writes name only bound groups.
    */
   private checkOwnership(when: string, before: Before, calls: readonly CallLogEntry[]): void {
     check(this.foreignView() === this.foreignBefore, `${when}: a foreign member or group changed`, () =>
@@ -1317,7 +1318,11 @@ class World {
             `${when}: a member group posted that is not ours or already existed`,
             () => c.body,
           );
-          check(!("member_group_weight" in g), `${when}: a member group created with a weight`, () => c.body);
+          check(
+            g.member_group_remark === MANAGED_REMARK && !("member_group_weight" in g),
+            `${when}: a member group created without the managed-by remark, or with a weight`,
+            () => c.body,
+          );
         }
       }
       if (op === "add members") {
@@ -1534,10 +1539,10 @@ class World {
    *
    * This is the place of every guard on replacements, each judged on the ENTER_STANDBY requests of the
    * step (`standby`, with their times) against the state at its start (`before.state`: AS life-cycle
-   * states, the members' health, the ECS servers' tags): the replacement budget across invocations
-   * (max_in_standby instances in STANDBY or ENTERING_STANDBY, none within cooldown_seconds of the latest
-   * quarantined-at tag) and the fraction guard (max_unhealthy_fraction over the members with a health
-   * reading) join max_per_run and after_seconds here as the product gains them.
+   * states, the members' health, the ECS servers' tags). The replacement budget across invocations
+   * (max_in_standby, cooldown_seconds, the quarantined-at tags) and the fraction guard (max_unhealthy_fraction
+   * over the members with a health reading) have a property of their own, on histories made for them
+   * (budget-properties.test.ts); checking them over these histories too belongs here, in the same way.
    */
   private checkReplacements(
     when: string,

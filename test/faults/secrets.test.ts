@@ -227,6 +227,9 @@ describe("configuration mistakes never echo a secret", () => {
     ["the SK as the region", { HUAWEICLOUD_SDK_REGION: SK }],
     ["the token as the dead-letter topic", { DEAD_LETTER_TOPIC_URN: TOKEN }],
     ["the token as the log level", { LOG_LEVEL: TOKEN }],
+    // The URL parser lower-cases a host: quoted, it would slip past a scrub by value.
+    ["the SK as an endpoint's host", { SMN_ENDPOINT: `https://${SK}` }],
+    ["the AK as an endpoint's host, with a port", { ECS_ENDPOINT: `https://${AK}:8443/` }],
     [
       "the AK as a binding's channel id",
       { BINDINGS: JSON.stringify([{ ...webBinding, vpc_channel_id: `${AK}/x` }]) },
@@ -239,7 +242,10 @@ describe("configuration mistakes never echo a secret", () => {
     expect(output).toMatch(/Invalid configuration/);
     expectClean(output);
     // Not even a fragment of a secret: JSON parse errors quote the text around the fault.
-    for (const secret of [AK, SK, TOKEN]) expect(output).not.toContain(secret.slice(0, 8));
+    for (const secret of [AK, SK, TOKEN]) {
+      expect(output).not.toContain(secret.slice(0, 8));
+      expect(output).not.toContain(secret.slice(0, 8).toLowerCase());
+    }
   });
 });
 

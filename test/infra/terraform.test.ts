@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkEndpoint } from "../../src/config/endpoint-url";
 import { DEPLOYED_ENV_KEYS, ENV_KEYS } from "../../src/config/keys";
+import { SDK_ENDPOINT_DOMAINS } from "../../src/config/region-endpoints";
 import { BindingSchema, HealthCheckSchema } from "../../src/config/schema";
 import {
   type Allowlist,
@@ -395,9 +397,14 @@ describe("infra/ Terraform files", () => {
     expect(Object.keys(json).length).toBeGreaterThan(0);
   });
 
-  it("terraform.tfvars.example parses", async () => {
+  it("terraform.tfvars.example parses, and leaves the bindings to terraform.tfvars.json.example", async () => {
     const json = await parseHcl("terraform.tfvars", readFileSync(join(ROOT, TFVARS_EXAMPLE), "utf8"));
-    expect(json).toHaveProperty("bindings");
+    expect(json).toHaveProperty("region");
+    expect(json).not.toHaveProperty("bindings");
+    const tfvarsJson = JSON.parse(
+      readFileSync(join(ROOT, `${TFVARS_EXAMPLE.replace(/\.example$/, ".json.example")}`), "utf8"),
+    );
+    expect(Object.keys(tfvarsJson)).toEqual(["bindings"]);
   });
 
   it("pass every offline check", async () => {
@@ -468,12 +475,13 @@ describe("channel-autoscaler module", () => {
       /b\.weight >= 0 && b\.weight <= 10000 && floor\(b\.weight\) == b\.weight/,
       /b\.port >= 0 && b\.port <= 65535/,
       /b\.drain_seconds >= 0 && b\.drain_seconds <= 3600/,
+      /b\.slow_start_seconds >= 0 && b\.slow_start_seconds <= 3600 && floor\(b\.slow_start_seconds\) == b\.slow_start_seconds/,
       /b\.healthy_timeout_seconds >= 0 && b\.healthy_timeout_seconds <= 86400/,
       /contains\(\["roma", "apig"\], b\.gateway\)/,
       /\^\[A-Za-z0-9\]\[A-Za-z0-9_-\]\{0,63\}\$/,
       /\{2,63\}\$/,
       /length\(var\.bindings\) == length\(distinct\(/,
-      /weight, 1\), b\.port, coalesce\(b\.standby, false\), coalesce\(b\.drain_seconds, 30\), coalesce\(b\.healthy_timeout_seconds, 300\)/,
+      /weight, 1\), coalesce\(b\.slow_start_seconds, 0\), b\.port, coalesce\(b\.standby, false\), coalesce\(b\.drain_seconds, 30\), coalesce\(b\.healthy_timeout_seconds, 300\)/,
       /jsonencode\(b\.health_check\)/,
       /\["TCP", "HTTP", "HTTPS", "tcp", "http", "https"\]/,
       /n >= 1 && n <= 10/,
@@ -485,6 +493,8 @@ describe("channel-autoscaler module", () => {
       /r\.after_seconds >= 60 && r\.after_seconds <= 86400/,
       /r\.max_per_run >= 1 && r\.max_per_run <= 10/,
       /r\.max_unhealthy_fraction >= 0 && r\.max_unhealthy_fraction <= 1/,
+      /r\.max_in_standby >= 1 && r\.max_in_standby <= 100 && floor\(r\.max_in_standby\) == r\.max_in_standby/,
+      /r\.cooldown_seconds >= 0 && r\.cooldown_seconds <= 86400 && floor\(r\.cooldown_seconds\) == r\.cooldown_seconds/,
     ];
     for (const rule of rules)
       expect(
@@ -530,8 +540,10 @@ describe("channel-autoscaler module", () => {
     // Exactly the AS batch action and the ECS tag actions, only with replace_unhealthy.
     expect(as).toMatch(/local\.replace_unhealthy \? \["as:instances:batchAction"\] : \[\]/);
     expect(ecs).toMatch(
-      /local\.replace_unhealthy \? \[\s*"ecs:cloudServers:batchSetServerTags",\s*"ecs:cloudServers:showServerTags",?\s*\] : \[\]/,
+      /local\.replace_unhealthy \? \[\s*"ecs:cloudServers:batchSetServerTags",?\s*\] : \[\]/,
     );
+    // No call reads a server's tags alone (they come with the server list).
+    expect(JSON.stringify(locals)).not.toContain("ecs:cloudServers:showServerTags");
     expect(String(locals.replace_unhealthy)).toMatch(/b\.replace_unhealthy != null/);
     // No server GET (no call needs it); invokeAsync on the backfill function alone.
     expect(JSON.stringify(locals)).not.toContain("ecs:cloudServers:get");
@@ -571,6 +583,20 @@ describe("channel-autoscaler module", () => {
     expect(String(locals.bindings_json)).toMatch(/length\(var\.bindings\) == 0 \? null/);
     const functionsTf = readFileSync(join(ROOT, `${MODULE_DIR}/functions.tf`), "utf8");
     expect(functionsTf).toContain("condition     = length(var.bindings) > 0 || var.bindings_from_tags");
+  });
+
+  it("passes tag_bindings_allowed as TAG_BINDINGS_ALLOWED, required with bindings_from_tags", async () => {
+    const module = moduleOf(await loadInfra(), MODULE_DIR);
+    expect(declaredVariables(module).get("tag_bindings_allowed")).toMatchObject({ default: [] });
+    const mainTf = module.files.find((f) => f.path.endsWith("/main.tf"))?.json;
+    const locals = (mainTf?.locals as HclObject[] | undefined)?.[0] ?? {};
+    expect((locals.environment_all as HclObject)[ENV_KEYS.tagBindingsAllowed]).toBe(
+      `\${var.bindings_from_tags ? join(",", var.tag_bindings_allowed) : null}`,
+    );
+    const fn = resourceBody(module.files, "huaweicloud_fgs_function", "functions");
+    expect(lifecycleConditions(fn, "precondition")).toContain(
+      `\${!var.bindings_from_tags || length(var.tag_bindings_allowed) > 0}`,
+    );
   });
 });
 
@@ -717,7 +743,7 @@ describe("the checks fail when the configuration is wrong", () => {
         replaceOnce(
           "project_id = var.project_id",
           "",
-        )(replaceOnce("log_level          = var.log_level", "log_lvl = var.log_level")(source)),
+        )(replaceOnce("log_level            = var.log_level", "log_lvl = var.log_level")(source)),
     });
     expect(findings).toEqual(
       expect.arrayContaining([
@@ -890,6 +916,33 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
     expect(variables.get("memory_size")?.default).toBe(256);
   });
 
+  it.runIf(TERRAFORM)(
+    "refuses slow_start_seconds outside 0–3600 or fractional, and bindings of one member group that disagree on it (terraform)",
+    async () => {
+      for (const seconds of [-1, 3601, 2.5])
+        expect(
+          await refusals({ bindings: [{ ...binding(1), slow_start_seconds: seconds }] }),
+          String(seconds),
+        ).toEqual([expect.stringContaining("slow_start_seconds must be a whole number from 0 to 3600")]);
+      for (const seconds of [0, 300, 3600])
+        expect(
+          await refusals({ bindings: [{ ...binding(1), slow_start_seconds: seconds }] }),
+          String(seconds),
+        ).toEqual([]);
+      const zoneB = {
+        ...binding(2),
+        vpc_channel_id: binding(1).vpc_channel_id,
+        instance_id: binding(1).instance_id,
+      };
+      zoneB.member_group_name = binding(1).member_group_name;
+      expect(await refusals({ bindings: [{ ...binding(1), slow_start_seconds: 300 }, zoneB] })).toEqual([
+        expect.stringContaining("must agree on weight, slow_start_seconds"),
+      ]);
+      // Unset is the function's default, 0: agreeing with an explicit 0.
+      expect(await refusals({ bindings: [{ ...binding(1), slow_start_seconds: 0 }, zoneB] })).toEqual([]);
+    },
+  );
+
   it.runIf(TERRAFORM)("refuses memory_size 300 and 10240, accepts 256 and 4096 (terraform)", async () => {
     for (const size of [300, 10240, 100])
       expect(await refusals({ memory_size: size }), String(size)).toEqual([
@@ -897,6 +950,75 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
       ]);
     for (const size of [256, 4096]) expect(await refusals({ memory_size: size }), String(size)).toEqual([]);
   });
+
+  it.runIf(TERRAFORM)(
+    "checks replace_unhealthy's budget fields as the function's schema does (terraform)",
+    async () => {
+      const apig = (replace_unhealthy: { max_in_standby?: number; cooldown_seconds?: number }) => [
+        { ...binding(1), gateway: "apig", replace_unhealthy },
+      ];
+      const refused = expect.stringContaining("max_in_standby 1-100 (default 1), cooldown_seconds 0-86400");
+      for (const bad of [
+        { max_in_standby: 0 },
+        { max_in_standby: 101 },
+        { max_in_standby: 1.5 },
+        { cooldown_seconds: -1 },
+        { cooldown_seconds: 86401 },
+      ])
+        expect(await refusals({ bindings: apig(bad) }), JSON.stringify(bad)).toEqual([refused]);
+      for (const good of [{}, { max_in_standby: 100, cooldown_seconds: 0 }, { cooldown_seconds: 86400 }])
+        expect(await refusals({ bindings: apig(good) }), JSON.stringify(good)).toEqual([]);
+    },
+  );
+
+  it("passes allow_custom_endpoints as ALLOW_CUSTOM_ENDPOINTS and refuses other hosts at plan time, with the functions' domains", async () => {
+    const files = await loadInfra();
+    const variables = declaredVariables(moduleOf(files, MODULE_DIR));
+    expect(variables.get("allow_custom_endpoints")).toMatchObject({ default: false });
+    const environment = moduleLocal(files, "environment_all") as HclObject;
+    expect(environment[ENV_KEYS.allowCustomEndpoints]).toBe(`\${var.allow_custom_endpoints ? "true" : null}`);
+    expect(moduleLocal(files, "sdk_endpoint_domains")).toEqual(SDK_ENDPOINT_DOMAINS);
+    const fn = resourceBody(files, "huaweicloud_fgs_function", "functions");
+    expect(lifecycleConditions(fn, "precondition")).toContain(
+      `\${var.allow_custom_endpoints || length(local.custom_endpoints) == 0}`,
+    );
+  });
+
+  it.runIf(TERRAFORM)(
+    "holds endpoints to the SDKs' domains and loopback as the functions do, look-alikes included (terraform)",
+    async () => {
+      const urls = [
+        "https://roma.cn-north-4.myhuaweicloud.com",
+        "https://SMN.EU-WEST-101.MYHUAWEICLOUD.EU/",
+        "https://smn.cn-north-2.myhuaweicloud.cn:443/v2",
+        "https://as.ap-southeast-1.myhwclouds.com",
+        "http://127.0.0.1:4010",
+        "https://[::1]:8443",
+        "https://myhuaweicloud.com.evil.example",
+        "https://roma.cn-north-4.myhuaweicloud.com.evil.example/",
+        "https://evilmyhuaweicloud.com",
+        "https://myhuaweicloud.com",
+        "https://roma.cn-north-4.myhuaweicloud.com.",
+        "https://roma.cn-north-4.myhuaweicloud.c\u043em",
+        "https://evil.example\\.myhuaweicloud.com",
+        "https://roma.internal.example:8443",
+      ];
+      for (const url of urls) {
+        const functionsAccept = checkEndpoint(url, false).ok;
+        const result = await moduleEval("local.custom_endpoints", { endpoints: { roma: url } });
+        expect(result, url).toEqual({ value: functionsAccept ? [] : ["roma"], errors: [] });
+      }
+      // Refused ones are named, sorted, and the flag lifts the precondition.
+      const both = { endpoints: { smn: "https://smn.example.org", as: "https://evil.example" } };
+      expect(await moduleEval("local.custom_endpoints", both)).toEqual({ value: ["as", "smn"], errors: [] });
+      const rule = "var.allow_custom_endpoints || length(local.custom_endpoints) == 0";
+      expect(await moduleEval(rule, both)).toEqual({ value: false, errors: [] });
+      expect(await moduleEval(rule, { ...both, allow_custom_endpoints: true })).toEqual({
+        value: true,
+        errors: [],
+      });
+    },
+  );
 
   it("checks reconcile_schedule against its type before the timer is created", async () => {
     const timer = resourceBody(await loadInfra(), "huaweicloud_fgs_function_trigger", "reconcile_timer");
@@ -1046,6 +1168,58 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
     },
   );
 
+  it.runIf(TERRAFORM)("checks tag_bindings_allowed entries as the function does (terraform)", async () => {
+    const id = "0".repeat(32);
+    for (const entry of [`roma:${id}/${id}`, `apig:${id}/*`, "roma:inst_1/chan-2"])
+      expect(await refusals({ tag_bindings_allowed: [entry] }), entry).toEqual([]);
+    for (const entry of [`elb:${id}/*`, `roma:${id}`, `ROMA:${id}/*`, `roma:../${id}/*`, `roma:${id}/**`, ""])
+      expect(await refusals({ tag_bindings_allowed: [entry] }), entry).toEqual([
+        expect.stringContaining("Each tag_bindings_allowed entry must be"),
+      ]);
+  });
+
+  it.runIf(TERRAFORM)("requires tag_bindings_allowed with bindings_from_tags (terraform)", async () => {
+    const rule = `\${!var.bindings_from_tags || length(var.tag_bindings_allowed) > 0}`;
+    const check = (vars: Record<string, unknown>) => moduleEval(rule, vars);
+    expect(await check({ bindings_from_tags: true })).toEqual({ value: false, errors: [] });
+    expect(await check({ bindings_from_tags: true, tag_bindings_allowed: ["apig:gw/*"] })).toEqual({
+      value: true,
+      errors: [],
+    });
+    expect(await check({})).toEqual({ value: true, errors: [] });
+  });
+
+  it.runIf(TERRAFORM)(
+    "grants ROMA FullAccess only for a roma binding or allowed entry, the APIG actions only for an apig one (terraform)",
+    async () => {
+      const grants = async (vars: Record<string, unknown>) => {
+        const roles = await moduleEval("local.system_roles", vars);
+        const apig = await moduleEval(
+          '[for s in local.policy_statements : s if contains(s.Action, "apig:vpcChannels:get")]',
+          vars,
+        );
+        return { roles: roles.value, apig: (apig.value as unknown[]).length };
+      };
+      const apigBinding = { ...binding(1), gateway: "apig" };
+      expect(await grants({ bindings: [apigBinding] })).toEqual({ roles: [], apig: 1 });
+      expect(await grants({ bindings: [binding(1)] })).toEqual({ roles: ["ROMA FullAccess"], apig: 0 });
+      // Tag discovery grants what its allow-list names, not both gateways.
+      const tags = { bindings: [], bindings_from_tags: true };
+      expect(await grants({ ...tags, tag_bindings_allowed: ["apig:gw-1/*"] })).toEqual({
+        roles: [],
+        apig: 1,
+      });
+      expect(await grants({ ...tags, tag_bindings_allowed: ["roma:r-1/c-1"] })).toEqual({
+        roles: ["ROMA FullAccess"],
+        apig: 0,
+      });
+      expect(
+        await grants({ bindings: [apigBinding], tag_bindings_allowed: ["roma:r-1/*"] }),
+        "an allow-list without tag discovery grants nothing",
+      ).toEqual({ roles: [], apig: 1 });
+    },
+  );
+
   it("refuses, at plan time, a timeout the drain cannot fit in and a hook that times out first", async () => {
     const module = moduleOf(await loadInfra(), MODULE_DIR);
     expect(formatFindings(checkNoWarningChecks(module))).toEqual([]);
@@ -1075,7 +1249,8 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
       errors: [],
     });
     expect(
-      await moduleEval(String(hook), { bindings: apig, lifecycle_hook_timeout: 1801 }, overrides),
+      // 1800 s of health wait and the default timer's 600 s period.
+      await moduleEval(String(hook), { bindings: apig, lifecycle_hook_timeout: 2401 }, overrides),
     ).toEqual({
       value: true,
       errors: [],

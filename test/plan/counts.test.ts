@@ -12,6 +12,9 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       entry("add", "failed"),
       entry("add", "planned"),
       entry("update", "done"),
+      entry("ramp", "done"),
+      entry("ramp", "done"),
+      entry("ramp", "failed"),
       entry("enable", "done"),
       entry("disable", "done"),
       entry("delete", "done"),
@@ -31,6 +34,7 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       removed: 2,
       unchanged: 7,
       hooks_completed: 1,
+      ramping: 2,
       quarantined: 1,
       quarantine_guarded: 0,
     });
@@ -53,8 +57,8 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
   });
 
   it("counts nothing in a dry run, where every entry stays planned", () => {
-    const plan = (["add", "update", "enable", "disable", "delete", "complete_hook"] as const).map((a) =>
-      entry(a, "planned"),
+    const plan = (["add", "update", "ramp", "enable", "disable", "delete", "complete_hook"] as const).map(
+      (a) => entry(a, "planned"),
     );
     expect(countsOf(plan, 2)).toEqual({
       bindings: 2,
@@ -64,6 +68,7 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
       removed: 0,
       unchanged: 0,
       hooks_completed: 0,
+      ramping: 0,
       quarantined: 0,
       quarantine_guarded: 0,
     });
@@ -71,10 +76,11 @@ describe("countsOf: the summary's counts, derived from the plan", () => {
 });
 
 describe("plannedCounts: what a dry run's plan would do, in the summary's words", () => {
-  it("counts every entry whatever its status; an update and a re-enable are both updates", () => {
+  it("counts every entry whatever its status; an update and a re-enable are both updates, a ramp step ramping", () => {
     const plan = [
       entry("add", "planned"),
       entry("update", "planned"),
+      entry("ramp", "planned"),
       entry("enable", "planned"),
       entry("disable", "planned"),
       entry("delete", "planned"),
@@ -90,6 +96,7 @@ describe("plannedCounts: what a dry run's plan would do, in the summary's words"
       disabled: 1,
       removed: 1,
       hooks_completed: 1,
+      ramping: 1,
       quarantined: 1,
       hooks_waiting: 1,
       channels_updated: 1,

@@ -3,8 +3,12 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
-import { type DesiredMember, desiredMembers, memberName } from "../../src/plan/desired";
-import { isEmptyPlan, memberTypeOfListing, planTarget } from "../../src/plan/plan-members";
+import { type DesiredMember, desiredMembers } from "../../src/plan/desired";
+import { isEmptyPlan, memberTypeOfListing, type PlanInput, planTarget } from "../../src/plan/plan-members";
+
+const NOW = Date.parse("2026-06-01T00:00:00Z");
+/** A plan at NOW: these members' ramps (none here: slow start is off) read the same clock every time. */
+const planAt = (input: Omit<PlanInput, "now">) => planTarget({ ...input, now: NOW });
 
 const binding = BindingSchema().parse({
   scaling_group_id: "asg-1",
@@ -25,6 +29,7 @@ const desired = (id: string, over: Partial<DesiredMember> = {}): DesiredMember =
   ecs_id: id,
   ecs_name: `name-${id}`,
   weight: 1,
+  slow_start_seconds: 0,
   is_backup: false,
   port: undefined,
   member_group_name: "web",
@@ -86,16 +91,11 @@ describe("desiredMembers", () => {
       ["i-2", "asg-2"],
     ]);
   });
-
-  it("makes member names the gateway accepts", () => {
-    expect(memberName({ ...instance("i-1"), instance_name: "web server #1" })).toBe("web-server--1");
-    expect(memberName({ ...instance("i-1"), instance_name: "" })).toBe("i-1");
-  });
 });
 
 describe("planTarget (ecs channels)", () => {
   const plan = (d: DesiredMember[], a: Member[]) =>
-    planTarget({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
+    planAt({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
 
   it.each<
     [
@@ -152,9 +152,9 @@ describe("planTarget (ecs channels)", () => {
   });
 
   it("asks for the member type before it can add", () => {
-    const p = planTarget({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
+    const p = planAt({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
     expect(p.needsMemberType).toBe(true);
-    const converged = planTarget({
+    const converged = planAt({
       desired: [desired("a")],
       actual: [member("a")],
       memberType: undefined,
@@ -182,10 +182,10 @@ describe("memberTypeOfListing", () => {
 
 describe("planTarget (ip channels)", () => {
   it("asks for addresses, then adds with host", () => {
-    const first = planTarget({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
+    const first = planAt({ desired: [desired("a")], actual: [], memberType: "ip", ips: new Map() });
     expect(first.needsAddress).toEqual(["a"]);
     expect(first.upserts).toEqual([]);
-    const second = planTarget({
+    const second = planAt({
       desired: [desired("a")],
       actual: [],
       memberType: "ip",
@@ -196,7 +196,7 @@ describe("planTarget (ip channels)", () => {
 
   it("claims members without ECS fields by their address", () => {
     const m = member("a", { ecs_id: null, ecs_name: null, host: "10.0.0.1" });
-    const p = planTarget({
+    const p = planAt({
       desired: [desired("a")],
       actual: [m],
       memberType: "ip",
@@ -208,7 +208,7 @@ describe("planTarget (ip channels)", () => {
 
   it("replaces a member whose port changes (address and port are its identity)", () => {
     const m = member("a", { host: "10.0.0.1", port: 80 });
-    const p = planTarget({
+    const p = planAt({
       desired: [desired("a", { port: 81 })],
       actual: [m],
       memberType: "ip",
@@ -216,6 +216,89 @@ describe("planTarget (ip channels)", () => {
     });
     expect(p.upserts.map((u) => u.kind)).toEqual(["add"]);
     expect(p.removals.map((r) => [r.member.id, r.reason])).toEqual([["m-a", "replaced"]]);
+  });
+});
+
+describe("planTarget (slow start)", () => {
+  const ramping = (id: string, over: Partial<DesiredMember> = {}) =>
+    desired(id, { weight: 10, slow_start_seconds: 100, ...over });
+  /** A member created this many seconds before NOW. */
+  const aged = (id: string, seconds: number, over: Partial<Member> = {}) =>
+    member(id, { create_time: new Date(NOW - seconds * 1000).toISOString(), ...over });
+
+  it("adds a new member at its start weight, step 0", () => {
+    const p = planAt({ desired: [ramping("a")], actual: [], memberType: "ecs", ips: new Map() });
+    expect(p.upserts).toMatchObject([{ kind: "add", weight: 1, rampStep: 0 }]);
+    const flat = planAt({
+      desired: [ramping("a", { weight: 1 })],
+      actual: [],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(flat.upserts[0]).toMatchObject({ kind: "add", weight: 1 });
+    expect(flat.upserts[0]!.rampStep).toBeUndefined();
+  });
+
+  it("raises a member below its step as a ramp, of the weight alone; one at its step is unchanged", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 45, { weight: 2 }), aged("b", 45, { weight: 4 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts).toMatchObject([
+      { kind: "ramp", weight: 4, rampStep: 2, changes: ["weight"], from: { weight: 2 }, to: { weight: 4 } },
+    ]);
+    expect(p.unchanged).toBe(1);
+  });
+
+  it("a raise beside another change is an update; a member above the weight is brought down by an update", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 45, { weight: 1, ecs_name: "old" }), aged("b", 45, { weight: 30 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts.map((u) => [u.kind, u.weight, u.changes])).toEqual([
+      ["update", 4, ["weight", "ecs_name"]],
+      ["update", 10, ["weight"]],
+    ]);
+  });
+
+  it("lists the members whose create_time cannot tell their age, given their weight at once", () => {
+    const p = planAt({
+      desired: [ramping("a"), ramping("b")],
+      actual: [aged("a", 10, { create_time: "soon" }), aged("b", 10, { create_time: "soon", weight: 10 })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(p.upserts).toMatchObject([{ kind: "ramp", weight: 10, rampStep: 5 }]);
+    expect(p.undated.map((m) => m.id)).toEqual(["m-a"]);
+  });
+
+  it("holds an APIG member not reported healthy: unknown only where the channel checks health", () => {
+    const actual = [
+      aged("a", 70, { health_status: "unhealthy" }),
+      aged("b", 70, { health_status: "unknown" }),
+    ];
+    const input = {
+      desired: [ramping("a"), ramping("b")],
+      actual,
+      memberType: "ecs" as const,
+      ips: new Map(),
+    };
+    expect(planAt(input).upserts.map((u) => [u.desired.ecs_id, u.weight])).toEqual([["b", 6]]);
+    expect(planAt({ ...input, healthChecked: true }).upserts).toEqual([]);
+  });
+
+  it("a member replaced on an ip channel (new port) ramps again from the start", () => {
+    const p = planAt({
+      desired: [ramping("a", { port: 81 })],
+      actual: [aged("a", 5000, { host: "10.0.0.1", port: 80, weight: 10 })],
+      memberType: "ip",
+      ips: new Map([["a", "10.0.0.1"]]),
+    });
+    expect(p.upserts).toMatchObject([{ kind: "add", weight: 1, rampStep: 0, to: { weight: 1, port: 81 } }]);
   });
 });
 
@@ -238,7 +321,7 @@ describe("planTarget properties", () => {
       fc.property(arb, ({ want, have }) => {
         const d = want.map((id) => desired(id));
         const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status, weight: h.weight }));
-        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        const p = planAt({ desired: d, actual, memberType: "ecs", ips: new Map() });
         // Simulate the gateway: upsert by ecs_id, enable, delete.
         const removed = new Set(p.removals.map((r) => r.member.id));
         const after = new Map<string, Member>();
@@ -251,7 +334,7 @@ describe("planTarget properties", () => {
           else
             after.set(`new-${u.desired.ecs_id}`, member(u.desired.ecs_id, { id: `new-${u.desired.ecs_id}` }));
         }
-        const again = planTarget({
+        const again = planAt({
           desired: d,
           actual: [...after.values()],
           memberType: "ecs",
@@ -290,7 +373,7 @@ describe("planTarget properties", () => {
             create_time: h.created,
           }),
         );
-        const p = planTarget({ desired: d, actual, memberType: "ecs", ips: new Map() });
+        const p = planAt({ desired: d, actual, memberType: "ecs", ips: new Map() });
         const removed = new Set(p.removals.map((r) => r.member.id));
         for (const id of want) {
           const mine = actual.filter((m) => m.ecs_id === id);

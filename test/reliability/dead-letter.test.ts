@@ -23,14 +23,7 @@ const emu = await emulatorForFile({ credentials: [{ ak: AK, sk: SK, securityToke
 function sink(lines: string[]): DeadLetterSink {
   const http = new CloudHttp({
     projectId: emu.projectId,
-    endpoints: {
-      roma: undefined,
-      apig: undefined,
-      as: undefined,
-      ecs: undefined,
-      smn: emu.url,
-      functiongraph: undefined,
-    },
+    endpointOf: () => emu.url,
     credentials: { ak: AK, sk: SK, securityToken: TOKEN },
     deadline: new Deadline(60_000, 0, () => 0),
     policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },

@@ -48,7 +48,7 @@ describe("runInvocation", () => {
     emu.control.addFault({ service: "gateway", status: 503, times: 0 });
     const { result } = await run({ RETRY_MAX_ATTEMPTS: "2" });
     expect(result.failure).toBeInstanceOf(TransientFailureError);
-    expect(result.failure!.failedBindings).toBe(1);
+    expect((result.failure as TransientFailureError).failedBindings).toBe(1);
     expect(result.deadLetters.map((d) => `${d.action} ${d.error.code} ${d.attempts}`)).toEqual([
       "read_members APIG.9999 2",
     ]);
@@ -61,5 +61,29 @@ describe("runInvocation", () => {
     expect(thrown).toBeInstanceOf(TransientFailureError);
     expect((thrown as Error).message).toBe(result.failure!.message);
     expect((thrown as Error).stack).toBe(`TransientFailureError: ${result.failure!.message}`);
+  });
+
+  it("dead-letters an event whose reading breaks unforeseen, logs it and fails with an input error", async () => {
+    const lines: string[] = [];
+    const event = {
+      get record(): never {
+        throw new RangeError("unforeseen");
+      },
+    };
+    const thrown = await runInvocation("scaling-events", event, undefined, {
+      env: envFor(emu, [webBinding]),
+      write: (line) => lines.push(line),
+    }).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ name: "InputError", message: "the event could not be read: unforeseen" });
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => l.dead_letter === true)).toMatchObject([
+      {
+        action: "parse_event",
+        binding: null,
+        error: { code: "UNREADABLE_EVENT", message: "the event could not be read: unforeseen" },
+      },
+    ]);
+    expect(logged.some((l) => l.level === "error" && l.action === "read_event")).toBe(true);
+    expect(emu.control.calls()).toEqual([]);
   });
 });

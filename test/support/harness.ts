@@ -19,6 +19,7 @@ export interface Summary {
   disabled: number;
   unchanged: number;
   hooks_completed: number;
+  ramping: number;
   bindings_discovered: number;
   skipped: number;
   quarantined: number;
@@ -66,12 +67,19 @@ export interface Binding {
   member_group_name: string;
   gateway?: "roma" | "apig";
   weight?: number;
+  slow_start_seconds?: number;
   port?: number;
   standby?: boolean;
   drain_seconds?: number;
   healthy_timeout_seconds?: number;
   health_check?: Record<string, unknown>;
-  replace_unhealthy?: { after_seconds?: number; max_per_run?: number; max_unhealthy_fraction?: number };
+  replace_unhealthy?: {
+    after_seconds?: number;
+    max_per_run?: number;
+    max_unhealthy_fraction?: number;
+    max_in_standby?: number;
+    cooldown_seconds?: number;
+  };
 }
 
 export function envFor(
@@ -218,7 +226,14 @@ export const timerEvent = (userEvent = "") => ({
   user_event: userEvent,
 });
 
-type InstanceState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "REMOVING" | "STANDBY";
+type InstanceState =
+  | "INSERVICE"
+  | "PENDING_WAIT"
+  | "REMOVING_WAIT"
+  | "PENDING"
+  | "REMOVING"
+  | "STANDBY"
+  | "ENTERING_STANDBY";
 type InstanceHealth = "NORMAL" | "ERROR" | "INITIALIZING";
 
 export function instance(id: string, state: InstanceState = "INSERVICE", health: InstanceHealth = "NORMAL") {
@@ -237,13 +252,22 @@ export interface RomaChannelOptions {
   memberType?: "ecs" | "ip";
   /** Default `web` (ours) and `other` (a foreign group). */
   groups?: string[];
+  /**
+   * The groups without the ownership remark: foreign or hand-managed. Default `other`; every other
+   * group carries MANAGED_REMARK, as the groups the function creates do.
+   */
+  unmanaged?: string[];
   /** Default none. */
   members?: unknown[];
 }
 
+/** The `member_group_remark` that marks a member group as the function's own (README, "Bindings from AS group tags"). */
+export const MANAGED_REMARK = "managed-by=channel-autoscaler";
+
 /**
- * The one VPC channel fixture: chan-1, round robin on port 8080, ecs members, member groups `web` and
- * `other`, no members; each test states only what differs.
+ * The one VPC channel fixture: chan-1, round robin on port 8080, ecs members, member groups `web` (ours,
+ * with the ownership remark) and `other` (foreign, without it), no members; each test states only what
+ * differs.
  */
 export function romaChannel(o: RomaChannelOptions = {}): ChannelInput {
   const id = o.id ?? "chan-1";
@@ -253,7 +277,11 @@ export function romaChannel(o: RomaChannelOptions = {}): ChannelInput {
     port: o.port ?? 8080,
     balance_strategy: 1,
     member_type: o.memberType ?? "ecs",
-    member_groups: (o.groups ?? ["web", "other"]).map((member_group_name) => ({ member_group_name })),
+    member_groups: (o.groups ?? ["web", "other"]).map((member_group_name) =>
+      (o.unmanaged ?? ["other"]).includes(member_group_name)
+        ? { member_group_name }
+        : { member_group_name, member_group_remark: MANAGED_REMARK },
+    ),
     members: (o.members ?? []) as never,
   };
 }

@@ -63,7 +63,7 @@ export function inProcess(
       ...(sleep ? { sleep } : {}),
     },
     bindings: config.bindings,
-    options: syncOptions(config.tuning, false),
+    options: syncOptions(config.tuning, false, new Set()),
     logs,
     deadLetters,
   };

@@ -9,11 +9,15 @@ module "channel_autoscaler" {
   region     = var.region
   project_id = var.project_id
   bindings   = var.bindings
-  # Tag discovery: scaling groups bind themselves (infra/README.md, "Bindings from tags").
-  bindings_from_tags = var.bindings_from_tags
-  name_prefix        = var.name_prefix
-  log_level          = var.log_level
-  endpoints          = var.endpoints
+  # Tag discovery: scaling groups bind themselves (infra/README.md, "Bindings from tags"), only to
+  # the channels listed in tag_bindings_allowed.
+  bindings_from_tags   = var.bindings_from_tags
+  tag_bindings_allowed = var.tag_bindings_allowed
+  name_prefix          = var.name_prefix
+  log_level            = var.log_level
+  endpoints            = var.endpoints
+  # Hosts outside the SDKs' endpoint domains receive the agency's credentials: refused unless true.
+  allow_custom_endpoints = var.allow_custom_endpoints
   # The bundles `npm run build` writes at the repository root; relative to this configuration, so
   # the path holds wherever the module itself comes from.
   dist_dir = "${path.root}/../../../dist"

@@ -17,3 +17,8 @@ output "alarm_topic_urn" {
   description = "SMN topic the alarms notify; alarm_emails are subscribed to it."
   value       = module.channel_autoscaler.alarm_topic_urn
 }
+
+output "bindings_json" {
+  description = "BINDINGS as deployed; the CLI reads `terraform output -json` (validate, plan and sync --bindings)."
+  value       = module.channel_autoscaler.bindings_json
+}

@@ -17,6 +17,7 @@ variable "bindings" {
     vpc_channel_id          = string
     member_group_name       = string
     weight                  = optional(number)
+    slow_start_seconds      = optional(number)
     port                    = optional(number)
     standby                 = optional(bool)
     drain_seconds           = optional(number)
@@ -48,6 +49,12 @@ variable "bindings_from_tags" {
   default     = false
 }
 
+variable "tag_bindings_allowed" {
+  description = "With bindings_from_tags, the channels tag bindings may point at: \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\"; see the module's variable and infra/README.md."
+  type        = list(string)
+  default     = []
+}
+
 variable "name_prefix" {
   description = "Prefix of every resource name."
   type        = string
@@ -71,6 +78,12 @@ variable "endpoints" {
     functiongraph = optional(string)
   })
   default = {}
+}
+
+variable "allow_custom_endpoints" {
+  description = "Let endpoints name hosts outside the official SDKs' endpoint domains; see the module's allow_custom_endpoints variable."
+  type        = bool
+  default     = false
 }
 
 variable "memory_size" {

@@ -76,10 +76,10 @@ resource "huaweicloud_as_lifecycle_hook" "groups" {
 
   lifecycle {
     # A hook that times out first applies default_result while the function still waits for
-    # "healthy" or drains: AS would go on without it.
+    # "healthy" or drains, or before the timer repairs a lost event: AS would go on without it.
     precondition {
-      condition     = var.lifecycle_hook_timeout > max(local.hook_waits[each.value.scaling_group_id].launch, local.hook_waits[each.value.scaling_group_id].terminate)
-      error_message = "lifecycle_hook_timeout (${var.lifecycle_hook_timeout}s) must exceed group ${each.value.scaling_group_id}'s healthy_timeout_seconds and drain_seconds (${max(local.hook_waits[each.value.scaling_group_id].launch, local.hook_waits[each.value.scaling_group_id].terminate)}s): AS would apply lifecycle_hook_default_result before the function completes the hook."
+      condition     = var.lifecycle_hook_timeout > max(local.hook_waits[each.value.scaling_group_id].launch, local.hook_waits[each.value.scaling_group_id].terminate) + local.reconcile_period_seconds
+      error_message = "lifecycle_hook_timeout (${var.lifecycle_hook_timeout}s) must exceed group ${each.value.scaling_group_id}'s healthy_timeout_seconds and drain_seconds (${max(local.hook_waits[each.value.scaling_group_id].launch, local.hook_waits[each.value.scaling_group_id].terminate)}s) plus one reconcile period (${local.reconcile_period_seconds}s): AS would apply lifecycle_hook_default_result before the function, or the timer after a lost event, completes the hook. Raise it (at most 86400), or shorten reconcile_schedule."
     }
   }
 }

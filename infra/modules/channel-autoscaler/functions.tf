@@ -64,9 +64,18 @@ resource "huaweicloud_fgs_function" "functions" {
       condition     = length(var.bindings) > 0 || var.bindings_from_tags
       error_message = "bindings is empty and bindings_from_tags is false: the functions would have nothing to do. List bindings, or set bindings_from_tags = true."
     }
+    # Tagging an AS group takes only AS rights: a tag binding acts only on channels listed here.
+    precondition {
+      condition     = !var.bindings_from_tags || length(var.tag_bindings_allowed) > 0
+      error_message = "bindings_from_tags is true and tag_bindings_allowed is empty: list the channels tag bindings may point at (\"roma:<instance_id>/<vpc_channel_id>\", or \"roma:<instance_id>/*\" for every channel of an instance; apig likewise)."
+    }
     precondition {
       condition     = local.environment_chars <= var.environment_max_chars
       error_message = "The functions' environment, as the JSON FunctionGraph receives, would be ${local.environment_chars} characters, above the limit of ${var.environment_max_chars}: shorten BINDINGS (fewer bindings, or drop optional fields that repeat the defaults)."
+    }
+    precondition {
+      condition     = var.allow_custom_endpoints || length(local.custom_endpoints) == 0
+      error_message = "endpoints ${join(", ", local.custom_endpoints)} name hosts outside the official SDKs' endpoint domains (${join(", ", local.sdk_endpoint_domains)}) and loopback: the functions would refuse them at start-up, since such a host receives the agency's credentials and signed requests. Use the region's endpoint, or set allow_custom_endpoints = true for a host you trust."
     }
     precondition {
       condition     = length(local.function_environment) <= 20

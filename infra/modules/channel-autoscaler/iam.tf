@@ -45,9 +45,9 @@ locals {
   # ECS: support.huaweicloud.com/intl/en-us/api-ecs/, "Permissions and Supported Actions".
   ecs_actions = concat(
     ["ecs:cloudServers:list"], # ecs_06_0002.html: GET .../cloudservers/detail (private IPv4 on ip channels)
+    # Set and remove channel-autoscaler-unhealthy-since; the tag is read back from the server list.
     local.replace_unhealthy ? [
       "ecs:cloudServers:batchSetServerTags", # ecs_06_0019.html: POST .../cloudservers/{id}/tags/action
-      "ecs:cloudServers:showServerTags",     # ecs_06_0019.html: GET .../cloudservers/{id}/tags
     ] : [],
   )
 

@@ -27,8 +27,13 @@ locals {
   # Groups bound by tags are not known here: they get no AS notification or lifecycle hook from
   # this module (infra/README.md says how to add them); the reconcile timer still covers them.
   scaling_group_ids = toset([for b in var.bindings : b.scaling_group_id])
-  # A tag may name either gateway, so discovery needs both gateways' grants.
-  gateways_in_use = var.bindings_from_tags ? toset(["roma", "apig"]) : toset([for b in var.bindings : coalesce(b.gateway, "roma")])
+  # The gateways the functions may call: those of the bindings, and with tag discovery those of
+  # tag_bindings_allowed (a tag naming any other channel is refused before any call).
+  tag_bindings_allowed = var.bindings_from_tags ? var.tag_bindings_allowed : []
+  gateways_in_use = toset(concat(
+    [for b in var.bindings : coalesce(b.gateway, "roma")],
+    [for e in local.tag_bindings_allowed : split(":", e)[0]],
+  ))
 
   events_topic_name      = "${var.name_prefix}-as-events"
   dead_letter_topic_name = "${var.name_prefix}-dead-letter"
@@ -43,6 +48,7 @@ locals {
   environment_all = {
     BINDINGS                   = local.bindings_json
     BINDINGS_FROM_TAGS         = var.bindings_from_tags ? "true" : null
+    TAG_BINDINGS_ALLOWED       = var.bindings_from_tags ? join(",", var.tag_bindings_allowed) : null
     HUAWEICLOUD_SDK_REGION     = var.region
     HUAWEICLOUD_SDK_PROJECT_ID = var.project_id
     DEAD_LETTER_TOPIC_URN      = local.dead_letter_topic_urn
@@ -53,6 +59,7 @@ locals {
     ECS_ENDPOINT               = var.endpoints.ecs
     SMN_ENDPOINT               = var.endpoints.smn
     FUNCTIONGRAPH_ENDPOINT     = var.endpoints.functiongraph
+    ALLOW_CUSTOM_ENDPOINTS     = var.allow_custom_endpoints ? "true" : null
     # reconcile hands shards of bindings to async backfill invocations past the threshold. The URN
     # is built from its fixed shape: the function resource cannot reference its own instances.
     BACKFILL_FUNCTION_URN = local.backfill_function_urn
@@ -83,6 +90,28 @@ locals {
       terminate = max([for b in var.bindings : coalesce(b.drain_seconds, 30) if b.scaling_group_id == g]...)
     }
   }
+
+  # The reconcile timer's period in seconds for a Rate schedule (10m: 600); 0 for a Cron schedule,
+  # whose period this module does not work out. A hook must outlast it as well as the waits: a lost
+  # event is repaired by the next timer run, which must come before AS gives up on the hook.
+  reconcile_period_seconds = var.reconcile_schedule_type == "Rate" ? try(
+    tonumber(substr(var.reconcile_schedule, 0, length(var.reconcile_schedule) - 1)) * { m = 60, h = 3600, d = 86400 }[substr(var.reconcile_schedule, -1, 1)],
+    0,
+  ) : 0
+
+  # An endpoint override receives the agency's credentials and signed requests that can be replayed,
+  # so the functions refuse one outside the domains of the official SDKs' region tables (the list in
+  # src/config/region-endpoints.ts, SDK_ENDPOINT_DOMAINS) unless ALLOW_CUSTOM_ENDPOINTS=true; the same
+  # rule here fails the plan instead of every invocation. A host is matched as written, in ASCII:
+  # letters, digits, dots and hyphens before the domain, then a port or path or nothing, so a
+  # look-alike (a longer domain, a trailing dot, a backslash, an IDN) is not under it.
+  sdk_endpoint_domains = ["myhuaweicloud.cn", "myhuaweicloud.com", "myhuaweicloud.eu", "myhwclouds.com"]
+  sdk_endpoint_pattern = "^https://[a-z0-9.-]+\\.(${join("|", [for d in local.sdk_endpoint_domains : replace(d, ".", "\\.")])})(:[0-9]+)?(/.*)?$"
+  loopback_pattern     = "^https?://(localhost|127(\\.[0-9]{1,3}){3}|\\[::1\\])(:[0-9]+)?(/.*)?$"
+  custom_endpoints = sort([
+    for service, url in var.endpoints : service
+    if url != null && !can(regex(local.sdk_endpoint_pattern, lower(url))) && !can(regex(local.loopback_pattern, lower(url)))
+  ])
 
   common_tags = merge({ "managed-by" = "terraform", "product" = "channel-autoscaler" }, var.tags)
 

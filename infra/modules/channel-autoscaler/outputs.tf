@@ -62,3 +62,8 @@ output "environment_chars" {
   description = "Size of the functions' environment as FunctionGraph receives it (the characters of its JSON), against the limit in environment_max_chars."
   value       = local.environment_chars
 }
+
+output "bindings_json" {
+  description = "BINDINGS exactly as the functions get it (JSON; null when bindings is empty and tag discovery supplies them all). `terraform output -json > outputs.json` then `npx channel-autoscaler validate outputs.json` (or plan --bindings outputs.json) reads what was deployed."
+  value       = local.bindings_json
+}

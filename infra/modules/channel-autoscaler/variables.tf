@@ -3,7 +3,7 @@
 # The binding rules below mirror the bindings schema (src/config/schema.ts) so that a bad
 # binding fails at `terraform plan` instead of at the first invocation. Optional binding fields
 # are left null when unset and are dropped from BINDINGS, so the function applies its own
-# defaults (gateway "roma", weight 1, standby false, drain_seconds 30,
+# defaults (gateway "roma", weight 1, slow_start_seconds 0, standby false, drain_seconds 30,
 # healthy_timeout_seconds 300, port = the channel's port).
 
 variable "region" {
@@ -41,6 +41,7 @@ variable "bindings" {
     vpc_channel_id          = string
     member_group_name       = string
     weight                  = optional(number)
+    slow_start_seconds      = optional(number)
     port                    = optional(number)
     standby                 = optional(bool)
     drain_seconds           = optional(number)
@@ -61,6 +62,8 @@ variable "bindings" {
       after_seconds          = optional(number)
       max_per_run            = optional(number)
       max_unhealthy_fraction = optional(number)
+      max_in_standby         = optional(number)
+      cooldown_seconds       = optional(number)
     }))
   }))
   default = []
@@ -87,6 +90,11 @@ variable "bindings" {
   validation {
     condition     = alltrue([for b in var.bindings : b.weight == null ? true : (b.weight >= 0 && b.weight <= 10000 && floor(b.weight) == b.weight)])
     error_message = "binding weight must be a whole number from 0 to 10000 (default 1)."
+  }
+
+  validation {
+    condition     = alltrue([for b in var.bindings : b.slow_start_seconds == null ? true : (b.slow_start_seconds >= 0 && b.slow_start_seconds <= 3600 && floor(b.slow_start_seconds) == b.slow_start_seconds)])
+    error_message = "binding slow_start_seconds must be a whole number from 0 to 3600 (default 0: off)."
   }
 
   validation {
@@ -117,11 +125,11 @@ variable "bindings" {
     condition = alltrue([
       for target, settings in {
         for b in var.bindings : join("/", [coalesce(b.gateway, "roma"), b.instance_id, b.vpc_channel_id, b.member_group_name]) => jsonencode([
-          coalesce(b.weight, 1), b.port, coalesce(b.standby, false), coalesce(b.drain_seconds, 30), coalesce(b.healthy_timeout_seconds, 300)
+          coalesce(b.weight, 1), coalesce(b.slow_start_seconds, 0), b.port, coalesce(b.standby, false), coalesce(b.drain_seconds, 30), coalesce(b.healthy_timeout_seconds, 300)
         ])...
       } : length(distinct(settings)) == 1
     ])
-    error_message = "Bindings that name the same channel member group must agree on weight, port, standby, drain_seconds and healthy_timeout_seconds."
+    error_message = "Bindings that name the same channel member group must agree on weight, slow_start_seconds, port, standby, drain_seconds and healthy_timeout_seconds."
   }
 
   validation {
@@ -175,9 +183,11 @@ variable "bindings" {
       for r in [for b in var.bindings : b.replace_unhealthy if b.replace_unhealthy != null] :
       (r.after_seconds == null ? true : (r.after_seconds >= 60 && r.after_seconds <= 86400 && floor(r.after_seconds) == r.after_seconds)) &&
       (r.max_per_run == null ? true : (r.max_per_run >= 1 && r.max_per_run <= 10 && floor(r.max_per_run) == r.max_per_run)) &&
-      (r.max_unhealthy_fraction == null ? true : (r.max_unhealthy_fraction >= 0 && r.max_unhealthy_fraction <= 1))
+      (r.max_unhealthy_fraction == null ? true : (r.max_unhealthy_fraction >= 0 && r.max_unhealthy_fraction <= 1)) &&
+      (r.max_in_standby == null ? true : (r.max_in_standby >= 1 && r.max_in_standby <= 100 && floor(r.max_in_standby) == r.max_in_standby)) &&
+      (r.cooldown_seconds == null ? true : (r.cooldown_seconds >= 0 && r.cooldown_seconds <= 86400 && floor(r.cooldown_seconds) == r.cooldown_seconds))
     ])
-    error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5)."
+    error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5), max_in_standby 1-100 (default 1), cooldown_seconds 0-86400 (default 600)."
   }
 
   # FunctionGraph caps a function's environment at 4,096 characters, counted on the JSON object it
@@ -199,9 +209,23 @@ variable "bindings" {
 }
 
 variable "bindings_from_tags" {
-  description = "Turn on tag discovery (BINDINGS_FROM_TAGS=true): every AS group tagged channel-autoscaler-channel (plus -instance and -member-group; see infra/README.md) is a binding too, so bindings may be empty. Grants the agency the AS tag-query actions."
+  description = "Turn on tag discovery (BINDINGS_FROM_TAGS=true): every AS group tagged channel-autoscaler-channel (plus -instance and -member-group; see infra/README.md) is a binding too, so bindings may be empty. Needs tag_bindings_allowed. Grants the agency the AS tag-query actions."
   type        = bool
   default     = false
+}
+
+variable "tag_bindings_allowed" {
+  description = "Where tag bindings may point (TAG_BINDINGS_ALLOWED), required with bindings_from_tags: the channels whose owners consent to being fed by whoever may tag an AS group. Each entry \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\" (every channel of the instance), gateway \"roma\" or \"apig\". A tag naming any other channel is dead-lettered (TAG_BINDING_NOT_ALLOWED) and that channel is never called for it. The agency gets the ROMA Connect role only for a roma binding or entry, the APIG actions only for an apig one."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for e in var.tag_bindings_allowed : can(regex("^(roma|apig):[A-Za-z0-9][A-Za-z0-9_-]{0,63}/(\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$", e))
+    ])
+    error_message = "Each tag_bindings_allowed entry must be \"<gateway>:<instance_id>/<vpc_channel_id>\" or \"<gateway>:<instance_id>/*\": gateway roma or apig, ids of letters, digits, - and _ (up to 64, starting with a letter or digit)."
+  }
 }
 
 variable "create_member_groups" {
@@ -271,7 +295,7 @@ variable "log_level" {
 }
 
 variable "endpoints" {
-  description = "Optional service endpoint overrides (ROMA_ENDPOINT, APIG_ENDPOINT, AS_ENDPOINT, ECS_ENDPOINT, SMN_ENDPOINT, FUNCTIONGRAPH_ENDPOINT). Unset ones default from the region; set them for partitions with other domains, e.g. .eu."
+  description = "Optional service endpoint overrides (ROMA_ENDPOINT, APIG_ENDPOINT, AS_ENDPOINT, ECS_ENDPOINT, SMN_ENDPOINT, FUNCTIONGRAPH_ENDPOINT). Unset ones default from the region as the official SDKs' region tables list them. A host outside the SDKs' domains (myhuaweicloud.com, .cn, .eu, myhwclouds.com) needs allow_custom_endpoints = true."
   type = object({
     roma          = optional(string)
     apig          = optional(string)
@@ -288,6 +312,13 @@ variable "endpoints" {
     ])
     error_message = "Every endpoint must be an https:// URL without query, fragment or credentials (plain http:// is accepted only for loopback hosts)."
   }
+}
+
+variable "allow_custom_endpoints" {
+  description = "Let endpoints name hosts outside the official SDKs' endpoint domains (myhuaweicloud.com, .cn, .eu, myhwclouds.com) and loopback (ALLOW_CUSTOM_ENDPOINTS=true). Such a host receives the agency's temporary credentials and signed requests that can be replayed: turn it on only for a gateway or proxy you trust."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "reconcile_schedule_type" {
@@ -339,7 +370,7 @@ variable "lifecycle_hook_default_result" {
 }
 
 variable "lifecycle_hook_timeout" {
-  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. It must exceed healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings (a precondition on the hooks says so); keep one reconcile period on top, so a lost event is repaired before AS gives up."
+  description = "Seconds an AS lifecycle hook holds an instance (PENDING_WAIT / REMOVING_WAIT) waiting for the function. It must exceed healthy_timeout_seconds (launch) and drain_seconds (terminate) of the group's bindings plus one reconcile period (a Rate schedule's; a precondition on the hooks says so), so a lost event is repaired by the timer before AS gives up."
   type        = number
   default     = 1200
   nullable    = false
