@@ -1504,8 +1504,12 @@ describe("call log", () => {
     expect(deletedEnabled!.deleted).toEqual({ member: enabled });
     expect(deletedDisabled!.deleted).toEqual({
       member: expect.objectContaining({ id, ecs_id: "srv-1", status: 2 }),
-      disabled_since: disable!.time,
+      disabled_since: expect.any(String),
     });
+    // Disabled by the batch-disable: after it arrived, before the delete did.
+    const since = Date.parse(deletedDisabled!.deleted!.disabled_since!);
+    expect(since).toBeGreaterThanOrEqual(Date.parse(disable!.time));
+    expect(since).toBeLessThanOrEqual(Date.parse(deletedDisabled!.time));
     expect(gone).toMatchObject({ status: 404 });
     expect(gone!.deleted).toBeUndefined();
   });

@@ -289,7 +289,7 @@ type Settings = Pick<
 function settingsFor(variant: Variant, gateway: GatewayKind, opts: ScenarioOptions): fc.Arbitrary<Settings> {
   const apig = gateway === "apig";
   const drain = opts.realTime
-    ? fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) })
+    ? fc.oneof({ weight: 24, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) })
     : fc.constantFrom(0, 0, 5, 30);
   return fc.record({
     variant: fc.constant(variant),
