@@ -1159,7 +1159,8 @@ class World {
       // An event selects the bindings of the groups it names (and those sharing their member groups).
       const looked = this.targets.filter((t) => t.groups.some((g) => invocations[0]!.groups.includes(g)));
       // An instance one binding moved to standby is drained from that binding's member group in the same
-      // run; the other member groups of its scaling group may see it gone from service only in the next.
+      // run; another member group of its scaling group, planned from the same read of the group, may add
+      // or keep it until the next run.
       const lagging =
         this.s.variant === "double" || this.s.variant === "fanout" ? this.movedToStandby(before) : [];
       this.expectConverged(when, [], looked, new Set(lagging.map(this.identityOfInstance)));
@@ -1592,9 +1593,8 @@ class World {
       }
     }
     // AS is asked once for an instance: after an ENTER_STANDBY it carried out, no request of the run names
-    // the instance again. (Two channels are reconciled at once and may both ask before either answer
-    // comes: not judged there.)
-    if (invocations === 1 && this.s.variant !== "fanout") {
+    // the instance again, whichever of its member groups or channels judged it.
+    if (invocations === 1) {
       const asked = new Set<string>();
       for (const c of standby) {
         const ids = (c.body as { instances_id?: string[] }).instances_id ?? [];
