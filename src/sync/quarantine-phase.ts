@@ -320,8 +320,8 @@ export class QuarantinePhase {
     context: Context,
     log: Logger,
   ): Promise<Map<string, string>> {
-    // The quarantine landed after this run's reads, so a few seconds ago at most: now errs, if at all,
-    // towards a longer cooldown.
+    // The quarantine landed after this run's listing, so now is no earlier than its own tag: the cooldown
+    // it starts is, if anything, longer.
     const at = String(Math.floor(this.now() / 1000));
     const back = new Map(movedSinceRemoval(removed, fresh).map((id) => [id, at]));
     for (const id of back.keys()) {
