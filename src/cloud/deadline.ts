@@ -41,6 +41,14 @@ export class Deadline {
     return new Deadline(this.endsAt - this.now() + ms, 0, this.now);
   }
 
+  /**
+   * This deadline, or `ms` from now if that comes first: for a step that must end within a time of its
+   * own. An interrupt ends it too.
+   */
+  within(ms: number): Deadline {
+    return new Deadline(Math.min(this.remainingMs(), ms), 0, this.now, this.interrupt);
+  }
+
   get interrupted(): boolean {
     return this.interrupt?.aborted === true;
   }

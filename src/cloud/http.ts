@@ -27,6 +27,8 @@ export interface CloudRequest<T = unknown> {
    * body is then the parsed value, so the caller never parses it a second time.
    */
   schema?: ResponseSchema<T>;
+  /** Ends this call's attempts earlier than the client's deadline (a step that must land in time or not at all). */
+  deadline?: Deadline;
 }
 
 export type { ResponseSchema };
@@ -122,9 +124,10 @@ export class CloudHttp {
 
   async request<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
     const { metrics } = this.opts;
-    return withRetry(() => this.once<T>(req), {
+    const deadline = req.deadline ?? this.opts.deadline;
+    return withRetry(() => this.once<T>(req, deadline), {
       policy: this.opts.policy,
-      deadline: this.opts.deadline,
+      deadline,
       observer: {
         onRetry: (info) => {
           metrics.retries += 1;
@@ -135,11 +138,10 @@ export class CloudHttp {
     });
   }
 
-  private async once<T>(req: CloudRequest<T>): Promise<CloudResponse<T>> {
+  private async once<T>(req: CloudRequest<T>, deadline: Deadline): Promise<CloudResponse<T>> {
     const base = this.opts.endpointOf(req.service);
     if (!base) throw new Error(`no endpoint configured for ${req.service}`);
     const limiter = this.opts.limiters[req.service];
-    const { deadline } = this.opts;
     if (limiter && !(await limiter.take(deadline.remainingMs()))) {
       throw deadline.refusal(req.operation, "the time budget ran out waiting for the rate limit");
     }

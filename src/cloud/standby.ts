@@ -1,3 +1,4 @@
+import type { Deadline } from "./deadline";
 import type { CloudHttp } from "./http";
 import { paths } from "./paths";
 
@@ -15,8 +16,13 @@ export class StandbyClient {
   /**
    * Moves INSERVICE instances to STANDBY with `instance_append: "yes"`, so AS launches a replacement for
    * each (the expected number of instances stays). At most 10 ids a call: more are sent in several calls.
+   * With `deadline`, no attempt runs past it.
    */
-  async enterStandbyWithReplacement(groupId: string, instanceIds: readonly string[]): Promise<void> {
+  async enterStandbyWithReplacement(
+    groupId: string,
+    instanceIds: readonly string[],
+    deadline?: Deadline,
+  ): Promise<void> {
     for (let i = 0; i < instanceIds.length; i += BATCH_ACTION_LIMIT) {
       await this.http.request<unknown>({
         service: "as",
@@ -29,6 +35,7 @@ export class StandbyClient {
           action: "ENTER_STANDBY",
           instance_append: "yes",
         },
+        ...(deadline ? { deadline } : {}),
       });
     }
   }

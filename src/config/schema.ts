@@ -54,13 +54,17 @@ export const HealthCheckSchema = lazy(() =>
 
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
- * instance moved to AS standby with a replacement. README (binding fields, `replace_unhealthy`) documents the ranges.
+ * instance moved to AS standby with a replacement, within a budget per scaling group that holds across
+ * invocations (`max_in_standby`, `cooldown_seconds`). README (binding fields, `replace_unhealthy`)
+ * documents the ranges.
  */
 export const ReplaceUnhealthySchema = lazy(() =>
   z.strictObject({
     after_seconds: z._default(int(60, 86400), 300),
     max_per_run: z._default(int(1, 10), 1),
     max_unhealthy_fraction: z._default(z.number().check(z.gte(0), z.lte(1)), 0.5),
+    max_in_standby: z._default(int(1, 100), 1),
+    cooldown_seconds: z._default(int(0, 86400), 600),
   }),
 );
 

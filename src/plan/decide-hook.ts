@@ -80,3 +80,19 @@ export function channelsToRead(
   }
   return [...out];
 }
+
+/**
+ * Whether a decision completes a terminate hook: then a read of the member groups made after the
+ * deletes must first show no member of the instance (`memberListed`), since what this run removed may
+ * have been put back meanwhile.
+ */
+export const completesTerminateHook = (
+  instance: GroupInstance | undefined,
+  decision: HookDecision,
+): boolean => instance?.life_cycle_state === "REMOVING_WAIT" && decision.result === "CONTINUE";
+
+/** Whether any of these listings holds a member of the instance. */
+export function memberListed(instanceId: string, listings: Iterable<readonly Member[]>): boolean {
+  for (const members of listings) if (members.some((m) => m.ecs_id === instanceId)) return true;
+  return false;
+}

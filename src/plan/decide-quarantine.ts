@@ -1,6 +1,7 @@
 import type { GroupInstance } from "../cloud/autoscaling";
 import type { Member } from "../cloud/gateway";
 import type { ReplaceUnhealthy } from "../config/schema";
+import { affordableBatch, type BudgetReading, type GroupBudget } from "./quarantine-budget";
 
 /** The ECS server tag that remembers, across runs, since when a member is reported unhealthy (epoch s). */
 export const UNHEALTHY_SINCE_TAG = "channel-autoscaler-unhealthy-since";
@@ -23,17 +24,27 @@ export function bindingMembers(
 
 export interface FractionGuard {
   unhealthy: number;
+  /** Members with a health reading (`healthy` or `unhealthy`): what the fraction is counted over. */
   members: number;
+  /** Members without one (`unknown`, or no field): never counted as healthy. */
+  unknown: number;
   /** More than max_unhealthy_fraction unhealthy: a broken check or a shared dependency, not sick instances. */
   tripped: boolean;
 }
 
+/**
+ * The fraction of unhealthy members among those with a health reading. A member the gateway has not
+ * checked yet (`unknown`) says nothing either way: counted as healthy, a broken check during a
+ * scale-out (3 unhealthy, 4 new members not checked yet) would look like a few sick instances.
+ */
 export function fractionGuard(members: readonly Member[], settings: ReplaceUnhealthy): FractionGuard {
   const unhealthy = members.filter((m) => m.health_status === "unhealthy").length;
+  const read = unhealthy + members.filter((m) => m.health_status === "healthy").length;
   return {
     unhealthy,
-    members: members.length,
-    tripped: members.length > 0 && unhealthy / members.length > settings.max_unhealthy_fraction,
+    members: read,
+    unknown: members.length - read,
+    tripped: read > 0 && unhealthy / read > settings.max_unhealthy_fraction,
   };
 }
 
@@ -55,6 +66,10 @@ export interface QuarantineInput {
   now: number;
   /** A write to the binding's channel failed this run: take nothing out of AS (it could not be replaced). */
   channelWriteFailed: boolean;
+  /** The budget of the binding's scaling group (the strictest of its bindings'). */
+  budget: GroupBudget;
+  /** What the group's instances and quarantined-at tags, as read this run, say about it. */
+  reading: BudgetReading;
 }
 
 export interface QuarantineCandidate {
@@ -71,7 +86,15 @@ export interface QuarantineDecision {
   setTags: Map<string, number>;
   /** Instances seen healthy again whose tag goes. */
   clearTags: string[];
-  /** Instances to move to standby with a replacement, at most max_per_run, longest unhealthy first. */
+  /**
+   * Quarantined-at tags on instances in service, outside the batch, that go: they hold no budget, and
+   * removing them lets the re-count tell a tag written since this read from one that was there before.
+   */
+  clearQuarantinedAt: string[];
+  /**
+   * Instances to move to standby with a replacement: at most max_per_run, longest unhealthy first, as
+   * many as the group's budget allows.
+   */
   quarantine: QuarantineCandidate[];
   /** Unhealthy long enough, but not quarantined this run, and why. */
   held: { instanceId: string; reason: string }[];
@@ -83,12 +106,21 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
  * Which members of one binding to quarantine, and the tag bookkeeping that remembers first-unhealthy
  * across runs. Pure. A single unhealthy reading never quarantines: the first one only sets the tag. Only
  * `unhealthy` counts; `unknown` (no check yet) leaves the tag as it is; `healthy` removes it. While more
- * than max_unhealthy_fraction are unhealthy, nothing is set or quarantined (tags of healthy members still go).
+ * than max_unhealthy_fraction of the members with a reading are unhealthy, nothing is set or quarantined
+ * (tags of healthy members still go). What is quarantined also fits the group's budget
+ * (./quarantine-budget.ts), which the caller checks once more on fresh reads right before the action.
  */
 export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
-  const { settings, members, instances, tags, now, channelWriteFailed } = input;
+  const { settings, members, instances, tags, now, channelWriteFailed, budget, reading } = input;
   const guard = fractionGuard(members, settings);
-  const decision: QuarantineDecision = { guard, setTags: new Map(), clearTags: [], quarantine: [], held: [] };
+  const decision: QuarantineDecision = {
+    guard,
+    setTags: new Map(),
+    clearTags: [],
+    clearQuarantinedAt: [],
+    quarantine: [],
+    held: [],
+  };
   const nowSeconds = Math.floor(now / 1000);
   const afterMs = settings.after_seconds * 1000;
   const ready: QuarantineCandidate[] = [];
@@ -130,9 +162,20 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
       });
   }
   ready.sort((a, b) => a.since - b.since || (a.instanceId < b.instanceId ? -1 : 1));
-  decision.quarantine = ready.slice(0, settings.max_per_run);
+  const perRun = ready.slice(0, settings.max_per_run);
+  const { batch, refusal } = affordableBatch(
+    perRun.map((r) => r.instanceId),
+    reading,
+    budget,
+    now,
+  );
+  decision.quarantine = perRun.slice(0, batch.length);
+  for (const r of perRun.slice(batch.length))
+    decision.held.push({ instanceId: r.instanceId, reason: refusal! });
   for (const r of ready.slice(settings.max_per_run)) {
     decision.held.push({ instanceId: r.instanceId, reason: `max_per_run (${settings.max_per_run}) reached` });
   }
+  // An instance about to be tagged again keeps its tag: removing it first would only open a gap.
+  decision.clearQuarantinedAt = reading.leftovers.filter((id) => !batch.includes(id));
   return decision;
 }

@@ -1,6 +1,7 @@
 import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
 import type { TargetOutcome } from "../plan/decide-hook";
+import { deletesStillDue } from "../plan/deletes-still-due";
 import { bindingLabels, channelKey } from "../plan/identity";
 import type { Removal, Upsert } from "../plan/plan-members";
 import { stepPercent } from "../plan/slow-start";
@@ -264,18 +265,65 @@ export class MemberWriter {
   }
 
   /**
-   * Deletes `run.toDelete` once the channel has drained; when it has not (no time left), the members
-   * stay disabled and linger for a later run.
+   * Deletes `run.toDelete` once the channel has drained, acting on a fresh read: the member group is
+   * listed again (one read, only when there is something to delete) and only the members still there
+   * and still disabled are deleted (deletesStillDue). When the channel has not drained (no time left),
+   * the members stay disabled and linger for a later run.
    */
   async applyDeletes(run: TargetRun, drained: boolean): Promise<void> {
     const { target, outcome } = run;
-    if (!drained) for (const m of run.toDelete) this.markLingering(outcome, m);
-    const members = drained ? run.toDelete : [];
+    if (!drained) {
+      for (const m of run.toDelete) this.markLingering(outcome, m);
+      return;
+    }
+    const entries = new Map(run.toDelete.map((m) => [m, this.memberEntry(target, "delete", m)]));
+    if (this.opts.dryRun || run.toDelete.length === 0) return;
+    let listed: Member[];
+    try {
+      listed = await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName);
+    } catch (err) {
+      // Nothing is deleted on a plan this old without a look at the group: the next run drains again.
+      for (const [m, e] of entries) {
+        e.status = "failed";
+        this.markLingering(outcome, m);
+      }
+      this.ledger.fail(
+        target.bindings,
+        "read_members",
+        err,
+        run.toDelete.map((m) => m.ecs_id ?? m.id),
+      );
+      return;
+    }
+    const { due, reenabled, gone } = deletesStillDue(run.toDelete, listed);
+    for (const m of gone) markAlreadyDone(entries.get(m)!);
+    for (const m of reenabled) {
+      const e = entries.get(m)!;
+      e.status = "skipped";
+      e.reason = "enabled again during the drain (by another invocation): left for the next run";
+      this.markLingering(outcome, m);
+    }
+    if (reenabled.length > 0) {
+      this.logMembers(
+        target,
+        "delete_members",
+        "members enabled again during the drain are not deleted",
+        reenabled,
+      );
+    }
+    await this.deleteMembers(run, due, entries);
+  }
+
+  private async deleteMembers(
+    run: TargetRun,
+    members: readonly Member[],
+    entries: ReadonlyMap<Member, PlanEntry>,
+  ): Promise<void> {
+    const { target, outcome } = run;
     const failed: { member: Member; err: unknown }[] = [];
     const deleted: Member[] = [];
     for (const m of members) {
-      const e = this.memberEntry(target, "delete", m);
-      if (this.opts.dryRun) continue;
+      const e = entries.get(m)!;
       try {
         await this.deps.gateway.deleteMember(target.channel, m.id);
         e.status = "done";

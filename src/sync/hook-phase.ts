@@ -1,7 +1,14 @@
 import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscaling";
 import { isHookAlreadyCompleted } from "../cloud/classify";
 import { describeError } from "../cloud/errors";
-import { channelsToRead, decideHook, type TargetOutcome } from "../plan/decide-hook";
+import type { Member } from "../cloud/gateway";
+import {
+  channelsToRead,
+  completesTerminateHook,
+  decideHook,
+  memberListed,
+  type TargetOutcome,
+} from "../plan/decide-hook";
 import { bindingLabels, channelKey } from "../plan/identity";
 import { markAlreadyDone } from "../plan/types";
 import type { GroupState } from "./group-state";
@@ -54,12 +61,16 @@ export class HookPhase {
     let waitedMs = 0;
     while (pending.length > 0) {
       const waitingOnHealth: { hook: PendingHook; reason: string }[] = [];
+      const terminating: { hook: PendingHook; reason: string }[] = [];
       for (const p of pending.splice(0)) {
         const decision = decideHook(p.hook, p.instance, p.targets, this.now());
-        if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
+        if (completesTerminateHook(p.instance, decision))
+          terminating.push({ hook: p, reason: decision.reason });
+        else if (decision.result !== undefined) await this.completeHook(p, decision.result, decision.reason);
         else if (decision.healthWait) waitingOnHealth.push({ hook: p, reason: decision.reason });
         else this.recordHookWait(p, decision.reason);
       }
+      await this.completeTerminateHooks(terminating);
       const canWait =
         !this.opts.dryRun &&
         waitedMs + this.opts.healthPollIntervalMs <= this.opts.healthWaitMaxMs &&
@@ -73,6 +84,48 @@ export class HookPhase {
       const waiting = waitingOnHealth.map((w) => w.hook);
       await this.refreshHealth(waiting);
       pending.push(...waiting);
+    }
+  }
+
+  /**
+   * Completes terminate hooks whose members this run removed, on a read made after the deletes: each of
+   * their member groups is listed once more (only when such a hook waits), and a hook continues only
+   * when no listing holds a member of its instance. Something may have put one back since our delete
+   * (another invocation that saw the instance in an older AS read, an operator): AS would then
+   * terminate an instance that still takes traffic.
+   */
+  private async completeTerminateHooks(
+    hooks: readonly { hook: PendingHook; reason: string }[],
+  ): Promise<void> {
+    if (hooks.length === 0) return;
+    const listings = new Map<TargetOutcome, Member[] | undefined>();
+    if (!this.opts.dryRun) {
+      for (const t of new Set(hooks.flatMap((h) => h.hook.targets))) {
+        try {
+          listings.set(
+            t,
+            await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName),
+          );
+        } catch (err) {
+          // The hook waits; the next run reads again. Not worth a dead letter.
+          listings.set(t, undefined);
+          this.deps.logger.warn("could not re-read a member group before completing a terminate hook", {
+            action: "read_members",
+            channel: channelKey(t.target.channel),
+            member_group_name: t.target.memberGroupName,
+            error: describeError(err),
+          });
+        }
+      }
+    }
+    for (const { hook, reason } of hooks) {
+      const read = hook.targets.map((t) => listings.get(t));
+      if (this.opts.dryRun) await this.completeHook(hook, "CONTINUE", reason);
+      else if (read.some((members) => members === undefined))
+        this.recordHookWait(hook, "its member group could not be read again after the deletes");
+      else if (memberListed(hook.hook.instance_id, read as Member[][]))
+        this.recordHookWait(hook, "a member of the instance is listed again after the deletes");
+      else await this.completeHook(hook, "CONTINUE", reason);
     }
   }
 

@@ -116,7 +116,7 @@ class Reconciler {
     this.writer = new MemberWriter(deps, opts, this.ledger);
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleepMs;
-    this.quarantine = new QuarantinePhase(deps, opts, this.ledger, this.now);
+    this.quarantine = new QuarantinePhase(deps, opts, this.ledger, this.now, bindings);
   }
 
   async run(): Promise<SyncResult> {

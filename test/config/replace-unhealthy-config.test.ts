@@ -30,7 +30,7 @@ function problems(bindings: unknown[]): string[] {
 }
 
 describe("replace_unhealthy", () => {
-  it("defaults: after_seconds 300, max_per_run 1, max_unhealthy_fraction 0.5; absent means off", () => {
+  it("defaults: after_seconds 300, max_per_run 1, max_unhealthy_fraction 0.5, max_in_standby 1, cooldown_seconds 600; absent means off", () => {
     const [on, off] = load([
       { ...apig, replace_unhealthy: {} },
       { ...apig, scaling_group_id: "asg-2", member_group_name: "api" },
@@ -39,6 +39,8 @@ describe("replace_unhealthy", () => {
       after_seconds: 300,
       max_per_run: 1,
       max_unhealthy_fraction: 0.5,
+      max_in_standby: 1,
+      cooldown_seconds: 600,
     });
     expect(off!.replace_unhealthy).toBeUndefined();
   });
@@ -58,6 +60,19 @@ describe("replace_unhealthy", () => {
     expect(problems([{ ...apig, replace_unhealthy: { after_seconds: 86401 } }])).toHaveLength(1);
     expect(problems([{ ...apig, replace_unhealthy: { max_per_run: 0 } }])).toHaveLength(1);
     expect(problems([{ ...apig, replace_unhealthy: { max_unhealthy_fraction: -0.1 } }])).toHaveLength(1);
+    expect(
+      problems([{ ...apig, replace_unhealthy: { max_in_standby: 0, cooldown_seconds: 86401 } }]),
+    ).toEqual([
+      expect.stringMatching(/^BINDINGS\[0\]\.replace_unhealthy\.max_in_standby: /),
+      expect.stringMatching(/^BINDINGS\[0\]\.replace_unhealthy\.cooldown_seconds: /),
+    ]);
+    expect(problems([{ ...apig, replace_unhealthy: { max_in_standby: 101 } }])).toHaveLength(1);
+    expect(problems([{ ...apig, replace_unhealthy: { cooldown_seconds: -1 } }])).toHaveLength(1);
+    expect(problems([{ ...apig, replace_unhealthy: { max_in_standby: 1.5 } }])).toHaveLength(1);
+    expect(
+      load([{ ...apig, replace_unhealthy: { max_in_standby: 100, cooldown_seconds: 0 } }]).bindings[0]!
+        .replace_unhealthy,
+    ).toMatchObject({ max_in_standby: 100, cooldown_seconds: 0 });
     expect(problems([{ ...apig, replace_unhealthy: { after: 300 } }])).toEqual([
       expect.stringMatching(/^BINDINGS\[0\]\.replace_unhealthy: .*after/),
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Binding, BindingSchema } from "../../src/config/schema";
+import { type Binding, BindingSchema, ReplaceUnhealthySchema } from "../../src/config/schema";
 import type { TagBindingAllowList } from "../../src/config/tag-consent";
 import { type DiscoveredGroup, mergeBindings, sourceOf, sourcesOf } from "../../src/discovery/merge";
 import { bindingFromTags, describeTagProblems, isTaggedForBinding, type Tag } from "../../src/discovery/tags";
@@ -288,7 +288,7 @@ describe("mergeBindings", () => {
     ]);
     const replacing = envBinding({
       gateway: "apig",
-      replace_unhealthy: { after_seconds: 600, max_per_run: 1, max_unhealthy_fraction: 0.5 },
+      replace_unhealthy: ReplaceUnhealthySchema().parse({ after_seconds: 600 }),
     });
     const untagged = mergeBindings(
       [replacing],
@@ -299,7 +299,7 @@ describe("mergeBindings", () => {
       {
         tag: "channel-autoscaler-member-group",
         value: "unset",
-        rule: 'replace_unhealthy differs from group asg-env (BINDINGS: {"after_seconds":600,"max_per_run":1,"max_unhealthy_fraction":0.5}), which names the same channel member group',
+        rule: 'replace_unhealthy differs from group asg-env (BINDINGS: {"after_seconds":600,"max_per_run":1,"max_unhealthy_fraction":0.5,"max_in_standby":1,"cooldown_seconds":600}), which names the same channel member group',
       },
     ]);
   });

@@ -50,6 +50,8 @@ interface Op {
   /** The dead-letter action a failure of this operation yields. */
   action: string;
   instanceIds: string[];
+  /** Calls of this operation a converging run makes besides the faulted one and its retry. */
+  alsoCalled?: number;
 }
 
 const OPS: Op[] = [
@@ -68,6 +70,8 @@ const OPS: Op[] = [
     family: "gateway",
     action: "read_members",
     instanceIds: [],
+    // The listing after the drain: the run deletes gone-1 on a fresh read.
+    alsoCalled: 1,
   },
   {
     name: "add members",
@@ -400,7 +404,7 @@ describe.each(OPS)("$name", (op) => {
       expect(inv.error).toBeUndefined();
       expect(inv.deadLetters).toEqual([]);
       expect(inv.summary?.dead_lettered).toBe(0);
-      expect(calls.length).toBe(2);
+      expect(calls.length).toBe(2 + (op.alsoCalled ?? 0));
       expect(calls[1]!.fault).toBe(false);
       // Retrying a write that was applied finds it done: the member already gone, the hook no longer
       // waiting; both count as done.

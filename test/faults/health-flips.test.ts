@@ -2,7 +2,8 @@
  * Property: whatever the history of member health flips (healthy / unhealthy / unknown) and of time
  * passing between runs, and whether AS is in a scaling activity, replace_unhealthy through the src entry
  * (src/runtime/invoke.ts, the code the bundles are built from) against the emulator never quarantines
- * more than max_per_run per run, never while more than max_unhealthy_fraction are unhealthy, never a
+ * more than max_per_run per run, never while more than max_unhealthy_fraction of the members with a
+ * health reading are unhealthy, never a
  * member before it has been unhealthy (without a healthy reading) across after_seconds, never an instance
  * younger than after_seconds; AS refusing is never a dead letter; and after every run the member group
  * holds exactly the INSERVICE instances. The function's clock is injected (InvokeOptions.now): no sleeping.
@@ -97,6 +98,9 @@ describe("replace_unhealthy under random health flips (src entry, emulator, inje
             after_seconds: s.after,
             max_per_run: s.maxPerRun,
             max_unhealthy_fraction: s.fraction,
+            // The budget across runs has its own property (budget-properties.test.ts): here, room.
+            max_in_standby: 100,
+            cooldown_seconds: 0,
           },
         };
         const env = { ...envFor(emu, [binding]), LOG_LEVEL: "warn" };
@@ -118,10 +122,11 @@ describe("replace_unhealthy under random health flips (src entry, emulator, inje
             if (h === "healthy") spell.delete(m.ecs_id!);
             else if (h === "unhealthy" && !spell.has(m.ecs_id!)) spell.set(m.ecs_id!, clock);
           });
-          const unhealthy = current.filter(
-            (_, k) => step.flips[k % step.flips.length] === "unhealthy",
-          ).length;
-          const guardHolds = current.length > 0 && unhealthy / current.length > s.fraction;
+          const flipOf = (k: number) => step.flips[k % step.flips.length];
+          const unhealthy = current.filter((_, k) => flipOf(k) === "unhealthy").length;
+          // Counted over the members with a reading: unknown is never healthy.
+          const read = current.filter((_, k) => flipOf(k) !== "unknown").length;
+          const guardHolds = read > 0 && unhealthy / read > s.fraction;
           if (step.activity) emu.control.setScalingActivity("asg-1", true);
           emu.control.clearCalls();
 

@@ -222,7 +222,7 @@ describe("an ECS answer that leaves out a member's server tags (replace_unhealth
     expect(emu.control.state().servers.find((x) => x.id === "i-1")?.tags).toEqual({ [TAG]: since });
     expect(inv.logs.filter((l) => l.level === "warn")).toEqual([
       expect.objectContaining({
-        msg: "ECS left some members' servers out of its answer; they are not judged this run",
+        msg: "ECS left some servers out of its answer; they are not judged this run, nor is the budget",
         instance_ids: ["i-1"],
         error: expect.objectContaining({ code: "ANSWER_INCOMPLETE" }),
       }),

@@ -493,6 +493,8 @@ describe("channel-autoscaler module", () => {
       /r\.after_seconds >= 60 && r\.after_seconds <= 86400/,
       /r\.max_per_run >= 1 && r\.max_per_run <= 10/,
       /r\.max_unhealthy_fraction >= 0 && r\.max_unhealthy_fraction <= 1/,
+      /r\.max_in_standby >= 1 && r\.max_in_standby <= 100 && floor\(r\.max_in_standby\) == r\.max_in_standby/,
+      /r\.cooldown_seconds >= 0 && r\.cooldown_seconds <= 86400 && floor\(r\.cooldown_seconds\) == r\.cooldown_seconds/,
     ];
     for (const rule of rules)
       expect(
@@ -948,6 +950,26 @@ describe("channel-autoscaler module: plans that would fail, and deploys that wou
       ]);
     for (const size of [256, 4096]) expect(await refusals({ memory_size: size }), String(size)).toEqual([]);
   });
+
+  it.runIf(TERRAFORM)(
+    "checks replace_unhealthy's budget fields as the function's schema does (terraform)",
+    async () => {
+      const apig = (replace_unhealthy: { max_in_standby?: number; cooldown_seconds?: number }) => [
+        { ...binding(1), gateway: "apig", replace_unhealthy },
+      ];
+      const refused = expect.stringContaining("max_in_standby 1-100 (default 1), cooldown_seconds 0-86400");
+      for (const bad of [
+        { max_in_standby: 0 },
+        { max_in_standby: 101 },
+        { max_in_standby: 1.5 },
+        { cooldown_seconds: -1 },
+        { cooldown_seconds: 86401 },
+      ])
+        expect(await refusals({ bindings: apig(bad) }), JSON.stringify(bad)).toEqual([refused]);
+      for (const good of [{}, { max_in_standby: 100, cooldown_seconds: 0 }, { cooldown_seconds: 86400 }])
+        expect(await refusals({ bindings: apig(good) }), JSON.stringify(good)).toEqual([]);
+    },
+  );
 
   it("passes allow_custom_endpoints as ALLOW_CUSTOM_ENDPOINTS and refuses other hosts at plan time, with the functions' domains", async () => {
     const files = await loadInfra();

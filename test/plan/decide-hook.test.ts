@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance, HangingHook } from "../../src/cloud/autoscaling";
 import type { Channel, Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
-import { channelsToRead, decideHook, type TargetOutcome } from "../../src/plan/decide-hook";
+import {
+  channelsToRead,
+  completesTerminateHook,
+  decideHook,
+  memberListed,
+  type TargetOutcome,
+} from "../../src/plan/decide-hook";
 
 const NOW = Date.parse("2026-11-22T12:00:00Z");
 const hook: HangingHook = {
@@ -211,5 +217,21 @@ describe("channelsToRead", () => {
     expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [apig, read, roma] }])).toEqual([apig]);
     expect(channelsToRead([{ instance: inst("REMOVING_WAIT"), targets: [apig] }])).toEqual([]);
     expect(channelsToRead([{ instance: undefined, targets: [apig] }])).toEqual([]);
+  });
+});
+
+describe("terminate hooks are completed on a read made after the deletes", () => {
+  it("completesTerminateHook: only a CONTINUE for a REMOVING_WAIT instance needs that read", () => {
+    const cont = { result: "CONTINUE" as const, reason: "" };
+    expect(completesTerminateHook(inst("REMOVING_WAIT"), cont)).toBe(true);
+    expect(completesTerminateHook(inst("REMOVING_WAIT"), { result: undefined, reason: "" })).toBe(false);
+    expect(completesTerminateHook(inst("PENDING_WAIT"), cont)).toBe(false);
+    expect(completesTerminateHook(undefined, cont)).toBe(false);
+  });
+
+  it("memberListed: a member of the instance in any of the listings", () => {
+    const other: Member = { id: "m2", ecs_id: "i-2" };
+    expect(memberListed("i-1", [[other], []])).toBe(false);
+    expect(memberListed("i-1", [[other], [{ id: "m9", ecs_id: "i-1", status: 2 }]])).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import {
   parseSince,
   type QuarantineInput,
 } from "../../src/plan/decide-quarantine";
+import { type GroupBudget, QUARANTINED_AT_TAG, readBudget } from "../../src/plan/quarantine-budget";
 
 const T0 = Date.parse("2026-11-22T01:00:00Z");
 const settings = ReplaceUnhealthySchema().parse({ after_seconds: 300 });
@@ -36,9 +37,23 @@ function inst(id: string, over: Partial<GroupInstance> = {}): GroupInstance {
   };
 }
 
+/** A budget that never holds anything back: the rules other than the budget, on their own. */
+const UNLIMITED: GroupBudget = { maxInStandby: 100, cooldownSeconds: 0 };
+const NO_CLAIMS = { claims: [], leftovers: [], unread: [] };
+
 function input(members: Member[], over: Partial<QuarantineInput> = {}): QuarantineInput {
   const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));
-  return { settings, members, instances, tags: new Map(), now: T0, channelWriteFailed: false, ...over };
+  return {
+    settings,
+    members,
+    instances,
+    tags: new Map(),
+    now: T0,
+    channelWriteFailed: false,
+    budget: UNLIMITED,
+    reading: NO_CLAIMS,
+    ...over,
+  };
 }
 
 describe("decideQuarantine", () => {
@@ -82,7 +97,7 @@ describe("decideQuarantine", () => {
       ["i-3", String(secs(T0) - 900)],
     ]);
     const d = decideQuarantine(input(members, { tags }));
-    expect(d.guard).toEqual({ unhealthy: 2, members: 3, tripped: true });
+    expect(d.guard).toEqual({ unhealthy: 2, members: 3, unknown: 0, tripped: true });
     expect(d.quarantine).toEqual([]);
     expect(d.setTags.size).toBe(0);
     // A healthy member's tag still goes: it must not date a later spell too early.
@@ -90,6 +105,103 @@ describe("decideQuarantine", () => {
     // Exactly the fraction is allowed: "more than" trips it.
     const half = [member("i-1", "unhealthy"), member("i-2", "healthy")];
     expect(decideQuarantine(input(half)).guard.tripped).toBe(false);
+  });
+
+  it("counts the fraction over members with a health reading: unknown never counts as healthy", () => {
+    const old = String(secs(T0) - 900);
+    const scaleOut = [
+      ...["i-1", "i-2", "i-3"].map((id) => member(id, "unhealthy")),
+      ...["i-4", "i-5", "i-6", "i-7"].map((id) => member(id, "unknown")),
+    ];
+    const tags = new Map(["i-1", "i-2", "i-3"].map((id) => [id, old]));
+    const d = decideQuarantine(input(scaleOut, { tags }));
+    expect(d.guard).toEqual({ unhealthy: 3, members: 3, unknown: 4, tripped: true });
+    expect(d.quarantine).toEqual([]);
+    // One unhealthy of two read is exactly half: allowed, however many are not checked yet.
+    const mostlyUnread = [
+      member("i-1", "unhealthy"),
+      member("i-2", "healthy"),
+      ...["i-3", "i-4", "i-5"].map((id) => member(id, "unknown")),
+    ];
+    const half = decideQuarantine(input(mostlyUnread, { tags: new Map([["i-1", old]]) }));
+    expect(half.guard).toMatchObject({ unhealthy: 1, members: 2, unknown: 3, tripped: false });
+    expect(half.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+    // Nothing read at all: nothing is unhealthy either.
+    expect(decideQuarantine(input([member("i-1", "unknown")])).guard.tripped).toBe(false);
+  });
+
+  it("quarantines only within the group's budget, and says why the rest waits", () => {
+    const old = String(secs(T0) - 900);
+    const members = [member("i-1", "unhealthy"), member("i-2", "unhealthy"), member("i-3", "healthy")];
+    const tags = new Map([
+      ["i-1", String(secs(T0) - 1200)],
+      ["i-2", old],
+    ]);
+    const roomy = { ...settings, max_per_run: 2, max_unhealthy_fraction: 1 };
+    const instances = new Map([
+      ...members.map((m) => [m.ecs_id!, inst(m.ecs_id!)] as const),
+      ["i-9", inst("i-9", { life_cycle_state: "STANDBY" })],
+    ]);
+    const inStandby = (at: number) => readBudget(instances.values(), new Map([["i-9", String(at)]]));
+    // One quarantined instance in standby (tagged long ago) and max_in_standby 2: room for one more.
+    const one = decideQuarantine(
+      input(members, {
+        tags,
+        instances,
+        settings: roomy,
+        budget: { maxInStandby: 2, cooldownSeconds: 600 },
+        reading: inStandby(secs(T0) - 3600),
+      }),
+    );
+    expect(one.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+    expect(one.held).toEqual([{ instanceId: "i-2", reason: "max_in_standby (2) reached; in standby: i-9" }]);
+    // Its tag 599 s old and cooldown_seconds 600: none.
+    const cooling = decideQuarantine(
+      input(members, {
+        tags,
+        instances,
+        settings: roomy,
+        budget: { maxInStandby: 3, cooldownSeconds: 600 },
+        reading: inStandby(secs(T0) - 599),
+      }),
+    );
+    expect(cooling.quarantine).toEqual([]);
+    expect(cooling.held.map((h) => h.reason)).toEqual([
+      "cooldown_seconds (600): the latest quarantine in the group began 2026-11-22T00:50:01Z",
+      "cooldown_seconds (600): the latest quarantine in the group began 2026-11-22T00:50:01Z",
+    ]);
+    // An untagged instance in standby (an operator's) holds no budget.
+    const operators = decideQuarantine(
+      input(members, {
+        tags,
+        instances,
+        settings: roomy,
+        budget: { maxInStandby: 1, cooldownSeconds: 600 },
+        reading: readBudget(instances.values(), new Map()),
+      }),
+    );
+    expect(operators.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+  });
+
+  it("removes quarantined-at tags on instances in service, however fresh, except on the one it quarantines now", () => {
+    const members = [member("i-1", "unhealthy"), member("i-2", "healthy"), member("i-3", "healthy")];
+    const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));
+    const leftovers = new Map([
+      ["i-1", String(secs(T0) - 3600)],
+      ["i-2", String(secs(T0))],
+      ["i-3", "not-a-time"],
+    ]);
+    const d = decideQuarantine(
+      input(members, {
+        tags: new Map([["i-1", String(secs(T0) - 900)]]),
+        instances,
+        budget: { maxInStandby: 1, cooldownSeconds: 600 },
+        reading: readBudget(instances.values(), leftovers),
+      }),
+    );
+    expect(d.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+    expect(d.clearQuarantinedAt).toEqual(["i-2", "i-3"]);
+    expect(QUARANTINED_AT_TAG).toBe("channel-autoscaler-quarantined-at");
   });
 
   it("holds back instances that are not INSERVICE, AS-ERROR, too young, or when a channel write failed", () => {
@@ -251,10 +363,13 @@ describe("property: random health flips across runs", () => {
             tags,
             now,
             channelWriteFailed: run.writeFailed,
+            budget: UNLIMITED,
+            reading: NO_CLAIMS,
           });
           const unhealthy = members.filter((m) => m.health_status === "unhealthy").length;
+          const read = unhealthy + members.filter((m) => m.health_status === "healthy").length;
           expect(d.quarantine.length).toBeLessThanOrEqual(cfg.max_per_run);
-          if (unhealthy / members.length > cfg.max_unhealthy_fraction) {
+          if (unhealthy / read > cfg.max_unhealthy_fraction) {
             expect(d.quarantine).toEqual([]);
             expect(d.setTags.size).toBe(0);
           }
@@ -298,6 +413,8 @@ describe("property: random health flips across runs", () => {
             tags,
             now,
             channelWriteFailed: false,
+            budget: UNLIMITED,
+            reading: NO_CLAIMS,
           });
           for (const [id, since] of d.setTags) tags.set(id, String(since));
           if (d.quarantine.length > 0) {

@@ -134,4 +134,64 @@ describe("MemberWriter, in process", () => {
     ]);
     expect(ledger.result().counts).toMatchObject({ removed: 1 });
   });
+
+  it("after the drain, lists the group once more and deletes only members still disabled: one enabled again meanwhile stays", async () => {
+    emu.control.load(
+      baseState({
+        instances: [],
+        members: [
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    const { target, ledger, outcome, targetRun, writer } = await planned(run);
+    await writer.applyDisable(targetRun);
+    expect(web()).toEqual(["i-8:2", "i-9:2"]);
+    // Another invocation, whose newer AS read has i-9 serving again, enables it during our drain.
+    const i9 = targetRun.toDelete.find((m) => m.ecs_id === "i-9")!;
+    await run.deps.gateway.setMembersEnabled(target.channel, [i9.id], true);
+    emu.control.clearCalls();
+    await writer.applyDeletes(targetRun, true);
+    expect(web()).toEqual(["i-9:1"]);
+    const calls = emu.control.calls().map((c) => `${c.method} ${c.path.split("/").pop()}`);
+    expect(calls).toEqual(["GET members", `DELETE ${targetRun.toDelete[0]!.id}`]);
+    expect(ledger.plan.filter((e) => e.action === "delete").map((e) => [e.instance_id, e.status])).toEqual([
+      ["i-8", "done"],
+      ["i-9", "skipped"],
+    ]);
+    expect(outcome.lingering).toEqual(new Set(["i-9"]));
+    expect(ledger.result().counts).toMatchObject({ removed: 1 });
+    expect(run.deadLetters.records).toEqual([]);
+  });
+
+  it("reads nothing when there is nothing to delete or the drain did not happen, and deletes nothing when the read fails", async () => {
+    emu.control.load(
+      baseState({
+        instances: [],
+        members: [{ ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web", status: 2 }],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    const nothing = await planned(run);
+    emu.control.clearCalls();
+    await nothing.writer.applyDeletes({ ...nothing.targetRun, toDelete: [] }, true);
+    const undrained = await planned(run);
+    await undrained.writer.applyDisable(undrained.targetRun);
+    emu.control.clearCalls();
+    await undrained.writer.applyDeletes(undrained.targetRun, false);
+    expect(emu.control.calls()).toEqual([]);
+    expect(undrained.outcome.lingering).toEqual(new Set(["i-9"]));
+
+    const failing = await planned(run);
+    await failing.writer.applyDisable(failing.targetRun);
+    emu.control.addFault({ method: "GET", path: "/members$", status: 400, times: 0 });
+    await failing.writer.applyDeletes(failing.targetRun, true);
+    expect(web()).toEqual(["i-9:2"]);
+    expect(writes(emu).filter((c) => c.method === "DELETE")).toEqual([]);
+    expect(failing.ledger.plan.map((e) => [e.action, e.status])).toEqual([["delete", "failed"]]);
+    expect(failing.outcome.lingering).toEqual(new Set(["i-9"]));
+    expect(run.deadLetters.records).toMatchObject([{ action: "read_members", instance_ids: ["i-9"] }]);
+  });
 });

@@ -67,6 +67,38 @@ describe("reconcile, in process", () => {
     expect(result.counts).toEqual(countsOf(result.plan, 1, { unchanged: 1 }));
   });
 
+  it("waits the longest drain_seconds of the channel's member groups that delete, once, before any delete", async () => {
+    emu.control.load({
+      ...baseState({
+        instances: [instance("i-1")],
+        instances2: [instance("b-1")],
+        members: [
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+          { ecs_id: "b-9", ecs_name: "web-b-9", member_group_name: "other" },
+        ],
+      }),
+    });
+    // Two member groups of one channel, each with a stray: the short drain must not cut the long one.
+    const bindings = [
+      { ...webBinding, drain_seconds: 5 },
+      { ...webBinding, scaling_group_id: "asg-2", member_group_name: "other", drain_seconds: 30 },
+    ];
+    const duringDrain: { ms: number; strays: string[] }[] = [];
+    const strays = () =>
+      members(emu)
+        .filter((m) => m.ecs_id === "i-9" || m.ecs_id === "b-9")
+        .map((m) => `${m.ecs_id}:${m.status}`)
+        .sort();
+    const run = inProcess(emu, bindings, {
+      sleep: async (ms) => {
+        duringDrain.push({ ms, strays: strays() });
+      },
+    });
+    await reconcile(run.bindings, run.deps, run.options);
+    expect(duringDrain).toEqual([{ ms: 30_000, strays: ["b-9:2", "i-9:2"] }]);
+    expect(strays()).toEqual([]);
+  });
+
   it("in a dry run plans the same actions, writes nothing and counts nothing done", async () => {
     emu.control.load(
       baseState({
@@ -95,5 +127,101 @@ describe("reconcile, in process", () => {
     expect(run.deadLetters.records).toMatchObject([
       { action: "read_members", binding: { vpc_channel_id: "chan-missing" } },
     ]);
+  });
+});
+
+/** Destructive steps act on fresh reads: another actor changes the group between our reads and our writes. */
+describe("reconcile, in process: fresh reads before destructive steps", () => {
+  const terminating = () =>
+    baseState({
+      instances: [instance("i-1"), instance("i-9", "REMOVING_WAIT")],
+      members: [
+        { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+        { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+      ],
+    });
+  const withTerminateHook = () => {
+    const state = terminating();
+    state.scaling_groups = state.scaling_groups!.map((g) => ({
+      ...g,
+      lifecycle_hooks: [{ lifecycle_hook_name: "terminate", lifecycle_hook_type: "INSTANCE_TERMINATING" }],
+    }));
+    emu.control.load(state);
+    emu.control.addHangingHook({
+      scaling_group_id: "asg-1",
+      instance_id: "i-9",
+      lifecycle_hook_name: "terminate",
+    });
+  };
+  const hanging = () => emu.control.state().scaling_groups[0]!.hanging.map((h) => h.instance_id);
+  const memberReads = () =>
+    emu.control.calls().filter((c) => c.method === "GET" && c.path.endsWith("/members")).length;
+
+  it("a member another invocation enables again during the drain is not deleted, and its terminate hook waits", async () => {
+    withTerminateHook();
+    // The drain is where the other invocation acts: its newer AS read had i-9 serving again.
+    const run = inProcess(emu, [{ ...webBinding, drain_seconds: 30 }], {
+      sleep: async () => {
+        const i9 = members(emu).find((m) => m.ecs_id === "i-9")!;
+        await run.deps.gateway.setMembersEnabled(
+          { gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-1" },
+          [i9.id],
+          true,
+        );
+      },
+    });
+    const result = await reconcile(run.bindings, run.deps, run.options);
+    expect(webMembers()).toEqual(["i-1:1", "i-9:1"]);
+    expect(result.plan.map((e) => [e.action, e.instance_id, e.status])).toEqual([
+      ["disable", "i-9", "done"],
+      ["delete", "i-9", "skipped"],
+      ["wait_hook", "i-9", "skipped"],
+    ]);
+    expect(hanging()).toEqual(["i-9"]);
+    expect(run.deadLetters.records).toEqual([]);
+    // The listing before the plan, and one after the drain; the hook needed no read of its own (waiting).
+    expect(memberReads()).toBe(2);
+  });
+
+  it("a member put back after our delete keeps the terminate hook waiting; once it is gone the hook continues", async () => {
+    withTerminateHook();
+    const run = inProcess(emu, [webBinding]);
+    const channel = { gateway: "roma" as const, instance_id: "roma-1", vpc_channel_id: "chan-1" };
+    emu.control.afterNextCall({ method: "DELETE", path: "/members/" }, () =>
+      run.deps.gateway.addMembers(channel, [
+        { ecs_id: "i-9", ecs_name: "web-i-9", weight: 1, is_backup: false, member_group_name: "web" },
+      ]),
+    );
+    const first = await reconcile(run.bindings, run.deps, run.options);
+    expect(first.plan.map((e) => [e.action, e.instance_id, e.status, e.reason ?? ""])).toEqual([
+      ["disable", "i-9", "done", ""],
+      ["delete", "i-9", "done", ""],
+      ["wait_hook", "i-9", "skipped", "a member of the instance is listed again after the deletes"],
+    ]);
+    expect(hanging()).toEqual(["i-9"]);
+    // Before the plan, after the drain, and before the hook.
+    expect(memberReads()).toBe(3);
+
+    emu.control.clearCalls();
+    const second = await reconcile(run.bindings, run.deps, run.options);
+    expect(second.plan.map((e) => [e.action, e.instance_id, e.status])).toEqual([
+      ["disable", "i-9", "done"],
+      ["delete", "i-9", "done"],
+      ["complete_hook", "i-9", "done"],
+    ]);
+    expect(hanging()).toEqual([]);
+    expect(webMembers()).toEqual(["i-1:1"]);
+  });
+
+  it("a run that deletes nothing and completes no terminate hook lists each member group once", async () => {
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1")],
+        members: [{ ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" }],
+      }),
+    );
+    const run = inProcess(emu, [webBinding]);
+    await reconcile(run.bindings, run.deps, run.options);
+    expect(memberReads()).toBe(1);
   });
 });

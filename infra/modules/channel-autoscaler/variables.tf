@@ -62,6 +62,8 @@ variable "bindings" {
       after_seconds          = optional(number)
       max_per_run            = optional(number)
       max_unhealthy_fraction = optional(number)
+      max_in_standby         = optional(number)
+      cooldown_seconds       = optional(number)
     }))
   }))
   default = []
@@ -181,9 +183,11 @@ variable "bindings" {
       for r in [for b in var.bindings : b.replace_unhealthy if b.replace_unhealthy != null] :
       (r.after_seconds == null ? true : (r.after_seconds >= 60 && r.after_seconds <= 86400 && floor(r.after_seconds) == r.after_seconds)) &&
       (r.max_per_run == null ? true : (r.max_per_run >= 1 && r.max_per_run <= 10 && floor(r.max_per_run) == r.max_per_run)) &&
-      (r.max_unhealthy_fraction == null ? true : (r.max_unhealthy_fraction >= 0 && r.max_unhealthy_fraction <= 1))
+      (r.max_unhealthy_fraction == null ? true : (r.max_unhealthy_fraction >= 0 && r.max_unhealthy_fraction <= 1)) &&
+      (r.max_in_standby == null ? true : (r.max_in_standby >= 1 && r.max_in_standby <= 100 && floor(r.max_in_standby) == r.max_in_standby)) &&
+      (r.cooldown_seconds == null ? true : (r.cooldown_seconds >= 0 && r.cooldown_seconds <= 86400 && floor(r.cooldown_seconds) == r.cooldown_seconds))
     ])
-    error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5)."
+    error_message = "binding replace_unhealthy: after_seconds must be a whole number 60-86400 (default 300), max_per_run 1-10 (default 1), max_unhealthy_fraction 0-1 (default 0.5), max_in_standby 1-100 (default 1), cooldown_seconds 0-86400 (default 600)."
   }
 
   # FunctionGraph caps a function's environment at 4,096 characters, counted on the JSON object it
