@@ -2,6 +2,17 @@ import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscalin
 import type { Channel, Member } from "../cloud/gateway";
 import type { Target } from "./targets";
 
+/**
+ * The AS states in which a lifecycle hook holds an instance: a launch hook in `PENDING_WAIT`, a terminate
+ * hook in `REMOVING_WAIT`. A hook on an instance in any other state is never completed (decideHook), so a
+ * group whose instance listing shows neither has no hook worth listing.
+ */
+export const HOOK_WAIT_STATES: ReadonlySet<string> = new Set(["PENDING_WAIT", "REMOVING_WAIT"]);
+
+/** Whether a lifecycle hook may hold this instance, by its AS state. */
+export const heldByHook = (instance: GroupInstance): boolean =>
+  HOOK_WAIT_STATES.has(instance.life_cycle_state ?? "");
+
 /** What one target ended a run with, for the lifecycle-hook decisions that follow. */
 export interface TargetOutcome {
   target: Target;

@@ -162,7 +162,7 @@ describe("slow start, in process", () => {
     expect(second.counts).toMatchObject({ ramping: 1 });
   });
 
-  it("warns about a member group with a member_group_weight, and never about one it created", async () => {
+  it("warns about a member group with a member_group_weight when it reads the channel, and never about one it created", async () => {
     emu.control.load({
       gateways: romaInstance([
         {
@@ -179,8 +179,16 @@ describe("slow start, in process", () => {
         { scaling_group_id: "asg-2", scaling_group_name: "batch", instances: [instance("b-1")] },
       ],
     } as StateInput);
+    // chan-1's read compares its health check; chan-2's follows the add refused for its missing group.
+    const healthCheck = {
+      protocol: "TCP",
+      threshold_normal: 2,
+      threshold_abnormal: 3,
+      time_interval: 10,
+      timeout: 5,
+    };
     const bindings = [
-      { ...webBinding, slow_start_seconds: 60, weight: 10 },
+      { ...webBinding, slow_start_seconds: 60, weight: 10, health_check: healthCheck },
       {
         ...webBinding,
         scaling_group_id: "asg-2",
