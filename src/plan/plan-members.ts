@@ -304,6 +304,16 @@ export function healthRuleDecides(input: Omit<PlanInput, "healthChecked">): bool
   return weights(false).join() !== weights(true).join();
 }
 
+/**
+ * Whether the plan changes the member group: adds, updates, re-enables or removals; a slow-start raise
+ * (a weight step of a member already there) does not. From part of the instances (`partial`: a first
+ * page) removals do not count: a member that looks stray may belong to an instance not read yet.
+ */
+export function changesMembers(plan: TargetPlan, partial = false): boolean {
+  if (plan.upserts.some((u) => u.kind !== "ramp") || plan.enable.length > 0) return true;
+  return !partial && plan.removals.length > 0;
+}
+
 /** True when applying the plan would write nothing. */
 export function isEmptyPlan(plan: TargetPlan): boolean {
   return plan.upserts.length === 0 && plan.enable.length === 0 && plan.removals.length === 0;

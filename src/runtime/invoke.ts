@@ -432,7 +432,9 @@ async function execute(
       deadLetters,
       // The drain and the health polls end early when the run is interrupted.
       sleep: (ms) => run.deadline.sleep(ms),
-      healthChecks: healthCheckMemory(config),
+      // A backfill (a dead letter's replay, the CLI, a fan-out shard) compares every health check: a
+      // replay of a failed health-check write must repair it, whatever this instance remembers.
+      ...(run.kind === "backfill" ? {} : { healthChecks: healthCheckMemory(config) }),
       ...(now ? { now } : {}),
     },
     syncOptions(config.tuning, selection.dryRun, set.discovered, namesLifecycleHook(selection.hints)),

@@ -100,9 +100,10 @@ export class MemberWriter {
 
   /**
    * Upserts refused on a guess, written once more as planned again from the channel (`again`: the new
-   * upsert of each refused entry); none is sent to `refused` a second time. The entries `again` has no
-   * upsert for (the channel read failed, or the instance still lacks what it needs) fail with their
-   * refusal. Before the removals, an add refused for the member quota is deferred as in applyUpserts.
+   * upsert of each refused entry); none is sent to `refused` a second time. An entry `again` has no
+   * upsert for failed for a reason already dead-lettered (the channel read, or the instance's address),
+   * so it only fails. Before the removals, an add refused for the member quota is deferred as in
+   * applyUpserts.
    */
   async writeRefusedAgain(
     run: TargetRun,
@@ -111,7 +112,7 @@ export class MemberWriter {
     removalsToCome: boolean,
   ): Promise<void> {
     run.guessed = false;
-    for (const r of refused) if (!again.some((a) => a.entry === r.entry)) this.failUpserts(run, [r], r.error);
+    for (const r of refused) if (!again.some((a) => a.entry === r.entry)) r.entry.status = "failed";
     if (again.length > 0) run.deferred.push(...(await this.writeUpserts(run, again, removalsToCome)));
   }
 

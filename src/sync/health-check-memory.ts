@@ -23,4 +23,9 @@ export class HealthCheckMemory {
   confirmed(key: string, now: number): void {
     this.confirmedAt.set(key, now);
   }
+
+  /** The channel's health check was found otherwise and could not be set: the next run compares again. */
+  forget(key: string): void {
+    this.confirmedAt.delete(key);
+  }
 }

@@ -11,6 +11,7 @@ import { bindingLabels, channelKey } from "../plan/identity";
 import { MANAGED_REMARK, memberGroupOwnership, ownershipCheckDue } from "../plan/ownership";
 import { GROUP_WEIGHT_EFFECT, planChannelSetup, weightedGroups } from "../plan/plan-channel";
 import {
+  changesMembers,
   drainPlan,
   healthRuleDecides,
   type MemberType,
@@ -62,12 +63,14 @@ const jobHealthCheck = (job: ChannelJob): HealthCheck | undefined =>
   job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
 
 /**
- * Whether planning needs the channel before it writes: a health check to compare, a port change whose
- * meaning depends on a member type the listing does not prove, or (APIG, slow start) a member reported
- * `unknown` whose raise depends on whether the channel checks health. Whether the member group exists
- * and which member type the adds take are not reasons: the adds are written as an `ecs` channel takes
- * them, and a refusal makes the run read the channel then (retryRefused). Desired members from part of
- * the instances can only say yes too early, never wrongly: more instances only add to what is needed.
+ * Whether planning needs the channel before it writes: a health check to compare (due by
+ * HealthCheckMemory, or because the member groups change: new members are checked from now on), a
+ * port change whose meaning depends on a member type the listing does not prove, or (APIG, slow start)
+ * a member reported `unknown` whose raise depends on whether the channel checks health. Whether the
+ * member group exists and which member type the adds take are not reasons: the adds are written as an
+ * `ecs` channel takes them, and a refusal makes the run read the channel then (retryRefused). From part
+ * of the instances (`partial`) this can only say yes too early, never wrongly: more instances only add
+ * to what is needed.
  */
 function channelNeeded(
   job: ChannelJob,
@@ -75,13 +78,15 @@ function channelNeeded(
   listedType: MemberType | undefined,
   compareHealth: boolean,
   now: number,
+  partial = false,
 ): boolean {
   if (compareHealth) return true;
-  const healthKnown = jobHealthCheck(job) !== undefined;
+  const healthCheck = jobHealthCheck(job) !== undefined;
   return states.some((s) => {
     const input = { desired: s.desired, actual: s.members, memberType: listedType, ips: new Map(), now };
-    if (planTarget({ ...input, healthChecked: healthKnown }).needsMemberType) return true;
-    return !healthKnown && job.channel.gateway === "apig" && healthRuleDecides(input);
+    const plan = planTarget({ ...input, healthChecked: healthCheck });
+    if (plan.needsMemberType || (healthCheck && changesMembers(plan, partial))) return true;
+    return !healthCheck && job.channel.gateway === "apig" && healthRuleDecides(input);
   });
 }
 
@@ -279,9 +284,9 @@ class Reconciler {
       .map((r) => r.target.memberGroupName);
     this.warnGroupWeights(channel, ready, log);
     const setup = planChannelSetup(channel, inDoubt, healthCheck);
+    const healthKey = healthCheck === undefined ? undefined : healthCheckKey(job, healthCheck);
     const healthConfirmed = () => {
-      if (healthCheck !== undefined && !this.opts.dryRun)
-        this.healthChecks.confirmed(healthCheckKey(job, healthCheck), this.now());
+      if (healthKey !== undefined && !this.opts.dryRun) this.healthChecks.confirmed(healthKey, this.now());
     };
     if (!setup) {
       healthConfirmed();
@@ -310,17 +315,16 @@ class Reconciler {
         failure = err;
       }
     }
-    let healthFailed = false;
     if (setup.healthCheck) {
       try {
         await this.deps.gateway.updateHealthCheck(job.channel, setup.healthCheck);
         channel = { ...channel, vpc_health_config: setup.healthCheck };
+        healthConfirmed();
       } catch (err) {
-        healthFailed = true;
+        if (healthKey !== undefined) this.healthChecks.forget(healthKey);
         failure ??= err;
       }
-    }
-    if (!healthFailed) healthConfirmed();
+    } else healthConfirmed();
     if (failure === undefined) {
       e.status = "done";
       log.info("channel set up", { action: "update_channel", reason: e.reason });
@@ -569,7 +573,8 @@ class Reconciler {
   }
 
   /**
-   * The channel when planning needs it (channelNeeded), or when it was read anyway (the ownership
+   * The channel when planning needs it (channelNeeded; in a dry run also where it would add into a group
+   * that may not exist, since a dry run learns nothing from a refusal), or when it was read anyway (the ownership
    * check), set up by prepareChannel; undefined when nothing needs it (a converged target reads no
    * channel at all), null when it is needed and cannot be read (dead-lettered).
    */
@@ -579,19 +584,25 @@ class Reconciler {
     ready: readonly TargetState[],
     log: Logger,
   ): Promise<Channel | undefined | null> {
-    const needed = channelNeeded(job, ready, state.listedType, state.compareHealth, this.now());
-    if (!needed) {
-      // Read for a reason that has passed (a first page that said too early): used if it came back.
-      if (
-        state.channel === undefined ||
-        !(await state.channel.then(
-          () => true,
-          () => false,
-        ))
-      )
-        return undefined;
-    }
+    const needed =
+      channelNeeded(job, ready, state.listedType, state.compareHealth, this.now()) ||
+      (this.opts.dryRun && ready.some((r) => this.addsIntoUnknownGroup(r)));
+    // A channel read for a reason that has passed (a first page that said yes too early, the ownership
+    // check) is used if it came back, and its failure then stops nothing.
+    const readAnyway = state.channel?.then(
+      () => true,
+      () => false,
+    );
+    if (!needed && !(await readAnyway)) return undefined;
     return (await this.prepared(job, state, ready, log)) ?? null;
+  }
+
+  /**
+   * Whether a target would add into a member group the run does not know exists (its listing is empty):
+   * a dry run reads the channel for it, so that its plan shows the group's creation.
+   */
+  private addsIntoUnknownGroup({ members, desired }: TargetState): boolean {
+    return members.length === 0 && desired.length > 0;
   }
 
   /**
