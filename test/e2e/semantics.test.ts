@@ -216,7 +216,13 @@ describe("quota and races", () => {
 
   it("takes a 2xx answer to a write as done, whatever shape its body has", async () => {
     emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
-    emu.control.addFault({ method: "POST", path: "/member-groups$", status: 201, body: "", afterApply: true });
+    emu.control.addFault({
+      method: "POST",
+      path: "/member-groups$",
+      status: 201,
+      body: "",
+      afterApply: true,
+    });
     const blue = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
     });
