@@ -28,6 +28,11 @@ const weights = () =>
     .sort();
 
 const posts = () => writes(emu).filter((c) => c.method === "POST" && c.path.endsWith("/members"));
+const reads = () =>
+  emu.control
+    .calls()
+    .filter((c) => c.method === "GET")
+    .map((c) => c.path.split("/").pop());
 
 describe("slow start, in process", () => {
   it("adds at a tenth, raises once a step in one POST per step, counts ramping, and writes nothing within a step or past the window", async () => {
@@ -73,6 +78,8 @@ describe("slow start, in process", () => {
       const raised = await at(seconds);
       expect(weights(), `${seconds} s`).toEqual(["i-1", "i-2", "i-3"].map((id) => `${id}:${weight}`));
       expect(posts(), `${seconds} s`).toHaveLength(1);
+      // A raise reads nothing more than a converged run: members, instances (no channel read).
+      expect(reads(), `${seconds} s`).toEqual(["members", "list"]);
       expect(raised.counts).toMatchObject({ ramping: 3, updated: 0, added: 0 });
       expect(raised.plan).toEqual(
         ["i-1", "i-2", "i-3"].map((id) =>
