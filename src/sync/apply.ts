@@ -124,6 +124,13 @@ export class MemberWriter {
     const { target, outcome, log } = run;
     const deferred: DeferredUpsert[] = [];
     for (const batch of chunk(items, this.opts.addChunkSize)) {
+      const refusal = run.refused[0]?.error;
+      if (refusal !== undefined) {
+        // The guess was refused: the chunks after it are written once the channel has been read.
+        for (const { upsert: u } of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
+        run.refused.push(...batch.map((b) => ({ ...b, error: refusal })));
+        continue;
+      }
       const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
         ecs_id: u.desired.ecs_id,
         ecs_name: u.desired.ecs_name,

@@ -209,12 +209,17 @@ class Reconciler {
           : [{ target, members, desired: desiredMembers(target.bindings, seen) }];
       });
       const consentDue = states.some((s) => this.consentDue(s, listedType, false, true));
-      if (consentDue || channelNeeded(job, states, listedType, false, this.now()))
+      if (consentDue || channelNeeded(job, states, listedType, false, this.now(), true))
         this.channelRead(job, state);
     };
-    // A health check to compare needs the channel whatever the instances show: its read starts now,
-    // beside the AS reads, so it costs no round trip of its own.
-    if (state.compareHealth) this.channelRead(job, state);
+    // A health check to compare needs the channel whatever the instances show, and so, almost always,
+    // does a tag binding's empty member group (its first deploy: the ownership check, and the group to
+    // create): the read starts now, beside the AS reads, and costs no round trip of its own. The cost: an
+    // empty tag-bound group of an empty scaling group reads its channel once a run.
+    const emptyTagBound = job.targets.some(
+      (t) => actual.get(t)?.length === 0 && t.bindings.some((b) => this.opts.tagBound.has(b)),
+    );
+    if (state.compareHealth || emptyTagBound) this.channelRead(job, state);
     await Promise.all(
       [...reads].map(([id, read]) =>
         read.firstPage.then(

@@ -144,20 +144,23 @@ describe("a first deploy makes no call it can do without", () => {
   });
 
   it("into a member group the channel lacks: the refused add reads the channel once, creates the group and adds again", async () => {
-    emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: [] }));
+    emu.control.load(baseState({ instances: ids(150).map((id) => instance(id)), members: [] }));
     const env = envFor(emu, [{ ...webBinding, member_group_name: "blue" }]);
     const { summary, deadLetters } = await invoke("backfill", {}, { env });
     expect(deadLetters).toEqual([]);
-    expect(summary?.added).toBe(2);
+    expect(summary?.added).toBe(150);
+    // The second chunk waits for the channel read the first one's refusal asks for.
     expect(calls()).toEqual([
       "members",
+      "instances",
       "instances",
       "POST members 400",
       "channel",
       "POST member-groups",
       "POST members",
+      "POST members",
     ]);
-    expect(members(emu).filter((m) => m.member_group_name === "blue")).toHaveLength(2);
+    expect(members(emu).filter((m) => m.member_group_name === "blue")).toHaveLength(150);
   });
 
   it("into an ip channel that no listed member shows as one: the refused add reads the channel, then the addresses, then adds", async () => {
@@ -279,23 +282,24 @@ describe("the hanging hooks are listed only where one can be found", () => {
 describe("a health_check is compared on an instance's first run, then once per HEALTH_CHECK_RECHECK_MS", () => {
   // The memory is the warm instance's, and this file's runs share one: each test names its own period.
   it("the first run reads the channel beside the instance listing; the next runs of the same instance do not", async () => {
-    emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
+    emu.control.load(baseState({ instances: ids(150).map((id) => instance(id)), members: [] }));
     emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
     const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }], {
       HEALTH_CHECK_RECHECK_MS: "3600001",
     });
     const first = await invoke("reconcile", timerEvent(), { env });
-    expect(first.summary?.added).toBe(1);
+    expect(first.summary?.added).toBe(150);
     const names = calls();
     // Beside the first instance listing: before the one asked again after its timeout.
     expect(names.indexOf("channel")).toBeLessThan(names.indexOf("instances", names.indexOf("instances") + 1));
-    expect(writes(emu).map(callName)).toEqual(["PUT health-config", "POST members"]);
+    expect(writes(emu).map(callName)).toEqual(["PUT health-config", "POST members", "POST members"]);
 
+    // Two pages of instances: the first alone, where 50 members look stray, says nothing yet.
     for (let run = 0; run < 2; run++) {
       emu.control.clearCalls();
       const again = await invoke("reconcile", timerEvent(), { env });
-      expect(again.summary?.unchanged).toBe(1);
-      expect(calls()).toEqual(["members", "instances"]);
+      expect(again.summary?.unchanged).toBe(150);
+      expect(calls()).toEqual(["members", "instances", "instances"]);
     }
   });
 
