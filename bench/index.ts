@@ -7,9 +7,10 @@
  * Knobs: BENCH_ROUNDS (fresh processes per cold-start variant, 31), BENCH_SCALE_REPEATS (runs per scale
  * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more),
  * BENCH_CPU_PROF (a directory: a `node --cpu-prof` profile of every function invocation's process),
- * BENCH_BASELINE (a `backfill` bundle of another build, e.g. main's `dist/backfill/index.js`: the scale
- * section runs it paired with this build's, at 1,000 calls/s), BENCH_ONLY (comma-separated sections to
- * run, of bundle, cold, calls, converged, scale, tags, slow-start; default all).
+ * BENCH_BASELINE (the `dist` directory of another build, e.g. main's: the converged section runs its
+ * `reconcile` too, and the scale section its `backfill` paired with this build's at 1,000 calls/s),
+ * BENCH_ONLY (comma-separated sections to run, of bundle, cold, calls, converged, scale, tags,
+ * slow-start; default all).
  */
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -111,12 +112,12 @@ function callRow(c: CallCount): Row {
 }
 
 /** The converged reconcile of 1,000 bindings: its calls against the floor, and its wall time at each pacing. */
-function convergedRows(runs: readonly ConvergedRun[]): Row[] {
+function convergedRows(runs: readonly ConvergedRun[], build: string): Row[] {
   const failed = runs.find((r) => r.error)?.error;
   const at = (rate: number) => runs.find((r) => r.rate === rate)!;
   const paced = at(DEFAULT_RATE);
   const raised = at(RAISED_RATE);
-  const label = `converged reconcile, ${CONVERGED_BINDINGS.toLocaleString("en")} bindings × 2 members`;
+  const label = `converged reconcile, ${CONVERGED_BINDINGS.toLocaleString("en")} bindings × 2 members, ${build}`;
   return [
     [
       "API calls",
@@ -269,6 +270,14 @@ function slowStartRows(r: RampBench): Row[] {
   ];
 }
 
+/** A copy of the baseline build's bundle of this function (BENCH_BASELINE), or undefined without one. */
+async function baselineBundle(name: FunctionName): Promise<string | undefined> {
+  if (BASELINE === undefined) return undefined;
+  const copy = path.join(out, "bundles", `baseline-${name}.js`);
+  await copyFile(path.join(BASELINE, name, "index.js"), copy);
+  return copy;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machineText = machine();
@@ -358,8 +367,14 @@ async function main(): Promise<void> {
   if (wanted("converged")) {
     console.error(`converged reconcile of ${CONVERGED_BINDINGS.toLocaleString("en")} bindings…`);
     const converged = await measureConvergedReconcile(bundles.reconcile);
-    rows.push(...convergedRows(converged));
+    rows.push(...convergedRows(converged, "this build"));
     results.converged = converged;
+    const baseline = await baselineBundle("reconcile");
+    if (baseline !== undefined) {
+      const before = await measureConvergedReconcile(baseline);
+      rows.push(...convergedRows(before, "baseline build"));
+      results.convergedBaseline = before;
+    }
   }
 
   const bareClient = path.join(out, "bare-client.js");
@@ -378,8 +393,7 @@ async function main(): Promise<void> {
 
   if (wanted("scale")) {
     console.error("backfill at scale…");
-    const baseline = BASELINE === undefined ? undefined : path.join(out, "bundles", "baseline-backfill.js");
-    if (BASELINE !== undefined && baseline !== undefined) await copyFile(BASELINE, baseline);
+    const baseline = await baselineBundle("backfill");
     const scale = await measureBackfill(
       { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient, baseline },
       CONCURRENCIES,
@@ -435,7 +449,7 @@ async function main(): Promise<void> {
     ],
     [
       "scale",
-      `API_RATE_LIMIT=1000 for these runs but the ${DEFAULT_RATE} calls/s ones (the default, per service), where the floor is paced alike. Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.${BASELINE ? ` Baseline: ${BASELINE}, run beside each backfill run.` : ""}`,
+      `API_RATE_LIMIT=1000 for these runs but the ${DEFAULT_RATE} calls/s ones (the default, per service), where the floor is paced alike. Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.${BASELINE ? ` Baseline: ${BASELINE}/backfill, run beside each backfill run.` : ""}`,
     ],
     [
       "scale",

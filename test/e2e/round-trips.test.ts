@@ -238,6 +238,38 @@ describe("a first deploy makes no call it can do without", () => {
   });
 });
 
+describe("a tag binding's first deploy", () => {
+  it("reads the channel (its ownership check) beside the instance listing, creates the group and adds: no refused add", async () => {
+    const tags = Object.entries({
+      "channel-autoscaler-channel": "chan-1",
+      "channel-autoscaler-instance": "roma-1",
+      "channel-autoscaler-member-group": "blue",
+    }).map(([key, value]) => ({ key, value }));
+    emu.control.load({
+      gateways: romaInstance([romaChannel()]),
+      scaling_groups: [{ scaling_group_id: "asg-t", instances: [instance("t-1")], tags }],
+    } as StateInput);
+    // The instance listing never answers at first: the channel read must not wait for it.
+    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
+    const { BINDINGS: _none, ...env } = envFor(emu, [], {
+      BINDINGS_FROM_TAGS: "true",
+      TAG_BINDINGS_ALLOWED: "roma:roma-1/chan-1",
+    });
+    const { summary, deadLetters } = await invoke("backfill", {}, { env });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(1);
+    const names = calls().filter((n) => n !== "POST action");
+    const secondListing = names.indexOf("instances", names.indexOf("instances") + 1);
+    expect(names.indexOf("channel")).toBeLessThan(secondListing);
+    expect(names.filter((n) => n !== "instances")).toEqual([
+      "members",
+      "channel",
+      "POST member-groups",
+      "POST members",
+    ]);
+  });
+});
+
 describe("the hanging hooks are listed only where one can be found", () => {
   const withHook = (state: "PENDING_WAIT" | "INSERVICE") =>
     ({

@@ -291,10 +291,16 @@ describe("reconcile, in process: the health check's comparison", () => {
     expect(writes(emu)).toEqual([]);
   });
 
-  it("a health-config write that fails is compared again by the next run", async () => {
+  it("a health-config write that fails is compared again by the next run, however recent the last comparison", async () => {
     drift();
     const run = inProcess(emu, [{ ...webBinding, health_check: healthCheck }]);
     const deps = { ...run.deps, healthChecks: new HealthCheckMemory(3_600_000) };
+    await reconcile(run.bindings, deps, run.options);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+
+    // An operator's edit; then a run that changes the members compares it, and its write is refused.
+    drift();
+    emu.control.setInstance({ scaling_group_id: "asg-1", ...instance("i-2") });
     emu.control.addFault({
       method: "PUT",
       path: "/health-config$",
@@ -303,7 +309,11 @@ describe("reconcile, in process: the health check's comparison", () => {
     });
     await reconcile(run.bindings, deps, run.options);
     expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toBeUndefined();
+
+    // Converged, and within the hour of the first comparison: compared again all the same.
+    emu.control.clearCalls();
     await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(1);
     expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
   });
 });
