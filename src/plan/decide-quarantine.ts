@@ -86,7 +86,10 @@ export interface QuarantineDecision {
   setTags: Map<string, number>;
   /** Instances seen healthy again whose tag goes. */
   clearTags: string[];
-  /** Quarantined-at tags left on instances in service (a crash, a quarantine held back) that go. */
+  /**
+   * Quarantined-at tags on instances in service, outside the batch, that go: they hold no budget, and
+   * removing them lets the re-count tell a tag written since this read from one that was there before.
+   */
   clearQuarantinedAt: string[];
   /**
    * Instances to move to standby with a replacement: at most max_per_run, longest unhealthy first, as
@@ -173,6 +176,6 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     decision.held.push({ instanceId: r.instanceId, reason: `max_per_run (${settings.max_per_run}) reached` });
   }
   // An instance about to be tagged again keeps its tag: removing it first would only open a gap.
-  decision.clearQuarantinedAt = reading.stale.filter((id) => !batch.includes(id));
+  decision.clearQuarantinedAt = reading.leftovers.filter((id) => !batch.includes(id));
   return decision;
 }

@@ -9,17 +9,11 @@ import type { Binding, ReplaceUnhealthy } from "../config/schema";
 export const QUARANTINED_AT_TAG = "channel-autoscaler-quarantined-at";
 
 /**
- * How long a tag on an instance still in service may belong to a quarantine in flight in another
- * invocation. Younger, it holds budget like an instance in standby (the other invocation may be about
- * to send its ENTER_STANDBY); older, it was left by a crash or by a quarantine that was held back, and it
- * is removed.
- */
-export const IN_FLIGHT_SECONDS = 60;
-
-/**
- * An invocation sends its ENTER_STANDBY within this time of writing the tags, or not at all: less than
- * IN_FLIGHT_SECONDS, so that a tag is never taken for a leftover (and removed) while its ENTER_STANDBY
- * can still land. The difference covers the tags' whole-second values and clocks a few seconds apart.
+ * An invocation sends its ENTER_STANDBY within this time of writing the tags, or not at all. Until it
+ * lands, another invocation's first read sees those tags on instances still in service, cannot tell
+ * them from a crash's leftovers, and removes them: the quarantine is then invisible to that invocation.
+ * This keeps the time in which that can happen short, and with it the number of invocations that can
+ * overlap that way (README, "Replacing unhealthy instances").
  */
 export const ACT_WITHIN_SECONDS = 45;
 
@@ -56,15 +50,19 @@ export interface Claim {
   instanceId: string;
   /** The tag's epoch seconds; undefined when it is not a number (the instance still holds budget). */
   at: number | undefined;
-  /** In STANDBY or ENTERING_STANDBY; otherwise in service, a quarantine in flight. */
+  /** In STANDBY or ENTERING_STANDBY; otherwise in service, another invocation's quarantine in flight. */
   standby: boolean;
 }
 
 /** What a group's instances and their quarantined-at tags say about its budget. */
 export interface BudgetReading {
   claims: Claim[];
-  /** In service and tagged IN_FLIGHT_SECONDS ago or more (or with a value that is not a time): leftovers. */
-  stale: string[];
+  /**
+   * In service and tagged, whatever the tag's age or value: left by a crash between tag and standby or
+   * by a quarantine that was held back, or another invocation's quarantine in flight, which a single
+   * read cannot tell from those.
+   */
+  leftovers: string[];
   /** In service or in standby, but ECS's answer left their tags out: the budget cannot be counted. */
   unread: string[];
 }
@@ -74,30 +72,23 @@ const parseAt = (value: string): number | undefined => (/^\d{1,12}$/.test(value)
 /**
  * Reads the budget from a group's instances and the quarantined-at tags read for them (instance id →
  * value; instances whose tags were not asked for have no entry; `unread`: asked for, but left out of
- * ECS's answer). Pure. An instance in standby with the tag
- * holds budget, whatever the tag's age; one in service holds it while its tag is younger than
- * IN_FLIGHT_SECONDS (either way: a clock a little behind must not make it a leftover). Tags on instances
- * in other states (being added or removed) neither hold budget nor are removed: none of them can be
- * moved to standby.
+ * ECS's answer). Pure. Only an instance in STANDBY or ENTERING_STANDBY with the tag holds budget,
+ * whatever the tag's age; a tag on an instance in service holds none and starts no cooldown. Tags on
+ * instances in other states (being added or removed) neither hold budget nor are leftovers: none of
+ * them can be moved to standby.
  */
 export function readBudget(
   instances: Iterable<GroupInstance>,
   tags: ReadonlyMap<string, string>,
-  now: number,
   unread: ReadonlySet<string> = new Set(),
 ): BudgetReading {
-  const reading: BudgetReading = { claims: [], stale: [], unread: [] };
-  const nowSeconds = Math.floor(now / 1000);
+  const reading: BudgetReading = { claims: [], leftovers: [], unread: [] };
   for (const i of instances) {
     if (unread.has(i.instance_id) && budgetRelevant(i)) reading.unread.push(i.instance_id);
     const raw = tags.get(i.instance_id);
     if (raw === undefined) continue;
-    const at = parseAt(raw);
-    if (isInStandby(i)) reading.claims.push({ instanceId: i.instance_id, at, standby: true });
-    else if (i.life_cycle_state !== "INSERVICE") continue;
-    else if (at !== undefined && Math.abs(nowSeconds - at) < IN_FLIGHT_SECONDS)
-      reading.claims.push({ instanceId: i.instance_id, at, standby: false });
-    else reading.stale.push(i.instance_id);
+    if (isInStandby(i)) reading.claims.push({ instanceId: i.instance_id, at: parseAt(raw), standby: true });
+    else if (i.life_cycle_state === "INSERVICE") reading.leftovers.push(i.instance_id);
   }
   return reading;
 }
@@ -156,16 +147,20 @@ export function affordableBatch(
 }
 
 /**
- * The re-count right before the ENTER_STANDBY, on a fresh read of the group and of its tags: the batch
- * (whose tags this invocation has just written) goes ahead only as a whole and only when the budget
- * still allows it, counting the quarantines of every other invocation that tagged before this read.
- * Instances no longer in service, or whose tag is gone, leave the batch (AS would refuse the whole call
- * for one of them). `unread`: instances ECS's answer left out. Pure.
+ * The re-count right before the ENTER_STANDBY, on a fresh read of the group and of its tags, made after
+ * this invocation wrote the tags of its batch. Pure. Besides the instances in standby, it counts a tag on
+ * an instance in service outside the batch when `seen` does not hold it with that value: `seen` is this
+ * invocation's first read (less the tags it removed since), so the tag was written after that read, by
+ * another invocation about to quarantine that instance. The batch goes ahead only as a whole and only
+ * when the budget still allows it. Instances no longer in service, or whose tag is gone (another
+ * invocation took it for a leftover), leave the batch: AS would refuse the whole call for one of them.
+ * `unread`: instances ECS's answer left out.
  */
 export function recheckBatch(
   batch: readonly string[],
   instances: readonly GroupInstance[],
   tags: ReadonlyMap<string, string>,
+  seen: ReadonlyMap<string, string>,
   budget: GroupBudget,
   now: number,
   unread: ReadonlySet<string> = new Set(),
@@ -175,8 +170,24 @@ export function recheckBatch(
   const dropped = batch.filter((id) => !go.includes(id));
   if (go.length === 0)
     return { go, dropped, refusal: "no instance of the batch is still in service and tagged" };
-  const refusal = budgetRefusal(readBudget(instances, tags, now, unread), go, budget, now);
+  const reading = readBudget(instances, tags, unread);
+  for (const id of reading.leftovers) {
+    const value = tags.get(id)!;
+    if (!batch.includes(id) && seen.get(id) !== value)
+      reading.claims.push({ instanceId: id, at: parseAt(value), standby: false });
+  }
+  const refusal = budgetRefusal(reading, go, budget, now);
   return refusal === undefined ? { go, dropped, refusal } : { go: [], dropped: [...batch], refusal };
+}
+
+/**
+ * Of the instances whose tag this invocation removed as a leftover, those a listing made after the
+ * removal shows in standby: another invocation's quarantine landed between this invocation's reads and
+ * its removal. Without the tag back they would never hold budget again. Pure.
+ */
+export function movedSinceRemoval(removed: readonly string[], instances: readonly GroupInstance[]): string[] {
+  const standby = new Set(instances.filter(isInStandby).map((i) => i.instance_id));
+  return removed.filter((id) => standby.has(id));
 }
 
 /** The budget of every scaling group that a binding with replace_unhealthy names. */

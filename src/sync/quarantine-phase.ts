@@ -12,7 +12,7 @@ import {
   budgetRelevant,
   type GroupBudget,
   groupBudgets,
-  isInStandby,
+  movedSinceRemoval,
   QUARANTINED_AT_TAG,
   readBudget,
   recheckBatch,
@@ -32,11 +32,13 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
  * a replacement, within the group's budget. Returns the members whose instances went to standby: the
  * caller drains them out of the channel like any member that is no longer desired.
  *
- * The budget holds across invocations without any state of our own: each instance is tagged
- * quarantined-at before its ENTER_STANDBY, and right before the ENTER_STANDBY the group and its tags
- * are read again. Of two invocations that quarantine at once, the one that tagged last sees the other's
- * tags in that re-count (written before it read) and counts them; so whatever they do together stays
- * within max_in_standby and cooldown_seconds (README, "Replacing unhealthy instances").
+ * The budget holds across invocations without any state of our own. Only tagged instances in standby
+ * count; each instance is tagged quarantined-at before its ENTER_STANDBY, and right before the
+ * ENTER_STANDBY the group and its tags are read again: a tag on an instance in service that the first
+ * read did not show is another invocation's quarantine in flight, and counts too. Tags on instances in
+ * service that the first read did show are removed, so the re-count can tell them apart; a quarantine
+ * in flight whose tag is taken for such a leftover is the one case where two invocations can together
+ * exceed the budget, by a bounded amount (docs/replacement-budget.md).
  */
 export class QuarantinePhase {
   /** Instances moved to standby this run: a group named by two bindings is asked once. */
@@ -103,12 +105,13 @@ export class QuarantinePhase {
     };
     if (members.length === 0) return [];
 
-    // The members' servers and the group's instances in standby: one read (per 100 servers) for both.
-    const standby = groupInstances.filter(isInStandby).map((i) => i.instance_id);
+    // The members' servers and every instance of the group in service or in standby, one read (per 100
+    // servers) for all: the re-count tells a tag written since from one that was there by this read.
+    const budgetIds = groupInstances.filter(budgetRelevant).map((i) => i.instance_id);
     let marks: ServerMarks;
     try {
       marks = await readServerMarks(this.deps.ecs, [
-        ...new Set([...members.map((m) => m.ecs_id!), ...standby]),
+        ...new Set([...members.map((m) => m.ecs_id!), ...budgetIds]),
       ]);
       if (marks.unread.size > 0) {
         log.warn("ECS left some servers out of its answer; they are not judged this run, nor is the budget", {
@@ -128,6 +131,11 @@ export class QuarantinePhase {
 
     const now = this.now();
     const budget = this.budgets.get(groupId)!;
+    // Instances this run moved to standby for another binding of the group are still in service in the
+    // run's listing: they hold budget, and their tags are no leftovers.
+    const view = groupInstances.map((i) =>
+      this.done.has(i.instance_id) ? { ...i, life_cycle_state: "STANDBY" } : i,
+    );
     const decision = decideQuarantine({
       settings,
       members,
@@ -136,7 +144,7 @@ export class QuarantinePhase {
       now,
       channelWriteFailed: this.ledger.hasFailed(target.bindings),
       budget,
-      reading: readBudget(groupInstances, marks.quarantinedAt, now, marks.unread),
+      reading: readBudget(view, marks.quarantinedAt, marks.unread),
     });
     // An unread tag reads as none, which would restart an unhealthy spell at now: leave it as it is.
     // (Without a known start such a member is never a candidate; it still counts in the guard.)
@@ -154,7 +162,7 @@ export class QuarantinePhase {
         },
       );
     }
-    if (!this.opts.dryRun) await writeServerMarks(this.deps.ecs, decision, context, log);
+    const removed = this.opts.dryRun ? [] : await writeServerMarks(this.deps.ecs, decision, context, log);
     for (const h of decision.held) {
       log.info("unhealthy member not quarantined this run", {
         ...context,
@@ -166,7 +174,10 @@ export class QuarantinePhase {
     // An instance another binding of the group moved this run is drained from this channel too.
     const moved = decision.quarantine.filter((c) => this.done.has(c.instanceId)).map((c) => c.member);
     const candidates = decision.quarantine.filter((c) => !this.done.has(c.instanceId));
-    if (candidates.length === 0) return moved;
+    if (candidates.length === 0) {
+      await this.afterRemoval(groupId, removed, context, log);
+      return moved;
+    }
     const entries = new Map(
       candidates.map((c) => [
         c.instanceId,
@@ -182,20 +193,33 @@ export class QuarantinePhase {
       ]),
     );
     if (this.opts.dryRun) return [...moved, ...candidates.map((c) => c.member)];
-    const quarantined = await this.quarantine(binding, candidates, entries, budget, context, log);
+    // What the re-count compares with: this read, less the tags this run removed since.
+    const seen = new Map(marks.quarantinedAt);
+    for (const id of removed) seen.delete(id);
+    const quarantined = await this.quarantine(
+      binding,
+      candidates,
+      entries,
+      budget,
+      { seen, removed },
+      context,
+      log,
+    );
     return [...moved, ...quarantined.map((c) => c.member)];
   }
 
   /**
    * Tag, re-count, act: writes the quarantined-at tags, reads the group and its tags again, and sends
    * the ENTER_STANDBY only when the budget still allows the whole batch, within ACT_WITHIN_SECONDS of
-   * the tags. Returns the candidates moved to standby.
+   * the tags. Returns the candidates moved to standby. `first`: what the re-count compares with, and the
+   * leftover tags this run removed.
    */
   private async quarantine(
     binding: Binding,
     candidates: readonly QuarantineCandidate[],
     entries: ReadonlyMap<string, PlanEntry>,
     budget: GroupBudget,
+    first: { seen: ReadonlyMap<string, string>; removed: readonly string[] },
     context: Context,
     log: Logger,
   ): Promise<QuarantineCandidate[]> {
@@ -204,19 +228,25 @@ export class QuarantinePhase {
       for (const id of ids) entries.get(id)!.status = "skipped";
     };
     const window = this.deps.deadline.within(ACT_WITHIN_SECONDS * 1000);
-    const tagged = await this.tagQuarantined(candidates, context, log);
+    const { at, tagged } = await this.tagQuarantined(candidates, context, log);
     skip(candidates.filter((c) => !tagged.includes(c)).map((c) => c.instanceId));
-    if (tagged.length === 0) return [];
+    if (tagged.length === 0) {
+      await this.afterRemoval(groupId, first.removed, context, log);
+      return [];
+    }
 
     const batch = tagged.map((c) => c.instanceId);
     let check: ReturnType<typeof recheckBatch>;
     try {
       const fresh = await this.deps.autoscaling.listGroupInstances(groupId);
+      const back = await this.putBack(first.removed, fresh, context, log);
       const marks = await readServerMarks(
         this.deps.ecs,
         fresh.filter(budgetRelevant).map((i) => i.instance_id),
       );
-      check = recheckBatch(batch, fresh, marks.quarantinedAt, budget, this.now(), marks.unread);
+      // In standby because of a quarantine: it holds budget whether or not the tag's write landed.
+      for (const [id, value] of back) if (!marks.quarantinedAt.has(id)) marks.quarantinedAt.set(id, value);
+      check = recheckBatch(batch, fresh, marks.quarantinedAt, first.seen, budget, this.now(), marks.unread);
     } catch (err) {
       skip(batch);
       log.warn("could not re-count the group's replacement budget; quarantining none this run", {
@@ -236,15 +266,15 @@ export class QuarantinePhase {
       return [];
     }
     const go = tagged.filter((c) => check.go.includes(c.instanceId));
-    return this.enterStandby(binding, go, entries, window, context, log);
+    return this.enterStandby(binding, go, at, entries, window, context, log);
   }
 
-  /** Writes the quarantined-at tag on each candidate; returns those that carry it now. */
+  /** Writes the quarantined-at tag on each candidate; returns its value and the candidates that carry it now. */
   private async tagQuarantined(
     candidates: readonly QuarantineCandidate[],
     context: Context,
     log: Logger,
-  ): Promise<QuarantineCandidate[]> {
+  ): Promise<{ at: string; tagged: QuarantineCandidate[] }> {
     const at = String(Math.floor(this.now() / 1000));
     const tagged: QuarantineCandidate[] = [];
     for (const c of candidates) {
@@ -260,12 +290,64 @@ export class QuarantinePhase {
         });
       }
     }
-    return tagged;
+    return { at, tagged };
+  }
+
+  /**
+   * In a run that removed leftover tags and makes no re-count: lists the group once more, to put back
+   * the tags of those instances that another invocation's quarantine moved to standby meanwhile.
+   */
+  private async afterRemoval(groupId: string, removed: readonly string[], context: Context, log: Logger) {
+    if (removed.length === 0) return;
+    try {
+      await this.putBack(removed, await this.deps.autoscaling.listGroupInstances(groupId), context, log);
+    } catch (err) {
+      log.warn(
+        "could not list the group again after removing quarantined-at tags; one that entered standby meanwhile stays untagged and holds no budget",
+        { ...context, instance_ids: removed, error: describeError(err) },
+      );
+    }
+  }
+
+  /**
+   * Writes the quarantined-at tag again on the instances whose tag this run removed and that `fresh`, a
+   * listing made after the removal, shows in standby: the tag belonged to another invocation's quarantine
+   * in flight, which has landed since. Returns them with the value written.
+   */
+  private async putBack(
+    removed: readonly string[],
+    fresh: readonly GroupInstance[],
+    context: Context,
+    log: Logger,
+  ): Promise<Map<string, string>> {
+    // The quarantine landed after this run's listing, so now is no earlier than its own tag: the cooldown
+    // it starts is, if anything, longer.
+    const at = String(Math.floor(this.now() / 1000));
+    const back = new Map(movedSinceRemoval(removed, fresh).map((id) => [id, at]));
+    for (const id of back.keys()) {
+      try {
+        await this.deps.ecs.setServerTag(id, QUARANTINED_AT_TAG, at);
+        log.info(
+          "an instance whose quarantined-at tag this run removed has entered standby since: tag put back",
+          {
+            ...context,
+            instance_id: id,
+          },
+        );
+      } catch (err) {
+        log.warn(
+          "could not put back the quarantined-at tag of an instance that entered standby; it holds no budget until tagged (runbook)",
+          { ...context, instance_id: id, error: describeError(err) },
+        );
+      }
+    }
+    return back;
   }
 
   private async enterStandby(
     binding: Binding,
     batch: readonly QuarantineCandidate[],
+    at: string,
     entries: ReadonlyMap<string, PlanEntry>,
     window: Deadline,
     context: Context,
@@ -295,6 +377,18 @@ export class QuarantinePhase {
       return [];
     }
     setStatus("done");
+    // Another invocation's first read may have taken a tag for a leftover and removed it between this
+    // run's re-count and its ENTER_STANDBY: untagged, the instance would never hold budget again.
+    for (const id of ids) {
+      try {
+        await this.deps.ecs.setServerTag(id, QUARANTINED_AT_TAG, at);
+      } catch (err) {
+        log.warn(
+          "could not write the quarantined-at tag again after the standby; if another run removed it, the instance holds no budget until tagged (runbook)",
+          { ...context, instance_id: id, error: describeError(err) },
+        );
+      }
+    }
     for (const c of batch) {
       this.done.add(c.instanceId);
       log.info("instance quarantined: moved to AS standby with a replacement; its member is drained out", {

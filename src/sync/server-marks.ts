@@ -41,23 +41,38 @@ export async function readServerMarks(ecs: EcsClient, serverIds: readonly string
 }
 
 /**
- * The tag bookkeeping a decision asks for: unhealthy-since set and removed, leftover quarantined-at
- * tags removed. Bookkeeping only: a failed write is logged and done again by the next run.
+ * The tag bookkeeping a decision asks for: leftover quarantined-at tags removed, unhealthy-since set and
+ * removed. Bookkeeping only: a failed write is logged and done again by the next run. Returns the
+ * instances whose quarantined-at tag is gone.
  */
 export async function writeServerMarks(
   ecs: EcsClient,
   decision: QuarantineDecision,
   context: Context,
   log: Logger,
-): Promise<void> {
+): Promise<string[]> {
   const write = async (id: string, op: () => Promise<void>, done: [string, Context], failed: string) => {
     try {
       await op();
       log.info(done[0], { ...context, instance_id: id, ...done[1] });
+      return true;
     } catch (err) {
       log.warn(failed, { ...context, instance_id: id, error: describeError(err) });
+      return false;
     }
   };
+  // First: the sooner a removal lands, the likelier a quarantine in flight that the tag belonged to sees
+  // it gone in its re-count and holds back, instead of going ahead unseen by this run.
+  const removed: string[] = [];
+  for (const id of decision.clearQuarantinedAt) {
+    const ok = await write(
+      id,
+      () => ecs.deleteServerTag(id, QUARANTINED_AT_TAG),
+      ["instance in service carries a quarantined-at tag: removed (it holds no budget)", {}],
+      "could not remove a quarantined-at tag from an instance in service",
+    );
+    if (ok) removed.push(id);
+  }
   for (const [id, since] of decision.setTags) {
     await write(
       id,
@@ -74,12 +89,5 @@ export async function writeServerMarks(
       "could not remove the unhealthy-since tag",
     );
   }
-  for (const id of decision.clearQuarantinedAt) {
-    await write(
-      id,
-      () => ecs.deleteServerTag(id, QUARANTINED_AT_TAG),
-      ["instance in service carries a quarantined-at tag from a quarantine that did not happen: removed", {}],
-      "could not remove a leftover quarantined-at tag",
-    );
-  }
+  return removed;
 }

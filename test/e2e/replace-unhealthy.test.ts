@@ -35,7 +35,11 @@ const env = () => envFor(emu, [binding]);
  * `standby` adds instances of the group that are members of nothing (an earlier quarantine), in the
  * given life-cycle state, with their tags.
  */
-function load(
+function load(...args: Parameters<typeof stateFor>) {
+  emu.control.load(stateFor(...args));
+}
+
+function stateFor(
   health: Record<string, string>,
   tags: Record<string, Record<string, string>> = {},
   standby: {
@@ -43,8 +47,8 @@ function load(
     state: "STANDBY" | "ENTERING_STANDBY" | "INSERVICE";
     tags: Record<string, string>;
   }[] = [],
-) {
-  const state: StateInput = {
+): StateInput {
+  return {
     gateways: [
       {
         instance_id: "apig-1",
@@ -91,7 +95,6 @@ function load(
       ...standby.map((s) => ({ id: s.id, name: `web-${s.id}`, tags: s.tags })),
     ],
   };
-  emu.control.load(state);
 }
 
 const standbyCalls = () => writes(emu).filter((c) => c.path.endsWith("/scaling_group_instance/asg-1/action"));
@@ -320,12 +323,19 @@ describe("the replacement budget across invocations", () => {
       .map((c, i) => (c.method === "GET" && c.path.endsWith("/cloudservers/detail") ? i : -1))
       .filter((i) => i >= 0);
     const enter = at((c) => c.path.endsWith("/scaling_group_instance/asg-1/action"));
+    const quarantinedAtWrites = calls
+      .map((c, i) => (c.path.endsWith("/cloudservers/i-1/tags/action") ? i : -1))
+      .filter((i) => i >= 0);
     expect(instanceReads).toHaveLength(2);
     expect(tagReads).toHaveLength(2);
     expect(instanceReads[0]!).toBeLessThan(tagWrite);
     expect(tagWrite).toBeLessThan(instanceReads[1]!);
     expect(instanceReads[1]!).toBeLessThan(tagReads[1]!);
     expect(tagReads[1]!).toBeLessThan(enter);
+    // The same tag once more after the standby, and nothing else on that server.
+    expect(quarantinedAtWrites).toEqual([tagWrite, expect.any(Number)]);
+    expect(quarantinedAtWrites[1]!).toBeGreaterThan(enter);
+    expect(calls[quarantinedAtWrites[1]!]!.body).toEqual(calls[tagWrite]!.body);
     expect(Number(tagsOf("i-1")[QUARANTINED])).toBeGreaterThanOrEqual(nowSeconds() - 5);
     expect(lifeCycleOf("i-1")).toBe("STANDBY");
 
@@ -360,27 +370,166 @@ describe("the replacement budget across invocations", () => {
       instance_ids: ["i-1"],
       reason: expect.stringMatching(/^max_in_standby \(1\) reached; in standby: i-2/),
     });
-    // Its own tag stays: another invocation may have chosen i-1 too. Past the in-flight window a run removes it.
+    // Its own tag stays (another invocation may have chosen i-1 too); the next run removes it.
     expect(tagsOf("i-1")[QUARANTINED]).toBeDefined();
+    const next = await run();
+    expect(next.summary).toMatchObject({ quarantined: 0 });
+    expect(tagsOf("i-1")[QUARANTINED]).toBeUndefined();
+    expect(tagsOf("i-2")[QUARANTINED]).toBeDefined();
   });
 
-  it("a tag left on an instance in service (a crash between tag and standby) holds no budget once older than the in-flight window, and is removed", async () => {
-    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds() - 120) } });
+  it("counts in the re-count a tag another invocation wrote on an instance in service after this run's first read, and holds back", async () => {
+    load({ "i-1": "unhealthy" }, dueSince());
+    // Right after this run tags i-1, another invocation tags i-2; its ENTER_STANDBY has not landed.
+    emu.control.afterNextCall({ method: "POST", path: "/cloudservers/i-1/tags/action$" }, () =>
+      ecs().setServerTag("i-2", QUARANTINED, String(nowSeconds())),
+    );
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, dead_lettered: 0 });
+    expect(standbyCalls()).toEqual([]);
+    expect(lifeCycleOf("i-1")).toBe("INSERVICE");
+    expect(
+      res.logs.find((l) => l.msg === "the group's replacement budget is taken: quarantining none this run"),
+    ).toMatchObject({
+      instance_ids: ["i-1"],
+      reason: "max_in_standby (1) reached; in standby: none; being quarantined: i-2",
+    });
+    // Written after this run's first read: not a leftover to this run, which leaves it.
+    expect(tagsOf("i-2")[QUARANTINED]).toBeDefined();
+  });
+
+  it("a tag left on an instance in service by a crash between tag and standby, however fresh, holds no budget: another instance is quarantined in the same run, and the tag is removed", async () => {
+    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds()) } });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 1, dead_lettered: 0 });
+    expect(heldReasons(res)).toEqual([]);
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+    expect(tagsOf("i-1")[QUARANTINED]).toBeDefined();
+    expect(lifeCycleOf("i-2")).toBe("INSERVICE");
+    expect(tagsOf("i-2")[QUARANTINED]).toBeUndefined();
+  });
+
+  it("the same on an instance of the group that is no member of the channel: its tag is read with the others, and removed", async () => {
+    load({ "i-1": "unhealthy" }, dueSince(), [
+      { id: "i-8", state: "INSERVICE", tags: { [QUARANTINED]: String(nowSeconds()) } },
+    ]);
     const res = await run();
     expect(res.summary).toMatchObject({ quarantined: 1 });
     expect(lifeCycleOf("i-1")).toBe("STANDBY");
-    expect(tagsOf("i-2")[QUARANTINED]).toBeUndefined();
-    expect(lifeCycleOf("i-2")).toBe("INSERVICE");
+    expect(tagsOf("i-8")[QUARANTINED]).toBeUndefined();
   });
 
-  it("a tag younger than the in-flight window on an instance in service may be a quarantine in flight: it holds budget and stays", async () => {
-    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds() - 5) } });
+  it("writes the tag again after the standby: another invocation that took it for a leftover and removed it after this run's re-count does not leave the instance uncounted", async () => {
+    load({ "i-1": "unhealthy" }, dueSince());
+    let written: string | undefined;
+    // Between this run's re-count and its ENTER_STANDBY, another invocation's first read removes the tag.
+    emu.control.afterNextCall({ method: "POST", path: "/cloudservers/i-1/tags/action$" }, () => {
+      written = tagsOf("i-1")[QUARANTINED];
+      emu.control.afterNextCall({ method: "GET", path: "/cloudservers/detail$" }, () =>
+        ecs().deleteServerTag("i-1", QUARANTINED),
+      );
+    });
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 1 });
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+    expect(written).toBeDefined();
+    expect(tagsOf("i-1")[QUARANTINED]).toBe(written);
+    // So the next run counts it, and holds the next candidate back.
+    emu.control.setScalingActivity("asg-1", false);
+    emu.control.setMemberHealth({
+      instance_id: "apig-1",
+      vpc_channel_id: "chan-a",
+      ecs_id: "i-2",
+      health_status: "unhealthy",
+    });
+    await ecs().setServerTag("i-2", TAG, String(nowSeconds() - 600));
+    const next = await run();
+    expect(heldReasons(next)).toEqual(["max_in_standby (1) reached; in standby: i-1"]);
+  });
+
+  it("puts back a tag it removed as a leftover when the instance has entered standby since (another invocation's quarantine landed), and counts it", async () => {
+    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds()) } });
+    // This run's first read shows i-2 in service, tagged; the other invocation's ENTER_STANDBY lands
+    // right after it, before this run removes the tag.
+    emu.control.afterNextCall({ method: "GET", path: "/cloudservers/detail$" }, () =>
+      emu.control.setInstance({ scaling_group_id: "asg-1", instance_id: "i-2", life_cycle_state: "STANDBY" }),
+    );
+    const res = await run();
+    expect(res.summary).toMatchObject({ quarantined: 0, dead_lettered: 0 });
+    expect(lifeCycleOf("i-1")).toBe("INSERVICE");
+    expect(
+      res.logs.find((l) => l.msg === "the group's replacement budget is taken: quarantining none this run"),
+    ).toMatchObject({ reason: "max_in_standby (1) reached; in standby: i-2" });
+    expect(Number(tagsOf("i-2")[QUARANTINED])).toBeGreaterThanOrEqual(nowSeconds() - 5);
+  });
+
+  it("counts such an instance even when the tag cannot be put back", async () => {
+    load({ "i-1": "unhealthy" }, { ...dueSince(), "i-2": { [QUARANTINED]: String(nowSeconds()) } });
+    emu.control.afterNextCall({ method: "GET", path: "/cloudservers/detail$" }, () => {
+      emu.control.setInstance({ scaling_group_id: "asg-1", instance_id: "i-2", life_cycle_state: "STANDBY" });
+      // The removal goes through; the write putting the tag back is refused.
+      emu.control.afterNextCall({ method: "POST", path: "/cloudservers/i-2/tags/action$" }, () =>
+        emu.control.addFault({
+          method: "POST",
+          path: "/cloudservers/i-2/tags/action$",
+          status: 403,
+          times: 0,
+        }),
+      );
+    });
     const res = await run();
     expect(res.summary).toMatchObject({ quarantined: 0 });
-    expect(heldReasons(res)).toEqual([
-      "max_in_standby (1) reached; in standby: none; being quarantined: i-2",
-    ]);
+    expect(lifeCycleOf("i-1")).toBe("INSERVICE");
+    expect(tagsOf("i-2")[QUARANTINED]).toBeUndefined();
+    expect(res.logs.map((l) => l.msg)).toContain(
+      "could not put back the quarantined-at tag of an instance that entered standby; it holds no budget until tagged (runbook)",
+    );
+  });
+
+  it("a run with nothing to quarantine that removed a leftover lists the group once more, and puts back the tag of an instance in standby by then", async () => {
+    load({}, { "i-2": { [QUARANTINED]: String(nowSeconds()) } });
+    emu.control.afterNextCall({ method: "GET", path: "/cloudservers/detail$" }, () =>
+      emu.control.setInstance({ scaling_group_id: "asg-1", instance_id: "i-2", life_cycle_state: "STANDBY" }),
+    );
+    await run();
     expect(tagsOf("i-2")[QUARANTINED]).toBeDefined();
+    const listings = emu.control
+      .calls()
+      .filter((c) => c.method === "GET" && c.path.includes("/scaling_group_instance/"));
+    expect(listings).toHaveLength(2);
+
+    // A leftover on an instance still in service: removed, and it stays removed.
+    emu.control.reset();
+    load({}, { "i-2": { [QUARANTINED]: String(nowSeconds()) } });
+    await run();
+    expect(tagsOf("i-2")[QUARANTINED]).toBeUndefined();
+  });
+
+  it("a group named by two bindings: what the first moved holds budget for the second, whose listing still shows it in service, and keeps its tag", async () => {
+    const state = stateFor({ "i-1": "unhealthy" }, dueSince());
+    const chanA = state.gateways![0]!.channels![0]!;
+    // A second channel of the group, whose own health check finds i-1 healthy.
+    const chanB = {
+      ...chanA,
+      id: "chan-b",
+      name: "api_channel_b",
+      members: chanA.members!.map((m) => ({ ...m, health_status: "healthy" as const })),
+    };
+    state.gateways![0]!.channels!.push(chanB);
+    emu.control.load(state);
+    const both = [binding, { ...binding, vpc_channel_id: "chan-b" }];
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, both) });
+    expect(res.summary).toMatchObject({ quarantined: 1, dead_lettered: 0 });
+    expect(lifeCycleOf("i-1")).toBe("STANDBY");
+    // Tagged, then tagged again after the standby; never taken for a leftover.
+    const i1Writes = tagCalls()
+      .filter(
+        (c) =>
+          c.path.endsWith("/cloudservers/i-1/tags/action") && JSON.stringify(c.body).includes(QUARANTINED),
+      )
+      .map((c) => (c.body as { action: string }).action);
+    expect(i1Writes).toEqual(["create", "create"]);
+    expect(tagsOf("i-1")[QUARANTINED]).toBeDefined();
   });
 
   it("a broken check during a scale-out: unknown members never count as healthy, the guard trips", async () => {

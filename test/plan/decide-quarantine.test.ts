@@ -34,7 +34,7 @@ function inst(id: string, over: Partial<GroupInstance> = {}): GroupInstance {
 
 /** A budget that never holds anything back: the rules other than the budget, on their own. */
 const UNLIMITED: GroupBudget = { maxInStandby: 100, cooldownSeconds: 0 };
-const NO_CLAIMS = { claims: [], stale: [], unread: [] };
+const NO_CLAIMS = { claims: [], leftovers: [], unread: [] };
 
 function input(members: Member[], over: Partial<QuarantineInput> = {}): QuarantineInput {
   const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));
@@ -137,7 +137,7 @@ describe("decideQuarantine", () => {
       ...members.map((m) => [m.ecs_id!, inst(m.ecs_id!)] as const),
       ["i-9", inst("i-9", { life_cycle_state: "STANDBY" })],
     ]);
-    const inStandby = (at: number) => readBudget(instances.values(), new Map([["i-9", String(at)]]), T0);
+    const inStandby = (at: number) => readBudget(instances.values(), new Map([["i-9", String(at)]]));
     // One quarantined instance in standby (tagged long ago) and max_in_standby 2: room for one more.
     const one = decideQuarantine(
       input(members, {
@@ -172,18 +172,18 @@ describe("decideQuarantine", () => {
         instances,
         settings: roomy,
         budget: { maxInStandby: 1, cooldownSeconds: 600 },
-        reading: readBudget(instances.values(), new Map(), T0),
+        reading: readBudget(instances.values(), new Map()),
       }),
     );
     expect(operators.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
   });
 
-  it("removes quarantined-at tags left on instances in service, except on the one it quarantines now", () => {
+  it("removes quarantined-at tags on instances in service, however fresh, except on the one it quarantines now", () => {
     const members = [member("i-1", "unhealthy"), member("i-2", "healthy"), member("i-3", "healthy")];
     const instances = new Map(members.map((m) => [m.ecs_id!, inst(m.ecs_id!)]));
     const leftovers = new Map([
       ["i-1", String(secs(T0) - 3600)],
-      ["i-2", String(secs(T0) - 3600)],
+      ["i-2", String(secs(T0))],
       ["i-3", "not-a-time"],
     ]);
     const d = decideQuarantine(
@@ -191,7 +191,7 @@ describe("decideQuarantine", () => {
         tags: new Map([["i-1", String(secs(T0) - 900)]]),
         instances,
         budget: { maxInStandby: 1, cooldownSeconds: 600 },
-        reading: readBudget(instances.values(), leftovers, T0),
+        reading: readBudget(instances.values(), leftovers),
       }),
     );
     expect(d.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
