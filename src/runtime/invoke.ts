@@ -153,6 +153,8 @@ export interface InvokeOptions {
   write?: (line: string) => void;
   /** The clock of the reconcile's decisions (tests inject one; time-outs keep the real clock). */
   now?: () => number;
+  /** The reconcile's waits (the drain, the health polls): tests inject one that moves their clock. */
+  sleep?: (ms: number) => Promise<void>;
   /**
    * The CLI's Ctrl-C or SIGTERM: once aborted no call starts and no wait lasts (the run's deadline
    * ends), the calls in flight finish, and what was not sent is dead-lettered as INTERRUPTED.
@@ -176,7 +178,7 @@ export async function runInvocation(
   const selection = await select(run, event, options.dryRun);
   const resolved = await resolve(run, selection);
   if ("stopped" in resolved) return resolved.stopped;
-  const result = await execute(run, selection, resolved, options.now);
+  const result = await execute(run, selection, resolved, options);
   return summarize(run, selection, resolved, result);
 }
 
@@ -403,7 +405,7 @@ async function execute(
   run: Run,
   selection: Selection,
   { set, bindings }: Resolved,
-  now: (() => number) | undefined,
+  { now, sleep }: Pick<InvokeOptions, "now" | "sleep">,
 ): Promise<SyncResult> {
   const { config, clients, logger, deadLetters } = run;
   const fanOutTo = config.backfillFunctionUrn;
@@ -430,8 +432,8 @@ async function execute(
       logger,
       deadline: run.deadline,
       deadLetters,
-      // The drain and the health polls end early when the run is interrupted.
-      sleep: (ms) => run.deadline.sleep(ms),
+      // The drain and the health polls end early when the run is interrupted (or move a test's clock).
+      sleep: sleep ?? ((ms) => run.deadline.sleep(ms)),
       // A backfill (a dead letter's replay, the CLI, a fan-out shard) compares every health check: a
       // replay of a failed health-check write must repair it, whatever this instance remembers.
       ...(run.kind === "backfill" ? {} : { healthChecks: healthCheckMemory(config) }),

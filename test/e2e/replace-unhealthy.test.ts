@@ -31,9 +31,9 @@ const binding: Binding = {
 const env = () => envFor(emu, [binding]);
 
 /**
- * Three serving instances, an hour old, each a member of `web` with the given health and server tags;
- * `standby` adds instances of the group that are members of nothing (an earlier quarantine), in the
- * given life-cycle state, with their tags.
+ * Three serving instances, an hour old, each a member of each of the member groups of chan-a (`web` by
+ * default) with the given health, and the given server tags; `standby` adds instances of the group that
+ * are members of nothing (an earlier quarantine), in the given life-cycle state, with their tags.
  */
 function load(...args: Parameters<typeof stateFor>) {
   emu.control.load(stateFor(...args));
@@ -47,6 +47,7 @@ function stateFor(
     state: "STANDBY" | "ENTERING_STANDBY" | "INSERVICE";
     tags: Record<string, string>;
   }[] = [],
+  groups = ["web"],
 ): StateInput {
   return {
     gateways: [
@@ -59,7 +60,7 @@ function stateFor(
             name: "api_channel",
             port: 443,
             member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
+            member_groups: groups.map((member_group_name) => ({ member_group_name })),
             vpc_health_config: {
               protocol: "HTTP",
               path: "/healthz",
@@ -69,13 +70,15 @@ function stateFor(
               time_interval: 10,
               timeout: 5,
             },
-            members: IDS.map((id) => ({
-              ecs_id: id,
-              ecs_name: `web-${id}`,
-              member_group_name: "web",
-              create_time: HOUR_AGO,
-              health_status: (health[id] ?? "healthy") as "healthy",
-            })),
+            members: groups.flatMap((member_group_name) =>
+              IDS.map((id) => ({
+                ecs_id: id,
+                ecs_name: `web-${id}`,
+                member_group_name,
+                create_time: HOUR_AGO,
+                health_status: (health[id] ?? "healthy") as "healthy",
+              })),
+            ),
           },
         ],
       },
@@ -205,6 +208,34 @@ describe("replace_unhealthy through the bundles", () => {
     expect(later.summary).toMatchObject({ quarantined: 1, removed: 1, dead_lettered: 0 });
     expect(standbyCalls().map((c) => c.status)).toEqual([400, 204]);
     expect(memberIds()).toEqual(["i-2", "i-3"]);
+  });
+
+  it("one group bound to two member groups of a channel: AS is asked once for the instance, both drain it", async () => {
+    // i-1 is unhealthy in both member groups of its scaling group.
+    load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } }, [], ["web", "api"]);
+    const twoGroups = envFor(emu, [binding, { ...binding, member_group_name: "api" }]);
+    const first = await invoke("reconcile", timerEvent(), { env: twoGroups });
+    expect(first.error).toBeUndefined();
+    expect(standbyCalls().map((c) => c.body)).toEqual([
+      { action: "ENTER_STANDBY", instance_append: "yes", instances_id: ["i-1"] },
+    ]);
+    expect(first.logs.filter((l) => l.level === "warn" && l.action === "quarantine")).toEqual([]);
+    expect(first.summary?.plan.filter((p) => p.action === "quarantine").map((p) => p.status)).toEqual([
+      "done",
+    ]);
+    expect(groupInstances().filter((i) => !IDS.includes(i.instance_id))).toHaveLength(1);
+
+    // In service no more, i-1 leaves both member groups; AS is not asked again.
+    await invoke("reconcile", timerEvent(), { env: twoGroups });
+    for (const group of ["web", "api"]) {
+      expect(
+        members(emu, "apig-1", "chan-a")
+          .filter((m) => m.member_group_name === group)
+          .map((m) => m.ecs_id)
+          .sort(),
+      ).toEqual(["i-2", "i-3"]);
+    }
+    expect(standbyCalls()).toHaveLength(1);
   });
 
   it("a dry run shows the quarantine and its drain with the reason, and writes nothing", async () => {

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials";
 import { ClientBuilder } from "@huaweicloud/huaweicloud-sdk-core/ClientBuilder";
 import type { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient";
@@ -35,22 +37,31 @@ import { emulatorForFile } from "../support/emulator-for-file";
 
 /**
  * Conformance with Huawei's official clients. For every operation the product calls (every builder in
- * src/cloud/paths.ts), the same logical call is made twice against the emulator: once by the official
- * Node SDK (huaweicloud-sdk-functiongraph, huaweicloud-sdk-ecs; for ROMA, APIG, AS and SMN, which have
- * no Node SDK on the registry, sdk-core's generic HcClient fed the path template and path params of the
- * official `*_meta` definitions, as the generated clients do), once by this product's clients. Both
- * must be accepted (the emulator verifies every signature), and both must agree on method, wire path,
- * canonical URI, canonical query, signed headers and payload hash, as the gateway derives them.
+ * src/cloud/paths.ts), the same logical call is made twice against the emulator: once the official way,
+ * once by this product's clients. Both must be accepted (the emulator verifies every signature), and
+ * both must agree on method, wire path, canonical URI, canonical query, signed headers and payload hash,
+ * as the gateway derives them.
+ *
+ * "The official way" is one of two things, and each row says which (`source`):
+ * - `"node-sdk"`: the generated official Node client makes the call (huaweicloud-sdk-ecs,
+ *   huaweicloud-sdk-functiongraph: the only services the product calls that have a published Node SDK).
+ *   The request is the SDK's own.
+ * - a Go SDK definition: ROMA Connect, APIG, AS and SMN have no Node SDK on the registry, so the row
+ *   builds the request with sdk-core's generic HcClient (as a generated client would: template, path
+ *   params, query, body) from a hand-written template and body. What makes it official is the check
+ *   against huaweicloud-sdk-go-v3 at GO_SDK_COMMIT: the row names the `*_meta.go` request definition
+ *   its method and path template were copied from, and the `model/` file(s) its body or query fields
+ *   were checked against (every field sent exists there, with the type and enum spelling the model has).
+ *   The signing is sdk-core's either way; the request shape of these rows is only as right as that check.
  *
  * To cover a new operation, add a row to `rows` (or to `gatewayRows` for a VPC channel call): the
- * official request (template and params from the Go SDK's `*_meta.go`), the product's call, and any
- * state the call needs in `state()`. The coverage test fails while a paths.ts builder has no row.
- *
- * Path templates: huaweicloud-sdk-go-v3 services/roma/v2/roma_meta.go, services/apig/v2/apig_meta.go,
- * services/as/v1/as_meta.go (tags: `GenReqDefForListResourceInstances`,
- * `GenReqDefForListScalingTagInfosByResourceId`, resource_type `scaling_group_tag`), services/smn/v2/smn_meta.go (`GenReqDefForPublishMessage`); the Node SDKs'
- * own ParamCreater for ECS `listServersDetails` and FunctionGraph `asyncInvokeFunction`.
+ * official request, its source, the product's call, and any state the call needs in `state()`. The
+ * coverage test fails while a paths.ts builder has no row; the README's count of each kind is checked
+ * against the rows.
  */
+
+/** The huaweicloud-sdk-go-v3 commit the hand-built rows were checked against (2026-03-13). */
+const GO_SDK_COMMIT = "1cd70eb6f730ea721771a6ec8d96352bbb801787";
 
 const PROJECT = "0605767a9b00d2b52f1ec00b3d42e8b5";
 const AK = "EMULATORAK";
@@ -133,14 +144,33 @@ interface Ours {
   standby: StandbyClient;
 }
 
+/** A Go SDK request definition and the model files of what it sends (paths under huaweicloud-sdk-go-v3). */
+interface GoSdkSource {
+  /** `<services/…/*_meta.go>#GenReqDefFor<Operation>`: method and path template. */
+  meta: string;
+  /** The `model/` files of the request and of its body (or query), whose fields the row sends. */
+  models: string[];
+}
+
 interface Row {
   /** The official operation (Go SDK name) and, for a VPC channel call, the gateway family. */
   operation: string;
   /** The paths.ts builder the product uses for this call. */
   path: keyof typeof paths;
+  /** Where the official request comes from: a generated Node client, or a Go SDK definition (above). */
+  source: "node-sdk" | GoSdkSource;
   official(sdk: Official): Promise<unknown>;
   ours(clients: Ours): Promise<unknown>;
 }
+
+/** A Go SDK source in a service's `*_meta.go` and `model/` directory. */
+const go = (service: string, operation: string, ...models: string[]): GoSdkSource => {
+  const dir = service === "as" ? "services/as/v1" : `services/${service}/v2`;
+  return {
+    meta: `${dir}/${service}_meta.go#GenReqDefFor${operation}`,
+    models: models.map((m) => `${dir}/model/model_${m}.go`),
+  };
+};
 
 interface GenericRequest {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -200,16 +230,25 @@ function gatewayRows(kind: GatewayKind): Row[] {
   const params = { instance_id: INSTANCE[kind], vpc_channel_id: CHANNEL[kind] };
   const ref = { gateway: kind, instance_id: INSTANCE[kind], vpc_channel_id: CHANNEL[kind] };
   const label = kind.toUpperCase();
+  const svc = kind === "apig" ? "apig" : "roma";
   return [
     {
       operation: `ShowDetailsOfVpcChannelV2 (${label})`,
       path: "channel",
+      source: go(svc, "ShowDetailsOfVpcChannelV2", "show_details_of_vpc_channel_v2_request"),
       official: generic({ method: "GET", url: channelUrl, pathParams: params }),
       ours: (c) => c.gateway.showChannel(ref),
     },
     {
       operation: `CreateMemberGroup (${label})`,
       path: "memberGroups",
+      source: go(
+        svc,
+        "CreateMemberGroup",
+        "create_member_group_request",
+        "member_group_create_batch",
+        "member_group_create",
+      ),
       official: generic({
         method: "POST",
         url: `${channelUrl}/member-groups`,
@@ -221,6 +260,7 @@ function gatewayRows(kind: GatewayKind): Row[] {
     {
       operation: `UpdateHealthCheck (${label})`,
       path: "healthConfig",
+      source: go(svc, "UpdateHealthCheck", "update_health_check_request", "vpc_health_config"),
       official: generic({
         method: "PUT",
         url: `${channelUrl}/health-config`,
@@ -232,6 +272,7 @@ function gatewayRows(kind: GatewayKind): Row[] {
     {
       operation: `ListBackendInstancesV2 (${label})`,
       path: "members",
+      source: go(svc, "ListBackendInstancesV2", "list_backend_instances_v2_request"),
       official: generic({
         method: "GET",
         url: `${channelUrl}/members`,
@@ -248,6 +289,13 @@ function gatewayRows(kind: GatewayKind): Row[] {
     {
       operation: `AddingBackendInstancesV2 (${label})`,
       path: "members",
+      source: go(
+        svc,
+        "AddingBackendInstancesV2",
+        "adding_backend_instances_v2_request",
+        "vpc_member_create",
+        "member_info",
+      ),
       official: generic({
         method: "POST",
         url: `${channelUrl}/members`,
@@ -259,6 +307,7 @@ function gatewayRows(kind: GatewayKind): Row[] {
     {
       operation: `DeleteBackendInstanceV2 (${label})`,
       path: "member",
+      source: go(svc, "DeleteBackendInstanceV2", "delete_backend_instance_v2_request"),
       official: generic({
         method: "DELETE",
         url: `${channelUrl}/members/{member_id}`,
@@ -270,6 +319,12 @@ function gatewayRows(kind: GatewayKind): Row[] {
       (action): Row => ({
         operation: `Batch${action === "enable" ? "Enable" : "Disable"}Members (${label})`,
         path: "batchMembers",
+        source: go(
+          svc,
+          `Batch${action === "enable" ? "Enable" : "Disable"}Members`,
+          `batch_${action}_members_request`,
+          "members_batch_enable_or_disable",
+        ),
         official: generic({
           method: "POST",
           url: `${channelUrl}/members/batch-${action}`,
@@ -288,6 +343,7 @@ const rows: Row[] = [
   {
     operation: "ListScalingInstances",
     path: "groupInstances",
+    source: go("as", "ListScalingInstances", "list_scaling_instances_request"),
     official: generic({
       method: "GET",
       url: "/autoscaling-api/v1/{project_id}/scaling_group_instance/{scaling_group_id}/list",
@@ -299,6 +355,7 @@ const rows: Row[] = [
   {
     operation: "ListHookInstances",
     path: "hangingHooks",
+    source: go("as", "ListHookInstances", "list_hook_instances_request"),
     official: generic({
       method: "GET",
       url: "/autoscaling-api/v1/{project_id}/scaling_instance_hook/{scaling_group_id}/list",
@@ -307,8 +364,14 @@ const rows: Row[] = [
     ours: (c) => c.autoscaling.listHangingHooks(GROUP),
   },
   {
-    operation: "CompleteLifecycleAction",
+    operation: "AttachCallbackInstanceLifeCycleHook",
     path: "hookCallback",
+    source: go(
+      "as",
+      "AttachCallbackInstanceLifeCycleHook",
+      "attach_callback_instance_life_cycle_hook_request",
+      "callback_life_cycle_hook_option",
+    ),
     official: generic({
       method: "PUT",
       url: "/autoscaling-api/v1/{project_id}/scaling_instance_hook/{scaling_group_id}/callback",
@@ -329,6 +392,13 @@ const rows: Row[] = [
   {
     operation: "ListResourceInstances (scaling_group_tag)",
     path: "groupsByTag",
+    source: go(
+      "as",
+      "ListResourceInstances",
+      "list_resource_instances_request",
+      "query_tags_option",
+      "tags_multi_value",
+    ),
     official: generic({
       method: "POST",
       url: "/autoscaling-api/v1/{project_id}/{resource_type}/resource_instances/action",
@@ -344,6 +414,7 @@ const rows: Row[] = [
   {
     operation: "ListScalingTagInfosByResourceId (scaling_group_tag)",
     path: "groupTags",
+    source: go("as", "ListScalingTagInfosByResourceId", "list_scaling_tag_infos_by_resource_id_request"),
     official: generic({
       method: "GET",
       url: "/autoscaling-api/v1/{project_id}/{resource_type}/{resource_id}/tags",
@@ -354,6 +425,7 @@ const rows: Row[] = [
   {
     operation: "ListServersDetails",
     path: "serversDetail",
+    source: "node-sdk",
     official: (sdk) =>
       sdk.ecs.listServersDetails(
         new ListServersDetailsRequest().withServerId(SERVERS.join(",")).withLimit(SERVER_BATCH),
@@ -363,6 +435,7 @@ const rows: Row[] = [
   {
     operation: "BatchCreateServerTags",
     path: "serverTagsAction",
+    source: "node-sdk",
     official: (sdk) =>
       sdk.ecs.batchCreateServerTags(
         new BatchCreateServerTagsRequest()
@@ -380,6 +453,7 @@ const rows: Row[] = [
   {
     operation: "BatchDeleteServerTags",
     path: "serverTagsAction",
+    source: "node-sdk",
     official: (sdk) =>
       sdk.ecs.batchDeleteServerTags(
         new BatchDeleteServerTagsRequest()
@@ -395,6 +469,12 @@ const rows: Row[] = [
   {
     operation: "BatchSetScalingInstancesStandby",
     path: "groupInstanceAction",
+    source: go(
+      "as",
+      "BatchSetScalingInstancesStandby",
+      "batch_set_scaling_instances_standby_request",
+      "batch_enter_standby_instances_option",
+    ),
     official: generic({
       method: "POST",
       url: "/autoscaling-api/v1/{project_id}/scaling_group_instance/{scaling_group_id}/action",
@@ -406,6 +486,7 @@ const rows: Row[] = [
   {
     operation: "PublishMessage",
     path: "smnPublish",
+    source: go("smn", "PublishMessage", "publish_message_request", "publish_message_request_body"),
     official: generic({
       method: "POST",
       url: "/v2/{project_id}/notifications/topics/{topic_urn}/publish",
@@ -417,6 +498,7 @@ const rows: Row[] = [
   {
     operation: "AsyncInvokeFunction",
     path: "invokeAsync",
+    source: "node-sdk",
     official: (sdk) =>
       sdk.functionGraph.asyncInvokeFunction(
         new AsyncInvokeFunctionRequest()
@@ -557,6 +639,31 @@ describe("conformance with the official Huawei Cloud clients", () => {
     const covered = new Set(rows.map((r) => r.path));
     const missing = Object.keys(paths).filter((p) => !covered.has(p as keyof typeof paths));
     expect(missing, "paths.ts builders without a conformance row (add one to `rows`)").toEqual([]);
+  });
+
+  it("the README says exactly which rows use an official Node client and which were checked against the Go SDK", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8").replace(
+      /\s+/g,
+      " ",
+    );
+    const claim =
+      /for (\d+) of its (\d+) rows \(([^)]*)\), the generated official Node client.*?the other (\d+) rows build the request with sdk-core's `HcClient`.*?at commit `([0-9a-f]+)`/.exec(
+        readme,
+      );
+    expect(claim, "README: the sentence on the conformance test's rows").not.toBeNull();
+    const [, nodeCount, total, named, goCount, commit] = claim!;
+    const node = rows.filter((r) => r.source === "node-sdk");
+    expect(Number(total)).toBe(rows.length);
+    expect(Number(nodeCount)).toBe(node.length);
+    expect(Number(goCount)).toBe(rows.length - node.length);
+    for (const r of node) expect(named, `the README names ${r.operation}`).toContain(`\`${r.operation}\``);
+    expect(GO_SDK_COMMIT.startsWith(commit!)).toBe(true);
+    // Every hand-built row names its request definition and at least the request's model.
+    for (const r of rows) {
+      if (r.source === "node-sdk") continue;
+      expect(r.source.meta, r.operation).toMatch(/^services\/\w+\/v\d\/\w+_meta\.go#GenReqDefFor\w+$/);
+      expect(r.source.models.length, r.operation).toBeGreaterThan(0);
+    }
   });
 
   it.each(rows.map((r) => [r.operation, r] as const))("%s", async (_name, row) => {

@@ -1,5 +1,6 @@
 import { SortedCollection } from "./collection";
-import type { ChannelInfo, MemberGroupInfo, MemberType, VpcMemberInfo } from "./model";
+import type { ChannelInfo, MemberGroupInfo, MemberStatus, MemberType, VpcMemberInfo } from "./model";
+import type { DeletedMember } from "./types";
 
 /** The fields that identify a member inside a channel (the gateway's upsert key). */
 export interface MemberKeyFields {
@@ -26,6 +27,8 @@ export class ChannelStore {
     (m) => m.create_time,
   );
   private readonly byIdentity = new Map<string, string>();
+  /** Member id → since when it is disabled (ISO); not part of the API's member model. */
+  private readonly disabledSince = new Map<string, string>();
 
   constructor(
     public info: ChannelInfo,
@@ -49,16 +52,29 @@ export class ChannelStore {
     return this.groups.find((g) => g.member_group_name === name);
   }
 
-  addMember(member: VpcMemberInfo): void {
+  /** Adds a member; `at` is when (a member added disabled is disabled since then). */
+  addMember(member: VpcMemberInfo, at: string): void {
     this.members.put(member);
     this.byIdentity.set(this.identityOf(member), member.id);
+    if (member.status === 2) this.disabledSince.set(member.id, at);
   }
 
-  removeMember(id: string): boolean {
+  /** Enables or disables a member, remembering since when a disabled one has been disabled. */
+  setStatus(member: VpcMemberInfo, status: MemberStatus, now: string): void {
+    if (status === 2 && member.status !== 2) this.disabledSince.set(member.id, now);
+    if (status === 1) this.disabledSince.delete(member.id);
+    member.status = status;
+  }
+
+  /** Removes a member; returns it as it was (and since when it was disabled), or undefined when absent. */
+  removeMember(id: string): DeletedMember | undefined {
     const member = this.members.get(id);
-    if (!member) return false;
+    if (!member) return undefined;
+    const since = this.disabledSince.get(id);
     this.byIdentity.delete(this.identityOf(member));
-    return this.members.delete(id);
+    this.disabledSince.delete(id);
+    this.members.delete(id);
+    return { member: structuredClone(member), ...(since !== undefined && { disabled_since: since }) };
   }
 
   /** Removes every member matching `predicate`; returns how many were removed. */

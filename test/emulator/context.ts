@@ -3,7 +3,7 @@ import { FaultStore } from "./faults";
 import { Clock } from "./ids";
 import type { MemberHealth } from "./model";
 import { emptyWorld, type World } from "./state";
-import type { Credential, CurrentOptions, EmulatorOptions, OptionsUpdate } from "./types";
+import type { CallLogEntry, Credential, CurrentOptions, EmulatorOptions, OptionsUpdate } from "./types";
 import { unknownKeysProblem } from "./validators";
 
 export interface RuntimeOptions {
@@ -34,7 +34,7 @@ export interface EmulatorContext {
 export interface AfterCall {
   method: string;
   pathRe: RegExp;
-  run: () => unknown;
+  run: (call: CallLogEntry) => unknown;
 }
 
 export class OptionsError extends Error {
@@ -61,7 +61,7 @@ export function createContext(opts: EmulatorOptions): EmulatorContext {
     options,
     faults: new FaultStore(),
     log: new CallLog(),
-    clock: new Clock(),
+    clock: new Clock(opts.now),
     busyChannels: new Set(),
     overlapWaiters: new Map(),
     afterCalls: [],

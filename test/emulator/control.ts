@@ -17,6 +17,7 @@ import {
   snapshot,
 } from "./state";
 import type {
+  CallLogEntry,
   EmulatorControl,
   Fault,
   HangingHookInput,
@@ -151,7 +152,7 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       setScalingActivity(scalingGroup(scalingGroupId), active);
     },
 
-    afterNextCall(match: { method: string; path: string }, action: () => unknown) {
+    afterNextCall(match: { method: string; path: string }, action: (call: CallLogEntry) => unknown) {
       ctx.afterCalls.push({
         method: match.method.toUpperCase(),
         pathRe: new RegExp(match.path),

@@ -1035,6 +1035,23 @@ describe("afterNextCall (an actor between two client calls)", () => {
     expect(second.body.member_groups).toHaveLength(3);
     expect(seen).toEqual([1]);
   });
+
+  it("hands the action the call's log entry, the state the call left visible", async () => {
+    const seen: { seq: number; path: string; status: number; srv1: number }[] = [];
+    emu.control.afterNextCall({ method: "POST", path: "/members$" }, (c) => {
+      seen.push({
+        seq: c.seq,
+        path: c.path,
+        status: c.status,
+        srv1: members(emu, "chan-ecs").filter((m) => m.ecs_id === "srv-1").length,
+      });
+    });
+    await call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+      body: { members: [{ ecs_id: "srv-1", ecs_name: "web-1", member_group_name: "web" }] },
+    });
+    const logged = emu.control.calls().find((c) => c.method === "POST");
+    expect(seen).toEqual([{ seq: logged!.seq, path: `${ROMA}/chan-ecs/members`, status: 0, srv1: 1 }]);
+  });
 });
 
 describe("Auto Scaling", () => {
@@ -1471,6 +1488,55 @@ describe("call log", () => {
     expect(text).not.toMatch(/Signature|SDK-HMAC|EMULATORSK/);
     emu.control.clearCalls();
     expect(emu.control.calls()).toEqual([]);
+  });
+
+  it("shows on a member DELETE the member as it was and since when it was disabled", async () => {
+    const added = await call(emu, "POST", `${ROMA}/chan-ecs/members`, {
+      body: { members: [{ ecs_id: "srv-1", ecs_name: "web-1", member_group_name: "web" }] },
+    });
+    const id = added.body.members[0].id as string;
+    const enabled = members(emu, "chan-ecs").find((m) => m.ecs_id === "srv-other")!;
+    await call(emu, "DELETE", `${ROMA}/chan-ecs/members/${enabled.id}`);
+    await call(emu, "POST", `${ROMA}/chan-ecs/members/batch-disable`, { body: { member_ids: [id] } });
+    await call(emu, "DELETE", `${ROMA}/chan-ecs/members/${id}`);
+    await call(emu, "DELETE", `${ROMA}/chan-ecs/members/${id}`);
+    const [, deletedEnabled, disable, deletedDisabled, gone] = emu.control.calls();
+    expect(deletedEnabled!.deleted).toEqual({ member: enabled });
+    expect(deletedDisabled!.deleted).toEqual({
+      member: expect.objectContaining({ id, ecs_id: "srv-1", status: 2 }),
+      disabled_since: expect.any(String),
+    });
+    // Disabled by the batch-disable: after it arrived, before the delete did.
+    const since = Date.parse(deletedDisabled!.deleted!.disabled_since!);
+    expect(since).toBeGreaterThanOrEqual(Date.parse(disable!.time));
+    expect(since).toBeLessThanOrEqual(Date.parse(deletedDisabled!.time));
+    expect(gone).toMatchObject({ status: 404 });
+    expect(gone!.deleted).toBeUndefined();
+  });
+});
+
+describe("the clock (option now)", () => {
+  it("stamps create times and the call log from the given clock, and checks signatures on the real one", async () => {
+    let t = Date.parse("2030-01-01T00:00:00Z");
+    const timed = await startEmulator({ now: () => t });
+    try {
+      timed.control.load(fixture());
+      t += 60_000;
+      const res = await call(timed, "POST", `${ROMA}/chan-ecs/members`, {
+        body: { members: [{ ecs_id: "srv-1", ecs_name: "web-1", member_group_name: "web", status: 2 }] },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.members[0].create_time).toBe("2030-01-01T00:01:00.000Z");
+      t += 5_000;
+      await call(timed, "DELETE", `${ROMA}/chan-ecs/members/${res.body.members[0].id}`);
+      const [post, del] = timed.control.calls();
+      expect(post!.time).toBe("2030-01-01T00:01:00.000Z");
+      expect(del).toMatchObject({ time: "2030-01-01T00:01:05.000Z", status: 204 });
+      // Added disabled: disabled since it was added.
+      expect(del!.deleted?.disabled_since).toBe("2030-01-01T00:01:00.000Z");
+    } finally {
+      await timed.close();
+    }
   });
 });
 

@@ -170,7 +170,7 @@ function upsertMember(
   if (existing) {
     if (input.weight !== undefined) existing.weight = input.weight;
     if (input.is_backup !== undefined) existing.is_backup = input.is_backup;
-    if (input.status !== undefined) existing.status = input.status;
+    if (input.status !== undefined) channel.setStatus(existing, input.status, ctx.clock.instantIso());
     if (input.port !== undefined) existing.port = input.port;
     if (input.ecs_id !== undefined) existing.ecs_id = input.ecs_id;
     if (input.ecs_name !== undefined) existing.ecs_name = input.ecs_name;
@@ -192,7 +192,7 @@ function upsertMember(
     create_time: ctx.clock.nowIso(),
     ...(gateway.kind === "apig" && { health_status: ctx.options.defaultMemberHealth }),
   };
-  channel.addMember(member);
+  channel.addMember(member, ctx.clock.instantIso());
   return member;
 }
 
@@ -297,8 +297,9 @@ function mergeGroup(existing: MemberGroupInfo | undefined, input: GroupInput, no
 
 function deleteMember(ctx: EmulatorContext, ref: ChannelRef, memberId: string): ApiResponse {
   const { channel } = resolve(ctx, ref);
-  if (!channel.removeMember(memberId)) throw apigErrors.memberNotFound(memberId);
-  return { status: 204 };
+  const deleted = channel.removeMember(memberId);
+  if (!deleted) throw apigErrors.memberNotFound(memberId);
+  return { status: 204, deleted };
 }
 
 function setMemberStatus(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest, status: 1 | 2): ApiResponse {
@@ -309,6 +310,7 @@ function setMemberStatus(ctx: EmulatorContext, ref: ChannelRef, req: ApiRequest,
     if (!member) throw apigErrors.memberNotFound(id);
     return member;
   });
-  for (const member of members) member.status = status;
+  const now = ctx.clock.instantIso();
+  for (const member of members) channel.setStatus(member, status, now);
   return { status: 204 };
 }

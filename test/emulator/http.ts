@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Trap } from "./types";
+import type { DeletedMember, Trap } from "./types";
 
 export type QueryRecord = Record<string, string | string[]>;
 
@@ -19,6 +19,8 @@ export interface ApiResponse {
   body?: unknown;
   headers?: Record<string, string>;
   traps?: Trap[];
+  /** Copied to the call log entry (a member DELETE). */
+  deleted?: DeletedMember;
 }
 
 /** A matched API operation. `channelKey` marks a gateway write, serialised per channel. */

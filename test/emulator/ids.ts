@@ -22,12 +22,24 @@ export function hashId(text: string): string {
 export class Clock {
   private last = 0;
 
+  /** `now` is where time comes from: the real clock, or a test's virtual one. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   nowIso(): string {
     return new Date(this.nextMs()).toISOString();
   }
 
+  /**
+   * The time now, as is (not made unique): when something happened, for the call log and a member's
+   * disabling. Unique stamps run ahead of the real time in a burst of them, so they cannot measure how
+   * long something took; these can.
+   */
+  instantIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
   private nextMs(): number {
-    this.last = Math.max(Date.now(), this.last + 1);
+    this.last = Math.max(this.now(), this.last + 1);
     return this.last;
   }
 }

@@ -91,7 +91,7 @@ async function handle(
   const query = queryRecord(parseQueryPairs(rawQuery));
   const target = resolveTarget(rawPath);
   const entry = ctx.log.start({
-    time: new Date().toISOString(),
+    time: ctx.clock.instantIso(),
     method,
     path: rawPath,
     query,
@@ -103,6 +103,7 @@ async function handle(
   const finish = (response: ApiResponse) => {
     entry.status = response.status;
     if (response.traps && response.traps.length > 0) entry.traps = response.traps;
+    if (response.deleted) entry.deleted = response.deleted;
     writeResponse(res, response, requestId);
   };
 
@@ -125,7 +126,9 @@ async function handle(
   }
   if (fault?.afterApply) {
     // The cloud did the work; only its answer is lost (or late, or garbled).
-    entry.appliedStatus = (await run(ctx, route, apiRequest)).status;
+    const applied = await run(ctx, route, apiRequest);
+    entry.appliedStatus = applied.status;
+    if (applied.deleted) entry.deleted = applied.deleted;
     await sleep(fault.delayMs ?? 0);
     entry.status = await applyFault(fault, res, target.service, requestId, { req, query });
     return;
@@ -133,7 +136,7 @@ async function handle(
   if (fault && !isDelayOnly(fault)) {
     await sleep(ctx.options.latencyMs + (fault.delayMs ?? 0));
     entry.status = await applyFault(fault, res, target.service, requestId, { req, query });
-    if (fault.hang) entry.closed = new Date().toISOString();
+    if (fault.hang) entry.closed = ctx.clock.instantIso();
     return;
   }
   if (fault) await sleep(fault.delayMs ?? 0);
@@ -144,7 +147,7 @@ async function handle(
     ctx.afterCalls = ctx.afterCalls.filter((a) => a !== after);
     // The answer is what the handler saw: the action must not show through live state objects.
     const answered = { ...response, body: structuredClone(response.body) };
-    await after.run();
+    await after.run(structuredClone(entry));
     return finish(answered);
   }
   finish(response);

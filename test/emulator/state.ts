@@ -417,7 +417,7 @@ function buildChannel(
         `${at}: duplicate member (same member_group_name and ${channel.info.member_type === "ecs" ? "ecs_id" : "host and port"})`,
       );
     }
-    channel.addMember(member);
+    channel.addMember(member, clock.instantIso());
   });
   return channel;
 }

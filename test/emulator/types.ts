@@ -1,4 +1,4 @@
-import type { EmulatorState, GroupTag, HangingEntry, MemberHealth } from "./model";
+import type { EmulatorState, GroupTag, HangingEntry, MemberHealth, VpcMemberInfo } from "./model";
 import type { HangingInput, InstanceInput, StateInput } from "./state";
 
 /** The services one emulator answers for; faults and the call log name them. */
@@ -29,6 +29,12 @@ export interface EmulatorOptions {
    * a gateway whose page size is capped below the documented maximum. Default: no extra cap.
    */
   pageSizeCap?: number;
+  /**
+   * In process only: the clock of every time the emulator hands out (create times, call-log times,
+   * `deleted.disabled_since`), say a test's virtual clock. Default `Date.now`. Request signatures are
+   * checked against the real clock whatever this says.
+   */
+  now?: () => number;
 }
 
 /** The options that can change while the emulator runs. */
@@ -122,6 +128,17 @@ export interface CallLogEntry {
   appliedStatus?: number;
   headers: { "x-project-id"?: string; "x-security-token"?: "<present>" };
   traps?: Trap[];
+  /**
+   * A member DELETE that removed a member: the member as it was and, when it was disabled, since when
+   * (its batch-disable, or when it was loaded or added disabled). What a test needs to
+   * see that a member was disabled, and for how long, before it was deleted.
+   */
+  deleted?: DeletedMember;
+}
+
+export interface DeletedMember {
+  member: VpcMemberInfo;
+  disabled_since?: string;
 }
 
 /** Selects members of one channel: by member_id, ecs_id or host; none of them selects every member. */
@@ -163,10 +180,11 @@ export interface EmulatorControl {
   setScalingActivity(scalingGroupId: string, active: boolean): void;
   /**
    * In process only: runs `action` (awaited) once, after the next API call matching `method` and
-   * `path` (a regex source) has been handled and before its answer is sent. This puts another actor's
-   * change, say an operator's edit of a channel, exactly between two of the client's calls.
+   * `path` (a regex source) has been handled and before its answer is sent, with that call's log entry
+   * (status still 0). This puts another actor's change, say an operator's edit of a channel, exactly
+   * between two of the client's calls, or lets a test see the state a call left.
    */
-  afterNextCall(match: { method: string; path: string }, action: () => unknown): void;
+  afterNextCall(match: { method: string; path: string }, action: (call: CallLogEntry) => unknown): void;
 }
 
 export interface Emulator {

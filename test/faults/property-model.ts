@@ -1,70 +1,202 @@
 /**
- * The model behind the property tests: a random starting world (a channel with our member group and a
- * foreign one, one or two AS groups), a random history of scale-out / scale-in / lifecycle-hook / health
- * events, delivered with duplicates, reordering and drops while random transient faults hit the API, then
- * one reconcile. `runCase` drives any invoker (built bundle or src) and checks the invariants:
+ * The model behind the property tests: a random starting world, a random history, and the invariants
+ * of the contract checked after every step of it, from the emulator's call log and state.
  *
- * - after every delivery: no foreign member changed, no member of a desired instance lost, no PUT that
- *   wipes groups or members; with only retryable faults, no dead letter and the target converged;
- * - after the final reconcile: our member group equals the desired set exactly, foreign members untouched.
+ * The world: one ROMA Connect or APIG gateway with one or two VPC channels; one or two AS groups bound to
+ * one or two member groups (one group, two groups sharing a member group, two groups on two member groups
+ * of one channel with their own drain_seconds, one group on two member groups of one channel or on two
+ * channels, an ip channel); member groups that
+ * may not exist yet and bindings that may carry a `health_check` (so channel setup runs); foreign members
+ * and groups; a member quota that may be tight; APIG member health, with `replace_unhealthy`, and
+ * unhealthy-since tags and ages left by earlier runs. The history: scale-out / scale-in / lifecycle-hook /
+ * AS-health events, APIG health flips, time passing (a virtual clock), replacements going into service,
+ * and deliveries of the events (duplicated, reordered, dropped) to one, two or three overlapping
+ * invocations while faults hit any operation the product calls. Then a quiet final phase.
+ *
+ * After every delivery and the final runs (`checkStep`): a member is disabled before it is deleted, and deleted no
+ * sooner than its binding's drain_seconds after the disable; a terminate hook gets CONTINUE only when no
+ * member of its instance is left in the member groups of its group's bindings; a launch hook gets
+ * CONTINUE only once every such member group has the member, enabled (on APIG, healthy), and ABANDON
+ * only on APIG once the member stayed unhealthy past healthy_timeout_seconds; no whole-channel PUT, and
+ * no call the emulator flags; members of other groups and groups no binding names untouched, and member
+ * groups created only when missing, with the managed-by remark and no weight; no member of an instance that stays desired
+ * is disabled or deleted, nor rewritten when it needed no fix; a quarantine only after after_seconds of
+ * unhealthy readings, once per instance and within max_per_run; with faults that a retry gets past, no dead letter and the
+ * member groups converged. After the final phase (faults cleared, health restored): every instance ends
+ * registered or dead-lettered, and a run on that converged state makes zero writes.
+ *
+ * `runCase` drives any invoker (built bundle or src) against a clock: a virtual one that the src entry's
+ * sleeps move (drains of any length cost nothing, and waits of minutes reach healthy_timeout_seconds and
+ * after_seconds), or the real one for the bundles (drains of a second at most; the ages and tags of the
+ * starting world reach the same paths). `Coverage` counts, over a run of cases, how often each operation,
+ * fault and path was reached, so a test can insist that the generator keeps reaching all of them.
  */
 import fc from "fast-check";
-import type { Emulator, Fault, StateInput, VpcMemberInfo } from "../emulator";
-import { type FunctionName, romaChannel, romaInstance } from "../support/harness";
+import type { CallLogEntry, Emulator, EmulatorState, Fault, StateInput, VpcMemberInfo } from "../emulator";
+import type { FunctionName } from "../support/harness";
 
-/** A whole-channel PUT (UpdateVpcChannelV2): the product never sends one (channel setup uses narrower APIs). */
-const wholeChannelPut = (c: { method: string; path: string }) =>
-  c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path);
+// ---------------------------------------------------------------------------------------------------
+// The world
 
-export type Variant = "single" | "shared" | "ip";
-type LifeState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "STANDBY";
-type Health = "NORMAL" | "ERROR" | "INITIALIZING";
+export type Variant = "single" | "shared" | "split" | "double" | "fanout" | "ip";
+export const VARIANTS: readonly Variant[] = ["single", "shared", "split", "double", "fanout", "ip"];
+export type GatewayKind = "roma" | "apig";
 type Group = "asg-1" | "asg-2";
+type LifeState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "STANDBY";
+type AsHealth = "NORMAL" | "ERROR" | "INITIALIZING";
+type MemberHealth = "healthy" | "unhealthy" | "unknown";
+
+const GATEWAY = "gw-1";
+export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
+const UNHEALTHY_SINCE_TAG = "channel-autoscaler-unhealthy-since";
+const MANAGED_REMARK = "managed-by=channel-autoscaler";
+const HOUR_MS = 3_600_000;
+
+export const HEALTH_CHECK = {
+  protocol: "TCP",
+  threshold_normal: 2,
+  threshold_abnormal: 3,
+  time_interval: 10,
+  timeout: 5,
+};
+const OTHER_HEALTH_CHECK = { ...HEALTH_CHECK, threshold_normal: 5 };
+const sameHealthCheck = (h: object | undefined) =>
+  h !== undefined && Object.entries(HEALTH_CHECK).every(([k, v]) => (h as Record<string, unknown>)[k] === v);
+
+/** One member group of one channel, and the scaling groups bound to it. */
+export interface TargetSpec {
+  channel: string;
+  group: string;
+  groups: Group[];
+}
+
+export function targetsOf(variant: Variant): TargetSpec[] {
+  switch (variant) {
+    case "single":
+    case "ip":
+      return [{ channel: "chan-1", group: "web", groups: ["asg-1"] }];
+    case "shared":
+      return [{ channel: "chan-1", group: "web", groups: ["asg-1", "asg-2"] }];
+    case "split":
+      return [
+        { channel: "chan-1", group: "web", groups: ["asg-1"] },
+        { channel: "chan-1", group: "blue", groups: ["asg-2"] },
+      ];
+    case "double":
+      return [
+        { channel: "chan-1", group: "web", groups: ["asg-1"] },
+        { channel: "chan-1", group: "blue", groups: ["asg-1"] },
+      ];
+    case "fanout":
+      return [
+        { channel: "chan-1", group: "web", groups: ["asg-1"] },
+        { channel: "chan-2", group: "web", groups: ["asg-1"] },
+      ];
+  }
+}
+
+const channelsOf = (v: Variant) => [...new Set(targetsOf(v).map((t) => t.channel))];
+const groupsOf = (v: Variant) => [...new Set(targetsOf(v).flatMap((t) => t.groups))];
+/** Member groups no binding names: one holds the foreign members, one is empty. */
+const foreignGroupsOf = (channel: string) => (channel === "chan-1" ? ["other", "spare"] : ["other-2"]);
 
 export interface InitialInstance {
   group: Group;
   id: string;
   state: LifeState;
-  health: Health;
+  health: AsHealth;
+  /** Created an hour before the case starts (old enough for after_seconds), else at load. */
+  aged: boolean;
 }
 
 export interface InitialMember {
+  /** Index into targetsOf(variant); foreign members ignore it. */
+  target: number;
   id: string;
   status: 1 | 2;
   weight: number;
   /** ip channels: a member may carry only its address. */
   withEcsId: boolean;
+  /** APIG only. */
+  health: MemberHealth;
+  /** Created an hour before the case starts (past healthy_timeout_seconds), else at load. */
+  aged: boolean;
+  /** APIG: an earlier run tagged the member's server unhealthy-since, this long before the start. */
+  taggedAgoSeconds: number | undefined;
+}
+
+export interface TargetSettings {
+  drainSeconds: number;
+  /** The member group exists at the start; when not, the first run creates it (channel setup). */
+  groupExists: boolean;
+}
+
+export interface ReplaceSettings {
+  after_seconds: number;
+  max_per_run: number;
+  max_unhealthy_fraction: number;
 }
 
 export type FaultKind = "429" | "500" | "503" | "reset" | "malformed" | "delay";
-export const FAULT_OPS = [
-  "list members",
-  "list instances",
-  "list hooks",
-  "show channel",
-  "add",
-  "enable",
-  "disable",
-  "delete",
-  "callback",
-  "ecs",
+
+/** Every operation the product calls, as the call log shows it. */
+const OPERATIONS = [
+  ["list members", "GET", /\/vpc-channels\/[^/]+\/members$/],
+  ["show channel", "GET", /\/vpc-channels\/[^/]+$/],
+  ["add members", "POST", /\/vpc-channels\/[^/]+\/members$/],
+  ["enable", "POST", /\/members\/batch-enable$/],
+  ["disable", "POST", /\/members\/batch-disable$/],
+  ["delete", "DELETE", /\/vpc-channels\/[^/]+\/members\/[^/]+$/],
+  ["member-groups", "POST", /\/vpc-channels\/[^/]+\/member-groups$/],
+  ["health-config", "PUT", /\/vpc-channels\/[^/]+\/health-config$/],
+  ["list instances", "GET", /\/scaling_group_instance\/[^/]+\/list$/],
+  ["list hooks", "GET", /\/scaling_instance_hook\/[^/]+\/list$/],
+  ["callback", "PUT", /\/scaling_instance_hook\/[^/]+\/callback$/],
+  ["standby", "POST", /\/scaling_group_instance\/[^/]+\/action$/],
+  ["ecs servers", "GET", /\/cloudservers\/detail$/],
+  ["ecs tags", "POST", /\/cloudservers\/[^/]+\/tags\/action$/],
+  ["smn publish", "POST", /\/notifications\/topics\/[^/]+\/publish$/],
 ] as const;
-export type FaultOp = (typeof FAULT_OPS)[number];
+export type Operation = (typeof OPERATIONS)[number][0];
+export const FAULT_OPS: readonly Operation[] = OPERATIONS.map(([op]) => op);
+
+export function operationOf(c: Pick<CallLogEntry, "method" | "path">): Operation | undefined {
+  return OPERATIONS.find(([, method, path]) => c.method === method && path.test(c.path))?.[0];
+}
 
 export interface FaultSpec {
-  op: FaultOp;
+  op: Operation;
   kind: FaultKind;
   /** Uses; 0 = every attempt (the action is dead-lettered). */
   times: 0 | 1 | 2;
 }
 
+export type InvocationSpec = { fn: "scaling-events"; picks: number[] } | { fn: "reconcile" };
+
 export type Step =
   | { kind: "out" | "launch" | "in" | "terminate" | "sick"; group: Group; id: string }
-  | { kind: "deliver"; picks: number[]; faults: FaultSpec[] };
+  /** APIG: the gateway's health check now reports this for the instance's member of a target. */
+  | { kind: "flip"; target: number; id: string; health: MemberHealth }
+  | { kind: "wait"; seconds: number }
+  /** The group's scaling activity ends: the replacements that ENTER_STANDBY launched go in service. */
+  | { kind: "settle"; group: Group }
+  | { kind: "deliver"; invocations: InvocationSpec[]; faults: FaultSpec[] };
 
 export interface Scenario {
   variant: Variant;
+  gateway: GatewayKind;
   weight: number;
+  targets: TargetSettings[];
+  /** The bindings carry HEALTH_CHECK. */
+  healthCheck: boolean;
+  /** The channels' health check at the start. */
+  channelHealthCheck: "none" | "same" | "other";
+  healthyTimeoutSeconds: number;
+  replace: ReplaceSettings | undefined;
+  /** Room for this many more members than the channel starts with; undefined: plenty. */
+  quotaSlack: 0 | 1 | 2 | undefined;
+  /** health_status of new APIG members. */
+  defaultHealth: MemberHealth;
   instances: InitialInstance[];
   members: InitialMember[];
   foreign: InitialMember[];
@@ -84,24 +216,129 @@ export function ipOf(id: string): string {
   return `10.0.${subnet}.${Number(n) + 10}`;
 }
 
-const groupsOf = (variant: Variant): Group[] => (variant === "shared" ? ["asg-1", "asg-2"] : ["asg-1"]);
-
 // ---------------------------------------------------------------------------------------------------
 // Generators
 
-const faultSpec: fc.Arbitrary<FaultSpec> = fc.record({
-  op: fc.constantFrom(...FAULT_OPS),
-  kind: fc.constantFrom<FaultKind>("429", "500", "503", "reset", "malformed", "delay"),
-  // Mostly faults a retry gets past; sometimes one that never clears (dead-lettered, then repaired).
-  times: fc.oneof(
-    { weight: 10, arbitrary: fc.constantFrom<1 | 2>(1, 2) },
-    { weight: 1, arbitrary: fc.constant<0>(0) },
-  ),
-});
+export interface ScenarioOptions {
+  variants?: readonly Variant[];
+  /**
+   * Drains cost real time (the built bundles sleep for real): drain_seconds 0 or 1, and no waits.
+   * Otherwise drains up to 30 s and waits of minutes, on a virtual clock.
+   */
+  realTime?: boolean;
+}
 
-function scenarioFor(variant: Variant): fc.Arbitrary<Scenario> {
+/**
+ * The operations a scenario's settings make the product call, each with a weight: a fault lands on a
+ * call the product makes, and the rarer calls (channel setup, replace_unhealthy's) get their share.
+ */
+function callsOf(settings: Settings): (readonly [Operation, number])[] {
+  const rare = 3;
+  return [
+    ...(
+      [
+        "list members",
+        "list instances",
+        "list hooks",
+        "show channel",
+        "add members",
+        // Dead letters are published to SMN: a fault that never clears makes one.
+        "smn publish",
+      ] as const
+    ).map((op) => [op, 1] as const),
+    // A re-enable is needed only where a desired member was found disabled.
+    ["enable", rare],
+    // A member left behind by a failed disable or delete is what a terminate hook must wait for.
+    ["disable", rare],
+    ["delete", rare],
+    ["callback", 2],
+    ...(settings.targets.some((t) => !t.groupExists) ? [["member-groups", rare] as const] : []),
+    ...(settings.healthCheck ? [["health-config", rare] as const] : []),
+    ...(settings.variant === "ip" || settings.replace ? [["ecs servers", 1] as const] : []),
+    ...(settings.replace ? [["standby", rare * 2] as const, ["ecs tags", rare * 2] as const] : []),
+  ];
+}
+
+function faultSpec(settings: Settings): fc.Arbitrary<FaultSpec> {
+  return fc.record({
+    op: fc.oneof(...callsOf(settings).map(([op, weight]) => ({ weight, arbitrary: fc.constant(op) }))),
+    kind: fc.constantFrom<FaultKind>("429", "500", "503", "reset", "malformed", "delay"),
+    // Mostly faults a retry gets past; sometimes one that never clears (dead-lettered, then repaired).
+    times: fc.oneof(
+      { weight: 10, arbitrary: fc.constantFrom<1 | 2>(1, 2) },
+      { weight: 3, arbitrary: fc.constant<0>(0) },
+    ),
+  });
+}
+
+/** The scenario's settings: what the world and its history are generated for. */
+type Settings = Pick<
+  Scenario,
+  | "variant"
+  | "gateway"
+  | "weight"
+  | "targets"
+  | "healthCheck"
+  | "channelHealthCheck"
+  | "healthyTimeoutSeconds"
+  | "replace"
+  | "quotaSlack"
+  | "defaultHealth"
+>;
+
+function settingsFor(variant: Variant, gateway: GatewayKind, opts: ScenarioOptions): fc.Arbitrary<Settings> {
+  const apig = gateway === "apig";
+  const drain = opts.realTime
+    ? fc.oneof({ weight: 24, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) })
+    : fc.constantFrom(0, 0, 5, 30);
+  return fc.record({
+    variant: fc.constant(variant),
+    gateway: fc.constant(gateway),
+    weight: fc.integer({ min: 1, max: 5 }),
+    targets: fc.tuple(
+      ...targetsOf(variant).map(() =>
+        fc.record({
+          drainSeconds: drain,
+          groupExists: fc.oneof(
+            { weight: 4, arbitrary: fc.constant(true) },
+            { weight: 1, arbitrary: fc.constant(false) },
+          ),
+        }),
+      ),
+    ),
+    healthCheck: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+    channelHealthCheck: fc.constantFrom<Scenario["channelHealthCheck"]>("none", "same", "other"),
+    healthyTimeoutSeconds: fc.constantFrom(0, 60, 300),
+    replace:
+      apig && variant !== "ip"
+        ? fc.option(
+            fc.record({
+              after_seconds: fc.constantFrom(60, 300),
+              max_per_run: fc.constantFrom(1, 2),
+              max_unhealthy_fraction: fc.constantFrom(0.5, 1, 1),
+            }),
+            { freq: 3, nil: undefined },
+          )
+        : fc.constant(undefined),
+    quotaSlack: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom<0 | 1 | 2>(0, 1, 2) },
+    ),
+    defaultHealth: apig
+      ? fc.constantFrom<MemberHealth>("healthy", "healthy", "unknown")
+      : fc.constant<MemberHealth>("healthy"),
+  });
+}
+
+function scenarioFor(settings: Settings, opts: ScenarioOptions): fc.Arbitrary<Scenario> {
+  const { variant } = settings;
+  const targets = targetsOf(variant);
   const groups = groupsOf(variant);
   const ours = groups.flatMap((g) => POOL[g]);
+  const apig = settings.gateway === "apig";
   const instance = (group: Group) =>
     fc.record({
       group: fc.constant(group),
@@ -110,121 +347,315 @@ function scenarioFor(variant: Variant): fc.Arbitrary<Scenario> {
         "INSERVICE",
         "INSERVICE",
         "INSERVICE",
+        "INSERVICE",
+        "INSERVICE",
         "PENDING_WAIT",
         "REMOVING_WAIT",
         "PENDING",
         "STANDBY",
       ),
-      health: fc.constantFrom<Health>("NORMAL", "NORMAL", "NORMAL", "ERROR", "INITIALIZING"),
+      health: fc.constantFrom<AsHealth>("NORMAL", "NORMAL", "NORMAL", "NORMAL", "ERROR", "INITIALIZING"),
+      aged: fc.constantFrom(true, true, false),
     });
+  const memberHealth = apig
+    ? fc.constantFrom<MemberHealth>("healthy", "healthy", "unhealthy", "unhealthy", "unknown")
+    : fc.constant<MemberHealth>("healthy");
   const member = (ids: string[]) =>
     fc.record({
+      target: fc.nat({ max: targets.length - 1 }),
       id: fc.constantFrom(...ids),
       status: fc.constantFrom<1 | 2>(1, 1, 2),
       weight: fc.integer({ min: 1, max: 5 }),
       withEcsId: variant === "ip" ? fc.boolean() : fc.constant(true),
+      health: memberHealth,
+      aged: fc.boolean(),
+      taggedAgoSeconds: apig
+        ? fc.option(fc.constantFrom(30, 400, 4000), { freq: 3, nil: undefined })
+        : fc.constant(undefined),
     });
   const mutation = fc
     .record({
-      kind: fc.constantFrom("out", "out", "launch", "in", "in", "terminate", "sick") as fc.Arbitrary<
-        "out" | "launch" | "in" | "terminate" | "sick"
-      >,
+      kind: fc.constantFrom(
+        "out",
+        "out",
+        "launch",
+        "in",
+        "in",
+        "terminate",
+        "terminate",
+        "sick",
+      ) as fc.Arbitrary<"out" | "launch" | "in" | "terminate" | "sick">,
       group: fc.constantFrom(...groups),
       id: fc.nat({ max: 5 }),
     })
-    .map((m) => ({ ...m, id: POOL[m.group][m.id % POOL[m.group].length]! }));
+    .map((m): Step => ({ ...m, id: POOL[m.group][m.id % POOL[m.group].length]! }));
+  const flip = fc
+    .record({
+      kind: fc.constant("flip" as const),
+      target: fc.nat({ max: targets.length - 1 }),
+      id: fc.constantFrom(...ours),
+      health: fc.constantFrom<MemberHealth>("unhealthy", "unhealthy", "healthy", "unknown"),
+    })
+    .filter((f) => targets[f.target]!.groups.some((g) => POOL[g].includes(f.id)));
+  const wait = fc.record({
+    kind: fc.constant("wait" as const),
+    seconds: fc.constantFrom(10, 90, 400),
+  });
+  const settle = fc.record({ kind: fc.constant("settle" as const), group: fc.constantFrom(...groups) });
+  const invocation: fc.Arbitrary<InvocationSpec> = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        fn: fc.constant("scaling-events" as const),
+        // Indices into the events so far (mod their count): duplicates and any order; the rest are dropped.
+        picks: fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 4 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ fn: "reconcile" as const }) },
+  );
   const deliver = fc.record({
     kind: fc.constant("deliver" as const),
-    // Indices into the events so far (mod their count): duplicates and any order; the rest are dropped.
-    picks: fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 4 }),
-    faults: fc.array(faultSpec, { maxLength: 2 }),
+    // Mostly one invocation; sometimes two or three at once, as FunctionGraph runs them.
+    invocations: fc.oneof(
+      { weight: 3, arbitrary: fc.array(invocation, { minLength: 1, maxLength: 1 }) },
+      { weight: 1, arbitrary: fc.array(invocation, { minLength: 2, maxLength: 3 }) },
+    ),
+    faults: fc.array(faultSpec(settings), { maxLength: 2 }),
   });
-  return fc.record({
-    variant: fc.constant(variant),
-    weight: fc.integer({ min: 1, max: 5 }),
-    instances: fc.uniqueArray(fc.oneof(...groups.map(instance)), { selector: (i) => i.id, maxLength: 6 }),
-    // One member per identity: the gateway (and the emulator) refuse two.
-    members: fc.uniqueArray(member([...ours, ...STALE]), { selector: (m) => m.id, maxLength: 6 }),
-    foreign: fc.uniqueArray(member([...ours.slice(0, 3), ...FOREIGN]), {
-      selector: (m) => m.id,
-      minLength: 1,
-      maxLength: 3,
-    }),
-    steps: fc
-      .array(fc.oneof({ weight: 3, arbitrary: mutation }, { weight: 2, arbitrary: deliver }), {
+  const weighted = (weight: number, arbitrary: fc.Arbitrary<Step>) => ({ weight, arbitrary });
+  const step = fc.oneof(
+    weighted(6, mutation),
+    weighted(5, deliver),
+    ...(apig ? [weighted(2, flip)] : []),
+    ...(opts.realTime ? [] : [weighted(2, wait)]),
+    ...(apig ? [weighted(1, settle)] : []),
+  );
+  return fc
+    .record({
+      // Members mostly of the group's instances (most channels are nearly in sync), some of instances gone.
+      world: fc
+        .uniqueArray(fc.oneof(...groups.map(instance)), { selector: (i) => i.id, maxLength: 6 })
+        .chain((instances) => {
+          const ids = instances.map((i) => i.id);
+          return fc.record({
+            instances: fc.constant(instances),
+            // One member per identity in a member group: the gateway (and the emulator) refuse two.
+            members: fc.uniqueArray(member([...ids, ...ids, ...ids, ...ours, ...STALE]), {
+              selector: (m) => `${m.target}/${m.id}`,
+              maxLength: 6,
+            }),
+          });
+        }),
+      foreign: fc.uniqueArray(member([...ours.slice(0, 3), ...FOREIGN]), {
+        selector: (m) => m.id,
         minLength: 1,
-        maxLength: 8,
-      })
-      // A few invocations per case: at most three deliveries.
-      .map((steps) => {
-        let delivered = 0;
-        return steps.filter((s) => s.kind !== "deliver" || ++delivered <= 3);
+        maxLength: 3,
       }),
-  });
+      steps: fc
+        .array(step, { minLength: 1, maxLength: 9 })
+        // A few invocations per case: at most three deliveries.
+        .map((all) => {
+          let delivered = 0;
+          return all.filter((s) => s.kind !== "deliver" || ++delivered <= 3);
+        }),
+      // With replace_unhealthy, often the case it is for: a member unhealthy for half an hour (an earlier
+      // run tagged it), of an old instance in service.
+      sick: fc.constantFrom(true, true, true, false),
+      victimTag: fc.constantFrom(1800, 1800, 1800, 30),
+      // And often a fault on one of the calls its replacement makes, in the first delivery.
+      victimFault: fc.option(
+        fc.record({
+          op: fc.constantFrom<Operation>("standby", "ecs tags", "ecs servers"),
+          kind: fc.constantFrom<FaultKind>("429", "503", "reset", "malformed"),
+          times: fc.constantFrom<0 | 1 | 2>(0, 1, 1, 2),
+        }),
+        { freq: 2, nil: undefined },
+      ),
+      // Often, when an instance is terminating, its member cannot be removed at first: the first delivery
+      // can neither disable nor delete anything, so the terminate hook must wait.
+      stuck: fc.option(fc.constantFrom<Operation>("disable", "delete"), { freq: 2, nil: undefined }),
+    })
+    .map(({ world, sick, victimTag, victimFault, stuck, ...rest }) =>
+      withStuckMember(
+        withSickMember({ ...settings, ...rest, ...world }, sick, victimTag, victimFault),
+        stuck,
+      ),
+    );
 }
 
-export const scenario = (variants: Variant[] = ["single", "shared", "ip"]): fc.Arbitrary<Scenario> =>
-  fc.constantFrom(...variants).chain(scenarioFor);
+/**
+ * With replace_unhealthy, often the case it is for: a member unhealthy for half an hour (an earlier
+ * run tagged it), of an old instance in service; and maybe a fault on a call its replacement makes.
+ */
+function withSickMember(
+  s: Scenario,
+  sick: boolean,
+  taggedAgoSeconds: number,
+  fault: FaultSpec | undefined,
+): Scenario {
+  const targets = targetsOf(s.variant);
+  const victim = s.instances.find((i) => targets[0]!.groups.includes(i.group));
+  if (!s.replace || !sick || !victim || !s.targets[0]!.groupExists) return s;
+  Object.assign(victim, { state: "INSERVICE", health: "NORMAL", aged: true });
+  // Unhealthy in every member group its scaling group is bound to: each binding judges it.
+  const sickIn = targets.flatMap((t, target) =>
+    t.groups.includes(victim.group) && s.targets[target]!.groupExists ? [target] : [],
+  );
+  const sickMembers = sickIn.map(
+    (target): InitialMember => ({
+      target,
+      id: victim.id,
+      status: 1,
+      weight: s.weight,
+      withEcsId: true,
+      health: "unhealthy",
+      aged: true,
+      // Younger than the member (an hour old): a tag older than its member is an earlier membership's.
+      // Sometimes too young for after_seconds: then it must wait.
+      taggedAgoSeconds,
+    }),
+  );
+  return {
+    ...s,
+    members: [...s.members.filter((m) => !sickIn.includes(m.target) || m.id !== victim.id), ...sickMembers],
+    steps: withFirstDeliveryFault(s.steps, fault),
+  };
+}
+
+/** The steps, the first delivery with one more fault. */
+function withFirstDeliveryFault(steps: Step[], fault: FaultSpec | undefined): Step[] {
+  const first = steps.findIndex((step) => step.kind === "deliver");
+  if (fault === undefined || first < 0) return steps;
+  return steps.map((step, i) =>
+    i === first && step.kind === "deliver" ? { ...step, faults: [...step.faults, fault] } : step,
+  );
+}
+
+/** A terminating instance's member the first delivery cannot disable or delete (`op` fails throughout). */
+function withStuckMember(s: Scenario, op: Operation | undefined): Scenario {
+  const terminating = s.instances.some(
+    (i) => i.state === "REMOVING_WAIT" && s.members.some((m) => m.id === i.id && m.status === 1),
+  );
+  if (op === undefined || !terminating) return s;
+  return { ...s, steps: withFirstDeliveryFault(s.steps, { op, kind: "500", times: 0 }) };
+}
+
+/** Scenarios over the variants and both gateways. */
+export const scenario = (opts: ScenarioOptions = {}): fc.Arbitrary<Scenario> =>
+  fc
+    .tuple(fc.constantFrom(...(opts.variants ?? VARIANTS)), fc.constantFrom<GatewayKind>("roma", "apig"))
+    .chain(([variant, gateway]) => settingsFor(variant, gateway, opts))
+    .chain((settings) => scenarioFor(settings, opts));
 
 // ---------------------------------------------------------------------------------------------------
-// World
+// Building the world
 
-export interface Binding {
+export interface BindingJson {
   scaling_group_id: string;
+  gateway: GatewayKind;
   instance_id: string;
   vpc_channel_id: string;
   member_group_name: string;
   weight: number;
   drain_seconds: number;
+  healthy_timeout_seconds: number;
+  health_check?: typeof HEALTH_CHECK;
+  replace_unhealthy?: ReplaceSettings;
 }
 
-export function bindingsFor(s: Scenario): Binding[] {
-  return groupsOf(s.variant).map((g) => ({
-    scaling_group_id: g,
-    instance_id: "roma-1",
-    vpc_channel_id: "chan-1",
-    member_group_name: "web",
-    weight: s.weight,
-    drain_seconds: 0,
-  }));
+export function bindingsFor(s: Scenario): BindingJson[] {
+  return targetsOf(s.variant).flatMap((t, i) =>
+    t.groups.map((g) => ({
+      scaling_group_id: g,
+      gateway: s.gateway,
+      instance_id: GATEWAY,
+      vpc_channel_id: t.channel,
+      member_group_name: t.group,
+      weight: s.weight,
+      drain_seconds: s.targets[i]!.drainSeconds,
+      healthy_timeout_seconds: s.healthyTimeoutSeconds,
+      ...(s.healthCheck ? { health_check: HEALTH_CHECK } : {}),
+      ...(s.replace ? { replace_unhealthy: s.replace } : {}),
+    })),
+  );
 }
 
-function memberInput(m: InitialMember, group: string, variant: Variant, index: number) {
-  return {
-    // Explicit ids: two members of one identity (a duplicate) would otherwise get the same one.
-    id: `${group === "web" ? "1" : "2"}${String(index).padStart(31, "0")}`,
+const iso = (ms: number) => new Date(ms).toISOString();
+/** The product remembers since when a member is unhealthy in whole epoch seconds (an ECS tag). */
+const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+/** Members of the scenario as the channel starts with them (members of a missing group left out). */
+function initialMembers(s: Scenario, channel: string, now: number) {
+  const targets = targetsOf(s.variant);
+  const input = (m: InitialMember, group: string, id: string) => ({
+    id,
     ...(m.withEcsId ? { ecs_id: m.id, ecs_name: `old-${m.id}` } : {}),
-    ...(variant === "ip" ? { host: ipOf(m.id) } : {}),
+    ...(s.variant === "ip" ? { host: ipOf(m.id) } : {}),
     member_group_name: group,
     weight: m.weight,
     status: m.status,
-  };
+    ...(s.gateway === "apig" ? { health_status: m.health } : {}),
+    ...(m.aged ? { create_time: iso(now - HOUR_MS) } : {}),
+  });
+  // Explicit member ids, unique across channels: 32 digits, a prefix per target.
+  const memberId = (prefix: number, index: number) => `${prefix}${String(index).padStart(31, "0")}`;
+  const ours = s.members.flatMap((m, i) => {
+    const t = targets[m.target]!;
+    return t.channel === channel && s.targets[m.target]!.groupExists
+      ? [input(m, t.group, memberId(m.target + 1, i))]
+      : [];
+  });
+  const foreign = channel === "chan-1" ? s.foreign.map((m, i) => input(m, "other", memberId(8, i))) : [];
+  return [...foreign, ...ours];
 }
 
-export function stateFor(s: Scenario): StateInput {
+export function stateFor(s: Scenario, now: number): StateInput {
+  const targets = targetsOf(s.variant);
+  const healthCheck = { none: undefined, same: HEALTH_CHECK, other: OTHER_HEALTH_CHECK }[
+    s.channelHealthCheck
+  ];
   const hooks = [
     { lifecycle_hook_name: "launch", lifecycle_hook_type: "INSTANCE_LAUNCHING" as const },
     { lifecycle_hook_name: "terminate", lifecycle_hook_type: "INSTANCE_TERMINATING" as const },
   ];
+  const tagOf = new Map(
+    s.members.flatMap((m) =>
+      m.taggedAgoSeconds === undefined ? [] : [[m.id, Math.floor(now / 1000) - m.taggedAgoSeconds] as const],
+    ),
+  );
   return {
-    gateways: romaInstance([
-      romaChannel({
-        memberType: s.variant === "ip" ? "ip" : "ecs",
-        members: [
-          ...s.foreign.map((m, i) => memberInput(m, "other", s.variant, i)),
-          ...s.members.map((m, i) => memberInput(m, "web", s.variant, i)),
-        ],
-      }),
-    ]),
+    gateways: [
+      {
+        instance_id: GATEWAY,
+        kind: s.gateway,
+        channels: channelsOf(s.variant).map((channel) => ({
+          id: channel,
+          name: channel.replace("-", "_"),
+          port: 8080,
+          balance_strategy: 1,
+          member_type: s.variant === "ip" ? ("ip" as const) : ("ecs" as const),
+          ...(healthCheck ? { vpc_health_config: healthCheck } : {}),
+          member_groups: [
+            ...targets
+              .filter((t, i) => t.channel === channel && s.targets[i]!.groupExists)
+              .map((t) => ({ member_group_name: t.group })),
+            ...foreignGroupsOf(channel).map((g) => ({ member_group_name: g, member_group_remark: "team b" })),
+          ],
+          members: initialMembers(s, channel, now),
+        })),
+      },
+    ],
     scaling_groups: groupsOf(s.variant).map((g) => {
       const mine = s.instances.filter((i) => i.group === g);
       return {
         scaling_group_id: g,
+        scaling_group_name: g,
         instances: mine.map((i) => ({
           instance_id: i.id,
           instance_name: `web-${i.id}`,
           life_cycle_state: i.state,
           health_status: i.health,
+          ...(i.aged ? { create_time: iso(now - HOUR_MS) } : {}),
         })),
         lifecycle_hooks: hooks,
         hanging: mine.flatMap((i) =>
@@ -240,25 +671,15 @@ export function stateFor(s: Scenario): StateInput {
       id,
       name: `web-${id}`,
       ipv4: ipOf(id),
+      ...(tagOf.has(id) ? { tags: { [UNHEALTHY_SINCE_TAG]: String(tagOf.get(id)) } } : {}),
     })),
+    topics: [{ topic_urn: DEAD_LETTER_TOPIC }],
   };
 }
 
-const FAULT_PATH: Record<FaultOp, { method: string; path: string }> = {
-  "list members": { method: "GET", path: "/vpc-channels/chan-1/members$" },
-  "list instances": { method: "GET", path: "/scaling_group_instance/" },
-  "list hooks": { method: "GET", path: "/scaling_instance_hook/[^/]+/list$" },
-  "show channel": { method: "GET", path: "/vpc-channels/chan-1$" },
-  add: { method: "POST", path: "/vpc-channels/chan-1/members$" },
-  enable: { method: "POST", path: "/batch-enable$" },
-  disable: { method: "POST", path: "/batch-disable$" },
-  delete: { method: "DELETE", path: "/members/" },
-  callback: { method: "PUT", path: "/callback$" },
-  ecs: { method: "GET", path: "/cloudservers/" },
-};
-
 export function faultFor(f: FaultSpec): Fault {
-  const where = { ...FAULT_PATH[f.op], times: f.times };
+  const [, method, path] = OPERATIONS.find(([op]) => op === f.op)!;
+  const where = { method, path: path.source, times: f.times };
   switch (f.kind) {
     case "429":
       return { ...where, status: 429, headers: { "Retry-After": "0" } };
@@ -276,33 +697,47 @@ export function faultFor(f: FaultSpec): Fault {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Observations
+// Clocks
 
-const SERVING = new Set(["INSERVICE", "PENDING_WAIT"]);
-
-/** Desired identities of our member group in the emulator's current state (ecs ids, or ips). */
-export function desired(emu: Emulator, s: Scenario): string[] {
-  const groups = new Set(groupsOf(s.variant));
-  const ids = emu.control
-    .state()
-    .scaling_groups.filter((g) => groups.has(g.scaling_group_id as Group))
-    .flatMap((g) => g.instances)
-    .filter((i) => SERVING.has(i.life_cycle_state) && i.health_status !== "ERROR")
-    .map((i) => i.instance_id);
-  return [...new Set(ids)].map((id) => (s.variant === "ip" ? ipOf(id) : id)).sort();
+/** Where the emulator and the invoker take their time from; `advance` is a no-op on the real clock. */
+export interface ModelClock {
+  now(): number;
+  advance(ms: number): void;
+  /**
+   * How far a drain measured on the emulator's clock may fall short of drain_seconds without the
+   * product being at fault: none on the virtual clock; on the real one, the emulator's stamps run up to
+   * a few milliseconds ahead of real time (each is unique), and a timer may fire a millisecond early.
+   */
+  slackMs: number;
 }
 
-const channel = (emu: Emulator) => emu.control.state().gateways[0]!.channels[0]!;
-const identity = (s: Scenario, m: VpcMemberInfo) => (s.variant === "ip" ? m.host : (m.ecs_id ?? ""));
-export const web = (emu: Emulator) => channel(emu).members.filter((m) => m.member_group_name === "web");
-export const foreign = (emu: Emulator) =>
-  channel(emu)
-    .members.filter((m) => m.member_group_name !== "web")
-    .sort((a, b) => a.id.localeCompare(b.id));
+/**
+ * A clock that moves only when told: by `sleep` (the product's drain and health-poll waits) and by
+ * `advance` (time passing in a history); every reading moves it on by a millisecond, so times are unique
+ * and ordered like the calls. Shared by the emulator (`startEmulator({ now })`) and the invoker.
+ */
+export class VirtualClock implements ModelClock {
+  private t = Date.parse("2026-11-22T01:00:00Z");
+  readonly slackMs = 0;
+  readonly now = (): number => ++this.t;
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.t += ms;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const realClock: ModelClock = { now: Date.now, advance: () => undefined, slackMs: 50 };
+
+// ---------------------------------------------------------------------------------------------------
+// Running a case
 
 export interface InvokeResult {
   error?: Error;
   deadLetters: Array<Record<string, unknown>>;
+  summary?: Record<string, unknown>;
 }
 
 export type Invoker = (
@@ -317,23 +752,61 @@ function check(cond: boolean, what: string, detail: () => unknown): void {
   if (!cond) throw new PropertyFailure(`${what}: ${JSON.stringify(detail())}`);
 }
 
-function expectConverged(emu: Emulator, s: Scenario, when: string): void {
-  const members = web(emu);
-  const got = members.map((m) => identity(s, m)).sort();
-  const want = desired(emu, s);
-  check(
-    JSON.stringify(got) === JSON.stringify(want),
-    `${when}: our member group is not the desired set`,
-    () => ({
-      got,
-      want,
-    }),
-  );
-  for (const m of members) {
-    check(m.status === 1, `${when}: a desired member is disabled`, () => m);
-    check(m.weight === s.weight, `${when}: a member has the wrong weight`, () => m);
-    if (s.variant !== "ip" || m.ecs_id)
-      check(m.ecs_name === `web-${m.ecs_id}`, `${when}: wrong ecs_name`, () => m);
+/** Every operation, fault and path the property is about; a run of cases must reach each. */
+export const PATHS = [
+  "drain_seconds > 0 waited",
+  "member quota refused (APIG.3110)",
+  "deferred add retried after the deletes",
+  "member group created",
+  "health check set",
+  "launch hook CONTINUE",
+  "launch hook ABANDON",
+  "terminate hook CONTINUE",
+  "terminate hook held while its member remains",
+  "quarantine (ENTER_STANDBY)",
+  "quarantine of a group bound to two member groups",
+  "fraction guard held",
+  "health flip",
+  "overlapping invocations",
+  "dead letter",
+  "dead letter published",
+  "final: instance dead-lettered",
+  "final: converged run re-run",
+] as const;
+
+export class Coverage {
+  cases = 0;
+  deliveries = 0;
+  writes = 0;
+  readonly hits = new Map<string, number>();
+
+  hit(key: string, n = 1): void {
+    if (n > 0) this.hits.set(key, (this.hits.get(key) ?? 0) + n);
+  }
+
+  /** What a property run must reach: every operation, a fault on each, every path, variant and gateway. */
+  static required(variants: readonly Variant[] = VARIANTS): string[] {
+    return [
+      ...FAULT_OPS.map((op) => `call: ${op}`),
+      ...FAULT_OPS.map((op) => `fault: ${op}`),
+      ...PATHS,
+      ...variants.map((v) => `variant: ${v}`),
+      "gateway: roma",
+      "gateway: apig",
+    ];
+  }
+
+  missing(required: readonly string[]): string[] {
+    return required.filter((k) => !this.hits.get(k));
+  }
+
+  toJSON(): Record<string, number> {
+    return {
+      cases: this.cases,
+      deliveries: this.deliveries,
+      writes: this.writes,
+      ...Object.fromEntries([...this.hits].sort(([a], [b]) => a.localeCompare(b))),
+    };
   }
 }
 
@@ -350,149 +823,857 @@ const smnEvent = (messages: string[]) => ({
   })),
 });
 
+const timer = { trigger_type: "TIMER", user_event: "" };
+
 /**
- * Runs one scenario against a reset emulator through `call`; throws PropertyFailure naming the broken
- * invariant. `env` is the function environment (bindings are set here).
+ * Runs one scenario against a reset emulator through `call`, on `clock` (the emulator's clock too);
+ * throws PropertyFailure naming the broken invariant. `env` is the function environment (the bindings
+ * and the dead-letter topic are set here).
  */
-/** What a run of cases exercised, so a test can insist the generator stays meaningful. */
-export interface Coverage {
-  cases: number;
-  deliveries: number;
-  faultedCalls: number;
-  deadLettered: number;
-  writes: number;
-  variants: Record<Variant, number>;
-}
-
-export const emptyCoverage = (): Coverage => ({
-  cases: 0,
-  deliveries: 0,
-  faultedCalls: 0,
-  deadLettered: 0,
-  writes: 0,
-  variants: { single: 0, shared: 0, ip: 0 },
-});
-
 export async function runCase(
   emu: Emulator,
   s: Scenario,
   call: Invoker,
   env: Record<string, string>,
-  coverage: Coverage = emptyCoverage(),
+  clock: ModelClock,
+  coverage: Coverage = new Coverage(),
 ): Promise<void> {
   coverage.cases += 1;
-  coverage.variants[s.variant] += 1;
+  coverage.hit(`variant: ${s.variant}`);
+  coverage.hit(`gateway: ${s.gateway}`);
   emu.control.reset();
-  // Quota is a permanent refusal, not a fault: leave room (adds run before removals, so a channel at its
-  // quota dead-letters the add and converges on the replay; see the fault matrix for APIG.3110).
-  emu.control.setOptions({ memberQuota: 100 });
-  emu.control.load(stateFor(s));
-  const fullEnv = { ...env, BINDINGS: JSON.stringify(bindingsFor(s)) };
-  const foreignBefore = JSON.stringify(foreign(emu));
+  const world = new World(emu, s, clock, coverage);
+  const fullEnv = {
+    ...env,
+    BINDINGS: JSON.stringify(bindingsFor(s)),
+    DEAD_LETTER_TOPIC_URN: DEAD_LETTER_TOPIC,
+  };
   const events: string[] = [];
 
   for (const [n, step] of s.steps.entries()) {
     if (step.kind !== "deliver") {
-      applyMutation(emu, step, s);
-      events.push(JSON.stringify({ scaling_group_id: step.group, instance_id: step.id, event: step.kind }));
+      const event = world.apply(step);
+      if (event) events.push(event);
       continue;
     }
-    if (events.length === 0) continue;
-    const picked = step.picks.map((p) => events[p % events.length]!);
-    emu.control.clearFaults();
-    emu.control.clearCalls();
-    if (step.faults.length > 0) emu.control.addFault(step.faults.map(faultFor));
-    const enabledBefore = enabledIdentities(emu, s);
-    const desiredBefore = new Set(desired(emu, s));
-    const res = await call("scaling-events", smnEvent(picked), fullEnv);
-    const when = `after delivery ${n}`;
-    coverage.deliveries += 1;
-    coverage.faultedCalls += emu.control.calls().filter((c) => c.fault).length;
-    coverage.deadLettered += res.deadLetters.length;
+    const invocations = step.invocations.map((inv) => {
+      if (inv.fn === "reconcile" || events.length === 0)
+        return { fn: "reconcile" as const, event: timer, groups: groupsOf(s.variant) };
+      const picked = inv.picks.map((p) => events[p % events.length]!);
+      const groups = [
+        ...new Set(picked.map((e) => (JSON.parse(e) as { scaling_group_id: Group }).scaling_group_id)),
+      ];
+      return { fn: inv.fn, event: smnEvent(picked), groups };
+    });
+    await world.deliver(`delivery ${n}`, invocations, step.faults, call, fullEnv);
+  }
+  await world.finish(call, fullEnv);
+}
 
-    check(JSON.stringify(foreign(emu)) === foreignBefore, `${when}: a foreign member changed`, () =>
-      foreign(emu),
+/** What the checks of one delivery need from before it. */
+interface Before {
+  /** The emulator's clock when the invocations start. */
+  start: number;
+  state: EmulatorState;
+  /** Desired identities per target. */
+  desired: Set<string>[];
+  /** Hanging hooks by action key. */
+  hooks: Map<string, { group: Group; instance: string; hook: "launch" | "terminate" }>;
+}
+
+interface CallbackSeen {
+  seq: number;
+  time: string;
+  body: Record<string, unknown>;
+  /** The state the callback left (AS's transition done, the channels as they were). */
+  state: EmulatorState;
+}
+
+const SERVING = new Set(["INSERVICE", "PENDING_WAIT"]);
+
+/** The calls of a step that may have written this member: its enables, disables, upserts and delete. */
+const callsOn = (calls: readonly CallLogEntry[], m: VpcMemberInfo) =>
+  calls
+    .filter((c) => {
+      const text = JSON.stringify(c);
+      return c.method !== "GET" && (text.includes(m.id) || (m.ecs_id && text.includes(`"${m.ecs_id}"`)));
+    })
+    .map((c) => ({
+      seq: c.seq,
+      time: c.time,
+      call: `${c.method} ${c.path}`,
+      status: c.status,
+      body: c.body,
+    }));
+
+const ok = (c: CallLogEntry) => c.status >= 200 && c.status < 300;
+/**
+ * A call the emulator carried out and answered with success. A faulted call may never have reached its
+ * handler (a malformed answer is a 200 without it), so it is not counted, even one only delayed.
+ */
+const applied = (c: CallLogEntry) => ok(c) && !c.fault;
+
+/** One case's world: its scenario, the emulator, and what the invariants remember across steps. */
+class World {
+  readonly targets: TargetSpec[];
+  private readonly callbacks: CallbackSeen[] = [];
+  /**
+   * Member id → the earliest the product may date the member's unhealthy spell from (emulator clock, ms,
+   * whole seconds): a tag an earlier run left, the load, or the flip to unhealthy.
+   */
+  private readonly unhealthySince = new Map<string, number>();
+  private readonly foreignBefore: string;
+
+  constructor(
+    private readonly emu: Emulator,
+    private readonly s: Scenario,
+    private readonly clock: ModelClock,
+    private readonly coverage: Coverage,
+  ) {
+    this.targets = targetsOf(s.variant);
+    const members = initialMembers(s, "chan-1", 0).length;
+    emu.control.setOptions({
+      memberQuota: s.quotaSlack === undefined ? 100 : members + s.quotaSlack,
+      defaultMemberHealth: s.defaultHealth,
+    });
+    const now = clock.now();
+    emu.control.load(stateFor(s, now));
+    const tags = new Map(
+      s.members.flatMap((m) =>
+        m.taggedAgoSeconds === undefined
+          ? []
+          : [[m.id, (Math.floor(now / 1000) - m.taggedAgoSeconds) * 1000] as const],
+      ),
     );
-    const enabledAfter = enabledIdentities(emu, s);
-    for (const id of enabledBefore) {
-      if (desiredBefore.has(id)) check(enabledAfter.has(id), `${when}: a desired member was lost`, () => id);
+    for (const t of this.targets) {
+      for (const m of this.members(t)) {
+        if (m.health_status === "unhealthy")
+          this.unhealthySince.set(m.id, tags.get(m.ecs_id ?? "") ?? wholeSeconds(now));
+      }
     }
-    check(
-      !emu.control.calls().some((c) => c.traps?.length || wholeChannelPut(c)),
-      `${when}: a whole-channel PUT was sent, or a call wiped groups or members`,
-      () => emu.control.calls().filter((c) => c.traps?.length || wholeChannelPut(c)),
+    this.foreignBefore = this.foreignView();
+    this.watchCallbacks();
+  }
+
+  // --- observations
+
+  private state = () => this.emu.control.state();
+
+  private channel(id: string, state = this.state()) {
+    return state.gateways[0]!.channels.find((c) => c.id === id)!;
+  }
+
+  private members(t: TargetSpec, state = this.state()): VpcMemberInfo[] {
+    return this.channel(t.channel, state).members.filter((m) => m.member_group_name === t.group);
+  }
+
+  private identity = (m: VpcMemberInfo) => (this.s.variant === "ip" ? m.host : (m.ecs_id ?? ""));
+  private identityOfInstance = (id: string) => (this.s.variant === "ip" ? ipOf(id) : id);
+  private ofInstance = (m: VpcMemberInfo, id: string) =>
+    m.ecs_id === id || (this.s.variant === "ip" && m.host === ipOf(id));
+
+  /** Serving instances of the target's groups (INSERVICE or PENDING_WAIT, AS health not ERROR). */
+  private desiredInstances(t: TargetSpec, state = this.state()) {
+    return state.scaling_groups
+      .filter((g) => t.groups.includes(g.scaling_group_id as Group))
+      .flatMap((g) => g.instances)
+      .filter((i) => SERVING.has(i.life_cycle_state) && i.health_status !== "ERROR");
+  }
+
+  private desired(t: TargetSpec, state = this.state()): Set<string> {
+    return new Set(this.desiredInstances(t, state).map((i) => this.identityOfInstance(i.instance_id)));
+  }
+
+  /** Members and definitions of the member groups no binding names, on every channel. */
+  private foreignView(): string {
+    const bound = (channel: string, group: string) =>
+      this.targets.some((t) => t.channel === channel && t.group === group);
+    return JSON.stringify(
+      this.state().gateways[0]!.channels.map((c) => ({
+        groups: c.member_groups.filter((g) => !bound(c.id, g.member_group_name)),
+        members: c.members
+          .filter((m) => !bound(c.id, m.member_group_name))
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      })),
     );
-    if (step.faults.every((f) => f.times > 0 || f.kind === "delay")) {
+  }
+
+  /** Sees every hook callback the emulator handles, with the state it left. */
+  private watchCallbacks(): void {
+    const watch = () =>
+      this.emu.control.afterNextCall({ method: "PUT", path: "/callback$" }, (c) => {
+        this.callbacks.push({
+          seq: c.seq,
+          time: c.time,
+          body: (c.body ?? {}) as Record<string, unknown>,
+          state: this.state(),
+        });
+        watch();
+      });
+    watch();
+  }
+
+  // --- steps of the history
+
+  /** Applies a step that is not a delivery; returns the event it makes, if any. */
+  apply(step: Exclude<Step, { kind: "deliver" }>): string | undefined {
+    switch (step.kind) {
+      case "wait":
+        this.clock.advance(step.seconds * 1000);
+        return undefined;
+      case "settle":
+        this.emu.control.setScalingActivity(step.group, false);
+        return undefined;
+      case "flip":
+        this.flip(step);
+        return undefined;
+      default:
+        this.mutate(step);
+        return JSON.stringify({ scaling_group_id: step.group, instance_id: step.id, event: step.kind });
+    }
+  }
+
+  private flip(step: Extract<Step, { kind: "flip" }>): void {
+    const t = this.targets[step.target]!;
+    const member = this.members(t).find((m) => this.ofInstance(m, step.id));
+    if (!member) return;
+    this.emu.control.setMemberHealth({
+      instance_id: GATEWAY,
+      vpc_channel_id: t.channel,
+      member_id: member.id,
+      health_status: step.health,
+    });
+    this.coverage.hit("health flip");
+    // An `unknown` reading (no check yet) does not end an unhealthy spell; a `healthy` one does.
+    if (step.health === "healthy") this.unhealthySince.delete(member.id);
+    else if (step.health === "unhealthy" && !this.unhealthySince.has(member.id))
+      this.unhealthySince.set(member.id, wholeSeconds(this.clock.now()));
+  }
+
+  private mutate(step: Extract<Step, { kind: "out" | "launch" | "in" | "terminate" | "sick" }>): void {
+    const group = this.state().scaling_groups.find((g) => g.scaling_group_id === step.group)!;
+    const current = group.instances.find((i) => i.instance_id === step.id);
+    const hanging = group.hanging.some((h) => h.instance_id === step.id);
+    const put = (state: LifeState, health: AsHealth = "NORMAL") =>
+      this.emu.control.setInstance({
+        scaling_group_id: step.group,
+        instance_id: step.id,
+        instance_name: `web-${step.id}`,
+        life_cycle_state: state,
+        health_status: health,
+        ...(this.s.variant === "ip" ? { ipv4: ipOf(step.id) } : {}),
+      });
+    const hook = (name: "launch" | "terminate") =>
+      this.emu.control.addHangingHook({
+        scaling_group_id: step.group,
+        instance_id: step.id,
+        lifecycle_hook_name: name,
+      });
+    switch (step.kind) {
+      case "out":
+        if (!current) put("INSERVICE");
+        break;
+      case "launch":
+        if (!current) {
+          put("PENDING_WAIT", "INITIALIZING");
+          hook("launch");
+        }
+        break;
+      case "in":
+        if (current) this.emu.control.removeInstance(step.group, step.id);
+        break;
+      case "terminate":
+        if (current && !hanging && current.life_cycle_state === "INSERVICE") {
+          put("REMOVING_WAIT", current.health_status as AsHealth);
+          hook("terminate");
+        }
+        break;
+      case "sick":
+        if (current) put(current.life_cycle_state as LifeState, "ERROR");
+        break;
+    }
+  }
+
+  /** Instances that went to standby since the step's start. */
+  private movedToStandby(before: Before): string[] {
+    const was = new Map(
+      before.state.scaling_groups.flatMap((g) => g.instances).map((i) => [i.instance_id, i.life_cycle_state]),
+    );
+    return this.state()
+      .scaling_groups.flatMap((g) => g.instances)
+      .filter((i) => i.life_cycle_state === "STANDBY" && was.get(i.instance_id) !== "STANDBY")
+      .map((i) => i.instance_id);
+  }
+
+  private before(): Before {
+    const state = this.state();
+    const hooks: Before["hooks"] = new Map();
+    for (const g of state.scaling_groups) {
+      for (const h of g.hanging) {
+        hooks.set(h.lifecycle_action_key, {
+          group: g.scaling_group_id as Group,
+          instance: h.instance_id,
+          hook: h.lifecycle_hook_name as "launch" | "terminate",
+        });
+      }
+    }
+    return {
+      start: this.clock.now(),
+      state,
+      desired: this.targets.map((t) => this.desired(t, state)),
+      hooks,
+    };
+  }
+
+  /** One delivery: the invocations at once, under the faults; then every invariant of a step. */
+  async deliver(
+    when: string,
+    invocations: { fn: FunctionName; event: unknown; groups: Group[] }[],
+    faults: readonly FaultSpec[],
+    call: Invoker,
+    env: Record<string, string>,
+  ): Promise<void> {
+    this.emu.control.clearFaults();
+    this.emu.control.clearCalls();
+    this.callbacks.length = 0;
+    if (faults.length > 0) this.emu.control.addFault(faults.map(faultFor));
+    const before = this.before();
+    const results = await Promise.all(invocations.map((inv) => call(inv.fn, inv.event, env)));
+    this.coverage.deliveries += 1;
+    if (invocations.length > 1) this.coverage.hit("overlapping invocations");
+    const calls = this.emu.control.calls();
+    this.count(calls, results);
+    const abandoned = this.checkStep(when, before, calls, invocations.length);
+    const retryable = faults.every((f) => f.times > 0 || f.kind === "delay");
+    const quotaAmple = this.s.quotaSlack === undefined;
+    // One invocation under faults a retry gets past converges at once (an ABANDON makes a stray that the
+    // next run removes; a tight quota is a permanent refusal).
+    if (retryable && invocations.length === 1 && quotaAmple && !abandoned) {
+      const res = results[0]!;
       check(res.error === undefined, `${when}: the invocation failed`, () => res.error?.message);
       check(
         res.deadLetters.length === 0,
         `${when}: dead letters under retryable faults`,
         () => res.deadLetters,
       );
-      expectConverged(emu, s, when);
+      // An event selects the bindings of the groups it names (and those sharing their member groups).
+      const looked = this.targets.filter((t) => t.groups.some((g) => invocations[0]!.groups.includes(g)));
+      // An instance one binding moved to standby is drained from that binding's member group in the same
+      // run; another member group of its scaling group, planned from the same read of the group, may add
+      // or keep it until the next run.
+      const lagging =
+        this.s.variant === "double" || this.s.variant === "fanout" ? this.movedToStandby(before) : [];
+      this.expectConverged(when, [], looked, new Set(lagging.map(this.identityOfInstance)));
     }
   }
 
-  emu.control.clearFaults();
-  emu.control.clearCalls();
-  const final = await call("reconcile", { trigger_type: "TIMER", user_event: "" }, fullEnv);
-  coverage.writes += emu.control.calls().filter((c) => c.method !== "GET").length;
-  check(final.error === undefined, "final reconcile failed", () => final.error?.message);
-  check(final.deadLetters.length === 0, "final reconcile dead-lettered", () => final.deadLetters);
-  check(JSON.stringify(foreign(emu)) === foreignBefore, "a foreign member changed", () => foreign(emu));
-  expectConverged(emu, s, "after the final reconcile");
-}
-
-function enabledIdentities(emu: Emulator, s: Scenario): Set<string> {
-  return new Set(
-    web(emu)
-      .filter((m) => m.status === 1)
-      .map((m) => identity(s, m)),
-  );
-}
-
-function applyMutation(emu: Emulator, step: Exclude<Step, { kind: "deliver" }>, s: Scenario): void {
-  const group = emu.control.state().scaling_groups.find((g) => g.scaling_group_id === step.group)!;
-  const current = group.instances.find((i) => i.instance_id === step.id);
-  const hanging = group.hanging.some((h) => h.instance_id === step.id);
-  const put = (state: LifeState, health: Health = "NORMAL") =>
-    emu.control.setInstance({
-      scaling_group_id: step.group,
-      instance_id: step.id,
-      instance_name: `web-${step.id}`,
-      life_cycle_state: state,
-      health_status: health,
-      ...(s.variant === "ip" ? { ipv4: ipOf(step.id) } : {}),
-    });
-  switch (step.kind) {
-    case "out":
-      if (!current) put("INSERVICE");
-      break;
-    case "launch":
-      if (!current) {
-        put("PENDING_WAIT", "INITIALIZING");
-        emu.control.addHangingHook({
-          scaling_group_id: step.group,
-          instance_id: step.id,
-          lifecycle_hook_name: "launch",
-        });
+  /** The quiet phase: faults cleared, health restored, replacements in service; two runs. */
+  async finish(call: Invoker, env: Record<string, string>): Promise<void> {
+    this.emu.control.clearFaults();
+    this.emu.control.setOptions({ defaultMemberHealth: "healthy" });
+    for (const g of groupsOf(this.s.variant)) this.emu.control.setScalingActivity(g, false);
+    if (this.s.gateway === "apig") {
+      for (const t of this.targets) {
+        for (const m of this.members(t)) {
+          this.emu.control.setMemberHealth({
+            instance_id: GATEWAY,
+            vpc_channel_id: t.channel,
+            member_id: m.id,
+            health_status: "healthy",
+          });
+          this.unhealthySince.delete(m.id);
+        }
       }
-      break;
-    case "in":
-      if (current) emu.control.removeInstance(step.group, step.id);
-      break;
-    case "terminate":
-      if (current && !hanging && current.life_cycle_state === "INSERVICE") {
-        put("REMOVING_WAIT", current.health_status as Health);
-        emu.control.addHangingHook({
-          scaling_group_id: step.group,
-          instance_id: step.id,
-          lifecycle_hook_name: "terminate",
-        });
+    }
+    this.emu.control.clearCalls();
+    this.callbacks.length = 0;
+    const before = this.before();
+    const final = await call("reconcile", timer, env);
+    const calls = this.emu.control.calls();
+    this.count(calls, [final]);
+    this.coverage.writes += calls.filter((c) => c.method !== "GET").length;
+    this.checkStep("final reconcile", before, calls, 1);
+    check(final.error === undefined, "final reconcile failed", () => final.error?.message);
+    // Only the member quota may keep an instance out; it is dead-lettered, never lost. (An update sent in
+    // the same request as a refused add is refused with it, and dead-lettered the same way.)
+    const quota = (d: Record<string, unknown>) =>
+      (d.action === "add_members" || d.action === "update_members") &&
+      (d.error as { code?: string }).code === "APIG.3110";
+    check(final.deadLetters.every(quota), "final reconcile dead-lettered", () => final.deadLetters);
+    const deadLettered = new Set(final.deadLetters.flatMap((d) => d.instance_ids as string[]));
+    this.coverage.hit("final: instance dead-lettered", deadLettered.size);
+    this.expectConverged("after the final reconcile", final.deadLetters);
+    this.expectHooksSettled(deadLettered);
+    if (final.deadLetters.length > 0) return;
+
+    // Converged: a run now has nothing to do on the channels and in AS. The unhealthy-since bookkeeping
+    // may take one run more (tags are read for members listed at a run's start: a member just added has
+    // its server's stale tag removed by the next run); a run after that writes nothing at all.
+    const quiet = async (what: string) => {
+      this.emu.control.clearCalls();
+      const again = await call("reconcile", timer, env);
+      check(again.error === undefined, `${what} failed`, () => again.error?.message);
+      return this.emu.control.calls().filter((c) => c.method !== "GET");
+    };
+    const writes = await quiet("the run on converged state");
+    check(
+      writes.every((c) => operationOf(c) === "ecs tags"),
+      "a run on converged state wrote to a channel or to AS",
+      () => writes,
+    );
+    if (writes.length > 0) {
+      const more = await quiet("the run after the bookkeeping");
+      check(more.length === 0, "a run on converged state wrote", () => more);
+    }
+    this.coverage.hit("final: converged run re-run");
+  }
+
+  private count(calls: readonly CallLogEntry[], results: readonly InvokeResult[]): void {
+    for (const c of calls) {
+      const op = operationOf(c);
+      if (!op) continue;
+      this.coverage.hit(`call: ${op}`);
+      if (c.fault) this.coverage.hit(`fault: ${op}`);
+    }
+    this.coverage.hit(
+      "dead letter",
+      results.reduce((n, r) => n + r.deadLetters.length, 0),
+    );
+    this.coverage.hit(
+      "fraction guard held",
+      results.reduce((n, r) => n + Number(r.summary?.quarantine_guarded ?? 0), 0),
+    );
+    const of = (op: Operation, okOnly = true) =>
+      calls.filter((c) => operationOf(c) === op && (!okOnly || applied(c)));
+    this.coverage.hit("dead letter published", of("smn publish").length);
+    this.coverage.hit("member group created", of("member-groups").length);
+    this.coverage.hit("health check set", of("health-config").length);
+    this.coverage.hit("quarantine (ENTER_STANDBY)", of("standby").length);
+    if (this.s.variant === "double" || this.s.variant === "fanout")
+      this.coverage.hit("quarantine of a group bound to two member groups", of("standby").length);
+    const refused = of("add members", false).filter((c) => c.status === 403);
+    this.coverage.hit("member quota refused (APIG.3110)", refused.length);
+    // An add refused for the quota, then deletes, then the add done: the deferred retry.
+    const firstRefused = refused[0]?.seq ?? Number.POSITIVE_INFINITY;
+    const deleteAfter = of("delete").find((c) => c.seq > firstRefused)?.seq ?? Number.POSITIVE_INFINITY;
+    if (of("add members").some((c) => c.seq > deleteAfter))
+      this.coverage.hit("deferred add retried after the deletes");
+  }
+
+  // --- invariants
+
+  /** Every invariant of one step; returns whether a launch hook was abandoned in it. */
+  private checkStep(
+    when: string,
+    before: Before,
+    calls: readonly CallLogEntry[],
+    invocations: number,
+  ): boolean {
+    this.checkNoTrap(when, calls);
+    this.checkOwnership(when, before, calls);
+    this.checkDrain(when, before, calls);
+    const abandoned = this.checkHooks(when, before, calls);
+    this.checkDesiredKept(when, before, calls, invocations);
+    this.checkReplacements(when, before, calls, invocations);
+    return abandoned;
+  }
+
+  /** Never a whole-channel PUT, nor any call the emulator flags (groups or members wiped). */
+  private checkNoTrap(when: string, calls: readonly CallLogEntry[]): void {
+    const bad = calls.filter(
+      (c) => c.traps?.length || (c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path)),
+    );
+    check(
+      bad.length === 0,
+      `${when}: a whole-channel PUT was sent, or a call wiped groups or members`,
+      () => bad,
+    );
+  }
+
+  /**
+   * Members of other groups and groups no binding names are untouched; a member group is created only
+   * when missing, with the managed-by remark and no weight (which would override the members' own);
+   * member writes name only bound groups.
+   */
+  private checkOwnership(when: string, before: Before, calls: readonly CallLogEntry[]): void {
+    check(this.foreignView() === this.foreignBefore, `${when}: a foreign member or group changed`, () =>
+      this.foreignView(),
+    );
+    const channelOf = (c: CallLogEntry) => /\/vpc-channels\/([^/]+)/.exec(c.path)?.[1] ?? "";
+    const bound = (channel: string) => this.targets.filter((t) => t.channel === channel).map((t) => t.group);
+    const foreignIds = new Set(
+      before.state.gateways[0]!.channels.flatMap((c) =>
+        c.members.filter((m) => !bound(c.id).includes(m.member_group_name)).map((m) => m.id),
+      ),
+    );
+    for (const c of calls) {
+      const op = operationOf(c);
+      const channel = channelOf(c);
+      if (op === "member-groups") {
+        const existed = this.channel(channel, before.state).member_groups.map((g) => g.member_group_name);
+        const groups = (c.body as { member_groups?: Record<string, unknown>[] }).member_groups ?? [];
+        for (const g of groups) {
+          const name = String(g.member_group_name);
+          check(
+            bound(channel).includes(name) && !existed.includes(name),
+            `${when}: a member group posted that is not ours or already existed`,
+            () => c.body,
+          );
+          check(
+            g.member_group_remark === MANAGED_REMARK && !("member_group_weight" in g),
+            `${when}: a member group created without the managed-by remark, or with a weight`,
+            () => c.body,
+          );
+        }
       }
-      break;
-    case "sick":
-      if (current) put(current.life_cycle_state as LifeState, "ERROR");
-      break;
+      if (op === "add members") {
+        const names = ((c.body as { members?: { member_group_name?: string }[] }).members ?? []).map(
+          (m) => m.member_group_name ?? "",
+        );
+        check(
+          names.every((n) => bound(channel).includes(n)),
+          `${when}: a member written to a foreign group`,
+          () => c.body,
+        );
+      }
+      if (op === "enable" || op === "disable") {
+        const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
+        check(
+          !ids.some((id) => foreignIds.has(id)),
+          `${when}: a foreign member enabled or disabled`,
+          () => c.body,
+        );
+      }
+      if (op === "health-config") {
+        const had = this.channel(channel, before.state).vpc_health_config;
+        check(
+          this.s.healthCheck && !sameHealthCheck(had),
+          `${when}: the health check was set though the channel had it, or no binding names one`,
+          () => ({ had, sent: c.body }),
+        );
+      }
+    }
+  }
+
+  /**
+   * A member is disabled before it is deleted, and deleted no sooner than its binding's drain_seconds
+   * after the disable (after the delivery's start for a member disabled before it: the member model has
+   * no time of disabling, so a run drains members it finds disabled too).
+   */
+  private checkDrain(when: string, before: Before, calls: readonly CallLogEntry[]): void {
+    for (const c of calls) {
+      if (operationOf(c) !== "delete" || !c.deleted) continue;
+      const { member, disabled_since } = c.deleted;
+      const channel = /\/vpc-channels\/([^/]+)/.exec(c.path)?.[1];
+      const i = this.targets.findIndex((t) => t.channel === channel && t.group === member.member_group_name);
+      check(i >= 0, `${when}: a member of a group no binding names was deleted`, () => c);
+      check(member.status === 2, `${when}: a member was deleted without being disabled first`, () => c);
+      const drainMs = this.s.targets[i]!.drainSeconds * 1000;
+      const from = Math.max(Date.parse(disabled_since ?? iso(before.start)), before.start);
+      check(
+        Date.parse(c.time) - from >= drainMs - this.clock.slackMs,
+        `${when}: a member was deleted sooner than drain_seconds after its disable`,
+        () => ({
+          drain_seconds: drainMs / 1000,
+          disabled_since,
+          deleted_at: c.time,
+          start: iso(before.start),
+          calls: callsOn(calls, member),
+        }),
+      );
+      if (drainMs > 0) this.coverage.hit("drain_seconds > 0 waited");
+    }
+  }
+
+  /**
+   * Hook callbacks, judged on the state each one left: a terminate hook only when no member of its
+   * instance remains in the member groups of its group's bindings; a launch hook CONTINUE only once each
+   * of them has the member, enabled, and on APIG healthy (or unknown on a channel without a health check,
+   * where the gateway never says more); ABANDON only on APIG, for a member not healthy for
+   * healthy_timeout_seconds. Returns whether a launch hook was abandoned.
+   */
+  private checkHooks(when: string, before: Before, calls: readonly CallLogEntry[]): boolean {
+    let abandoned = false;
+    for (const cb of this.callbacks) {
+      const logged = calls.find((c) => c.seq === cb.seq);
+      if (!logged || !ok(logged)) continue;
+      const result = cb.body.lifecycle_action_result;
+      const hook =
+        before.hooks.get(String(cb.body.lifecycle_action_key)) ??
+        [...before.hooks.values()].find(
+          (h) => h.instance === cb.body.instance_id && h.hook === cb.body.lifecycle_hook_name,
+        );
+      check(hook !== undefined, `${when}: a hook completed that was not waiting`, () => cb.body);
+      const targets = this.targets.filter((t) => t.groups.includes(hook!.group));
+      const found = targets.map((t) => ({
+        t,
+        members: this.members(t, cb.state).filter((m) => this.ofInstance(m, hook!.instance)),
+        healthCheck: this.channel(t.channel, cb.state).vpc_health_config !== undefined,
+      }));
+      if (hook!.hook === "terminate") {
+        check(
+          result === "CONTINUE" && found.every((f) => f.members.length === 0),
+          `${when}: a terminate hook completed while a member of its instance remains`,
+          () => ({ body: cb.body, remaining: found.flatMap((f) => f.members) }),
+        );
+        this.coverage.hit("terminate hook CONTINUE");
+        continue;
+      }
+      const registered = found.every((f) => f.members.some((m) => m.status === 1));
+      if (result === "CONTINUE") {
+        const healthy = found.every((f) =>
+          f.members.some(
+            (m) =>
+              m.status === 1 &&
+              (this.s.gateway === "roma" ||
+                m.health_status === "healthy" ||
+                (m.health_status === "unknown" && !f.healthCheck)),
+          ),
+        );
+        check(
+          registered && healthy,
+          `${when}: a launch hook got CONTINUE before its member was registered${this.s.gateway === "apig" ? " and healthy" : ""}`,
+          () => ({ body: cb.body, members: found.map((f) => f.members) }),
+        );
+        this.coverage.hit("launch hook CONTINUE");
+        continue;
+      }
+      const timeoutMs = this.s.healthyTimeoutSeconds * 1000;
+      const overdue = found.some((f) =>
+        f.members.some(
+          (m) =>
+            m.health_status !== "healthy" && Date.parse(cb.time) - Date.parse(m.create_time) >= timeoutMs,
+        ),
+      );
+      check(
+        result === "ABANDON" &&
+          this.s.gateway === "apig" &&
+          found.every((f) => f.members.length > 0) &&
+          overdue,
+        `${when}: a launch hook abandoned before healthy_timeout_seconds, or not on APIG`,
+        () => ({ body: cb.body, at: cb.time, members: found.map((f) => f.members) }),
+      );
+      this.coverage.hit("launch hook ABANDON");
+      abandoned = true;
+    }
+    // What the terminate-hook rule is for: a hook left waiting on a member a failed write left behind.
+    const hanging = new Set(
+      this.state().scaling_groups.flatMap((g) => g.hanging.map((h) => h.lifecycle_action_key)),
+    );
+    for (const [key, h] of before.hooks) {
+      const remains = this.targets.some(
+        (t) => t.groups.includes(h.group) && this.members(t).some((m) => this.ofInstance(m, h.instance)),
+      );
+      if (h.hook === "terminate" && hanging.has(key) && remains)
+        this.coverage.hit("terminate hook held while its member remains");
+    }
+    return abandoned;
+  }
+
+  /**
+   * A member of an instance desired before and after the step is never disabled or deleted, and never
+   * lost; with one invocation (no race to another one's add), it is written only to fix it: an upsert
+   * only of a member missing or with a field that differs, an enable only of a disabled one.
+   */
+  private checkDesiredKept(
+    when: string,
+    before: Before,
+    calls: readonly CallLogEntry[],
+    invocations: number,
+  ): void {
+    for (const [i, t] of this.targets.entries()) {
+      const kept = new Set([...before.desired[i]!].filter((id) => this.desired(t).has(id)));
+      const start = this.members(t, before.state);
+      const byId = new Map(start.map((m) => [m.id, m]));
+      const isKept = (m: VpcMemberInfo | undefined) => m !== undefined && kept.has(this.identity(m));
+      const onChannel = calls.filter((c) => c.path.includes(`/vpc-channels/${t.channel}/`));
+      for (const c of onChannel) {
+        const op = operationOf(c);
+        if (op === "disable") {
+          const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
+          const hit = ids.filter((id) => isKept(byId.get(id)));
+          check(hit.length === 0, `${when}: a member of a desired instance was disabled`, () => hit);
+        }
+        if (op === "delete" && c.deleted?.member.member_group_name === t.group) {
+          check(
+            !isKept(c.deleted.member),
+            `${when}: a member of a desired instance was deleted`,
+            () => c.deleted,
+          );
+        }
+        if (invocations > 1) continue;
+        if (op === "enable") {
+          const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
+          const needless = ids.filter((id) => byId.get(id)?.status === 1);
+          check(needless.length === 0, `${when}: an enabled member was enabled again`, () => needless);
+        }
+        if (op === "add members") {
+          for (const sent of (c.body as { members?: Record<string, unknown>[] }).members ?? []) {
+            if (sent.member_group_name !== t.group) continue;
+            const id = this.s.variant === "ip" ? String(sent.host) : String(sent.ecs_id);
+            const had = start.find((m) => this.identity(m) === id);
+            const fine =
+              had !== undefined &&
+              had.weight === sent.weight &&
+              had.is_backup === sent.is_backup &&
+              (had.ecs_id === undefined || had.ecs_name === sent.ecs_name);
+            check(!fine, `${when}: a member that needed no fix was written`, () => ({ had, sent }));
+          }
+        }
+      }
+      const enabled = new Set(
+        this.members(t)
+          .filter((m) => m.status === 1)
+          .map(this.identity),
+      );
+      for (const m of start) {
+        if (m.status === 1 && kept.has(this.identity(m)))
+          check(enabled.has(this.identity(m)), `${when}: a desired member was lost`, () => m);
+      }
+    }
+  }
+
+  /**
+   * REPLACEMENT GUARDS (replace_unhealthy). An instance goes to standby only when its member has been
+   * reported unhealthy across after_seconds, and the instance is at least that old; AS is asked once for
+   * it; at most max_per_run instances per binding per invocation.
+   *
+   * This is the place of every guard on replacements, each judged on the ENTER_STANDBY requests of the
+   * step (`standby`, with their times) against the state at its start (`before.state`: AS life-cycle
+   * states, the members' health, the ECS servers' tags). The replacement budget across invocations
+   * (max_in_standby, cooldown_seconds, the quarantined-at tags) and the fraction guard (max_unhealthy_fraction
+   * over the members with a health reading) have a property of their own, on histories made for them
+   * (budget-properties.test.ts); checking them over these histories too belongs here, in the same way.
+   */
+  private checkReplacements(
+    when: string,
+    before: Before,
+    calls: readonly CallLogEntry[],
+    invocations: number,
+  ): void {
+    const settings = this.s.replace;
+    // Every ENTER_STANDBY the product sent, answered or not: what it asked for is what is judged.
+    const standby = calls.filter((c) => operationOf(c) === "standby");
+    if (standby.length === 0) return;
+    check(
+      settings !== undefined,
+      `${when}: an instance was put in standby without replace_unhealthy`,
+      () => standby,
+    );
+    const afterMs = settings!.after_seconds * 1000;
+    const perGroup = new Map<string, Set<string>>();
+    for (const c of standby) {
+      const group = /\/scaling_group_instance\/([^/]+)\/action$/.exec(c.path)?.[1] as Group;
+      const body = c.body as { action?: string; instances_id?: string[]; instance_append?: string };
+      check(
+        body.action === "ENTER_STANDBY" && body.instance_append === "yes",
+        `${when}: a standby action other than ENTER_STANDBY with a replacement`,
+        () => body,
+      );
+      const ids = body.instances_id ?? [];
+      perGroup.set(group, new Set([...(perGroup.get(group) ?? []), ...ids]));
+      const instances = before.state.scaling_groups.find((g) => g.scaling_group_id === group)!.instances;
+      for (const id of ids) {
+        const at = Date.parse(c.time);
+        const instance = instances.find((i) => i.instance_id === id);
+        check(
+          instance !== undefined && at - Date.parse(instance.create_time) >= afterMs,
+          `${when}: an instance younger than after_seconds was replaced`,
+          () => ({ instance, at: c.time }),
+        );
+        const sick = this.targets
+          .filter((t) => t.groups.includes(group))
+          .flatMap((t) => this.members(t, before.state))
+          .filter((m) => m.ecs_id === id && m.status === 1 && m.health_status === "unhealthy");
+        check(
+          sick.some((m) => at - (this.unhealthySince.get(m.id) ?? at) >= afterMs),
+          `${when}: an instance was replaced before its member was unhealthy across after_seconds`,
+          () => ({ id, at: c.time, members: sick, since: sick.map((m) => this.unhealthySince.get(m.id)) }),
+        );
+      }
+    }
+    // AS is asked once for an instance: after an ENTER_STANDBY it carried out, no request of the run names
+    // the instance again, whichever of its member groups or channels judged it.
+    if (invocations === 1) {
+      const asked = new Set<string>();
+      for (const c of standby) {
+        const ids = (c.body as { instances_id?: string[] }).instances_id ?? [];
+        const again = ids.filter((id) => asked.has(id));
+        check(again.length === 0, `${when}: AS was asked again for an instance it put in standby`, () => ({
+          again,
+          calls: standby,
+        }));
+        if (applied(c)) for (const id of ids) asked.add(id);
+      }
+    }
+    // A request retried is the same request: count the instances asked for, not the requests.
+    for (const [group, ids] of perGroup) {
+      const bindings = this.targets.filter((t) => t.groups.includes(group as Group)).length;
+      check(
+        ids.size <= settings!.max_per_run * bindings * invocations,
+        `${when}: more instances replaced than max_per_run allows`,
+        () => ({ group, ids: [...ids], max_per_run: settings!.max_per_run }),
+      );
+    }
+  }
+
+  /**
+   * Our member groups hold exactly the desired instances, each once and enabled, with the binding's
+   * weight and the instance's name (but instances dead-lettered for the group may be missing, or keep
+   * their old fields); foreign members and groups as they were.
+   */
+  private expectConverged(
+    when: string,
+    deadLetters: readonly Record<string, unknown>[] = [],
+    targets: readonly TargetSpec[] = this.targets,
+    lagging: ReadonlySet<string> = new Set(),
+  ): void {
+    const state = this.state();
+    const names = new Map(
+      state.scaling_groups.flatMap((g) => g.instances).map((i) => [i.instance_id, i.instance_name]),
+    );
+    for (const t of targets) {
+      const members = this.members(t, state);
+      const got = members.map(this.identity);
+      const want = this.desired(t, state);
+      const excused = new Set(
+        deadLetters
+          .filter((d) => {
+            const b = d.binding as { vpc_channel_id?: string; member_group_name?: string } | null;
+            return b?.vpc_channel_id === t.channel && b.member_group_name === t.group;
+          })
+          .flatMap((d) => (d.instance_ids as string[]).map(this.identityOfInstance)),
+      );
+      const strays = got.filter((id) => !want.has(id) && !lagging.has(id));
+      const missing = [...want].filter((id) => !got.includes(id) && !excused.has(id));
+      check(
+        strays.length === 0 && missing.length === 0 && new Set(got).size === got.length,
+        `${when}: ${t.channel}/${t.group} is not the desired set`,
+        () => ({ got, want: [...want], strays, missing }),
+      );
+      for (const m of members) {
+        if (excused.has(this.identity(m))) continue;
+        check(m.status === 1, `${when}: a desired member is disabled`, () => m);
+        check(m.weight === this.s.weight, `${when}: a member has the wrong weight`, () => m);
+        if (m.ecs_id) check(m.ecs_name === names.get(m.ecs_id), `${when}: wrong ecs_name`, () => m);
+      }
+    }
+    check(this.foreignView() === this.foreignBefore, `${when}: a foreign member or group changed`, () =>
+      this.foreignView(),
+    );
+  }
+
+  /** After the quiet phase, hooks wait only for what cannot be done: an instance AS reports ERROR, or one dead-lettered. */
+  private expectHooksSettled(deadLettered: ReadonlySet<string>): void {
+    for (const g of this.state().scaling_groups) {
+      for (const h of g.hanging) {
+        const instance = g.instances.find((i) => i.instance_id === h.instance_id);
+        check(
+          instance?.health_status === "ERROR" || deadLettered.has(h.instance_id),
+          "after the final reconcile: a lifecycle hook still waits",
+          () => ({ hook: h, instance }),
+        );
+      }
+    }
   }
 }

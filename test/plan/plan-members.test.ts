@@ -422,13 +422,61 @@ describe("planTarget properties", () => {
   });
 
   it("never touches a member of a desired instance except to fix it", () => {
+    // Members that may differ from what is desired in every field the plan fixes, duplicates included.
+    const members = fc.array(
+      fc.record({
+        id: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "z"),
+        status: fc.constantFrom(1, 2),
+        weight: fc.constantFrom(1, 2),
+        renamed: fc.boolean(),
+        backup: fc.boolean(),
+        created: fc.constantFrom("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+      }),
+      { maxLength: 10 },
+    );
     fc.assert(
-      fc.property(arb, ({ want, have }) => {
+      fc.property(ids, members, (want, have) => {
         const d = want.map((id) => desired(id));
-        const actual = have.map((h, i) => member(h.id, { id: `m${i}`, status: h.status }));
+        const actual = have.map((h, i) =>
+          member(h.id, {
+            id: `m${i}`,
+            status: h.status,
+            weight: h.weight,
+            is_backup: h.backup,
+            ecs_name: h.renamed ? "old-name" : `name-${h.id}`,
+            create_time: h.created,
+          }),
+        );
         const p = planAt({ desired: d, actual, memberType: "ecs", ips: new Map() });
-        for (const r of p.removals) {
-          if (r.reason === "not_desired") expect(want).not.toContain(r.member.ecs_id);
+        const removed = new Set(p.removals.map((r) => r.member.id));
+        for (const id of want) {
+          const mine = actual.filter((m) => m.ecs_id === id);
+          const writes = {
+            removals: p.removals.filter((r) => r.instanceId === id),
+            upserts: p.upserts.filter((u) => u.desired.ecs_id === id),
+            enable: p.enable.filter((m) => m.ecs_id === id),
+          };
+          if (mine.length === 0) {
+            expect(writes.upserts.map((u) => u.kind)).toEqual(["add"]);
+            continue;
+          }
+          // One member stays: one that serves, if any does. Only its duplicates go.
+          const kept = mine.filter((m) => !removed.has(m.id));
+          expect(kept).toHaveLength(1);
+          const k = kept[0]!;
+          if (mine.some((m) => m.status === 1)) expect(k.status).toBe(1);
+          expect(writes.removals.map((r) => r.reason)).toEqual(mine.slice(1).map(() => "duplicate"));
+          for (const r of writes.removals) expect(r.drain).toBe(r.member.status === 1);
+          // The one that stays is written only where it differs, and only the fields that differ.
+          const differing = [
+            ...(k.weight !== 1 ? ["weight"] : []),
+            ...(k.is_backup ? ["is_backup"] : []),
+            ...(k.ecs_name !== `name-${id}` ? ["ecs_name"] : []),
+          ];
+          expect(writes.upserts.map((u) => [u.kind, u.member?.id, [...u.changes].sort()])).toEqual(
+            differing.length > 0 ? [["update", k.id, differing.sort()]] : [],
+          );
+          expect(writes.enable).toEqual(k.status === 2 ? [k] : []);
         }
       }),
       { numRuns: 500 },

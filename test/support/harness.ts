@@ -1,4 +1,5 @@
 // Shared by the tests, the demo and the benchmarks: nothing here may import vitest.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { format } from "node:util";
@@ -109,32 +110,63 @@ export function envFor(
 
 const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug", "trace"] as const;
 
+/** Where the output of the capture whose async context is running goes (AsyncLocalStorage: per call chain). */
+const sinks = new AsyncLocalStorage<(chunk: unknown) => void>();
+/** Captures running now; the process's streams are patched while there is at least one. */
+let capturing = 0;
+let restore: (() => void) | undefined;
+
+/**
+ * Routes the process's stdout, stderr and console to the sink of the capture the writing code runs in,
+ * and anything written outside every capture to where it went before.
+ */
+function patchOutput(): () => void {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const consoleBefore = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
+  const routed =
+    (to: typeof out) =>
+    (chunk: unknown, ...rest: unknown[]): boolean => {
+      const sink = sinks.getStore();
+      if (!sink) return (to as (...args: unknown[]) => boolean)(chunk, ...rest);
+      sink(chunk);
+      return true;
+    };
+  process.stdout.write = routed(out) as typeof process.stdout.write;
+  process.stderr.write = routed(err) as typeof process.stderr.write;
+  for (const [m, fn] of consoleBefore) {
+    console[m] = (...args: unknown[]) => {
+      const sink = sinks.getStore();
+      if (sink) sink(format(...args));
+      else fn(...args);
+    };
+  }
+  return () => {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    for (const [m, fn] of consoleBefore) console[m] = fn;
+  };
+}
+
 /**
  * Captures everything written to stdout and stderr while `fn` runs (log lines, dead letters), and
- * anything sent to `console` (a library's own logging), formatted as Node would print it.
+ * anything sent to `console` (a library's own logging), formatted as Node would print it. Captures may
+ * run at once (overlapping invocations of the bundles): each gets the output of its own `fn`'s calls.
  */
 export async function captureOutput<T>(
   fn: () => Promise<T>,
 ): Promise<{ result?: T; error?: unknown; lines: string[] }> {
   const lines: string[] = [];
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
   const grab = (chunk: unknown) => {
     lines.push(...String(chunk).split("\n").filter(Boolean));
-    return true;
   };
-  const consoleBefore = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
-  process.stdout.write = grab as typeof process.stdout.write;
-  process.stderr.write = grab as typeof process.stderr.write;
-  for (const m of CONSOLE_METHODS) console[m] = (...args: unknown[]) => grab(format(...args));
+  if (capturing++ === 0) restore = patchOutput();
   try {
-    return { result: await fn(), lines };
+    return { result: await sinks.run(grab, fn), lines };
   } catch (error) {
     return { error, lines };
   } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    for (const [m, fn] of consoleBefore) console[m] = fn;
+    if (--capturing === 0) restore?.();
   }
 }
 

@@ -68,6 +68,38 @@ describe("reconcile, in process", () => {
     expect(result.counts).toEqual(countsOf(result.plan, 1, { unchanged: 1 }));
   });
 
+  it("waits the longest drain_seconds of the channel's member groups that delete, once, before any delete", async () => {
+    emu.control.load({
+      ...baseState({
+        instances: [instance("i-1")],
+        instances2: [instance("b-1")],
+        members: [
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+          { ecs_id: "b-9", ecs_name: "web-b-9", member_group_name: "other" },
+        ],
+      }),
+    });
+    // Two member groups of one channel, each with a stray: the short drain must not cut the long one.
+    const bindings = [
+      { ...webBinding, drain_seconds: 5 },
+      { ...webBinding, scaling_group_id: "asg-2", member_group_name: "other", drain_seconds: 30 },
+    ];
+    const duringDrain: { ms: number; strays: string[] }[] = [];
+    const strays = () =>
+      members(emu)
+        .filter((m) => m.ecs_id === "i-9" || m.ecs_id === "b-9")
+        .map((m) => `${m.ecs_id}:${m.status}`)
+        .sort();
+    const run = inProcess(emu, bindings, {
+      sleep: async (ms) => {
+        duringDrain.push({ ms, strays: strays() });
+      },
+    });
+    await reconcile(run.bindings, run.deps, run.options);
+    expect(duringDrain).toEqual([{ ms: 30_000, strays: ["b-9:2", "i-9:2"] }]);
+    expect(strays()).toEqual([]);
+  });
+
   it("in a dry run plans the same actions, writes nothing and counts nothing done", async () => {
     emu.control.load(
       baseState({
