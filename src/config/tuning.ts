@@ -73,11 +73,12 @@ export const TUNABLES = {
   },
   /**
    * `health_check`: how long a channel's health check found as wanted stays so for a warm instance
-   * before a run reads the channel to compare it again; 0 compares every run
+   * before a run reads the channel to compare it again; 0 (the default) compares every run, so a
+   * drifted check is set right by the next run whatever else it does
    */
   healthCheckRecheckMs: {
     key: ENV_KEYS.healthCheckRecheckMs,
-    default: 3_600_000,
+    default: 0,
     min: 0,
     max: 86_400_000,
   },
