@@ -71,6 +71,17 @@ export const TUNABLES = {
     min: 0,
     max: 900_000,
   },
+  /**
+   * `health_check`: how long a channel's health check found as wanted stays so for a warm instance
+   * before a run reads the channel to compare it again; 0 (the default) compares every run, so a
+   * drifted check is set right by the next run whatever else it does
+   */
+  healthCheckRecheckMs: {
+    key: ENV_KEYS.healthCheckRecheckMs,
+    default: 0,
+    min: 0,
+    max: 86_400_000,
+  },
   /** `reconcile` hands its work to async `backfill` invocations above this many bindings */
   fanOutThreshold: {
     key: ENV_KEYS.fanOutThreshold,

@@ -3,6 +3,7 @@ import { desiredMembers } from "../../src/plan/desired";
 import { planTarget } from "../../src/plan/plan-members";
 import { MemberWriter } from "../../src/sync/apply";
 import { RunLedger } from "../../src/sync/ledger";
+import { listingOnDemand } from "../../src/sync/member-reads";
 import { startTargetRun } from "../../src/sync/target-run";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";
@@ -22,9 +23,11 @@ async function planned(run: InProcess, options: Partial<InProcess["options"]> = 
   const desired = desiredMembers(target.bindings, new Map([["asg-1", instances]]));
   const plan = planTarget({ desired, actual, memberType: "ecs", ips: new Map(), now: Date.now() });
   const ledger = new RunLedger(run.bindings, run.deps.deadLetters);
-  const targetRun = startTargetRun(target, plan, undefined, run.deps.logger);
+  const targetRun = startTargetRun(target, plan, undefined, run.deps.logger, false);
   const writer = new MemberWriter(run.deps, { ...run.options, ...options }, ledger);
-  return { target, plan, ledger, outcome: targetRun.outcome, targetRun, writer };
+  // The group listed again after the drain, as the reconciler hands it over.
+  const relist = listingOnDemand(run.deps.gateway, target.channel, [target]);
+  return { target, plan, ledger, outcome: targetRun.outcome, targetRun, writer, relist };
 }
 
 const web = () =>
@@ -59,13 +62,13 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { ledger, targetRun, writer } = await planned(run);
+    const { ledger, targetRun, writer, relist } = await planned(run);
     await writer.applyUpserts(targetRun);
     expect(targetRun.deferred.map((d) => [d.upsert.desired.ecs_id, d.entry.status])).toEqual([
       ["i-1", "planned"],
     ]);
     await writer.applyDisable(targetRun);
-    await writer.applyDeletes(targetRun, true);
+    await writer.applyDeletes(targetRun, true, relist);
     expect(web()).toEqual([]);
     await writer.retryDeferred(targetRun);
     expect(web()).toEqual(["i-1:1"]);
@@ -84,7 +87,7 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, targetRun, writer } = await planned(run);
+    const { target, plan, ledger, targetRun, writer, relist } = await planned(run);
     // Someone else deletes i-9 between our listing and our batch-disable (the gateway answers APIG.3024).
     const i9 = plan.removals.find((r) => r.instanceId === "i-9")!.member;
     await run.deps.gateway.deleteMember(target.channel, i9.id);
@@ -95,7 +98,7 @@ describe("MemberWriter, in process", () => {
       ["disable", "i-8", "done", false],
       ["disable", "i-9", "done", true],
     ]);
-    await writer.applyDeletes(targetRun, true);
+    await writer.applyDeletes(targetRun, true, relist);
     expect(web()).toEqual([]);
     expect(ledger.result().counts).toMatchObject({ disabled: 1, removed: 2 });
     expect(run.deadLetters.records).toEqual([]);
@@ -112,7 +115,7 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, plan, ledger, outcome, targetRun, writer } = await planned(run);
+    const { target, plan, ledger, outcome, targetRun, writer, relist } = await planned(run);
     const [i8, i9] = plan.removals.map((r) => r.member).sort((a, b) => (a.ecs_id! < b.ecs_id! ? -1 : 1));
     await run.deps.gateway.deleteMember(target.channel, i8!.id);
     emu.control.addFault({
@@ -122,7 +125,7 @@ describe("MemberWriter, in process", () => {
       body: { error_code: "APIG.2012", error_msg: "Invalid parameter value" },
     });
     targetRun.toDelete = [i8!, i9!];
-    await writer.applyDeletes(targetRun, true);
+    await writer.applyDeletes(targetRun, true, relist);
     expect(web()).toEqual(["i-9:2"]);
     expect(ledger.plan.map((e) => [e.instance_id, e.status, e.already_done ?? false])).toEqual([
       ["i-8", "done", true],
@@ -146,14 +149,14 @@ describe("MemberWriter, in process", () => {
       }),
     );
     const run = inProcess(emu, [webBinding]);
-    const { target, ledger, outcome, targetRun, writer } = await planned(run);
+    const { target, ledger, outcome, targetRun, writer, relist } = await planned(run);
     await writer.applyDisable(targetRun);
     expect(web()).toEqual(["i-8:2", "i-9:2"]);
     // Another invocation, whose newer AS read has i-9 serving again, enables it during our drain.
     const i9 = targetRun.toDelete.find((m) => m.ecs_id === "i-9")!;
     await run.deps.gateway.setMembersEnabled(target.channel, [i9.id], true);
     emu.control.clearCalls();
-    await writer.applyDeletes(targetRun, true);
+    await writer.applyDeletes(targetRun, true, relist);
     expect(web()).toEqual(["i-9:1"]);
     const calls = emu.control.calls().map((c) => `${c.method} ${c.path.split("/").pop()}`);
     expect(calls).toEqual(["GET members", `DELETE ${targetRun.toDelete[0]!.id}`]);
@@ -176,18 +179,18 @@ describe("MemberWriter, in process", () => {
     const run = inProcess(emu, [webBinding]);
     const nothing = await planned(run);
     emu.control.clearCalls();
-    await nothing.writer.applyDeletes({ ...nothing.targetRun, toDelete: [] }, true);
+    await nothing.writer.applyDeletes({ ...nothing.targetRun, toDelete: [] }, true, nothing.relist);
     const undrained = await planned(run);
     await undrained.writer.applyDisable(undrained.targetRun);
     emu.control.clearCalls();
-    await undrained.writer.applyDeletes(undrained.targetRun, false);
+    await undrained.writer.applyDeletes(undrained.targetRun, false, undrained.relist);
     expect(emu.control.calls()).toEqual([]);
     expect(undrained.outcome.lingering).toEqual(new Set(["i-9"]));
 
     const failing = await planned(run);
     await failing.writer.applyDisable(failing.targetRun);
     emu.control.addFault({ method: "GET", path: "/members$", status: 400, times: 0 });
-    await failing.writer.applyDeletes(failing.targetRun, true);
+    await failing.writer.applyDeletes(failing.targetRun, true, failing.relist);
     expect(web()).toEqual(["i-9:2"]);
     expect(writes(emu).filter((c) => c.method === "DELETE")).toEqual([]);
     expect(failing.ledger.plan.map((e) => [e.action, e.status])).toEqual([["delete", "failed"]]);
