@@ -68,6 +68,9 @@ describe("a member's age, from its create_time as the gateway writes it", () => 
     ["2020-07-23T09:13:24", Date.UTC(2020, 6, 23, 9, 13, 24)],
     ["2020-07-23T14:43:59+05:30", Date.UTC(2020, 6, 23, 9, 13, 59)],
     [" 2020-07-23T09:13:24Z\n", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23t09:13:24z", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23T09:13:24+00:00", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23T09:13:24-00:30", Date.UTC(2020, 6, 23, 9, 43, 24)],
   ])("reads %j (no offset: UTC)", (text, ms) => {
     expect(gatewayTimeMs(text)).toBe(ms);
   });
@@ -82,6 +85,9 @@ describe("a member's age, from its create_time as the gateway writes it", () => 
     "2020-07-23T10:00:60Z",
     "1595495604",
     "2020-07-23",
+    "12020-07-23T09:13:24Z",
+    "2020-07-23T09:13:24Z and more",
+    "2020-07-23T09:13:24+08",
   ])("cannot read %j", (text) => {
     expect(gatewayTimeMs(text)).toBeUndefined();
   });
