@@ -8,6 +8,7 @@ import {
   decideQuarantine,
   parseSince,
   type QuarantineInput,
+  UNHEALTHY_SINCE_TAG,
 } from "../../src/plan/decide-quarantine";
 import { type GroupBudget, QUARANTINED_AT_TAG, readBudget } from "../../src/plan/quarantine-budget";
 
@@ -201,7 +202,6 @@ describe("decideQuarantine", () => {
     );
     expect(d.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
     expect(d.clearQuarantinedAt).toEqual(["i-2", "i-3"]);
-    expect(QUARANTINED_AT_TAG).toBe("channel-autoscaler-quarantined-at");
   });
 
   it("holds back instances that are not INSERVICE, AS-ERROR, too young, or when a channel write failed", () => {
@@ -258,6 +258,13 @@ describe("decideQuarantine", () => {
       ["i-2", inst("i-2")],
     ]);
     expect(bindingMembers(members, instances).map((m) => m.id)).toEqual(["m-i-1"]);
+  });
+});
+
+describe("the ECS tags", () => {
+  it("carry the names the contract gives them: operators and earlier versions read and remove them by name", () => {
+    expect(UNHEALTHY_SINCE_TAG).toBe("channel-autoscaler-unhealthy-since");
+    expect(QUARANTINED_AT_TAG).toBe("channel-autoscaler-quarantined-at");
   });
 });
 
