@@ -26,7 +26,7 @@ function rfc3986(value: string): string {
  * three byte alignments it can have there: only the characters that do not depend on the bytes around it.
  */
 function base64Cores(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
+  const bytes = Buffer.from(value);
   return [0, 1, 2].flatMap((pad) => {
     const padded = Buffer.concat([Buffer.alloc(pad), bytes]);
     // Whole 3-byte groups only: the characters of a partial last group depend on the bytes after.
@@ -71,27 +71,29 @@ export class SecretScrubber {
     this.whole = [...forms].filter((f) => f.length < FRAGMENT_LENGTH).sort((a, b) => b.length - a.length);
     // A form shorter than FRAGMENT_LENGTH has no window.
     for (const f of forms) {
-      for (let i = 0; i + FRAGMENT_LENGTH <= f.length; i++) this.windows.add(f.slice(i, i + FRAGMENT_LENGTH));
-      forEachWindowHash(f, (_i, h) => this.hashes.add(h));
+      forEachWindowHash(f, (i, h) => {
+        this.windows.add(f.slice(i, i + FRAGMENT_LENGTH));
+        this.hashes.add(h);
+      });
     }
   }
 
   scrub(text: string): string {
     let out = text;
-    if (this.windows.size > 0 && out.length >= FRAGMENT_LENGTH) out = this.scrubFragments(out);
-    for (const s of this.whole) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    if (this.windows.size > 0) out = this.scrubFragments(out);
+    for (const s of this.whole) out = out.split(s).join(REDACTED);
     return out.replace(SIGNATURE, `$1${REDACTED}`);
   }
 
   private scrubFragments(text: string): string {
     let result = "";
     let copied = 0;
-    // The end of the run of matched windows being extended, or -1.
+    // The run of matched windows being extended: [runStart, runEnd), both -1 before the first match.
     let runStart = -1;
     let runEnd = -1;
     forEachWindowHash(text, (i, h) => {
       if (!this.hashes.has(h) || !this.windows.has(text.slice(i, i + FRAGMENT_LENGTH))) return;
-      if (runStart >= 0 && i <= runEnd) {
+      if (i <= runEnd) {
         runEnd = i + FRAGMENT_LENGTH;
         return;
       }
