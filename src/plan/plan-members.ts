@@ -198,11 +198,10 @@ export function planTarget(input: PlanInput): TargetPlan {
 
   for (const d of desired) {
     let member = byInstance.get(d.ecs_id);
-    let matchedById = member !== undefined;
+    const matchedById = member !== undefined;
     if (!member) {
       const ip = ips.get(d.ecs_id);
       member = ip === undefined ? undefined : byHost.get(ip);
-      matchedById = false;
     }
     if (!member) {
       const host = ips.get(d.ecs_id);

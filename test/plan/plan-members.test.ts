@@ -225,6 +225,9 @@ describe("changesMembers", () => {
     expect(changesMembers(stray)).toBe(true);
     expect(changesMembers(stray, true)).toBe(false);
     expect(changesMembers(planAt({ ...input, desired: [desired("a")], actual: [member("a")] }))).toBe(false);
+    const disabled = planAt({ ...input, desired: [desired("a")], actual: [member("a", { status: 2 })] });
+    expect([disabled.upserts.length, disabled.enable.length]).toEqual([0, 1]);
+    expect(changesMembers(disabled)).toBe(true);
   });
 
   it("does not count a slow-start raise", () => {
