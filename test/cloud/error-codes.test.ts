@@ -5,6 +5,7 @@ import {
   isAlreadyDeleted,
   isBatchActionRefused,
   isHookAlreadyCompleted,
+  isParameterRefusal,
   isQuotaExceeded,
   isThrottle,
 } from "../../src/cloud/classify";
@@ -118,11 +119,23 @@ describe("classification reads an API's answer only", () => {
     ["AS refusing for the group's state", isBatchActionRefused, "AS.0026", "AS.2007"],
     ["a member already gone", isAlreadyDeleted, "APIG.3024", "APIG.3023"],
     ["a hook that no longer waits", isHookAlreadyCompleted, "AS.7042", "AS.2007"],
+    ["a refused parameter", isParameterRefusal, "APIG.2012", "APIG.3023"],
   ])("%s: its code, from the API", (_what, is, code, other) => {
     expect(is(api(code))).toBe(true);
     expect(is(api(other))).toBe(false);
     expect(is(lookalike(code))).toBe(false);
     expect(is(undefined)).toBe(false);
+  });
+});
+
+describe("parameter refusals", () => {
+  const api = (code: string) => new ApiError("apig", "op", 400, code, "m");
+
+  it("are APIG.2000 to APIG.2099 and no code that only contains one", () => {
+    for (const code of ["APIG.2000", "APIG.2001", "APIG.2025", "APIG.2099"])
+      expect(isParameterRefusal(api(code))).toBe(true);
+    for (const code of ["APIG.1999", "APIG.3000", "APIG.20123", "XAPIG.2012", "ROMA.APIG.2012", "APIG.2O12"])
+      expect(isParameterRefusal(api(code))).toBe(false);
   });
 });
 

@@ -231,6 +231,10 @@ describe("channelsToRead", () => {
       result: undefined,
       healthWait: true,
     });
+    // One binding of the target enforcing it is enough, whatever the others leave unset.
+    const [first] = enforced.target.bindings;
+    enforced.target.bindings = [{ ...first!, health_check: undefined, scaling_group_id: "asg-2" }, first!];
+    expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [enforced] }])).toEqual([]);
   });
 });
 
