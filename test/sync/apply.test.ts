@@ -117,6 +117,34 @@ describe("MemberWriter, in process", () => {
     ]);
   });
 
+  it("a deferred chunk the quota still refuses after the deletes writes its updates alone", async () => {
+    emu.control.setOptions({ memberQuota: 3 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2"), instance("i-3"), instance("i-4")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", weight: 5 },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", weight: 1 },
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web", weight: 5 },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [{ ...webBinding, weight: 5 }]);
+    const { ledger, targetRun, writer, relist } = await planned(run);
+    await writer.applyUpserts(targetRun);
+    expect(targetRun.deferred.map((d) => d.upsert.desired.ecs_id)).toEqual(["i-2", "i-3", "i-4"]);
+    await writer.applyDisable(targetRun);
+    await writer.applyDeletes(targetRun, true, relist);
+    await writer.retryDeferred(targetRun);
+    const web = members(emu).filter((m) => m.member_group_name === "web");
+    expect(web.map((m) => `${m.ecs_id}:${m.weight}`).sort()).toEqual(["i-1:5", "i-2:5"]);
+    expect(ledger.result().counts).toMatchObject({ added: 0, updated: 1, removed: 1 });
+    expect(ledger.plan.filter((e) => e.action === "add").map((e) => e.status)).toEqual(["failed", "failed"]);
+    expect(run.deadLetters.records).toMatchObject([
+      { action: "add_members", instance_ids: ["i-3", "i-4"], error: { code: "APIG.3110" } },
+    ]);
+  });
+
   it("when a member to disable was deleted by someone else, disables the others and counts it removed", async () => {
     emu.control.load(
       baseState({
