@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (after `npm run build`): bundle sizes, cold starts, API calls per scenario and a
- * 10,000-member backfill at scale, printed as one markdown table (the README's "Performance" section is
+ * 10,000-member backfill at scale, printed as one markdown table (docs/performance.md is
  * a copy of one run) and written to bench/.out/results.json. Figures, not assertions: nothing here fails
  * on a slow machine; the table says which targets hold.
  *

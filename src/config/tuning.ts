@@ -11,7 +11,7 @@ export interface Tunable {
 /**
  * Every tunable, in one table: the only place a default is written, each with what it does (a comment,
  * so the bundles do not carry the text). Code below config receives the
- * values (`Config.tuning`, or `DEFAULT_TUNING` in tests and tools); README's Configuration table
+ * values (`Config.tuning`, or `DEFAULT_TUNING` in tests and tools); docs/configuration.md's environment table
  * documents the same rows.
  */
 export const TUNABLES = {

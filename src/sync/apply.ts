@@ -70,7 +70,8 @@ export class MemberWriter {
   /**
    * Adds and updates, one POST per chunk. The upserts the gateway refuses for its member quota
    * (APIG.3110) while removals are still to come go to `run.deferred`: retryDeferred writes them after
-   * the deletes.
+   * the deletes. A chunk refused for the quota with no removals to come fails its adds and writes its
+   * updates alone, which the quota does not limit.
    */
   async applyUpserts(run: TargetRun): Promise<void> {
     const { target, plan } = run;
@@ -167,6 +168,22 @@ export class MemberWriter {
             instance_ids: batch.map(({ upsert }) => upsert.desired.ecs_id),
           });
           deferred.push(...batch);
+          continue;
+        }
+        const updates = batch.filter(({ upsert }) => upsert.kind !== "add");
+        if (isQuotaExceeded(err) && updates.length > 0 && updates.length < batch.length) {
+          // An update does not add to the member count: the chunk was refused for its adds alone.
+          this.failUpserts(
+            run,
+            batch.filter(({ upsert }) => upsert.kind === "add"),
+            err,
+          );
+          log.warn("member quota reached; writing the updates without the adds", {
+            action: "update_members",
+            binding: bindingLabels(target.bindings),
+            instance_ids: updates.map(({ upsert }) => upsert.desired.ecs_id),
+          });
+          await this.writeUpserts(run, updates, false);
           continue;
         }
         if (run.guessed && isParameterRefusal(err)) {

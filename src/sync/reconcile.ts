@@ -421,6 +421,8 @@ class Reconciler {
     if (channel === null) return [...unread, ...held, ...ready.map((r) => failedOutcome(r.target))];
     const runs = await this.planTargets(job, state, ready, channel, log);
     for (const run of runs) await this.write(job, state, ready, run);
+    // After every target's writes, so a target written before another target's quarantine drains it too.
+    for (const run of runs) await this.drainQuarantined(run, ready);
     const drained = await this.drain(runs, log);
     const deleting = runs.filter((r) => r.toDelete.length > 0).map((r) => r.target);
     const relist = listingOnDemand(this.deps.gateway, job.channel, deleting);
@@ -691,20 +693,42 @@ class Reconciler {
     ready: readonly TargetState[],
     run: TargetRun,
   ): Promise<void> {
-    const { target, plan, outcome, log } = run;
+    const { target, plan, log } = run;
     this.ledger.addUnchanged(plan.unchanged);
     await this.writer.applyUpserts(run);
     await this.retryRefused(job, state, ready, run, true);
     await this.writer.applyEnable(run);
     await this.writer.applyDisable(run);
     const members = ready.find((r) => r.target === target)!.members;
-    const quarantined = (await this.quarantine.run(target, members, state.groups, log)).filter(
-      (m) => !run.plan.removals.some((x) => x.member.id === m.id),
+    const quarantined = await this.quarantine.run(target, members, state.groups, log);
+    await this.disableQuarantined(run, quarantined);
+  }
+
+  /**
+   * The members of the target whose instances the run has moved to standby, for any binding of their
+   * group and in any target, that the target has not disabled yet: an instance out of service leaves
+   * every target in the same run. A channel whose writes end before another channel's quarantine lands
+   * keeps such a member until the next run (docs/replacement-budget.md).
+   */
+  private async drainQuarantined(run: TargetRun, ready: readonly TargetState[]): Promise<void> {
+    const members = ready.find((r) => r.target === run.target)!.members;
+    await this.disableQuarantined(run, this.quarantine.movedFrom(members));
+  }
+
+  /**
+   * Disables and queues for deletion those of these members that the run has not taken out yet, nor
+   * tried to (a failed disable leaves its member lingering, for the next run).
+   */
+  private async disableQuarantined(run: TargetRun, quarantined: readonly Member[]): Promise<void> {
+    const fresh = quarantined.filter(
+      (m) =>
+        !run.plan.removals.some((x) => x.member.id === m.id) &&
+        !run.toDelete.some((x) => x.id === m.id) &&
+        !run.outcome.lingering.has(m.ecs_id ?? ""),
     );
-    if (quarantined.length > 0) {
-      await this.writer.applyDisable(run, drainPlan(quarantined).removals);
-      for (const m of quarantined) outcome.present.delete(m.ecs_id ?? "");
-    }
+    if (fresh.length === 0) return;
+    await this.writer.applyDisable(run, drainPlan(fresh).removals);
+    for (const m of fresh) run.outcome.present.delete(m.ecs_id ?? "");
   }
 
   /**

@@ -249,6 +249,35 @@ describe("quota and races", () => {
     });
   });
 
+  it("at the member quota, lands the weight change batched with a refused add and dead-letters only the add", async () => {
+    emu.control.setOptions({ memberQuota: 2 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2"), instance("i-3")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", weight: 5 },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", weight: 1 },
+        ],
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [{ ...webBinding, weight: 5 }]) });
+    expect(
+      members(emu)
+        .map((m) => `${m.ecs_id}:${m.weight}`)
+        .sort(),
+    ).toEqual(["i-1:5", "i-2:5"]);
+    expect(writeNames()).toEqual(["POST members", "POST members"]);
+    expect(writes(emu).map((c) => c.status)).toEqual([403, 201]);
+    expect(res.summary).toMatchObject({ added: 0, updated: 1, unchanged: 1, dead_lettered: 1 });
+    expect(res.summary?.plan.map((p) => [p.action, p.instance_id, p.status])).toEqual([
+      ["update", "i-2", "done"],
+      ["add", "i-3", "failed"],
+    ]);
+    expect(res.deadLetters).toMatchObject([
+      { action: "add_members", instance_ids: ["i-3"], error: { status: 403, code: "APIG.3110" } },
+    ]);
+  });
+
   it("when batch-disable finds a member gone (APIG.3024), disables the ones still there", async () => {
     emu.control.load(
       baseState({

@@ -76,6 +76,75 @@ describe("MemberWriter, in process", () => {
     expect(run.deadLetters.records).toEqual([]);
   });
 
+  it("at the member quota with nothing to remove, writes the chunk's updates alone and dead-letters only its adds", async () => {
+    emu.control.setOptions({ memberQuota: 2 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2"), instance("i-3")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", weight: 5 },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", weight: 1 },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [{ ...webBinding, weight: 5 }]);
+    const { ledger, outcome, targetRun, writer } = await planned(run);
+    expect(targetRun.plan.upserts.map((u) => [u.kind, u.desired.ecs_id])).toEqual([
+      ["update", "i-2"],
+      ["add", "i-3"],
+    ]);
+    await writer.applyUpserts(targetRun);
+    expect(targetRun.deferred).toEqual([]);
+    const web = members(emu).filter((m) => m.member_group_name === "web");
+    expect(web.map((m) => `${m.ecs_id}:${m.weight}`).sort()).toEqual(["i-1:5", "i-2:5"]);
+    expect(
+      writes(emu).map((c) => [
+        c.status,
+        (c.body as { members: { ecs_id: string }[] }).members.map((m) => m.ecs_id),
+      ]),
+    ).toEqual([
+      [403, ["i-2", "i-3"]],
+      [201, ["i-2"]],
+    ]);
+    expect(ledger.plan.map((e) => [e.action, e.instance_id, e.status])).toEqual([
+      ["update", "i-2", "done"],
+      ["add", "i-3", "failed"],
+    ]);
+    expect(ledger.result().counts).toMatchObject({ added: 0, updated: 1 });
+    expect([...outcome.present.keys()].sort()).toEqual(["i-1", "i-2"]);
+    expect(run.deadLetters.records).toMatchObject([
+      { action: "add_members", instance_ids: ["i-3"], error: { status: 403, code: "APIG.3110" } },
+    ]);
+  });
+
+  it("a deferred chunk the quota still refuses after the deletes writes its updates alone", async () => {
+    emu.control.setOptions({ memberQuota: 3 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2"), instance("i-3"), instance("i-4")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", weight: 5 },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", weight: 1 },
+          { ecs_id: "i-8", ecs_name: "web-i-8", member_group_name: "web", weight: 5 },
+        ],
+      }),
+    );
+    const run = inProcess(emu, [{ ...webBinding, weight: 5 }]);
+    const { ledger, targetRun, writer, relist } = await planned(run);
+    await writer.applyUpserts(targetRun);
+    expect(targetRun.deferred.map((d) => d.upsert.desired.ecs_id)).toEqual(["i-2", "i-3", "i-4"]);
+    await writer.applyDisable(targetRun);
+    await writer.applyDeletes(targetRun, true, relist);
+    await writer.retryDeferred(targetRun);
+    const web = members(emu).filter((m) => m.member_group_name === "web");
+    expect(web.map((m) => `${m.ecs_id}:${m.weight}`).sort()).toEqual(["i-1:5", "i-2:5"]);
+    expect(ledger.result().counts).toMatchObject({ added: 0, updated: 1, removed: 1 });
+    expect(ledger.plan.filter((e) => e.action === "add").map((e) => e.status)).toEqual(["failed", "failed"]);
+    expect(run.deadLetters.records).toMatchObject([
+      { action: "add_members", instance_ids: ["i-3", "i-4"], error: { code: "APIG.3110" } },
+    ]);
+  });
+
   it("when a member to disable was deleted by someone else, disables the others and counts it removed", async () => {
     emu.control.load(
       baseState({
