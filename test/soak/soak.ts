@@ -250,7 +250,15 @@ class Soak {
     for (const p of processProblems(results)) this.violations.push(`seed ${this.opts.seed} round ${n}: ${p}`);
     if (this.violations.length > found && this.opts.dump) {
       const file = path.join(this.opts.dump, `soak-${this.opts.seed}-round-${n}.json`);
-      const round = { invocations, faults: armed, kill, before: before.state, after: this.emu.control.state(), calls, results };
+      const round = {
+        invocations,
+        faults: armed,
+        kill,
+        before: before.state,
+        after: this.emu.control.state(),
+        calls,
+        results,
+      };
       await writeFile(file, JSON.stringify(round, null, 1));
     }
     // AS announces the replacement a quarantine launched: the event that can start the next quarantine.
