@@ -18,25 +18,38 @@ Options:
   -h, --help          show this help
 `;
 
+/** A bad command line: told with the usage, unlike a failure of the soak itself. */
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
 function whole(name: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, not "${text}"`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be a whole number >= ${min}, not "${text}"`);
   return n;
 }
 
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        seed: { type: "string" },
+        rounds: { type: "string" },
+        "quiet-rounds": { type: "string" },
+        progress: { type: "boolean" },
+        dump: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      seed: { type: "string" },
-      rounds: { type: "string" },
-      "quiet-rounds": { type: "string" },
-      progress: { type: "boolean" },
-      dump: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values } = options();
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -62,9 +75,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(
-      `soak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n\n${USAGE}`,
-    );
+    if (err instanceof UsageError) process.stderr.write(`soak: ${err.message}\n\n${USAGE}`);
+    else process.stderr.write(`soak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(2);
   },
 );

@@ -61,7 +61,8 @@ export class Actors {
     private readonly emu: Emulator,
     private readonly checks: ContractChecks,
     private readonly clock: SoakClock,
-    private readonly operator: Operator,
+    /** The operator's clients, made afresh for each change: a client's deadline runs from its making. */
+    private readonly operator: () => Operator,
   ) {}
 
   /** This pause's choices. */
@@ -348,7 +349,7 @@ export class Actors {
     if (what === "member" || what === "group") {
       const group = what === "group" ? `ops-${++this.opsGroups}` : FOREIGN_GROUP[channel];
       if (what === "group")
-        await this.operator.gateway.createMemberGroups(ref, [
+        await this.operator().gateway.createMemberGroups(ref, [
           { member_group_name: group, member_group_remark: "team c" },
         ]);
       // Sometimes a server of one of our instances: the operator's member of it is still theirs.
@@ -358,8 +359,8 @@ export class Actors {
           ? this.random.pick(web).instance_id
           : `o-${++this.opsMembers}`;
       // The gateway may refuse it (the member quota): the operator's change is then not made.
-      await this.operator.gateway
-        .addMembers(ref, [
+      await this.operator()
+        .gateway.addMembers(ref, [
           { ecs_id: ecs, ecs_name: instanceName(ecs), weight: 7, is_backup: false, member_group_name: group },
         ])
         .catch(() => undefined);
@@ -392,7 +393,7 @@ export class Actors {
     const how = this.random.pick(
       tagged ? (["exit", "untag", "remove"] as const) : (["exit", "remove"] as const),
     );
-    if (how === "untag") await this.operator.ecs.deleteServerTag(one.instance_id, QUARANTINED_AT_TAG);
+    if (how === "untag") await this.operator().ecs.deleteServerTag(one.instance_id, QUARANTINED_AT_TAG);
     if (how === "exit")
       this.emu.control.setInstance({
         scaling_group_id: "asg-1",

@@ -153,11 +153,16 @@ export function faultsForRound(random: Random): ArmedFault[] {
     // Mostly faults a retry gets past; sometimes one that lasts the round (dead-lettered, repaired later).
     // A timeout costs REQUEST_TIMEOUT_MS a try, a huge answer megabytes: those stay short.
     const costly = kind === "timeout" || kind === "too-large" || kind === "overlap";
-    const times = random.weighted([
-      [1, 6],
-      [2, 3],
-      [costly ? 1 : 0, 1],
-    ] as const);
+    // An endless listing lasts the round: cut short, its one made-up page followed by the real pages
+    // would add up to a consistent listing with a made-up item, a lie no reader can tell from the truth.
+    const times =
+      kind === "endless-paging"
+        ? 0
+        : random.weighted([
+            [1, 6],
+            [2, 3],
+            [costly ? 1 : 0, 1],
+          ] as const);
     out.push({ kind, op, fault: faultOf(kind, op, times, random) });
   }
   return out;

@@ -13,7 +13,7 @@
  * Every choice comes from the seed, drawn afresh each round from the seed and the round's number, so a
  * round that the processes' scheduling made differ does not change the next round's choices.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../emulator";
 import { CallObserver } from "../faults/call-observer";
@@ -203,8 +203,7 @@ class Soak {
         HEALTH_POLL_INTERVAL_MS: "20",
         HEALTH_WAIT_MAX_MS: "40",
       };
-      const operator = inProcess(this.emu, bindings).deps;
-      this.actors = new Actors(this.emu, this.checks, this.clock, operator);
+      this.actors = new Actors(this.emu, this.checks, this.clock, () => inProcess(this.emu, bindings).deps);
       for (let round = 1; round <= this.opts.rounds; round++) await this.round(round);
       converged = await this.quietPhase();
     } finally {
@@ -251,6 +250,7 @@ class Soak {
     if (this.violations.length > found && this.opts.dump) {
       const file = path.join(this.opts.dump, `soak-${this.opts.seed}-round-${n}.json`);
       const round = {
+        violations: this.violations.slice(found),
         invocations,
         faults: armed,
         kill,
@@ -259,6 +259,7 @@ class Soak {
         calls,
         results,
       };
+      await mkdir(this.opts.dump, { recursive: true });
       await writeFile(file, JSON.stringify(round, null, 1));
     }
     // AS announces the replacement a quarantine launched: the event that can start the next quarantine.
