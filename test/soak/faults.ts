@@ -161,7 +161,7 @@ export function faultsForRound(random: Random): ArmedFault[] {
         : random.weighted([
             [1, 6],
             [2, 3],
-            [costly ? 1 : 0, 1],
+            [costly ? 1 : 0, costly ? 1 : 2],
           ] as const);
     out.push({ kind, op, fault: faultOf(kind, op, times, random) });
   }

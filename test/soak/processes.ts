@@ -17,6 +17,8 @@ export interface PlannedInvocation {
   event: unknown;
   /** Started this long after the round's first one. */
   delayMs: number;
+  /** Its time budget, when shorter than the round's: a function timeout that cuts a drain short. */
+  remainingMs?: number;
 }
 
 export type KillPoint =
@@ -121,9 +123,10 @@ export async function runProcesses(
   }
   const started = invocations.map(async (inv, k): Promise<ProcessResult> => {
     await new Promise((resolve) => setTimeout(resolve, inv.delayMs));
+    const remainingMs = inv.remainingMs ?? opts.remainingMs;
     const child = spawnBundle(inv.fn, inv.event, {
       env: opts.env,
-      remainingMs: opts.remainingMs,
+      remainingMs,
       clockOffsetMs: opts.clockOffsetMs,
     });
     children[k] = child;
@@ -131,7 +134,7 @@ export async function runProcesses(
     const watchdog = setTimeout(() => {
       overran.add(child.process);
       child.process.kill("SIGKILL");
-    }, opts.remainingMs + 15_000);
+    }, remainingMs + 15_000);
     const exit = await child.exited;
     clearTimeout(watchdog);
     running.delete(child);

@@ -114,23 +114,32 @@ function invocationsFor(random: Random, messages: readonly string[]): PlannedInv
       ["scaling-events", 3],
       ["backfill", 1],
     ]);
-    const delayMs = random.pick([0, 0, 0, 20, 80, 200]);
-    if (fn === "reconcile") return { fn, event: timerEvent, delayMs };
-    if (fn === "backfill") {
-      const event = random.weighted<Record<string, unknown>>([
-        [{}, 4],
-        [{ scaling_group_ids: [random.pick(GROUPS)] }, 4],
-        [{ dry_run: true }, 1],
-      ]);
-      return { fn, event, delayMs };
-    }
-    const recent = messages.slice(-8);
-    const picked =
-      recent.length === 0
-        ? ["scaling activity"]
-        : Array.from({ length: random.int(1, 3) }, () => random.pick(recent));
-    return { fn, event: smnEvent(picked), delayMs };
+    const planned: PlannedInvocation = {
+      fn,
+      event: eventFor(fn, random, messages),
+      delayMs: random.pick([0, 0, 0, 20, 80, 200]),
+    };
+    // Now and then a short function timeout: too short for some drains, which then wait for a later
+    // run, and their terminate hooks with them.
+    if (random.chance(0.15)) planned.remainingMs = random.pick([1_500, 3_000, 6_000]);
+    return planned;
   });
+}
+
+function eventFor(fn: FunctionName, random: Random, messages: readonly string[]): unknown {
+  if (fn === "reconcile") return timerEvent;
+  if (fn === "backfill")
+    return random.weighted<Record<string, unknown>>([
+      [{}, 4],
+      [{ scaling_group_ids: [random.pick(GROUPS)] }, 4],
+      [{ dry_run: true }, 1],
+    ]);
+  const recent = messages.slice(-8);
+  const picked =
+    recent.length === 0
+      ? ["scaling activity"]
+      : Array.from({ length: random.int(1, 3) }, () => random.pick(recent));
+  return smnEvent(picked);
 }
 
 /** What a finished process must not do: crash, overrun its budget, or throw anything but the platform retry's error. */
@@ -213,9 +222,10 @@ class Soak {
     return this.report(converged, started);
   }
 
-  private violation(where: string, err: unknown): void {
+  /** Records a failed check (its message names the round); anything else is the soak's own failure. */
+  private violation(prefix: string, err: unknown): void {
     if (!(err instanceof PropertyFailure)) throw err;
-    this.violations.push(`${where}: ${err.message}`.slice(0, 1500));
+    this.violations.push(`${prefix}${err.message}`.slice(0, 1500));
   }
 
   private async round(n: number): Promise<void> {
@@ -244,9 +254,9 @@ class Soak {
     try {
       this.checks.checkStep(`round ${n}`, before, calls, invocations.length);
     } catch (err) {
-      this.violation(`seed ${this.opts.seed}`, err);
+      this.violation("", err);
     }
-    for (const p of processProblems(results)) this.violations.push(`seed ${this.opts.seed} round ${n}: ${p}`);
+    for (const p of processProblems(results)) this.violations.push(`round ${n}: ${p}`);
     if (this.violations.length > found && this.opts.dump) {
       const file = path.join(this.opts.dump, `soak-${this.opts.seed}-round-${n}.json`);
       const round = {
@@ -309,7 +319,7 @@ class Soak {
       observer: this.observer,
     });
     this.count([r!], [], [], 0);
-    for (const p of processProblems([r!])) this.violations.push(`seed ${this.opts.seed} quiet phase: ${p}`);
+    for (const p of processProblems([r!])) this.violations.push(`quiet phase: ${p}`);
     const result: InvokeResult = { deadLetters: r!.logs.filter((l) => l.dead_letter === true) };
     if (r!.summary) result.summary = r!.summary as unknown as Record<string, unknown>;
     if (r!.error) result.error = Object.assign(new Error(r!.error.message), { name: r!.error.name });
@@ -353,7 +363,7 @@ class Soak {
       await this.checks.expectQuiet(this.call, this.env);
       return true;
     } catch (err) {
-      this.violation(`seed ${this.opts.seed} quiet phase`, err);
+      this.violation("quiet phase: ", err);
       return false;
     }
   }
