@@ -64,6 +64,7 @@ export interface SoakFigures {
   race_rounds: number;
   dead_letters: number;
   operator_changes: number;
+  health_flips: number;
   peak_rss_mb: number;
   converged: boolean;
   seconds: number;
@@ -385,6 +386,7 @@ class Soak {
       race_rounds: this.counter.get("budget: the race's signature"),
       dead_letters: f.deadLetters,
       operator_changes: this.actors.figures.operatorChanges,
+      health_flips: this.actors.figures.healthFlips,
       peak_rss_mb: Math.round(f.peakRssKb / 102.4) / 10,
       converged,
       seconds: Math.round((Date.now() - started) / 100) / 10,
