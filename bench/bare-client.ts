@@ -1,15 +1,18 @@
 /**
  * The floor for the scale figures: the fewest calls a correct backfill of these bindings needs, each as
  * early as it can go, signed with the same signer over the same keep-alive http, and nothing else: no
- * validation, no planning, no logging, no retries. Per binding: the member list (first: the
- * concurrent-add rule); then, at the same time, the instance pages (one after another: the first says how
- * many there are), the hook list and the channel (an empty member list cannot say whether the member
- * group exists or which member type to send; the channel can); then one POST per 100 members (one after
- * another: concurrent writes to one channel fail with APIG.9999). That is 5 calls in series and 7 in all
- * for a group of 200. What it takes above calls × latency ÷ concurrency is the emulator's and the
- * machine's share. Built into bench/.out and run as a child process; the job arrives over IPC.
+ * validation, no planning, no logging, no retries. It knows the channels (each an `ecs` channel with its
+ * member group), so per binding: the member list (first: the concurrent-add rule); then the instance
+ * pages (one after another: the first says how many there are); then one POST per 100 members (one
+ * after another: concurrent writes to one channel fail with APIG.9999). That is 5 calls in series for a
+ * group of 200. Tag bindings (`readChannel`) must also prove their member group is the function's, so
+ * their channel is read beside the instance pages. With `ratePerSecond` the calls are paced per service
+ * by the functions' own token bucket (src/cloud/rate-limit.ts), as API_RATE_LIMIT paces them. What it
+ * takes above calls × latency ÷ concurrency is the emulator's and the machine's share. Built into
+ * bench/.out and run as a child process; the job arrives over IPC.
  */
 import http from "node:http";
+import { TokenBucket } from "../src/cloud/rate-limit";
 import { signRequest } from "../src/cloud/signer";
 
 interface Job {
@@ -26,11 +29,27 @@ interface Job {
   }[];
   asPage: number;
   addChunk: number;
+  /** Tag bindings: read the channel too (the ownership check). */
+  readChannel?: boolean;
+  /** Calls per second per service, as API_RATE_LIMIT; unpaced when absent. */
+  ratePerSecond?: number;
 }
 
 const agent = new http.Agent({ keepAlive: true });
 
-function call(job: Job, method: string, path: string, query: Record<string, string>, body?: unknown) {
+let buckets: Map<string, TokenBucket> | undefined;
+
+async function call(job: Job, method: string, path: string, query: Record<string, string>, body?: unknown) {
+  if (job.ratePerSecond !== undefined) {
+    buckets ??= new Map();
+    const service = path.startsWith("/autoscaling-api/") ? "as" : "roma";
+    let bucket = buckets.get(service);
+    if (!bucket) {
+      bucket = new TokenBucket(job.ratePerSecond, job.ratePerSecond);
+      buckets.set(service, bucket);
+    }
+    await bucket.take();
+  }
   const headers = signRequest({
     method,
     url: job.url + path,
@@ -102,12 +121,13 @@ async function run(job: Job): Promise<number> {
         if (start + page.scaling_group_instances.length >= page.total_number) return all;
       }
     };
-    const [all, , info] = await Promise.all([
+    const [all, info] = await Promise.all([
       listInstances(),
-      call(job, "GET", `/autoscaling-api/v1/${p}/scaling_instance_hook/${b.scaling_group_id}/list`, {}),
-      call(job, "GET", channel(b), {}) as Promise<{ member_type: string; member_groups: unknown[] }>,
+      job.readChannel
+        ? (call(job, "GET", channel(b), {}) as Promise<{ member_type: string; member_groups: unknown[] }>)
+        : undefined,
     ]);
-    if (info.member_type !== "ecs" || info.member_groups.length === 0) {
+    if (info && (info.member_type !== "ecs" || info.member_groups.length === 0)) {
       throw new Error(`${b.vpc_channel_id}: the bench expects an ecs channel with its member group`);
     }
     for (let i = 0; i < all.length; i += job.addChunk) {

@@ -1,13 +1,16 @@
 /**
  * `npm run bench` (after `npm run build`): bundle sizes, cold starts, API calls per scenario and a
- * 10,000-member backfill at scale, printed as one markdown table (the README's "Performance" section is
+ * 10,000-member backfill at scale, printed as one markdown table (docs/performance.md is
  * a copy of one run) and written to bench/.out/results.json. Figures, not assertions: nothing here fails
  * on a slow machine; the table says which targets hold.
  *
  * Knobs: BENCH_ROUNDS (fresh processes per cold-start variant, 31), BENCH_SCALE_REPEATS (runs per scale
  * row, 3), BENCH_CONCURRENCY (the MAX_CONCURRENCY values of the backfill, "4,10": the default and more),
  * BENCH_CPU_PROF (a directory: a `node --cpu-prof` profile of every function invocation's process),
- * BENCH_ONLY (comma-separated sections to run, of bundle, cold, calls, scale, tags, slow-start; default all).
+ * BENCH_BASELINE (the `dist` directory of another build, e.g. main's: the converged section runs its
+ * `reconcile` too, and the scale section its `backfill` paired with this build's at 1,000 calls/s),
+ * BENCH_ONLY (comma-separated sections to run, of bundle, cold, calls, converged, scale, tags,
+ * slow-start; default all).
  */
 import { copyFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -16,7 +19,17 @@ import { build } from "esbuild";
 import { type CallCount, measureApiCalls, reads, writes } from "./api-calls";
 import { measureColdInvoke } from "./cold-invoke";
 import { buildNaiveBundle, measureColdStart, median } from "./cold-start";
-import { BINDINGS, FANOUT, INSTANCES_PER_BINDING, LATENCY_MS, measureBackfill, type ScaleRun } from "./scale";
+import { CONVERGED_BINDINGS, type ConvergedRun, measureConvergedReconcile } from "./converged";
+import {
+  BINDINGS,
+  DEFAULT_RATE,
+  FANOUT,
+  INSTANCES_PER_BINDING,
+  LATENCY_MS,
+  measureBackfill,
+  RAISED_RATE,
+  type ScaleRun,
+} from "./scale";
 import { measureSlowStart, RAMP_MEMBERS, RAMP_TIMER_S, RAMP_WINDOW_S, type RampBench } from "./slow-start";
 import { measureTaggedFanOut, TAGGED_GROUPS, TAGGED_MEMBERS_PER_GROUP, type TaggedRun } from "./tags";
 
@@ -25,8 +38,9 @@ const out = path.join(root, "bench", ".out");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "4,10").split(",").map(Number);
 const FANOUT_CONCURRENCY = 4;
-const SCALE_REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 3);
-const SECTIONS = ["bundle", "cold", "calls", "scale", "tags", "slow-start"] as const;
+const SCALE_REPEATS = Number(process.env.BENCH_SCALE_REPEATS ?? 5);
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
+const SECTIONS = ["bundle", "cold", "calls", "converged", "scale", "tags", "slow-start"] as const;
 type Section = (typeof SECTIONS)[number];
 const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()) as Section[] | undefined;
 const wanted = (section: Section) => ONLY === undefined || ONLY.includes(section);
@@ -36,6 +50,10 @@ const TARGET = {
   coldVsBare: 1.15,
   coldVsNaive: 0.6,
   scaleVsFloor: 1.15,
+  /** At the default pacing time is calls: the backfill against the floor's calls paced alike. */
+  pacedVsFloor: 1.05,
+  /** At 1,000 calls/s, against the baseline build (BENCH_BASELINE): no slower. */
+  scaleVsBaseline: 1,
   /** Tag-bound groups through fan-out, against the bare client run shard by shard. */
   tagsVsFloor: 1.2,
   peakRssMb: 128,
@@ -88,8 +106,33 @@ function callRow(c: CallCount): Row {
     "API calls",
     c.scenario,
     `${reads(c)} reads (${parts.join(", ")}), writes ${w}`,
-    `≤ ${c.minReads} reads, writes ${c.minWrites === 0 ? "0" : `≤ ${c.minWrites} POST`}`,
-    yes(reads(c) <= c.minReads && writes(c) <= c.minWrites),
+    `= ${c.minReads} reads (${c.minReadsText}), ${c.minWrites} writes`,
+    yes(reads(c) === c.minReads && writes(c) === c.minWrites),
+  ];
+}
+
+/** The converged reconcile of 1,000 bindings: its calls against the floor, and its wall time at each pacing. */
+function convergedRows(runs: readonly ConvergedRun[], build: string): Row[] {
+  const failed = runs.find((r) => r.error)?.error;
+  const at = (rate: number) => runs.find((r) => r.rate === rate)!;
+  const paced = at(DEFAULT_RATE);
+  const raised = at(RAISED_RATE);
+  const label = `converged reconcile, ${CONVERGED_BINDINGS.toLocaleString("en")} bindings × 2 members, ${build}`;
+  return [
+    [
+      "API calls",
+      label,
+      `${paced.calls.toLocaleString("en")} calls, ${paced.writes} writes, ${paced.unchanged.toLocaleString("en")} unchanged${failed ? `, FAILED: ${failed}` : ""}`,
+      `= ${paced.floorCalls.toLocaleString("en")} calls (1 member + 1 AS page a binding), 0 writes`,
+      yes(runs.every((r) => r.calls === r.floorCalls && r.writes === 0 && !r.error)),
+    ],
+    [
+      "converged",
+      `${label}, wall time`,
+      `${ms(paced.wallMs)} at ${DEFAULT_RATE} calls/s per service (default); ${ms(raised.wallMs)} at ${RAISED_RATE.toLocaleString("en")} calls/s; peak RSS ${Math.max(...runs.map((r) => r.peakRssMb)).toFixed(0)} MB`,
+      "",
+      "",
+    ],
   ];
 }
 
@@ -103,14 +146,31 @@ const floorRatio = (s: ScaleRun, floor: ScaleRun) =>
 function scaleRows(s: ScaleRun, all: readonly ScaleRun[]): Row[] {
   const failed = s.error ? `, FAILED: ${s.error}` : "";
   const size = `${s.calls} calls, ${s.members.toLocaleString("en")} members${failed}`;
+  const pacing =
+    s.rate === DEFAULT_RATE ? `${DEFAULT_RATE} calls/s (default)` : `${s.rate.toLocaleString("en")} calls/s`;
+  const paired = (kind: ScaleRun["kind"]) =>
+    all.find((f) => f.kind === kind && f.concurrency === s.concurrency && f.rate === s.rate);
   if (s.kind === "bare client") {
     return [
       [
         "scale",
-        `bare signed client, fewest calls, concurrency ${s.concurrency}`,
+        `bare signed client, fewest calls, concurrency ${s.concurrency}, ${pacing}`,
         `${ms(s.wallMs)}; ${size}`,
         "(floor)",
         "",
+      ],
+    ];
+  }
+  if (s.kind === "baseline") {
+    const bundle = paired("bundle")!;
+    const ratio = floorRatio(bundle, s);
+    return [
+      [
+        "scale",
+        `backfill against the baseline build, MAX_CONCURRENCY ${s.concurrency}, ${pacing}`,
+        `${ms(bundle.wallMs)} = ${x(ratio)} baseline ${ms(s.wallMs)} (${s.calls} calls); ratios ${bundle.wallSamples.map((w, i) => (w / s.wallSamples[i]!).toFixed(2)).join(", ")}`,
+        `≤ ${x(TARGET.scaleVsBaseline)} baseline`,
+        yes(ratio <= TARGET.scaleVsBaseline && !s.error && !bundle.error),
       ],
     ];
   }
@@ -127,16 +187,17 @@ function scaleRows(s: ScaleRun, all: readonly ScaleRun[]): Row[] {
       rssRow(s, label),
     ];
   }
-  const label = `backfill, MAX_CONCURRENCY ${s.concurrency}`;
-  const floor = all.find((f) => f.kind === "bare client" && f.concurrency === s.concurrency)!;
+  const label = `backfill, MAX_CONCURRENCY ${s.concurrency}, ${pacing}`;
+  const floor = paired("bare client")!;
   const ratio = floorRatio(s, floor);
+  const target = s.rate === DEFAULT_RATE ? TARGET.pacedVsFloor : TARGET.scaleVsFloor;
   return [
     [
       "scale",
       label,
       `${ms(s.wallMs)} = ${x(ratio)} floor; ${size}`,
-      `≤ ${x(TARGET.scaleVsFloor)} floor`,
-      yes(ratio <= TARGET.scaleVsFloor && !s.error && !floor.error),
+      `≤ ${x(target)} floor, calls = floor's ${floor.calls}`,
+      yes(ratio <= target && s.calls === floor.calls && !s.error && !floor.error),
     ],
     rssRow(s, label),
   ];
@@ -207,6 +268,14 @@ function slowStartRows(r: RampBench): Row[] {
     ],
     ["slow start", "timer runs after the add (function clock)", perRun, "", ""],
   ];
+}
+
+/** A copy of the baseline build's bundle of this function (BENCH_BASELINE), or undefined without one. */
+async function baselineBundle(name: FunctionName): Promise<string | undefined> {
+  if (BASELINE === undefined) return undefined;
+  const copy = path.join(out, "bundles", `baseline-${name}.js`);
+  await copyFile(path.join(BASELINE, name, "index.js"), copy);
+  return copy;
 }
 
 async function main(): Promise<void> {
@@ -295,6 +364,19 @@ async function main(): Promise<void> {
     results.calls = calls;
   }
 
+  if (wanted("converged")) {
+    console.error(`converged reconcile of ${CONVERGED_BINDINGS.toLocaleString("en")} bindings…`);
+    const converged = await measureConvergedReconcile(bundles.reconcile);
+    rows.push(...convergedRows(converged, "this build"));
+    results.converged = converged;
+    const baseline = await baselineBundle("reconcile");
+    if (baseline !== undefined) {
+      const before = await measureConvergedReconcile(baseline);
+      rows.push(...convergedRows(before, "baseline build"));
+      results.convergedBaseline = before;
+    }
+  }
+
   const bareClient = path.join(out, "bare-client.js");
   if (wanted("scale") || wanted("tags")) {
     await build({
@@ -311,8 +393,9 @@ async function main(): Promise<void> {
 
   if (wanted("scale")) {
     console.error("backfill at scale…");
+    const baseline = await baselineBundle("backfill");
     const scale = await measureBackfill(
-      { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient },
+      { backfill: bundles.backfill, reconcile: bundles.reconcile, bareClient, baseline },
       CONCURRENCIES,
       FANOUT_CONCURRENCY,
       SCALE_REPEATS,
@@ -349,6 +432,10 @@ async function main(): Promise<void> {
   console.log(table);
   const notes: [Section, string][] = [
     [
+      "converged",
+      `Converged: one reconcile invocation of ${CONVERGED_BINDINGS.toLocaleString("en")} bindings (each its own group and channel, 2 instances and their 2 members) in a child process, at ${LATENCY_MS} ms per call, MAX_CONCURRENCY 4, once at each pacing (bench/converged.ts).`,
+    ],
+    [
       "cold",
       `Cold start: wall time of whole fresh processes, median of ${ROUNDS} each, round-robin after warm-up.`,
     ],
@@ -362,7 +449,7 @@ async function main(): Promise<void> {
     ],
     [
       "scale",
-      `API_RATE_LIMIT=1000 for these runs (default 20 calls/s per service). Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.`,
+      `API_RATE_LIMIT=1000 for these runs but the ${DEFAULT_RATE} calls/s ones (the default, per service), where the floor is paced alike. Fan-out ideal = the fan-out calls × ${LATENCY_MS} ms, then the largest shard's calls × ${LATENCY_MS} ms ÷ concurrency.${BASELINE ? ` Baseline: ${BASELINE}/backfill, run beside each backfill run.` : ""}`,
     ],
     [
       "scale",

@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { DEFAULT_TUNING, TUNABLES } from "../src/config/tuning";
 import type { Emulator, StateInput } from "../test/emulator";
 import {
   AK,
@@ -16,6 +17,11 @@ import { type ChildResult, runChild } from "./child";
 import { median } from "./cold-start";
 
 export const LATENCY_MS = 20;
+/** API_RATE_LIMIT's default (calls per second per service), and the bench's raised rate, its maximum. */
+export const DEFAULT_RATE = DEFAULT_TUNING.apiRateLimit;
+export const RAISED_RATE = TUNABLES.apiRateLimit.max;
+/** MAX_CONCURRENCY's default: the paced rows run at it. */
+const DEFAULT_CONCURRENCY = DEFAULT_TUNING.maxConcurrency;
 export const BINDINGS = 50;
 export const INSTANCES_PER_BINDING = 200;
 /** Fan-out settings for the fan-out run: two shards of 25 bindings. */
@@ -23,8 +29,11 @@ export const FANOUT = { threshold: 25, shardSize: 25 };
 const BACKFILL_URN = "urn:fss:cn-north-4:proj:function:default:channel-autoscaler-backfill:latest";
 
 export interface ScaleRun {
-  kind: "bundle" | "bare client" | "fan-out";
+  /** `baseline`: the bundle the run is compared with (BENCH_BASELINE), as `bundle`. */
+  kind: "bundle" | "bare client" | "fan-out" | "baseline";
   concurrency: number;
+  /** Calls per second per service the run was paced at (API_RATE_LIMIT). */
+  rate: number;
   calls: number;
   writes: number;
   /** Members in the channels afterwards. */
@@ -70,22 +79,24 @@ const bindings: Binding[] = Array.from({ length: BINDINGS }, (_, i) => ({
 
 /**
  * API_RATE_LIMIT is raised to its maximum, 1,000 calls/s per service, so that the measure is the
- * function's own concurrency and not the client-side pacing (default 20/s, which alone would stretch the
- * 200 gateway calls of this backfill to 10 s).
+ * function's own concurrency and not the client-side pacing (default 20/s, which alone stretches the 150
+ * gateway calls of this backfill to 6.5 s); the paced rows leave it at its default.
  */
-const envOf = (emu: Emulator, concurrency: number, extra: Record<string, string> = {}) =>
-  envFor(emu, bindings, {
+const envOf = (emu: Emulator, concurrency: number, rate: number, extra: Record<string, string> = {}) => {
+  const { API_RATE_LIMIT: _raised, ...env } = envFor(emu, bindings, {
     MAX_CONCURRENCY: String(concurrency),
-    API_RATE_LIMIT: "1000",
     REQUEST_TIMEOUT_MS: "30000",
     LOG_LEVEL: "info",
     ...extra,
   });
+  return rate === DEFAULT_RATE ? env : { ...env, API_RATE_LIMIT: String(rate) };
+};
 
 function sample(
   emu: Emulator,
   kind: ScaleRun["kind"],
   concurrency: number,
+  rate: number,
   results: ChildResult[],
   wallMs: number,
   idealMs = (emu.control.calls().length * LATENCY_MS) / concurrency,
@@ -95,6 +106,7 @@ function sample(
   return {
     kind,
     concurrency,
+    rate,
     calls: calls.length,
     writes: calls.filter((c) => c.method !== "GET").length,
     members: emu.control
@@ -128,10 +140,14 @@ function combine(samples: ScaleRun[]): ScaleRun {
  * A backfill of 10,000 members over 50 bindings (distinct groups and channels) against the emulator with
  * 20 ms per call, per concurrency: one invocation of the built bundle in a child process (its peak RSS is
  * the function's), the emulator in this one. Then the bare client (bench/bare-client.ts): the fewest
- * calls a correct backfill needs, each as early as it can go, for the floor the function is held to.
+ * calls a correct backfill needs, each as early as it can go, for the floor the function is held to;
+ * and, given `baseline` (another build's backfill bundle), that bundle, for the paired comparison with
+ * it. Runs alternate, so that load on the machine hits all alike. At 1,000 calls/s per service, per
+ * concurrency; then at the default pacing (20 calls/s per service) at the default concurrency, where
+ * the rate bounds the run, against the bare client paced alike.
  */
 export async function measureBackfill(
-  bundles: { backfill: string; reconcile: string; bareClient: string },
+  bundles: { backfill: string; reconcile: string; bareClient: string; baseline: string | undefined },
   concurrencies: number[],
   fanOutConcurrency: number,
   repeats: number,
@@ -142,30 +158,52 @@ export async function measureBackfill(
     emu.control.reset();
     emu.control.load(state());
   };
+  const bundleRun = async (
+    file: string,
+    kind: ScaleRun["kind"],
+    concurrency: number,
+    rate: number,
+    r: number,
+  ) => {
+    fresh();
+    const result = await runChild({
+      bundle: file,
+      name: "backfill",
+      event: {},
+      env: envOf(emu, concurrency, rate),
+      remainingMs: 600_000,
+      requestId: `bench-backfill-${kind}-${concurrency}-${rate}-${r}`,
+    });
+    return sample(emu, kind, concurrency, rate, [result], result.invokeMs);
+  };
+  const bareRun = async (concurrency: number, rate: number) => {
+    fresh();
+    const client = await runBareClient(bundles.bareClient, emu, concurrency, rate);
+    return {
+      ...sample(emu, "bare client", concurrency, rate, [], client.wallMs),
+      ...(client.error ? { error: client.error } : {}),
+    };
+  };
   try {
-    for (const concurrency of concurrencies) {
+    const paced = (concurrency: number, rate: number, withBaseline: boolean) => ({
+      concurrency,
+      rate,
+      withBaseline,
+    });
+    const settings = [
+      ...concurrencies.map((c) => paced(c, RAISED_RATE, bundles.baseline !== undefined)),
+      paced(DEFAULT_CONCURRENCY, DEFAULT_RATE, false),
+    ];
+    for (const { concurrency, rate, withBaseline } of settings) {
       const bundle: ScaleRun[] = [];
       const bare: ScaleRun[] = [];
-      // Alternating, so that load on the machine hits both alike.
+      const baseline: ScaleRun[] = [];
       for (let r = 0; r < repeats; r++) {
-        fresh();
-        const result = await runChild({
-          bundle: bundles.backfill,
-          name: "backfill",
-          event: {},
-          env: envOf(emu, concurrency),
-          remainingMs: 600_000,
-          requestId: `bench-backfill-${concurrency}-${r}`,
-        });
-        bundle.push(sample(emu, "bundle", concurrency, [result], result.invokeMs));
-        fresh();
-        const client = await runBareClient(bundles.bareClient, emu, concurrency);
-        bare.push({
-          ...sample(emu, "bare client", concurrency, [], client.wallMs),
-          ...(client.error ? { error: client.error } : {}),
-        });
+        bundle.push(await bundleRun(bundles.backfill, "bundle", concurrency, rate, r));
+        bare.push(await bareRun(concurrency, rate));
+        if (withBaseline) baseline.push(await bundleRun(bundles.baseline!, "baseline", concurrency, rate, r));
       }
-      rows.push(combine(bundle), combine(bare));
+      rows.push(combine(bundle), combine(bare), ...(withBaseline ? [combine(baseline)] : []));
     }
     const fanOuts: ScaleRun[] = [];
     for (let r = 0; r < repeats; r++) {
@@ -191,7 +229,7 @@ async function fanOut(
   bundles: { backfill: string; reconcile: string },
   concurrency: number,
 ): Promise<ScaleRun> {
-  const env = envOf(emu, concurrency, {
+  const env = envOf(emu, concurrency, RAISED_RATE, {
     BACKFILL_FUNCTION_URN: BACKFILL_URN,
     FANOUT_THRESHOLD: String(FANOUT.threshold),
     FANOUT_SHARD_SIZE: String(FANOUT.shardSize),
@@ -221,13 +259,14 @@ async function fanOut(
     emu,
     "fan-out",
     concurrency,
+    RAISED_RATE,
     [reconcile, ...shards],
     reconcile.invokeMs + Math.max(...shards.map((s) => s.invokeMs)),
     idealMs,
   );
 }
 
-function runBareClient(file: string, emu: Emulator, concurrency: number) {
+function runBareClient(file: string, emu: Emulator, concurrency: number, rate: number) {
   return new Promise<{ wallMs: number; error?: string }>((resolve, reject) => {
     const child = fork(file, [], { execArgv: [], stdio: ["ignore", "ignore", "inherit", "ipc"] });
     child.once("message", (m) => resolve(m as { wallMs: number; error?: string }));
@@ -241,6 +280,7 @@ function runBareClient(file: string, emu: Emulator, concurrency: number) {
       bindings,
       asPage: AS_PAGE,
       addChunk: ADD_CHUNK,
+      ...(rate === RAISED_RATE ? {} : { ratePerSecond: rate }),
     });
   });
 }

@@ -23,7 +23,8 @@ import { LATENCY_MS } from "./scale";
  * processes at once would measure their fight for the CPU instead, so each shard runs alone, and the
  * wall time is the reconcile plus the slowest shard (what concurrent shards on their own instances
  * take). The floor is the bare client (bench/bare-client.ts) run the same way: one process per shard,
- * the shard's bindings, the same concurrency, and no discovery, no fan-out.
+ * the shard's bindings, the same concurrency, the channel read the ownership check needs, and no
+ * discovery, no fan-out.
  */
 export const TAGGED_GROUPS = 1_000;
 export const TAGGED_MEMBERS_PER_GROUP = 5;
@@ -148,6 +149,8 @@ function bareShard(file: string, emu: Emulator, concurrency: number, groups: rea
       bindings,
       asPage: AS_PAGE,
       addChunk: ADD_CHUNK,
+      // A tag binding's member group must be proven the function's: the floor reads the channel too.
+      readChannel: true,
     });
   });
 }

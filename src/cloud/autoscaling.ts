@@ -40,9 +40,14 @@ export const InstancePageSchema = lazy(() =>
     ),
 );
 
+/**
+ * One hanging lifecycle action. `instance_id` is optional in the official model too
+ * (huaweicloud-sdk-go-v3 `services/as/v1/model/model_instance_hanging_infos.go`, `InstanceId *string`):
+ * a record without one is skipped with a warning, as in the instance listing.
+ */
 export const HangingHookSchema = lazy(() =>
   z.looseObject({
-    instance_id: z.string(),
+    instance_id: z.nullish(z.string()),
     lifecycle_action_key: z.nullish(z.string()),
     lifecycle_hook_name: z.string(),
     lifecycle_hook_status: z.nullish(z.string()),
@@ -50,7 +55,10 @@ export const HangingHookSchema = lazy(() =>
     default_result: z.nullish(z.string()),
   }),
 );
-export type HangingHook = z.infer<ReturnType<typeof HangingHookSchema>> & { scaling_group_id: string };
+export type HangingHook = z.infer<ReturnType<typeof HangingHookSchema>> & {
+  instance_id: string;
+  scaling_group_id: string;
+};
 
 export const HangingListSchema = lazy(() =>
   z.looseObject({ instance_hanging_info: z.nullish(z.array(HangingHookSchema())) }),
@@ -61,6 +69,16 @@ export type HookResult = "CONTINUE" | "ABANDON";
 /** AS lists at most 100 instances a page. */
 export const INSTANCE_PAGE_SIZE = 100;
 
+/** A group's instance listing: the instances it named, and how many records it held without an id. */
+export interface InstanceListing {
+  instances: GroupInstance[];
+  /**
+   * Records without an `instance_id`: instances the listing cannot name. While there are any, no member
+   * can be proven stray (it may be one of theirs).
+   */
+  unidentified: number;
+}
+
 /** Auto Scaling v1: group instances and lifecycle hooks. */
 export class AutoScalingClient {
   constructor(
@@ -68,15 +86,23 @@ export class AutoScalingClient {
     private readonly logger: Logger,
   ) {}
 
-  /** Every instance of the group; `onFirstPage` sees the first page as soon as it arrives. */
-  async listGroupInstances(
+  /** Every instance of the group (see readGroupInstances). */
+  async listGroupInstances(groupId: string): Promise<GroupInstance[]> {
+    return (await this.readGroupInstances(groupId)).instances;
+  }
+
+  /**
+   * Every instance of the group, and how many records had no id; `onPage` sees each page's new
+   * instances as soon as it arrives, so that a caller can start a read the first pages prove it needs.
+   */
+  async readGroupInstances(
     groupId: string,
-    onFirstPage?: (page: readonly GroupInstance[]) => void,
-  ): Promise<GroupInstance[]> {
+    onPage?: (fresh: readonly GroupInstance[]) => void,
+  ): Promise<InstanceListing> {
     const all: GroupInstance[] = [];
     const guard = new PageGuard("as", "listGroupInstances", INSTANCE_PAGE_SIZE);
     let withoutId = 0;
-    for (let firstPage = true; ; ) {
+    for (;;) {
       const { body } = await this.http.request({
         service: "as",
         operation: "listGroupInstances",
@@ -92,10 +118,10 @@ export class AutoScalingClient {
         (i) => i.instance_id || undefined,
         body.total_number ?? undefined,
       );
-      for (const i of fresh) all.push({ ...i, instance_id: i.instance_id!, scaling_group_id: groupId });
+      const named = fresh.map((i) => ({ ...i, instance_id: i.instance_id!, scaling_group_id: groupId }));
+      all.push(...named);
       withoutId += page.length - page.filter((i) => i.instance_id).length;
-      if (firstPage) onFirstPage?.([...all]);
-      firstPage = false;
+      onPage?.(named);
       if (!more) break;
     }
     if (withoutId > 0) {
@@ -106,7 +132,7 @@ export class AutoScalingClient {
         records_without_id: withoutId,
       });
     }
-    return all;
+    return { instances: all, unidentified: withoutId };
   }
 
   /** Instances a lifecycle hook holds right now, with their authoritative action keys. */
@@ -118,9 +144,19 @@ export class AutoScalingClient {
       path: paths.hangingHooks(this.http.projectId, groupId),
       schema: HangingListSchema(),
     });
-    return (body.instance_hanging_info ?? [])
-      .filter((h) => (h.lifecycle_hook_status ?? "HANGING") === "HANGING")
-      .map((h) => ({ ...h, scaling_group_id: groupId }));
+    const records = body.instance_hanging_info ?? [];
+    const withoutId = records.filter((h) => !h.instance_id).length;
+    if (withoutId > 0) {
+      // Such a hook cannot be matched to an instance, so no decision could complete it: the others can.
+      this.logger.warn("AS listed hanging lifecycle actions without an instance_id; they are skipped", {
+        action: "list_hooks",
+        scaling_group_id: groupId,
+        records_without_id: withoutId,
+      });
+    }
+    return records
+      .filter((h) => h.instance_id && (h.lifecycle_hook_status ?? "HANGING") === "HANGING")
+      .map((h) => ({ ...h, instance_id: h.instance_id!, scaling_group_id: groupId }));
   }
 
   async completeHook(hook: HangingHook, result: HookResult): Promise<void> {

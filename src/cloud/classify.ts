@@ -1,4 +1,4 @@
-import { errorCodeInfo } from "./error-codes";
+import { errorCodeInfo, PARAMETER_ERROR } from "./error-codes";
 import { ApiError, CloudError } from "./errors";
 
 /**
@@ -34,4 +34,9 @@ export function isQuotaExceeded(err: unknown): boolean {
 /** AS refusing a batch instance action for the group's current state: worth trying again next run. */
 export function isBatchActionRefused(err: unknown): boolean {
   return err instanceof ApiError && errorCodeInfo(err.code).refusedForNow === true;
+}
+
+/** A request refused for one of its values (./error-codes.ts, PARAMETER_ERROR). */
+export function isParameterRefusal(err: unknown): boolean {
+  return err instanceof ApiError && PARAMETER_ERROR.test(err.code);
 }

@@ -143,6 +143,14 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * The gateway's parameter errors, APIG.2000–2025 in its error code table (2001 a required field missing,
+ * 2012 an invalid value, …). The table has no code of its own for a member add into a member group the
+ * channel lacks, nor for a member of the other member type, so any of these refusing an add may mean
+ * either: a run that wrote on a guess of the two reads the channel and writes once more.
+ */
+export const PARAMETER_ERROR = /^APIG\.20\d\d$/;
+
 const NOTHING: ErrorCodeInfo = {};
 
 /** What the table says of a code; nothing for a code it does not hold. */

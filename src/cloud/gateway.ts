@@ -90,6 +90,12 @@ export interface MemberGroupCreate {
 /** Members list page size: APIG documents a maximum of 500. */
 export const MEMBER_PAGE_SIZE = 500;
 
+/** The pages a member listing takes, from its first page: all of them when it gives no total. */
+const pagesOf = (total: number | undefined, firstPageLength: number): number =>
+  total === undefined
+    ? Number.POSITIVE_INFINITY
+    : Math.max(1, Math.ceil(total / Math.max(1, Math.min(firstPageLength, MEMBER_PAGE_SIZE))));
+
 /** VPC channel calls for ROMA Connect (`/apic/`) and dedicated APIG (`/apigw/`). */
 export class GatewayClient {
   constructor(private readonly http: CloudHttp) {}
@@ -110,32 +116,52 @@ export class GatewayClient {
   }
 
   /**
-   * Every member of one member group, paging with offset/limit until the total (or a short page); a
-   * listing that does not add up stops with PAGING_INCONSISTENT (./paging.ts).
+   * Every member of one member group (the gateway filters: `member_group_name` with `precise_search`),
+   * paging with offset/limit until the total (or a short page); a listing that does not add up stops
+   * with PAGING_INCONSISTENT (./paging.ts).
    */
   async listGroupMembers(ref: ChannelRef, memberGroupName: string): Promise<Member[]> {
+    // The filter is exact with precise_search; keep the check so a gateway that ignores it cannot
+    // hand us another group's members to manage.
+    return (await this.listMembers(ref, memberGroupName))!.filter(
+      (m) => m.member_group_name === memberGroupName,
+    );
+  }
+
+  /**
+   * Every member of the channel, whatever its group; or undefined when `worthIt`, told after the first
+   * page how many pages the whole listing takes, says it is not worth reading on.
+   */
+  listChannelMembers(ref: ChannelRef, worthIt: (pages: number) => boolean): Promise<Member[] | undefined> {
+    return this.listMembers(ref, undefined, worthIt);
+  }
+
+  private async listMembers(
+    ref: ChannelRef,
+    memberGroupName: string | undefined,
+    worthIt?: (pages: number) => boolean,
+  ): Promise<Member[] | undefined> {
     const all: Member[] = [];
     const guard = new PageGuard(this.service(ref), "listMembers", MEMBER_PAGE_SIZE);
-    for (;;) {
+    const filter =
+      memberGroupName === undefined
+        ? {}
+        : { member_group_name: memberGroupName, precise_search: "member_group_name" };
+    for (let first = true; ; first = false) {
       const { body: page } = await this.http.request({
         service: this.service(ref),
         operation: "listMembers",
         method: "GET",
         path: paths.members(ref.gateway, this.http.projectId, ref.instance_id, ref.vpc_channel_id),
-        query: {
-          offset: guard.offset,
-          limit: MEMBER_PAGE_SIZE,
-          member_group_name: memberGroupName,
-          precise_search: "member_group_name",
-        },
+        query: { offset: guard.offset, limit: MEMBER_PAGE_SIZE, ...filter },
         schema: MemberListPageSchema(),
       });
       const members = page.members ?? [];
-      // The filter is exact with precise_search; keep the check so a gateway that ignores it cannot
-      // hand us another group's members to manage.
-      const { more, fresh } = guard.read(members, (m) => m.id, page.total ?? undefined);
-      all.push(...fresh.filter((m) => m.member_group_name === memberGroupName));
+      const total = page.total ?? undefined;
+      const { more, fresh } = guard.read(members, (m) => m.id, total);
+      all.push(...fresh);
       if (!more) return all;
+      if (first && worthIt && !worthIt(pagesOf(total, members.length))) return undefined;
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * Checking an answer against its zod schema without rebuilding it. zod's `safeParse` copies every object
  * and array it checks; for a backfill of 10,000 members that is every instance, member and echo, a
- * share of the function's CPU and garbage (a CPU profile of the scale bench, README "Performance").
+ * share of the function's CPU and garbage (a CPU profile of the scale bench, docs/performance.md).
  *
  * For the schemas the answers use (loose objects, arrays, strings, finite numbers, booleans, `unknown`,
  * optional and nullable, with `refine` checks) a predicate compiled from the schema's own definition

@@ -63,7 +63,7 @@ const timeoutError = (ms: number) =>
 /**
  * One request and its whole answer over Node's http/https modules. Not fetch: in Node 20 its first call
  * loads undici (~15 ms), and V8's background optimisation of undici's WebAssembly HTTP parser peaks at
- * ~25 MB of memory, a fifth of the smallest FunctionGraph instance (bench/, README "Performance").
+ * ~25 MB of memory, a fifth of the smallest FunctionGraph instance (bench/, docs/performance.md).
  * Errors keep Node's shape: a `TimeoutError` when `timeoutMs` ran out, else an error with a `code`
  * (ECONNRESET, …). The time limit is one timer destroying the request, not an `AbortSignal.timeout`:
  * the signal, its listener and its clean-up on every request cost a visible share of the CPU a

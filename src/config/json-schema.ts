@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { BindingsSchema } from "./schema";
 
-/** What each field means, for editors that show a schema's descriptions (the README says the same). */
+/** What each field means, for editors that show a schema's descriptions (docs/configuration.md says the same). */
 const BINDING_FIELDS: Record<string, string> = {
   scaling_group_id: "The Auto Scaling group whose healthy instances become members.",
   gateway: '"roma" for ROMA Connect (/apic/ paths), "apig" for a dedicated API Gateway (/apigw/ paths).',

@@ -16,7 +16,7 @@ export type EnvReader = (key: EnvKey) => string | undefined;
 export interface Config {
   /** The BINDINGS list; with `bindingsFromTags`, discovery adds the tagged groups at run time. */
   bindings: Binding[];
-  /** BINDINGS_FROM_TAGS=true: AS groups tagged as README's "Bindings from AS group tags" says are bindings too. */
+  /** BINDINGS_FROM_TAGS=true: AS groups tagged as docs/configuration.md's "Bindings from AS group tags" says are bindings too. */
   bindingsFromTags: boolean;
   /** TAG_BINDINGS_ALLOWED: the channels tag bindings may name (empty without BINDINGS_FROM_TAGS). */
   tagBindingsAllowed: TagBindingAllowList;

@@ -55,7 +55,7 @@ export const HealthCheckSchema = lazy(() =>
 /**
  * Health-driven replacement (APIG only): a member reported `unhealthy` across `after_seconds` has its
  * instance moved to AS standby with a replacement, within a budget per scaling group that holds across
- * invocations (`max_in_standby`, `cooldown_seconds`). README (binding fields, `replace_unhealthy`)
+ * invocations (`max_in_standby`, `cooldown_seconds`). docs/configuration.md (binding fields, `replace_unhealthy`)
  * documents the ranges.
  */
 export const ReplaceUnhealthySchema = lazy(() =>

@@ -11,7 +11,7 @@ export interface Tunable {
 /**
  * Every tunable, in one table: the only place a default is written, each with what it does (a comment,
  * so the bundles do not carry the text). Code below config receives the
- * values (`Config.tuning`, or `DEFAULT_TUNING` in tests and tools); README's Configuration table
+ * values (`Config.tuning`, or `DEFAULT_TUNING` in tests and tools); docs/configuration.md's environment table
  * documents the same rows.
  */
 export const TUNABLES = {
@@ -70,6 +70,17 @@ export const TUNABLES = {
     default: 30_000,
     min: 0,
     max: 900_000,
+  },
+  /**
+   * `health_check`: how long a channel's health check found as wanted stays so for a warm instance
+   * before a run reads the channel to compare it again; 0 (the default) compares every run, so a
+   * drifted check is set right by the next run whatever else it does
+   */
+  healthCheckRecheckMs: {
+    key: ENV_KEYS.healthCheckRecheckMs,
+    default: 0,
+    min: 0,
+    max: 86_400_000,
   },
   /** `reconcile` hands its work to async `backfill` invocations above this many bindings */
   fanOutThreshold: {

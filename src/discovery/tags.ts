@@ -3,7 +3,7 @@ import { type Binding, type BindingInput, BindingSchema } from "../config/schema
 import { targetKey } from "../plan/identity";
 
 /**
- * The tag format (README, "Bindings from AS group tags"): a scaling group binds itself to a channel member group with these
+ * The tag format (docs/configuration.md, "Bindings from AS group tags"): a scaling group binds itself to a channel member group with these
  * tags. AS keeps at most 10 tags a group, keys ≤ 36 characters, values ≤ 43 characters of
  * `A-Z a-z 0-9 . - _` (AS API reference, "Creating or Deleting Tags"), so a binding is spread over
  * several tags and carries no health check.

@@ -22,6 +22,14 @@ export const emptyHints = (): MessageHints => ({
   lifecycleHookTypes: [],
 });
 
+/**
+ * Whether the event is (or holds) a lifecycle-hook message: one names the hanging action's key or hook.
+ * The run then lists the group's hanging hooks at once, without waiting for an instance listing that
+ * shows an instance waiting on one.
+ */
+export const namesLifecycleHook = (hints: MessageHints): boolean =>
+  hints.lifecycleActionKeys.length > 0 || hints.lifecycleHookNames.length > 0;
+
 const WANTED = {
   scalinggroupid: "scalingGroupIds",
   instanceid: "instanceIds",

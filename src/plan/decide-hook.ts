@@ -2,6 +2,17 @@ import type { GroupInstance, HangingHook, HookResult } from "../cloud/autoscalin
 import type { Channel, Member } from "../cloud/gateway";
 import type { Target } from "./targets";
 
+/**
+ * The AS states in which a lifecycle hook holds an instance: a launch hook in `PENDING_WAIT`, a terminate
+ * hook in `REMOVING_WAIT`. A hook on an instance in any other state is never completed (decideHook), so a
+ * group whose instance listing shows neither has no hook worth listing.
+ */
+export const HOOK_WAIT_STATES: ReadonlySet<string> = new Set(["PENDING_WAIT", "REMOVING_WAIT"]);
+
+/** Whether a lifecycle hook may hold this instance, by its AS state. */
+export const heldByHook = (instance: GroupInstance): boolean =>
+  HOOK_WAIT_STATES.has(instance.life_cycle_state ?? "");
+
 /** What one target ended a run with, for the lifecycle-hook decisions that follow. */
 export interface TargetOutcome {
   target: Target;
@@ -57,7 +68,7 @@ export function decideHook(
     const health = member?.health_status ?? "unknown";
     if (health === "healthy") continue;
     // No health check on the channel: the gateway will never say more than "unknown".
-    if (health === "unknown" && t.channel !== undefined && !t.channel.vpc_health_config) continue;
+    if (health === "unknown" && healthChecked(t) === false) continue;
     const timeoutMs = Math.min(...t.target.bindings.map((b) => b.healthy_timeout_seconds)) * 1000;
     const since = Date.parse(member?.create_time ?? "");
     if (Number.isFinite(since) && now - since >= timeoutMs) abandon = true;
@@ -68,7 +79,16 @@ export function decideHook(
     : { result: "CONTINUE", reason: "member registered" };
 }
 
-/** APIG targets whose channel this run did not read, but whose health rule a launch hook needs. */
+/**
+ * Whether the target's channel checks member health: yes where a binding enforces a `health_check`, else
+ * as the channel read says; undefined when this run did not read it.
+ */
+function healthChecked(t: TargetOutcome): boolean | undefined {
+  if (t.target.bindings.some((b) => b.health_check)) return true;
+  return t.channel === undefined ? undefined : Boolean(t.channel.vpc_health_config);
+}
+
+/** APIG targets whose health rule a launch hook needs and this run does not know (healthChecked). */
 export function channelsToRead(
   hooks: readonly { instance: GroupInstance | undefined; targets: readonly TargetOutcome[] }[],
 ): TargetOutcome[] {
@@ -76,7 +96,7 @@ export function channelsToRead(
   for (const h of hooks) {
     if (h.instance?.life_cycle_state !== "PENDING_WAIT") continue;
     for (const t of h.targets)
-      if (!t.failed && t.channel === undefined && t.target.channel.gateway === "apig") out.add(t);
+      if (!t.failed && healthChecked(t) === undefined && t.target.channel.gateway === "apig") out.add(t);
   }
   return [...out];
 }

@@ -20,7 +20,12 @@ export interface PlanInput {
   desired: readonly DesiredMember[];
   /** Members of the target's member group, as listed. */
   actual: readonly Member[];
-  /** The channel's member type, when known; needed only to build adds. */
+  /**
+   * The channel's member type, when known. Unknown, the plan writes what fits it best without a read:
+   * adds as an `ecs` channel takes them (the gateway refuses them with a parameter error on an `ip`
+   * channel, and the run then reads the channel and writes them again), updates with the member's
+   * listed address besides its `ecs_id`, which either type takes.
+   */
   memberType: MemberType | undefined;
   /** Private IPv4 per instance id (ip channels). */
   ips: ReadonlyMap<string, string>;
@@ -71,7 +76,11 @@ export interface TargetPlan {
   unchanged: number;
   /** Desired instances that need an address before they can be added (ip channels). */
   needsAddress: string[];
-  /** True when adds or updates exist but the member type is unknown: read the channel and plan again. */
+  /**
+   * True when the plan cannot be written without the member type and it is unknown: a member's port
+   * changes, which on an `ip` channel makes it another member (its address and port are its identity),
+   * on an `ecs` channel not. Read the channel and plan again.
+   */
   needsMemberType: boolean;
   /** Instance id → member (present after this plan is applied), for hook decisions. */
   memberFor: Map<string, Member | undefined>;
@@ -196,7 +205,6 @@ export function planTarget(input: PlanInput): TargetPlan {
       matchedById = false;
     }
     if (!member) {
-      if (memberType === undefined) needsMemberType = true;
       const host = ips.get(d.ecs_id);
       if (memberType === "ip" && host === undefined) {
         needsAddress.push(d.ecs_id);
@@ -224,7 +232,12 @@ export function planTarget(input: PlanInput): TargetPlan {
     });
     const diff = differences(d, member, matchedById, ramp.weight);
     const { changes } = diff;
-    const host = memberType === "ip" ? (ips.get(d.ecs_id) ?? member.host ?? undefined) : undefined;
+    const host =
+      memberType === "ip"
+        ? (ips.get(d.ecs_id) ?? member.host ?? undefined)
+        : memberType === undefined
+          ? member.host || undefined
+          : undefined;
     // On ip channels the address and port are the member's identity: changing them makes a new member.
     const replace =
       memberType === "ip" && (changes.includes("port") || (host !== undefined && member.host !== host));
@@ -244,8 +257,7 @@ export function planTarget(input: PlanInput): TargetPlan {
     }
     if (ramp.undated && changes.includes("weight")) undated.push(member);
     if (changes.length > 0) {
-      // An update is a POST like an add: on an ip channel it must carry the host, so the type must be known.
-      if (memberType === undefined) needsMemberType = true;
+      if (memberType === undefined && changes.includes("port")) needsMemberType = true;
       const raised = changes.length === 1 && changes[0] === "weight" && ramp.weight > (member.weight ?? 1);
       upserts.push({
         kind: raised && ramp.step !== undefined ? "ramp" : "update",
@@ -279,6 +291,27 @@ export function planTarget(input: PlanInput): TargetPlan {
   }
 
   return { upserts, enable, removals, unchanged, needsAddress, needsMemberType, memberFor, undated };
+}
+
+/**
+ * Whether the channel's health rule decides a plan: on APIG, a ramping member the gateway reports
+ * `unknown` waits where the channel checks health and rises where it does not (healthHolds), and only
+ * the channel can say which. Where the plans agree, no read is needed to know.
+ */
+export function healthRuleDecides(input: Omit<PlanInput, "healthChecked">): boolean {
+  const weights = (healthChecked: boolean) =>
+    planTarget({ ...input, healthChecked }).upserts.map((u) => `${u.desired.ecs_id}:${u.weight}`);
+  return weights(false).join() !== weights(true).join();
+}
+
+/**
+ * Whether the plan changes the member group: adds, updates, re-enables or removals; a slow-start raise
+ * (a weight step of a member already there) does not. From part of the instances (`partial`: a first
+ * page) removals do not count: a member that looks stray may belong to an instance not read yet.
+ */
+export function changesMembers(plan: TargetPlan, partial = false): boolean {
+  if (plan.upserts.some((u) => u.kind !== "ramp") || plan.enable.length > 0) return true;
+  return !partial && plan.removals.length > 0;
 }
 
 /** True when applying the plan would write nothing. */

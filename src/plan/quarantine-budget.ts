@@ -13,7 +13,7 @@ export const QUARANTINED_AT_TAG = "channel-autoscaler-quarantined-at";
  * lands, another invocation's first read sees those tags on instances still in service, cannot tell
  * them from a crash's leftovers, and removes them: the quarantine is then invisible to that invocation.
  * This keeps the time in which that can happen short, and with it the number of invocations that can
- * overlap that way (README, "Replacing unhealthy instances").
+ * overlap that way (docs/replace-unhealthy.md).
  */
 export const ACT_WITHIN_SECONDS = 45;
 

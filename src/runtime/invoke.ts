@@ -8,6 +8,7 @@ import { type Config, type EnvReader, envReader } from "../config/load";
 import type { Binding } from "../config/schema";
 import type { BindingSet } from "../discovery/merge";
 import { InputError } from "../events/errors";
+import { namesLifecycleHook } from "../events/message";
 import { type FunctionKind, readEvent, type Selection } from "../events/read";
 import { Logger } from "../observability/logger";
 import { RunMetrics } from "../observability/metrics";
@@ -22,6 +23,7 @@ import {
 } from "../plan/types";
 import { type DeadLetterDelivery, type DeadLetterRecord, DeadLetterSink } from "../reliability/dead-letter";
 import type { DeadLetterCode } from "../reliability/dead-letter-codes";
+import { HealthCheckMemory } from "../sync/health-check-memory";
 import { reconcile } from "../sync/reconcile";
 import { syncOptions } from "../sync/types";
 import { allBindings, resolveBindings, unknownGroups } from "./bindings";
@@ -376,6 +378,25 @@ function narrowToBound(run: Run, selection: Selection, set: BindingSet, hintsOnl
   selection.groups = (selection.groups as string[]).filter((id) => !unknown.ids.includes(id));
 }
 
+// Memories outlive one invocation, as the rate limits' buckets do: a warm instance invoked again knows
+// which health checks it found as wanted, and when. One per project, endpoints and recheck period.
+const healthCheckMemories = new Map<string, HealthCheckMemory>();
+
+function healthCheckMemory(config: Config): HealthCheckMemory {
+  const scope = JSON.stringify([
+    config.projectId,
+    config.region,
+    config.endpointOverrides,
+    config.tuning.healthCheckRecheckMs,
+  ]);
+  let memory = healthCheckMemories.get(scope);
+  if (!memory) {
+    memory = new HealthCheckMemory(config.tuning.healthCheckRecheckMs);
+    healthCheckMemories.set(scope, memory);
+  }
+  return memory;
+}
+
 /**
  * Execute: reconcile the bindings here, or, past the threshold, split the timer's full reconcile
  * across async backfill invocations (a dry run stays here, so its plan comes back whole).
@@ -413,9 +434,12 @@ async function execute(
       deadLetters,
       // The drain and the health polls end early when the run is interrupted (or move a test's clock).
       sleep: sleep ?? ((ms) => run.deadline.sleep(ms)),
+      // A backfill (a dead letter's replay, the CLI, a fan-out shard) compares every health check: a
+      // replay of a failed health-check write must repair it, whatever this instance remembers.
+      ...(run.kind === "backfill" ? {} : { healthChecks: healthCheckMemory(config) }),
       ...(now ? { now } : {}),
     },
-    syncOptions(config.tuning, selection.dryRun, set.discovered),
+    syncOptions(config.tuning, selection.dryRun, set.discovered, namesLifecycleHook(selection.hints)),
   );
 }
 

@@ -1,4 +1,4 @@
-import { isAlreadyDeleted, isQuotaExceeded } from "../cloud/classify";
+import { isAlreadyDeleted, isParameterRefusal, isQuotaExceeded } from "../cloud/classify";
 import type { Member, MemberInfo } from "../cloud/gateway";
 import type { TargetOutcome } from "../plan/decide-hook";
 import { deletesStillDue } from "../plan/deletes-still-due";
@@ -10,7 +10,8 @@ import { markAlreadyDone, type PlanEntry } from "../plan/types";
 import type { DeadLetterAction } from "../reliability/dead-letter";
 import { chunk } from "./concurrency";
 import type { RunLedger } from "./ledger";
-import type { DeferredUpsert, TargetRun } from "./target-run";
+import type { TargetMembers } from "./member-reads";
+import type { DeferredUpsert, RefusedUpsert, TargetRun } from "./target-run";
 import type { SyncDeps, SyncOptions } from "./types";
 
 /** A plan entry's slow-start fields: an add at the start weight, or a ramp step, and where in the window. */
@@ -69,7 +70,8 @@ export class MemberWriter {
   /**
    * Adds and updates, one POST per chunk. The upserts the gateway refuses for its member quota
    * (APIG.3110) while removals are still to come go to `run.deferred`: retryDeferred writes them after
-   * the deletes.
+   * the deletes. A chunk refused for the quota with no removals to come fails its adds and writes its
+   * updates alone, which the quota does not limit.
    */
   async applyUpserts(run: TargetRun): Promise<void> {
     const { target, plan } = run;
@@ -97,6 +99,24 @@ export class MemberWriter {
     if (items.length > 0) await this.writeUpserts(run, items, false);
   }
 
+  /**
+   * Upserts refused on a guess, written once more as planned again from the channel (`again`: the new
+   * upsert of each refused entry); none is sent to `refused` a second time. An entry `again` has no
+   * upsert for failed for a reason already dead-lettered (the channel read, or the instance's address),
+   * so it only fails. Before the removals, an add refused for the member quota is deferred as in
+   * applyUpserts.
+   */
+  async writeRefusedAgain(
+    run: TargetRun,
+    refused: readonly RefusedUpsert[],
+    again: DeferredUpsert[],
+    removalsToCome: boolean,
+  ): Promise<void> {
+    run.guessed = false;
+    for (const r of refused) if (!again.some((a) => a.entry === r.entry)) r.entry.status = "failed";
+    if (again.length > 0) run.deferred.push(...(await this.writeUpserts(run, again, removalsToCome)));
+  }
+
   private async writeUpserts(
     run: TargetRun,
     items: DeferredUpsert[],
@@ -105,6 +125,13 @@ export class MemberWriter {
     const { target, outcome, log } = run;
     const deferred: DeferredUpsert[] = [];
     for (const batch of chunk(items, this.opts.addChunkSize)) {
+      const refusal = run.refused[0]?.error;
+      if (refusal !== undefined) {
+        // The guess was refused: the chunks after it are written once the channel has been read.
+        for (const { upsert: u } of batch) if (u.kind === "add") outcome.present.delete(u.desired.ecs_id);
+        run.refused.push(...batch.map((b) => ({ ...b, error: refusal })));
+        continue;
+      }
       const body: MemberInfo[] = batch.map(({ upsert: u }) => ({
         ecs_id: u.desired.ecs_id,
         ecs_name: u.desired.ecs_name,
@@ -143,16 +170,39 @@ export class MemberWriter {
           deferred.push(...batch);
           continue;
         }
-        for (const { entry } of batch) entry.status = "failed";
-        const adds = batch.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
-        const updates = batch
-          .filter(({ upsert }) => upsert.kind !== "add")
-          .map(({ upsert }) => upsert.desired);
-        if (adds.length > 0) this.ledger.failInstances(target, "add_members", err, adds);
-        if (updates.length > 0) this.ledger.failInstances(target, "update_members", err, updates);
+        const updates = batch.filter(({ upsert }) => upsert.kind !== "add");
+        if (isQuotaExceeded(err) && updates.length > 0 && updates.length < batch.length) {
+          // An update does not add to the member count: the chunk was refused for its adds alone.
+          this.failUpserts(
+            run,
+            batch.filter(({ upsert }) => upsert.kind === "add"),
+            err,
+          );
+          log.warn("member quota reached; writing the updates without the adds", {
+            action: "update_members",
+            binding: bindingLabels(target.bindings),
+            instance_ids: updates.map(({ upsert }) => upsert.desired.ecs_id),
+          });
+          await this.writeUpserts(run, updates, false);
+          continue;
+        }
+        if (run.guessed && isParameterRefusal(err)) {
+          run.refused.push(...batch.map((b) => ({ ...b, error: err })));
+          continue;
+        }
+        this.failUpserts(run, batch, err);
       }
     }
     return deferred;
+  }
+
+  /** Upserts that failed: their entries, and a dead letter for the adds and one for the updates. */
+  private failUpserts(run: TargetRun, items: readonly DeferredUpsert[], err: unknown): void {
+    for (const { entry } of items) entry.status = "failed";
+    const adds = items.filter(({ upsert }) => upsert.kind === "add").map(({ upsert }) => upsert.desired);
+    const updates = items.filter(({ upsert }) => upsert.kind !== "add").map(({ upsert }) => upsert.desired);
+    if (adds.length > 0) this.ledger.failInstances(run.target, "add_members", err, adds);
+    if (updates.length > 0) this.ledger.failInstances(run.target, "update_members", err, updates);
   }
 
   async applyEnable(run: TargetRun): Promise<void> {
@@ -266,11 +316,15 @@ export class MemberWriter {
 
   /**
    * Deletes `run.toDelete` once the channel has drained, acting on a fresh read: the member group is
-   * listed again (one read, only when there is something to delete) and only the members still there
-   * and still disabled are deleted (deletesStillDue). When the channel has not drained (no time left),
-   * the members stay disabled and linger for a later run.
+   * listed again (`relist`, asked only when there is something to delete; see listingOnDemand) and only
+   * the members still there and still disabled are deleted (deletesStillDue). When the channel has not
+   * drained (no time left), the members stay disabled and linger for a later run.
    */
-  async applyDeletes(run: TargetRun, drained: boolean): Promise<void> {
+  async applyDeletes(
+    run: TargetRun,
+    drained: boolean,
+    relist: (target: Target) => Promise<TargetMembers>,
+  ): Promise<void> {
     const { target, outcome } = run;
     if (!drained) {
       for (const m of run.toDelete) this.markLingering(outcome, m);
@@ -278,10 +332,8 @@ export class MemberWriter {
     }
     const entries = new Map(run.toDelete.map((m) => [m, this.memberEntry(target, "delete", m)]));
     if (this.opts.dryRun || run.toDelete.length === 0) return;
-    let listed: Member[];
-    try {
-      listed = await this.deps.gateway.listGroupMembers(target.channel, target.memberGroupName);
-    } catch (err) {
+    const fresh = await relist(target);
+    if ("error" in fresh) {
       // Nothing is deleted on a plan this old without a look at the group: the next run drains again.
       for (const [m, e] of entries) {
         e.status = "failed";
@@ -290,12 +342,12 @@ export class MemberWriter {
       this.ledger.fail(
         target.bindings,
         "read_members",
-        err,
+        fresh.error,
         run.toDelete.map((m) => m.ecs_id ?? m.id),
       );
       return;
     }
-    const { due, reenabled, gone } = deletesStillDue(run.toDelete, listed);
+    const { due, reenabled, gone } = deletesStillDue(run.toDelete, fresh.members);
     for (const m of gone) markAlreadyDone(entries.get(m)!);
     for (const m of reenabled) {
       const e = entries.get(m)!;

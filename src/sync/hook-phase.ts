@@ -13,6 +13,7 @@ import { bindingLabels, channelKey } from "../plan/identity";
 import { markAlreadyDone } from "../plan/types";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
+import { listTargetMembers } from "./member-reads";
 import type { SyncDeps, SyncOptions } from "./types";
 
 interface PendingHook {
@@ -88,8 +89,9 @@ export class HookPhase {
   }
 
   /**
-   * Completes terminate hooks whose members this run removed, on a read made after the deletes: each of
-   * their member groups is listed once more (only when such a hook waits), and a hook continues only
+   * Completes terminate hooks whose members this run removed, on a read made after the deletes: their
+   * member groups are listed once more (only when such a hook waits; a channel's groups together, as in
+   * listTargetMembers), and a hook continues only
    * when no listing holds a member of its instance. Something may have put one back since our delete
    * (another invocation that saw the instance in an older AS read, an operator): AS would then
    * terminate an instance that still takes traffic.
@@ -100,20 +102,27 @@ export class HookPhase {
     if (hooks.length === 0) return;
     const listings = new Map<TargetOutcome, Member[] | undefined>();
     if (!this.opts.dryRun) {
+      const byChannel = new Map<string, TargetOutcome[]>();
       for (const t of new Set(hooks.flatMap((h) => h.hook.targets))) {
-        try {
-          listings.set(
-            t,
-            await this.deps.gateway.listGroupMembers(t.target.channel, t.target.memberGroupName),
-          );
-        } catch (err) {
+        const key = channelKey(t.target.channel);
+        byChannel.set(key, [...(byChannel.get(key) ?? []), t]);
+      }
+      for (const outcomes of byChannel.values()) {
+        const targets = outcomes.map((o) => o.target);
+        const { byTarget } = await listTargetMembers(this.deps.gateway, targets[0]!.channel, targets);
+        for (const t of outcomes) {
+          const listed = byTarget.get(t.target)!;
+          if ("members" in listed) {
+            listings.set(t, listed.members);
+            continue;
+          }
           // The hook waits; the next run reads again. Not worth a dead letter.
           listings.set(t, undefined);
           this.deps.logger.warn("could not re-read a member group before completing a terminate hook", {
             action: "read_members",
             channel: channelKey(t.target.channel),
             member_group_name: t.target.memberGroupName,
-            error: describeError(err),
+            error: describeError(listed.error),
           });
         }
       }

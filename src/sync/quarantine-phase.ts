@@ -29,8 +29,9 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 /**
  * replace_unhealthy, the I/O around decideQuarantine: reads the unhealthy-since and quarantined-at tags
  * (ECS), keeps them up to date, and moves the instances that stayed unhealthy too long to AS standby with
- * a replacement, within the group's budget. Returns the members whose instances went to standby: the
- * caller drains them out of the channel like any member that is no longer desired.
+ * a replacement, within the group's budget. Returns the members whose instances this target's bindings
+ * sent to standby (in a dry run, would send); movedFrom names every member of a target whose instance
+ * any binding sent. The caller drains them out of the channel like any member that is no longer desired.
  *
  * The budget holds across invocations without any state of our own. Only tagged instances in standby
  * count; each instance is tagged quarantined-at before its ENTER_STANDBY, and right before the
@@ -171,12 +172,11 @@ export class QuarantinePhase {
       });
     }
 
-    // An instance another binding of the group moved this run is drained from this channel too.
-    const moved = decision.quarantine.filter((c) => this.done.has(c.instanceId)).map((c) => c.member);
+    // An instance another binding of the group moved this run is not asked for again (movedFrom drains it).
     const candidates = decision.quarantine.filter((c) => !this.done.has(c.instanceId));
     if (candidates.length === 0) {
       await this.afterRemoval(groupId, removed, context, log);
-      return moved;
+      return [];
     }
     const entries = new Map(
       candidates.map((c) => [
@@ -192,7 +192,7 @@ export class QuarantinePhase {
         }),
       ]),
     );
-    if (this.opts.dryRun) return [...moved, ...candidates.map((c) => c.member)];
+    if (this.opts.dryRun) return candidates.map((c) => c.member);
     // What the re-count compares with: this read, less the tags this run removed since.
     const seen = new Map(marks.quarantinedAt);
     for (const id of removed) seen.delete(id);
@@ -205,7 +205,16 @@ export class QuarantinePhase {
       context,
       log,
     );
-    return [...moved, ...quarantined.map((c) => c.member)];
+    return quarantined.map((c) => c.member);
+  }
+
+  /**
+   * Of a target's listed members, the enabled ones whose instance this run has moved to standby so far,
+   * whichever binding moved it: a group bound to several targets leaves them all, including targets
+   * without replace_unhealthy and those whose own health check finds the instance healthy.
+   */
+  movedFrom(members: readonly Member[]): Member[] {
+    return members.filter((m) => m.ecs_id && m.status !== 2 && this.done.has(m.ecs_id));
   }
 
   /**

@@ -11,6 +11,11 @@ export interface DeferredUpsert {
   entry: PlanEntry;
 }
 
+/** An upsert the gateway refused with a parameter error while the run wrote on a guess, and the refusal. */
+export interface RefusedUpsert extends DeferredUpsert {
+  error: unknown;
+}
+
 /**
  * One target's pass through a run: what it is, what its plan says, and what the writes left (the
  * outcome the lifecycle hooks are decided from), with the two things carried from the writes to the
@@ -26,6 +31,13 @@ export interface TargetRun {
   toDelete: Member[];
   /** Upserts refused for the member quota while removals were to come: written again after the deletes. */
   deferred: DeferredUpsert[];
+  /**
+   * The upserts are written on a guess: no channel read says that the member group exists (its listing
+   * is empty) or which member type the channel takes (the listing does not prove it). A parameter
+   * error refusing them then sends them to `refused`, to be written again once the channel is read.
+   */
+  guessed: boolean;
+  refused: RefusedUpsert[];
 }
 
 /** A target's run before any write: every member the plan keeps counts as present. */
@@ -34,6 +46,7 @@ export function startTargetRun(
   plan: TargetPlan,
   channel: Channel | undefined,
   log: Logger,
+  guessed: boolean,
 ): TargetRun {
   return {
     target,
@@ -42,5 +55,7 @@ export function startTargetRun(
     log,
     toDelete: [],
     deferred: [],
+    guessed,
+    refused: [],
   };
 }

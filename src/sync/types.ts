@@ -7,6 +7,7 @@ import type { Binding } from "../config/schema";
 import { DEFAULT_TUNING, type Tuning } from "../config/tuning";
 import type { Logger } from "../observability/logger";
 import type { DeadLetterSink } from "../reliability/dead-letter";
+import type { HealthCheckMemory } from "./health-check-memory";
 
 export interface SyncDeps {
   gateway: GatewayClient;
@@ -18,6 +19,8 @@ export interface SyncDeps {
   deadLetters: DeadLetterSink;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A warm instance's memory of the health checks it found as wanted; without one, every run compares. */
+  healthChecks?: HealthCheckMemory;
 }
 
 export interface SyncOptions {
@@ -37,6 +40,11 @@ export interface SyncOptions {
    * (../plan/ownership.ts), checked before the first write to it.
    */
   tagBound: ReadonlySet<Binding>;
+  /**
+   * The event is a lifecycle-hook message: hanging hooks are listed beside the first page of instances
+   * rather than once a page shows an instance waiting on one.
+   */
+  hooksAtOnce: boolean;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -47,14 +55,24 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   healthPollIntervalMs: DEFAULT_TUNING.healthPollIntervalMs,
   healthWaitMaxMs: DEFAULT_TUNING.healthWaitMaxMs,
   tagBound: new Set(),
+  hooksAtOnce: false,
 };
 
-/** The options of a run from its configuration's tuning (the knobs that share their names) and its tag bindings. */
-export function syncOptions(tuning: Tuning, dryRun: boolean, tagBound: ReadonlySet<Binding>): SyncOptions {
+/**
+ * The options of a run from its configuration's tuning (the knobs that share their names), its tag
+ * bindings and whether its event is a lifecycle-hook message.
+ */
+export function syncOptions(
+  tuning: Tuning,
+  dryRun: boolean,
+  tagBound: ReadonlySet<Binding>,
+  hooksAtOnce = false,
+): SyncOptions {
   return {
     ...DEFAULT_SYNC_OPTIONS,
     dryRun,
     tagBound,
+    hooksAtOnce,
     maxConcurrency: tuning.maxConcurrency,
     healthPollIntervalMs: tuning.healthPollIntervalMs,
     healthWaitMaxMs: tuning.healthWaitMaxMs,

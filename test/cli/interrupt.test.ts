@@ -103,10 +103,12 @@ function startSync(extra: string[] = []): Child {
   };
 }
 
-/** The report README's "Interrupting a run" shows, up to the command it prints. */
+/** The report docs/cli.md's "Interrupting a run" shows, up to the command it prints. */
 function readmeReport(): string {
-  const readme = readFileSync(path.join(root, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("### Interrupting a run\n"));
+  const doc = readFileSync(path.join(root, "docs/cli.md"), "utf8");
+  const start = doc.indexOf("## Interrupting a run\n");
+  expect(start, "docs/cli.md: Interrupting a run").toBeGreaterThan(-1);
+  const section = doc.slice(start);
   return /```\n([\s\S]*?)```/.exec(section)![1]!;
 }
 
@@ -154,7 +156,7 @@ describe("sync interrupted by a signal", () => {
           "  not started: asg-api → channel roma/roma-demo/chan-api, member group api",
         ].join("\n"),
       );
-      // README's "Interrupting a run" shows this run's report (with SIGINT), as printed.
+      // docs/cli.md's "Interrupting a run" shows this run's report (with SIGINT), as printed.
       const shown = readmeReport().replaceAll("SIGINT", signal);
       expect(out).toContain(shown.slice(0, shown.indexOf("\n  npx ")));
       expect(out).toContain("Interrupted: run sync again to finish (every run reads the whole state again):");

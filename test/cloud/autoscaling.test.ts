@@ -83,3 +83,39 @@ describe("listGroupInstances", () => {
     expect(offsetsAsked()).toEqual(["0", "2"]);
   });
 });
+
+describe("listHangingHooks", () => {
+  it("skips records without an instance_id with one warning, and keeps the others", async () => {
+    emu.control.addFault({
+      method: "GET",
+      path: "/scaling_instance_hook/asg-1/list$",
+      status: 200,
+      body: {
+        instance_hanging_info: [
+          { lifecycle_hook_name: "launch", lifecycle_action_key: "k-0", lifecycle_hook_status: "HANGING" },
+          { instance_id: "i-1", lifecycle_hook_name: "launch", lifecycle_action_key: "k-1" },
+          { instance_id: "i-2", lifecycle_hook_name: "launch", lifecycle_hook_status: "CONTINUE" },
+        ],
+      },
+    });
+    const hooks = await client.listHangingHooks("asg-1");
+    expect(hooks.map((h) => [h.instance_id, h.lifecycle_action_key])).toEqual([["i-1", "k-1"]]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        msg: "AS listed hanging lifecycle actions without an instance_id; they are skipped",
+        scaling_group_id: "asg-1",
+        records_without_id: 1,
+      }),
+    ]);
+  });
+});
+
+describe("readGroupInstances", () => {
+  it("counts the records without an id: the listing cannot name every instance", async () => {
+    emu.control.addFault(page(3, [instance("i-a"), noId, instance("i-b")]));
+    const listing = await client.readGroupInstances("asg-1");
+    expect(listing.instances.map((i) => i.instance_id)).toEqual(["i-a", "i-b"]);
+    expect(listing.unidentified).toBe(1);
+  });
+});

@@ -32,7 +32,7 @@ const envBinding = (over: Partial<Binding> = {}): Binding =>
     ...over,
   });
 
-describe("bindingFromTags (README: Bindings from AS group tags)", () => {
+describe("bindingFromTags (docs/configuration.md: Bindings from AS group tags)", () => {
   it("reads the required tags with BINDINGS' defaults, and every optional tag", () => {
     expect(bindingFromTags("asg-1", tags())).toEqual({
       ok: true,

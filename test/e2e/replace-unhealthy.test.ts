@@ -238,6 +238,40 @@ describe("replace_unhealthy through the bundles", () => {
     expect(standbyCalls()).toHaveLength(1);
   });
 
+  it("an instance quarantined for one member group leaves, in the same run, a group that finds it healthy or has no replace_unhealthy", async () => {
+    const state = stateFor(
+      { "i-1": "unhealthy" },
+      { "i-1": { [TAG]: String(nowSeconds() - 600) } },
+      [],
+      ["web", "api", "batch"],
+    );
+    // The api and batch groups' members are healthy: only web's decision quarantines i-1.
+    const channel = state.gateways![0]!.channels![0]!;
+    channel.members = channel.members!.map((m) =>
+      m.member_group_name === "web" ? m : { ...m, health_status: "healthy" as const },
+    );
+    emu.control.load(state);
+    // batch comes first, so its own writes are over before web's quarantine; api judges after web (had
+    // it judged first, its healthy reading would clear the unhealthy-since tag, shared by the server).
+    const bindings = [
+      { ...binding, member_group_name: "batch", replace_unhealthy: undefined },
+      binding,
+      { ...binding, member_group_name: "api" },
+    ];
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, bindings) });
+    expect(res.summary).toMatchObject({ quarantined: 1, disabled: 3, removed: 3, dead_lettered: 0 });
+    expect(standbyCalls()).toHaveLength(1);
+    for (const group of ["web", "api", "batch"]) {
+      expect(
+        members(emu, "apig-1", "chan-a")
+          .filter((m) => m.member_group_name === group)
+          .map((m) => m.ecs_id)
+          .sort(),
+        group,
+      ).toEqual(["i-2", "i-3"]);
+    }
+  });
+
   it("a dry run shows the quarantine and its drain with the reason, and writes nothing", async () => {
     load({ "i-1": "unhealthy" }, { "i-1": { [TAG]: String(nowSeconds() - 600) } });
     const res = await invoke("backfill", { dry_run: true }, { env: env() });

@@ -1,10 +1,13 @@
 /**
- * How many calls a run makes and which of them wait for which, counted in the emulator's call log
- * (issue 16): the channel is read only when the plan needs it, and then beside the AS reads rather
- * than after them; a converged run reads exactly what it read before.
+ * Which calls a run makes, counted in the emulator's call log for runs of the built bundles: the reads
+ * of docs/reads.md, at their floor. A converged binding reads its members (⌈members/500⌉ pages) and its
+ * group's instances (⌈instances/100⌉ pages), in that order, and nothing else; a first deploy into
+ * existing groups adds one POST per 100 members; the channel, the hanging hooks and the member groups are
+ * read only when an answer the run already has says they are needed.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { CallLogEntry, StateInput } from "../emulator";
+import fixture from "../fixtures/as-lifecycle-hook-message.json";
 import { emulatorForFile } from "../support/emulator-for-file";
 import {
   baseState,
@@ -14,6 +17,7 @@ import {
   members,
   romaChannel,
   romaInstance,
+  smnEvent,
   timerEvent,
   webBinding,
   writes,
@@ -22,21 +26,31 @@ import {
 const emu = await emulatorForFile();
 beforeEach(() => {
   emu.control.reset();
-  emu.control.setOptions({ memberQuota: 10, latencyMs: 0, defaultMemberHealth: "healthy" });
+  emu.control.setOptions({ memberQuota: 5_000, latencyMs: 0, defaultMemberHealth: "healthy" });
 });
 
 /** A call as a person names it. */
 function callName(c: CallLogEntry): string {
-  if (c.method !== "GET") return `${c.method} ${c.path.split("/").pop()}`;
+  const refused = c.status >= 400 ? ` ${c.status}` : "";
+  if (c.method !== "GET") return `${c.method} ${c.path.split("/").pop()}${refused}`;
   if (c.path.includes("/scaling_group_instance/")) return "instances";
   if (c.path.includes("/scaling_instance_hook/")) return "hooks";
-  if (c.path.endsWith("/members")) return "members";
+  if (c.path.endsWith("/members"))
+    return c.query.member_group_name === undefined ? "channel members" : "members";
   if (/\/vpc-channels\/[^/]+$/.test(c.path)) return "channel";
   if (c.service === "ecs") return "ecs";
   return `GET ${c.path}`;
 }
 const calls = () => emu.control.calls().map(callName);
 const count = (name: string) => calls().filter((n) => n === name).length;
+
+const ids = (n: number, prefix = "i") =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
+const member = (id: string, group = "web") => ({
+  ecs_id: id,
+  ecs_name: `web-${id}`,
+  member_group_name: group,
+});
 
 const healthCheck = {
   protocol: "TCP",
@@ -46,124 +60,160 @@ const healthCheck = {
   timeout: 5,
 };
 
-describe("the channel read waits for no AS call", () => {
-  // Issue 16: "read the channel only when the listing is empty or a health_check must be compared, and
-  // then concurrently with the AS instance listing". The first instance listing never answers: the run
-  // waits for its timeout (REQUEST_TIMEOUT_MS) and asks again. A channel read that waited for a first
-  // page of instances would come after that second listing; one made beside the first comes before it,
-  // however slow the machine.
-  it("an empty member group (it may not exist yet): the channel read starts with the instance listing", async () => {
-    emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: [] }));
-    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
-    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
-      env: envFor(emu, [webBinding]),
-    });
-    expect(deadLetters).toEqual([]);
-    expect(summary?.added).toBe(2);
-    const names = calls();
-    const secondListing = names.indexOf("instances", names.indexOf("instances") + 1);
-    expect(names.indexOf("members")).toBe(0);
-    expect(secondListing).toBeGreaterThan(0);
-    expect(names.indexOf("channel")).toBeGreaterThan(0);
-    expect(names.indexOf("channel")).toBeLessThan(secondListing);
-    // One read of each, besides the retried instance listing.
-    expect(names.filter((n) => n !== "instances").sort()).toEqual([
-      "POST members",
-      "channel",
-      "hooks",
-      "members",
-    ]);
-  });
-
-  // The first hook list never answers, as above: once the first page of instances shows members to add
-  // whose member type the listing does not prove, the channel is read, before the hook list is asked
-  // again.
+describe("a converged plain binding reads its floor: ⌈instances/100⌉ + ⌈members/500⌉, members first", () => {
   it.each([
-    [
-      "a scale-out into a listed group (an ecs_id does not tell the member type)",
-      [{ ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" }],
-    ],
-  ])("%s", async (_, listed) => {
-    emu.control.load(baseState({ instances: [instance("i-1"), instance("i-2")], members: listed }));
-    emu.control.addFault({ method: "GET", path: "/scaling_instance_hook/", hang: true });
+    [2, 1, 1],
+    [250, 3, 1],
+    [600, 6, 2],
+  ])(
+    "%i instances and members: %i instance pages, %i member pages, no hook list, no channel, no write",
+    async (n, instancePages, memberPages) => {
+      emu.control.load(
+        baseState({ instances: ids(n).map((id) => instance(id)), members: ids(n).map((id) => member(id)) }),
+      );
+      const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
+        env: envFor(emu, [webBinding]),
+      });
+      expect(deadLetters).toEqual([]);
+      expect(summary?.unchanged).toBe(n);
+      expect(calls()).toEqual([
+        ...Array(memberPages).fill("members"),
+        ...Array(instancePages).fill("instances"),
+      ]);
+    },
+  );
+
+  it("an empty member group of an empty scaling group: one member page and one instance page", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1", "REMOVING")], members: [] }));
     const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, [webBinding]),
     });
-    expect(deadLetters).toEqual([]);
-    expect(summary?.added).toBe(2 - listed.length);
-    const names = calls();
-    const secondHookList = names.indexOf("hooks", names.indexOf("hooks") + 1);
-    expect(names.indexOf("members")).toBe(0);
-    expect(names.indexOf("channel")).toBeGreaterThan(names.indexOf("instances"));
-    expect(names.indexOf("channel")).toBeLessThan(secondHookList);
-    // Still one read of each, besides the retried hook list.
-    expect(names.filter((n) => n !== "hooks").sort()).toEqual([
-      "POST members",
-      "channel",
-      "instances",
-      "members",
-    ]);
-  });
-});
-
-describe("reads of a converged run", () => {
-  it("a converged ecs group: members, instances, hooks; no channel read", async () => {
-    emu.control.load(
-      baseState({
-        instances: [instance("i-1"), instance("i-2")],
-        members: [
-          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
-          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web" },
-        ],
-      }),
-    );
-    const { summary } = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
-    expect(summary?.unchanged).toBe(2);
-    expect(calls().sort()).toEqual(["hooks", "instances", "members"]);
-  });
-
-  // The accepted cost of issue 16's rule ("read the channel only when the listing is empty or a
-  // health_check must be compared, and then concurrently with the AS instance listing"): an empty
-  // listing starts the channel read before any instance is seen, so an empty member group of an empty
-  // scaling group reads its channel once a run, and writes nothing.
-  it("an empty group of an empty scaling group: one channel read, beside the AS reads, no write", async () => {
-    emu.control.load(baseState({ instances: [instance("i-1", "REMOVING")], members: [] }));
-    const env = envFor(emu, [webBinding]);
-    await invoke("reconcile", timerEvent(), { env });
-    emu.control.clearCalls();
-    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), { env });
     expect(deadLetters).toEqual([]);
     expect(summary?.added).toBe(0);
-    expect(writes(emu)).toEqual([]);
-    expect(calls().sort()).toEqual(["channel", "hooks", "instances", "members"]);
+    expect(calls()).toEqual(["members", "instances"]);
   });
 
-  it("an empty group of an empty scaling group whose channel cannot be read: nothing dead-lettered", async () => {
-    emu.control.load(baseState({ instances: [], members: [] }));
-    emu.control.addFault({ method: "GET", path: "/vpc-channels/chan-1$", status: 404 });
-    const { summary, deadLetters } = await invoke("reconcile", timerEvent(), {
-      env: envFor(emu, [webBinding]),
-    });
-    // The read was made, and failed, but was not needed: no instance to add, so its failure stops nothing.
-    expect(count("channel")).toBe(1);
-    expect(deadLetters).toEqual([]);
-    expect(summary?.dead_lettered).toBe(0);
-    expect(writes(emu)).toEqual([]);
+  it("two member groups on one channel: one listing of the whole channel when it takes no more pages", async () => {
+    emu.control.load({
+      gateways: romaInstance([
+        romaChannel({ groups: ["web", "blue", "other"], members: [member("i-1"), member("b-1", "blue")] }),
+      ]),
+      scaling_groups: [
+        { scaling_group_id: "asg-1", instances: [instance("i-1")] },
+        { scaling_group_id: "asg-2", instances: [instance("b-1")] },
+      ],
+    } as StateInput);
+    const blue = { ...webBinding, scaling_group_id: "asg-2", member_group_name: "blue" };
+    const { summary } = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding, blue]) });
+    expect(summary?.unchanged).toBe(2);
+    expect(calls()).toEqual(["channel members", "instances", "instances"]);
   });
 
-  it("with a health_check: one channel read (to compare it), no write", async () => {
-    emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
-    const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }]);
-    await invoke("reconcile", timerEvent(), { env });
-    emu.control.clearCalls();
-    const { summary } = await invoke("reconcile", timerEvent(), { env });
-    expect(summary?.unchanged).toBe(1);
-    expect(writes(emu)).toEqual([]);
-    expect(calls().sort()).toEqual(["channel", "hooks", "instances", "members"]);
+  it("two member groups on a channel whose other groups hold 2,000 members: one whole-channel page, then each group alone", async () => {
+    emu.control.load({
+      gateways: romaInstance([
+        romaChannel({
+          groups: ["web", "blue", "other"],
+          members: [
+            member("i-1"),
+            member("b-1", "blue"),
+            ...ids(2_000, "f").map((id) => member(id, "other")),
+          ],
+        }),
+      ]),
+      scaling_groups: [
+        { scaling_group_id: "asg-1", instances: [instance("i-1")] },
+        { scaling_group_id: "asg-2", instances: [instance("b-1")] },
+      ],
+    } as StateInput);
+    const blue = { ...webBinding, scaling_group_id: "asg-2", member_group_name: "blue" };
+    const { summary } = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding, blue]) });
+    expect(summary?.unchanged).toBe(2);
+    // 5 pages for the whole channel against 2 for the groups: after the first page, the groups.
+    expect(calls()).toEqual(["channel members", "members", "members", "instances", "instances"]);
   });
 });
 
-describe("a listed member that proves the member type", () => {
+describe("a first deploy makes no call it can do without", () => {
+  it("into an existing empty member group: the members, the instances, one POST per 100 members", async () => {
+    emu.control.load(baseState({ instances: ids(200).map((id) => instance(id)), members: [] }));
+    const { summary, deadLetters } = await invoke("backfill", {}, { env: envFor(emu, [webBinding]) });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(200);
+    expect(calls()).toEqual(["members", "instances", "instances", "POST members", "POST members"]);
+  });
+
+  it("into a member group the channel lacks: the refused add reads the channel once, creates the group and adds again", async () => {
+    emu.control.load(baseState({ instances: ids(150).map((id) => instance(id)), members: [] }));
+    const env = envFor(emu, [{ ...webBinding, member_group_name: "blue" }]);
+    const { summary, deadLetters } = await invoke("backfill", {}, { env });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(150);
+    // The second chunk waits for the channel read the first one's refusal asks for.
+    expect(calls()).toEqual([
+      "members",
+      "instances",
+      "instances",
+      "POST members 400",
+      "channel",
+      "POST member-groups",
+      "POST members",
+      "POST members",
+    ]);
+    expect(members(emu).filter((m) => m.member_group_name === "blue")).toHaveLength(150);
+  });
+
+  it("into an ip channel that no listed member shows as one: the refused add reads the channel, then the addresses, then adds", async () => {
+    emu.control.load({
+      gateways: romaInstance([romaChannel({ memberType: "ip" })]),
+      scaling_groups: [{ scaling_group_id: "asg-1", instances: [instance("i-1"), instance("i-2")] }],
+      servers: [
+        { id: "i-1", ipv4: "10.0.0.1" },
+        { id: "i-2", ipv4: "10.0.0.2" },
+      ],
+    } as StateInput);
+    const { summary, deadLetters } = await invoke("backfill", {}, { env: envFor(emu, [webBinding]) });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(2);
+    expect(calls()).toEqual(["members", "instances", "POST members 400", "channel", "ecs", "POST members"]);
+    expect(
+      members(emu)
+        .map((m) => m.host)
+        .sort(),
+    ).toEqual(["10.0.0.1", "10.0.0.2"]);
+  });
+
+  it("an add refused again once the channel is read is dead-lettered: one channel read, one retry", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
+    emu.control.addFault({
+      method: "POST",
+      path: "/members$",
+      times: 0,
+      status: 400,
+      body: { error_code: "APIG.2012", error_msg: "Invalid parameter value,parameterName:ecs_name" },
+    });
+    const { summary, deadLetters } = await invoke("backfill", {}, { env: envFor(emu, [webBinding]) });
+    expect(calls()).toEqual(["members", "instances", "POST members 400", "channel", "POST members 400"]);
+    expect(deadLetters).toMatchObject([
+      { action: "add_members", instance_ids: ["i-1"], error: { code: "APIG.2012" } },
+    ]);
+    expect(summary?.plan.map((e) => [e.action, e.status])).toEqual([["add", "failed"]]);
+  });
+
+  it("an add refused for a reason other than a parameter is dead-lettered with no channel read", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
+    emu.control.addFault({
+      method: "POST",
+      path: "/members$",
+      times: 0,
+      status: 403,
+      body: { error_code: "APIG.1113", error_msg: "No permissions" },
+    });
+    const { deadLetters } = await invoke("backfill", {}, { env: envFor(emu, [webBinding]) });
+    expect(calls()).toEqual(["members", "instances", "POST members 403"]);
+    expect(deadLetters).toMatchObject([{ action: "add_members", error: { code: "APIG.1113" } }]);
+  });
+
   it("an address-only member proves an ip channel: a scale-out adds by address without reading the channel", async () => {
     emu.control.load({
       gateways: romaInstance([
@@ -184,11 +234,122 @@ describe("a listed member that proves the member type", () => {
     });
     expect(deadLetters).toEqual([]);
     expect(summary?.added).toBe(1);
-    expect(count("channel")).toBe(0);
-    expect(
-      members(emu)
-        .map((m) => m.host)
-        .sort(),
-    ).toEqual(["10.0.0.1", "10.0.0.2"]);
+    expect(calls()).toEqual(["members", "instances", "ecs", "POST members"]);
+  });
+});
+
+describe("a tag binding's first deploy", () => {
+  it("reads the channel (its ownership check) beside the instance listing, creates the group and adds: no refused add", async () => {
+    const tags = Object.entries({
+      "channel-autoscaler-channel": "chan-1",
+      "channel-autoscaler-instance": "roma-1",
+      "channel-autoscaler-member-group": "blue",
+    }).map(([key, value]) => ({ key, value }));
+    emu.control.load({
+      gateways: romaInstance([romaChannel()]),
+      scaling_groups: [{ scaling_group_id: "asg-t", instances: [instance("t-1")], tags }],
+    } as StateInput);
+    // The instance listing never answers at first: the channel read must not wait for it.
+    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
+    const { BINDINGS: _none, ...env } = envFor(emu, [], {
+      BINDINGS_FROM_TAGS: "true",
+      TAG_BINDINGS_ALLOWED: "roma:roma-1/chan-1",
+    });
+    const { summary, deadLetters } = await invoke("backfill", {}, { env });
+    expect(deadLetters).toEqual([]);
+    expect(summary?.added).toBe(1);
+    const names = calls().filter((n) => n !== "POST action");
+    const secondListing = names.indexOf("instances", names.indexOf("instances") + 1);
+    expect(names.indexOf("channel")).toBeLessThan(secondListing);
+    expect(names.filter((n) => n !== "instances")).toEqual([
+      "members",
+      "channel",
+      "POST member-groups",
+      "POST members",
+    ]);
+  });
+});
+
+describe("the hanging hooks are listed only where one can be found", () => {
+  const withHook = (state: "PENDING_WAIT" | "INSERVICE") =>
+    ({
+      ...baseState({ instances: [instance("i-1", state)], members: [] }),
+      scaling_groups: [
+        {
+          scaling_group_id: "asg-1",
+          instances: [instance("i-1", state)],
+          lifecycle_hooks: [{ lifecycle_hook_name: "launch", lifecycle_hook_type: "INSTANCE_LAUNCHING" }],
+          hanging: state === "PENDING_WAIT" ? [{ instance_id: "i-1", lifecycle_hook_name: "launch" }] : [],
+        },
+      ],
+    }) as StateInput;
+
+  it("an instance in PENDING_WAIT: one hook list after the instances, and the hook completed", async () => {
+    emu.control.load(withHook("PENDING_WAIT"));
+    const { summary } = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(summary?.hooks_completed).toBe(1);
+    expect(calls()).toEqual(["members", "instances", "hooks", "POST members", "PUT callback"]);
+  });
+
+  it("a lifecycle-hook message: the hook list starts beside the first instance page, not after it", async () => {
+    emu.control.load(withHook("PENDING_WAIT"));
+    // The first instance listing never answers: the run waits for its timeout and asks again. A hook
+    // list that waited for an instance page would come after the second listing.
+    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
+    const message = JSON.stringify({
+      ...fixture,
+      scaling_group: { ...fixture.scaling_group, scaling_group_id: "asg-1" },
+      scaling_instance: { ...fixture.scaling_instance, instance_id: "i-1" },
+    });
+    const { summary } = await invoke("scaling-events", smnEvent(message), { env: envFor(emu, [webBinding]) });
+    expect(summary?.hooks_completed).toBe(1);
+    const names = calls();
+    const secondListing = names.indexOf("instances", names.indexOf("instances") + 1);
+    expect(names.indexOf("hooks")).toBeGreaterThan(0);
+    expect(names.indexOf("hooks")).toBeLessThan(secondListing);
+    expect(count("hooks")).toBe(1);
+  });
+});
+
+describe("a health_check is compared on an instance's first run, then once per HEALTH_CHECK_RECHECK_MS", () => {
+  // The memory is the warm instance's, and this file's runs share one: each test names its own period.
+  it("the first run reads the channel beside the instance listing; the next runs of the same instance do not", async () => {
+    emu.control.load(baseState({ instances: ids(150).map((id) => instance(id)), members: [] }));
+    emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
+    const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }], {
+      HEALTH_CHECK_RECHECK_MS: "3600001",
+    });
+    const first = await invoke("reconcile", timerEvent(), { env });
+    expect(first.summary?.added).toBe(150);
+    const names = calls();
+    // Beside the first instance listing: before the one asked again after its timeout.
+    expect(names.indexOf("channel")).toBeLessThan(names.indexOf("instances", names.indexOf("instances") + 1));
+    expect(writes(emu).map(callName)).toEqual(["PUT health-config", "POST members", "POST members"]);
+
+    // Two pages of instances: the first alone, where 50 members look stray, says nothing yet.
+    for (let run = 0; run < 2; run++) {
+      emu.control.clearCalls();
+      const again = await invoke("reconcile", timerEvent(), { env });
+      expect(again.summary?.unchanged).toBe(150);
+      expect(calls()).toEqual(["members", "instances", "instances"]);
+    }
+  });
+
+  it("HEALTH_CHECK_RECHECK_MS=0: every run compares it, and sets it back when it drifted", async () => {
+    emu.control.load(baseState({ instances: [instance("i-1")], members: [member("i-1")] }));
+    const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }], { HEALTH_CHECK_RECHECK_MS: "0" });
+    await invoke("reconcile", timerEvent(), { env });
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(calls().sort()).toEqual(["channel", "instances", "members"]);
+    // An operator's edit of the check is undone by the next run.
+    const path = `/v2/${emu.projectId}/apic/instances/roma-1/vpc-channels/chan-1/health-config`;
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+    emu.control.load({
+      ...baseState({ instances: [instance("i-1")], members: [member("i-1")] }),
+    });
+    emu.control.clearCalls();
+    await invoke("reconcile", timerEvent(), { env });
+    expect(writes(emu).map((c) => c.path)).toEqual([path]);
   });
 });

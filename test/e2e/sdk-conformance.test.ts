@@ -56,7 +56,7 @@ import { emulatorForFile } from "../support/emulator-for-file";
  *
  * To cover a new operation, add a row to `rows` (or to `gatewayRows` for a VPC channel call): the
  * official request, its source, the product's call, and any state the call needs in `state()`. The
- * coverage test fails while a paths.ts builder has no row; the README's count of each kind is checked
+ * coverage test fails while a paths.ts builder has no row; docs/cloud-apis.md's count of each kind is checked
  * against the rows.
  */
 
@@ -641,22 +641,23 @@ describe("conformance with the official Huawei Cloud clients", () => {
     expect(missing, "paths.ts builders without a conformance row (add one to `rows`)").toEqual([]);
   });
 
-  it("the README says exactly which rows use an official Node client and which were checked against the Go SDK", () => {
-    const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8").replace(
-      /\s+/g,
-      " ",
-    );
+  it("docs/cloud-apis.md says exactly which rows use an official Node client and which were checked against the Go SDK", () => {
+    const readme = readFileSync(
+      path.resolve(import.meta.dirname, "../../docs/cloud-apis.md"),
+      "utf8",
+    ).replace(/\s+/g, " ");
     const claim =
       /for (\d+) of its (\d+) rows \(([^)]*)\), the generated official Node client.*?the other (\d+) rows build the request with sdk-core's `HcClient`.*?at commit `([0-9a-f]+)`/.exec(
         readme,
       );
-    expect(claim, "README: the sentence on the conformance test's rows").not.toBeNull();
+    expect(claim, "docs/cloud-apis.md: the sentence on the conformance test's rows").not.toBeNull();
     const [, nodeCount, total, named, goCount, commit] = claim!;
     const node = rows.filter((r) => r.source === "node-sdk");
     expect(Number(total)).toBe(rows.length);
     expect(Number(nodeCount)).toBe(node.length);
     expect(Number(goCount)).toBe(rows.length - node.length);
-    for (const r of node) expect(named, `the README names ${r.operation}`).toContain(`\`${r.operation}\``);
+    for (const r of node)
+      expect(named, `docs/cloud-apis.md names ${r.operation}`).toContain(`\`${r.operation}\``);
     expect(GO_SDK_COMMIT.startsWith(commit!)).toBe(true);
     // Every hand-built row names its request definition and at least the request's model.
     for (const r of rows) {

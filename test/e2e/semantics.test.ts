@@ -216,13 +216,24 @@ describe("quota and races", () => {
 
   it("takes a 2xx answer to a write as done, whatever shape its body has", async () => {
     emu.control.load(baseState({ instances: [instance("i-1")], members: [] }));
-    emu.control.addFault({ method: "POST", path: "/members$", status: 201, body: { accepted: true } });
-    emu.control.addFault({ method: "POST", path: "/member-groups$", status: 201, body: "" });
-    const res = await invoke("reconcile", timerEvent(), {
+    emu.control.addFault({
+      method: "POST",
+      path: "/member-groups$",
+      status: 201,
+      body: "",
+      afterApply: true,
+    });
+    const blue = await invoke("reconcile", timerEvent(), {
       env: envFor(emu, [{ ...webBinding, member_group_name: "blue" }]),
     });
-    expect(res.summary).toMatchObject({ added: 1, dead_lettered: 0 });
-    expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
+    expect(blue.summary).toMatchObject({ added: 1, dead_lettered: 0 });
+    expect(writeNames()).toEqual(["POST members", "POST member-groups", "POST members"]);
+
+    emu.control.clearCalls();
+    emu.control.addFault({ method: "POST", path: "/members$", status: 201, body: { accepted: true } });
+    const web = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
+    expect(web.summary).toMatchObject({ added: 1, dead_lettered: 0 });
+    expect(writeNames()).toEqual(["POST members"]);
   });
 
   it("dead-letters an add refused for the quota when nothing can make room", async () => {
@@ -236,6 +247,35 @@ describe("quota and races", () => {
       error: { status: 403, code: "APIG.3110" },
       replay: { scaling_group_ids: ["asg-1"] },
     });
+  });
+
+  it("at the member quota, lands the weight change batched with a refused add and dead-letters only the add", async () => {
+    emu.control.setOptions({ memberQuota: 2 });
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2"), instance("i-3")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web", weight: 5 },
+          { ecs_id: "i-2", ecs_name: "web-i-2", member_group_name: "web", weight: 1 },
+        ],
+      }),
+    );
+    const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [{ ...webBinding, weight: 5 }]) });
+    expect(
+      members(emu)
+        .map((m) => `${m.ecs_id}:${m.weight}`)
+        .sort(),
+    ).toEqual(["i-1:5", "i-2:5"]);
+    expect(writeNames()).toEqual(["POST members", "POST members"]);
+    expect(writes(emu).map((c) => c.status)).toEqual([403, 201]);
+    expect(res.summary).toMatchObject({ added: 0, updated: 1, unchanged: 1, dead_lettered: 1 });
+    expect(res.summary?.plan.map((p) => [p.action, p.instance_id, p.status])).toEqual([
+      ["update", "i-2", "done"],
+      ["add", "i-3", "failed"],
+    ]);
+    expect(res.deadLetters).toMatchObject([
+      { action: "add_members", instance_ids: ["i-3"], error: { status: 403, code: "APIG.3110" } },
+    ]);
   });
 
   it("when batch-disable finds a member gone (APIG.3024), disables the ones still there", async () => {
@@ -490,9 +530,12 @@ describe("channel setup (member-groups and health-config, never the whole-channe
     const env = envFor(emu, [{ ...webBinding, member_group_name: "blue" }]);
     const res = await invoke("reconcile", timerEvent(), { env });
     expect(res.summary?.added).toBe(1);
-    expect(writeNames()).toEqual(["POST member-groups", "POST members"]);
+    expect(res.deadLetters).toEqual([]);
+    // The add into the group the channel lacks is refused; the channel read that follows shows why.
+    expect(writeNames()).toEqual(["POST members", "POST member-groups", "POST members"]);
+    expect(writes(emu).map((c) => c.status)).toEqual([400, 201, 201]);
     // Marked as the function's own (tag bindings may write only to such a group), and no group weight.
-    expect(writes(emu)[0]!.body).toEqual({
+    expect(writes(emu)[1]!.body).toEqual({
       member_groups: [{ member_group_name: "blue", member_group_remark: MANAGED_REMARK }],
     });
     const chan = emu.control.state().gateways[0]!.channels[0]!;
@@ -616,7 +659,7 @@ describe("writes and scale", () => {
     const res = await invoke("reconcile", timerEvent(), { env: envFor(emu, [webBinding]) });
     expect(res.summary).toMatchObject({ unchanged: 45, added: 0, updated: 0, removed: 0 });
     expect(writes(emu)).toEqual([]);
-    // Reads: one member page, one instance page, one hook list; no channel read.
-    expect(emu.control.calls().map((c) => lastSegment(c.path))).toEqual(["members", "list", "list"]);
+    // Reads: one member page, one instance page; no hook list (no instance waits on one), no channel.
+    expect(emu.control.calls().map((c) => lastSegment(c.path))).toEqual(["members", "list"]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Consent from the gateway side for tag bindings, through the built bundles against the emulator
- * (README, "Bindings from AS group tags"). Tagging an AS group takes AS rights alone; the functions'
+ * (docs/configuration.md, "Bindings from AS group tags"). Tagging an AS group takes AS rights alone; the functions'
  * agency can write any channel. So a tag binding acts only on a channel TAG_BINDINGS_ALLOWED lists,
  * and only on a member group that is absent (then created with the ownership remark) or carries it.
  */

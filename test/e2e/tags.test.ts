@@ -13,7 +13,7 @@ import {
 } from "../support/harness";
 
 /**
- * BINDINGS_FROM_TAGS through the built bundles (README, "Bindings from AS group tags"): scaling groups bind themselves with
+ * BINDINGS_FROM_TAGS through the built bundles (docs/configuration.md, "Bindings from AS group tags"): scaling groups bind themselves with
  * tags, discovered with AS's query-by-tag API; an SMN event reads only its group's tags.
  */
 

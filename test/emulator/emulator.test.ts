@@ -455,9 +455,9 @@ describe("VPC channel members", () => {
       "unknown group",
       "chan-ecs",
       { ...ecs, member_group_name: "nope" },
-      404,
-      "APIG.3031",
-      "The member group does not exist",
+      400,
+      "APIG.2012",
+      invalidMsg("member_group_name"),
     ],
   ])("rejects %s and writes nothing", async (_name, channel, bad, status, code, msg) => {
     const before = members(emu, channel);

@@ -43,7 +43,6 @@ export const apigErrors = {
   instanceNotFound: (id: string) => codeError(404, "APIG.3030", `The instance does not exist;id:${id}`),
   channelNotFound: (id: string) => codeError(404, "APIG.3023", `The VPC channel does not exist,id:${id}`),
   memberNotFound: (id: string) => codeError(404, "APIG.3024", `The VPC instance does not exist,id:${id}`),
-  groupNotFound: () => codeError(404, "APIG.3031", "The member group does not exist"),
   quotaExceeded: () =>
     codeError(
       403,

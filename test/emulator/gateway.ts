@@ -144,8 +144,11 @@ function planMembers(
 ): PlannedMember[] {
   const planned = new Map<string, PlannedMember>();
   for (const input of inputs) {
+    // The gateway's error code table (https://support.huaweicloud.com/en-us/api-apig/ErrorCode.html)
+    // has no code of its own for a member group the channel lacks: a parameter error, as for any value
+    // the gateway cannot take.
     if (input.member_group_name !== "" && !groupNames.has(input.member_group_name)) {
-      throw apigErrors.groupNotFound();
+      throw apigErrors.invalid("member_group_name");
     }
     const port = input.port ?? channel.info.port;
     const identity = channel.identityOf({ ...input, port });

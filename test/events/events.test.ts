@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/events/errors";
-import { MAX_HINTS_PER_LIST, readMessage } from "../../src/events/message";
+import { MAX_HINTS_PER_LIST, namesLifecycleHook, readMessage } from "../../src/events/message";
 import { readEvent } from "../../src/events/read";
 import hookSample from "../fixtures/as-lifecycle-hook-message.json";
 
@@ -292,5 +292,18 @@ describe("hint lists stay linear in the message and bounded", () => {
     expect(selection.groups).toEqual(["asg-1"]);
     expect(selection.hints.instanceIds).toHaveLength(MAX_HINTS_PER_LIST);
     expect(new Set(selection.hints.instanceIds).size).toBe(MAX_HINTS_PER_LIST);
+  });
+});
+
+describe("namesLifecycleHook", () => {
+  it("is true for AS's lifecycle-hook message, false for a scaling notification", () => {
+    const group = hookSample.scaling_group.scaling_group_id;
+    expect(
+      namesLifecycleHook(readEvent("scaling-events", smn(JSON.stringify(hookSample)), [group]).hints),
+    ).toBe(true);
+    const notice = { scaling_group_id: "asg-1", instance_id: "i-1", activity: "scale out" };
+    expect(namesLifecycleHook(readEvent("scaling-events", smn(JSON.stringify(notice)), known).hints)).toBe(
+      false,
+    );
   });
 });

@@ -90,6 +90,25 @@ const together = (n: number): Scenario["steps"][number]["runs"] =>
 
 /** Cases that always run beside the random ones: each is where one rule is what holds a run back. */
 const EXAMPLES: Scenario[] = [
+  // Two due, one run at a time, room for one in standby: the second run finds the first's quarantine
+  // in standby and holds its own back for max_in_standby (whatever the machine's speed).
+  {
+    instances: 4,
+    dueAtStart: [true, true, false, false, false, false],
+    maxPerRun: 1,
+    maxInStandby: 1,
+    cooldown: 0,
+    fraction: 1,
+    steps: ([0, 30] as const).map((advance) => ({
+      advance,
+      health: keep(),
+      flip: undefined,
+      operator: undefined,
+      runs: together(1),
+      latencyMs: 0,
+      slowStandby: 0,
+    })),
+  },
   // Two due at once, room for two in standby: the second waits out cooldown_seconds.
   {
     instances: 4,

@@ -1,6 +1,6 @@
 /**
  * Hostile and broken answers to tag discovery and hostile SMN messages, through the built bundles
- * against the emulator (README, "Bindings from AS group tags" and "Failure handling"). A discovery
+ * against the emulator (docs/configuration.md, "Bindings from AS group tags"; docs/architecture.md, "Failure handling"). A discovery
  * that does not add up is not retried within the run: nothing is reconciled, BINDINGS included (a tag
  * binding may share their member group), and the invocation throws for the platform's retry.
  */

@@ -377,25 +377,25 @@ describe("client-side rate limit (token bucket per service)", () => {
   }
 
   it("paces a large reconcile at the default of 20 calls per second per service", async () => {
-    const { state, bindings } = manyChannels(12, 1);
+    const { state, bindings } = manyChannels(18, 1);
     emu.control.load(state);
     const { API_RATE_LIMIT: _unset, ...env } = envFor(emu, bindings, { MAX_CONCURRENCY: "8" });
     const started = Date.now();
     const inv = await invoke("reconcile", timerEvent(), { env });
     expect(inv.deadLetters).toEqual([]);
-    expect(inv.summary?.added).toBe(12);
+    expect(inv.summary?.added).toBe(18);
     const gateway = emu.control
       .calls()
       .filter((c) => c.service === "gateway")
       .map((c) => Date.parse(c.time));
-    // 12 channels x (list members, read channel, add): 36 calls, 20 in the burst, 16 more at 20/s.
+    // 18 channels x (list members, add): 36 calls, 20 in the burst, 16 more at 20/s.
     expect(gateway).toHaveLength(36);
     expect(Math.max(...gateway) - started).toBeGreaterThanOrEqual(750);
     expectPaced(gateway, 20);
   });
 
   it("API_RATE_LIMIT sets the rate: calls beyond the burst wait for tokens", async () => {
-    const { state, bindings } = manyChannels(4, 1);
+    const { state, bindings } = manyChannels(6, 1);
     emu.control.load(state);
     const rate = 4;
     const started = Date.now();
@@ -403,7 +403,7 @@ describe("client-side rate limit (token bucket per service)", () => {
       env: envFor(emu, bindings, { API_RATE_LIMIT: String(rate), MAX_CONCURRENCY: "4" }),
     });
     expect(inv.deadLetters).toEqual([]);
-    expect(inv.summary?.added).toBe(4);
+    expect(inv.summary?.added).toBe(6);
     const gateway = emu.control
       .calls()
       .filter((c) => c.service === "gateway")

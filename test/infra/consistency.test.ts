@@ -9,13 +9,22 @@ import { runCli } from "../support/cli";
 import { groupModules, type HclObject, type TfFile } from "./check-terraform";
 import { evaluate, TERRAFORM } from "./terraform-eval";
 
-// What the code, the Terraform module and the README each say of one number, read from all of them:
+// What the code, the Terraform module and the docs each say of one number, read from all of them:
 // where two places state a fact, a test holds them together.
 
 const ROOT = join(__dirname, "..", "..");
 const MODULE_DIR = "infra/modules/channel-autoscaler";
 const EXAMPLE_DIR = "infra/examples/basic";
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+const cliDoc = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
+const configurationDoc = readFileSync(join(ROOT, "docs/configuration.md"), "utf8");
+/** README and every document under docs/, for a fact that any of them may state. */
+const allDocs = [
+  readme,
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((n) => n.endsWith(".md"))
+    .map((n) => readFileSync(join(ROOT, "docs", n), "utf8")),
+].join("\n");
 const source = (path: string) => readFileSync(join(ROOT, path), "utf8");
 
 async function parsed(path: string): Promise<TfFile> {
@@ -55,10 +64,10 @@ function precondition(file: TfFile, type: string, name: string): string {
 }
 
 describe("the CLI's --timeout and the function's timeout", () => {
-  it("default to the same number of seconds, in the code, the module and the README", async () => {
+  it("default to the same number of seconds, in the code, the module and docs/cli.md", async () => {
     const variables = await parsed(`${MODULE_DIR}/variables.tf`);
     expect(variable(variables, "timeout").default).toBe(FUNCTION_TIMEOUT_S);
-    const row = readme.split("\n").find((l) => l.startsWith("| `--timeout <seconds>`"));
+    const row = cliDoc.split("\n").find((l) => l.startsWith("| `--timeout <seconds>`"));
     expect(row).toContain(`(default ${FUNCTION_TIMEOUT_S}, the Terraform module's \`timeout\`)`);
     const help = await runCli(["sync", "--help"], {}, ROOT);
     expect(help.stdout).toContain(`(default: ${FUNCTION_TIMEOUT_S})`);
@@ -66,7 +75,7 @@ describe("the CLI's --timeout and the function's timeout", () => {
 });
 
 describe("what drain_seconds must leave of the function's timeout", () => {
-  it("is the reconcile's reserve plus the invocation's safety margin, in the code, the module and the README", async () => {
+  it("is the reconcile's reserve plus the invocation's safety margin, in the code, the module and the docs", async () => {
     const margin = (DEFAULT_SYNC_OPTIONS.drainReserveMs + SAFETY_MARGIN_MS) / 1000;
     expect(margin).toBe(8);
     const functions = await parsed(`${MODULE_DIR}/functions.tf`);
@@ -75,7 +84,7 @@ describe("what drain_seconds must leave of the function's timeout", () => {
     expect(conditions.map((c) => c.condition)).toContain(
       `\${var.timeout >= local.max_drain_seconds + ${margin}}`,
     );
-    const said = [...readme.matchAll(/must fit in the function's timeout less (\d+) s/g)].map((m) =>
+    const said = [...allDocs.matchAll(/must fit in the function's timeout less (\d+) s/g)].map((m) =>
       Number(m[1]),
     );
     expect(said.length).toBeGreaterThan(0);
@@ -84,14 +93,14 @@ describe("what drain_seconds must leave of the function's timeout", () => {
 });
 
 describe("what a lifecycle hook's timeout must cover", () => {
-  it("is the waits plus one reconcile period, in the module's check, its description and the README", async () => {
+  it("is the waits plus one reconcile period, in the module's check, its description and docs/configuration.md", async () => {
     const events = await parsed(`${MODULE_DIR}/events.tf`);
     expect(precondition(events, "huaweicloud_as_lifecycle_hook", "groups")).toMatch(
       /var\.lifecycle_hook_timeout > max\(.*\) \+ local\.reconcile_period_seconds/,
     );
     const variables = await parsed(`${MODULE_DIR}/variables.tf`);
     expect(variable(variables, "lifecycle_hook_timeout").description).toContain("plus one reconcile period");
-    expect(readme).toMatch(/`healthy_timeout_seconds`, plus one reconcile\s+period/);
+    expect(configurationDoc).toMatch(/`healthy_timeout_seconds`, plus one reconcile\s+period/);
   });
 
   it.runIf(TERRAFORM)("refuses a hook timeout the waits and a Rate period exceed (terraform)", async () => {

@@ -146,6 +146,20 @@ describe("channelsToRead", () => {
     expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [apig, read, roma] }])).toEqual([apig]);
     expect(channelsToRead([{ instance: inst("REMOVING_WAIT"), targets: [apig] }])).toEqual([]);
   });
+
+  it("a binding that enforces a health_check says the channel checks health: no read, and unknown waits", () => {
+    const enforced = target("apig", {
+      member: { health_status: "unknown", create_time: new Date(NOW).toISOString() },
+    });
+    enforced.target.bindings = [
+      { ...enforced.target.bindings[0]!, health_check: { protocol: "TCP" } as never },
+    ];
+    expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [enforced] }])).toEqual([]);
+    expect(decideHook(hook, inst("PENDING_WAIT"), [enforced], NOW)).toMatchObject({
+      result: undefined,
+      healthWait: true,
+    });
+  });
 });
 
 describe("terminate hooks are completed on a read made after the deletes", () => {

@@ -4,7 +4,14 @@ import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { BindingSchema } from "../../src/config/schema";
 import { type DesiredMember, desiredMembers } from "../../src/plan/desired";
-import { isEmptyPlan, memberTypeOfListing, type PlanInput, planTarget } from "../../src/plan/plan-members";
+import {
+  changesMembers,
+  healthRuleDecides,
+  isEmptyPlan,
+  memberTypeOfListing,
+  type PlanInput,
+  planTarget,
+} from "../../src/plan/plan-members";
 
 const NOW = Date.parse("2026-06-01T00:00:00Z");
 /** A plan at NOW: these members' ramps (none here: slow start is off) read the same clock every time. */
@@ -151,9 +158,18 @@ describe("planTarget (ecs channels)", () => {
     ]);
   });
 
-  it("asks for the member type before it can add", () => {
-    const p = planAt({ desired: [desired("a")], actual: [], memberType: undefined, ips: new Map() });
-    expect(p.needsMemberType).toBe(true);
+  it("with the member type unknown, adds as an ecs channel takes them and updates with the listed address", () => {
+    const p = planAt({
+      desired: [desired("a"), desired("b", { weight: 5 })],
+      actual: [member("b", { host: "10.0.0.2" })],
+      memberType: undefined,
+      ips: new Map(),
+    });
+    expect(p.needsMemberType).toBe(false);
+    expect(p.upserts.map((u) => [u.kind, u.desired.ecs_id, u.host])).toEqual([
+      ["add", "a", undefined],
+      ["update", "b", "10.0.0.2"],
+    ]);
     const converged = planAt({
       desired: [desired("a")],
       actual: [member("a")],
@@ -162,6 +178,64 @@ describe("planTarget (ecs channels)", () => {
     });
     expect(converged.needsMemberType).toBe(false);
     expect(isEmptyPlan(converged)).toBe(true);
+  });
+
+  it("asks for the member type before a port change: on an ip channel it makes another member", () => {
+    const p = planAt({
+      desired: [desired("a", { port: 9090 })],
+      actual: [member("a", { host: "10.0.0.1" })],
+      memberType: undefined,
+      ips: new Map(),
+    });
+    expect(p.needsMemberType).toBe(true);
+    const known = planAt({
+      desired: [desired("a", { port: 9090 })],
+      actual: [member("a", { host: "10.0.0.1" })],
+      memberType: "ecs",
+      ips: new Map(),
+    });
+    expect(known.needsMemberType).toBe(false);
+    expect(known.upserts.map((u) => [u.kind, u.changes])).toEqual([["update", ["port"]]]);
+  });
+});
+
+describe("changesMembers", () => {
+  const input = { memberType: "ecs" as const, ips: new Map<string, string>() };
+
+  it("counts adds, updates, re-enables and removals; a removal only once every instance is read", () => {
+    expect(changesMembers(planAt({ ...input, desired: [desired("a")], actual: [] }))).toBe(true);
+    const stray = planAt({ ...input, desired: [], actual: [member("a")] });
+    expect(changesMembers(stray)).toBe(true);
+    expect(changesMembers(stray, true)).toBe(false);
+    expect(changesMembers(planAt({ ...input, desired: [desired("a")], actual: [member("a")] }))).toBe(false);
+  });
+
+  it("does not count a slow-start raise", () => {
+    const raise = planAt({
+      ...input,
+      desired: [desired("a", { weight: 10, slow_start_seconds: 300 })],
+      actual: [member("a", { weight: 1, create_time: new Date(NOW - 200_000).toISOString() })],
+    });
+    expect(raise.upserts.map((u) => u.kind)).toEqual(["ramp"]);
+    expect(changesMembers(raise)).toBe(false);
+  });
+});
+
+describe("healthRuleDecides", () => {
+  const ramping = (health: string) => ({
+    desired: [desired("a", { weight: 10, slow_start_seconds: 300 })],
+    actual: [
+      member("a", { weight: 1, health_status: health, create_time: new Date(NOW - 200_000).toISOString() }),
+    ],
+    memberType: "ecs" as const,
+    ips: new Map<string, string>(),
+    now: NOW,
+  });
+
+  it("is true only for a raise of a member reported unknown: held where the channel checks health", () => {
+    expect(healthRuleDecides(ramping("unknown"))).toBe(true);
+    expect(healthRuleDecides(ramping("healthy"))).toBe(false);
+    expect(healthRuleDecides(ramping("unhealthy"))).toBe(false);
   });
 });
 

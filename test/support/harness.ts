@@ -261,7 +261,7 @@ export interface RomaChannelOptions {
   members?: unknown[];
 }
 
-/** The `member_group_remark` that marks a member group as the function's own (README, "Bindings from AS group tags"). */
+/** The `member_group_remark` that marks a member group as the function's own (docs/configuration.md, "Bindings from AS group tags"). */
 export const MANAGED_REMARK = "managed-by=channel-autoscaler";
 
 /**

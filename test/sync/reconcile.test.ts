@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { countsOf } from "../../src/plan/counts";
+import { HealthCheckMemory } from "../../src/sync/health-check-memory";
 import { reconcile } from "../../src/sync/reconcile";
 import { emulatorForFile } from "../support/emulator-for-file";
 import { baseState, instance, members, webBinding, writes } from "../support/harness";
@@ -223,5 +224,128 @@ describe("reconcile, in process: fresh reads before destructive steps", () => {
     const run = inProcess(emu, [webBinding]);
     await reconcile(run.bindings, run.deps, run.options);
     expect(memberReads()).toBe(1);
+  });
+});
+
+describe("reconcile, in process: an instance listing that cannot name every instance", () => {
+  it("holds every removal of the group's targets (a member may be one of the unnamed instances); adds go ahead", async () => {
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1"), instance("i-2")],
+        members: [
+          { ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" },
+          { ecs_id: "i-9", ecs_name: "web-i-9", member_group_name: "web" },
+        ],
+      }),
+    );
+    const unnamed = { instance_name: "web-new", life_cycle_state: "INSERVICE", health_status: "NORMAL" };
+    emu.control.addFault({
+      method: "GET",
+      path: "/scaling_group_instance/asg-1/list$",
+      status: 200,
+      body: { total_number: 3, scaling_group_instances: [instance("i-1"), unnamed, instance("i-2")] },
+    });
+    const run = inProcess(emu, [webBinding]);
+    const held = await reconcile(run.bindings, run.deps, run.options);
+    expect(webMembers()).toEqual(["i-1:1", "i-2:1", "i-9:1"]);
+    expect(held.plan.map((e) => [e.action, e.instance_id, e.status])).toEqual([["add", "i-2", "done"]]);
+    expect(run.logs).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        msg: "the AS instance listing had records without an instance_id, so no member can be proven stray: none is disabled or deleted this run",
+        scaling_group_ids: ["asg-1"],
+        instance_ids: ["i-9"],
+      }),
+    );
+    expect(run.deadLetters.records).toEqual([]);
+
+    // A complete listing proves i-9 stray: the next run removes it.
+    const next = await reconcile(run.bindings, run.deps, run.options);
+    expect(webMembers()).toEqual(["i-1:1", "i-2:1"]);
+    expect(next.counts).toMatchObject({ disabled: 1, removed: 1 });
+  });
+});
+
+describe("reconcile, in process: the health check's comparison", () => {
+  const healthCheck = {
+    protocol: "TCP",
+    threshold_normal: 2,
+    threshold_abnormal: 3,
+    time_interval: 10,
+    timeout: 5,
+  };
+  const channelReads = () =>
+    emu.control.calls().filter((c) => c.method === "GET" && /\/vpc-channels\/[^/]+$/.test(c.path)).length;
+  /** A converged member group on a channel without the health check, and a clean call log. */
+  const drift = () => {
+    emu.control.load(
+      baseState({
+        instances: [instance("i-1")],
+        members: [{ ecs_id: "i-1", ecs_name: "web-i-1", member_group_name: "web" }],
+      }),
+    );
+    emu.control.clearCalls();
+  };
+
+  it("a drift is repaired by the first run after the recheck period, or by a run that changes the members", async () => {
+    drift();
+    let now = Date.parse("2026-11-22T12:00:00Z");
+    const run = inProcess(emu, [{ ...webBinding, health_check: healthCheck }], { now: () => now });
+    const healthChecks = new HealthCheckMemory(3_600_000);
+    const deps = { ...run.deps, healthChecks };
+    await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(1);
+    expect(writes(emu).map((c) => c.path.split("/").pop())).toEqual(["health-config"]);
+
+    // An operator's edit undoes it; within the hour a converged run does not look.
+    drift();
+    now += 3_599_000;
+    await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(0);
+    expect(writes(emu)).toEqual([]);
+
+    // A run that changes the members compares it, whatever the memory says.
+    emu.control.clearCalls();
+    emu.control.setInstance({ scaling_group_id: "asg-1", ...instance("i-2") });
+    await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(1);
+    expect(
+      writes(emu)
+        .map((c) => c.path.split("/").pop())
+        .sort(),
+    ).toEqual(["health-config", "members"]);
+
+    // And past the hour, a converged run compares it again.
+    emu.control.clearCalls();
+    now += 3_600_000;
+    await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(1);
+    expect(writes(emu)).toEqual([]);
+  });
+
+  it("a health-config write that fails is compared again by the next run, however recent the last comparison", async () => {
+    drift();
+    const run = inProcess(emu, [{ ...webBinding, health_check: healthCheck }]);
+    const deps = { ...run.deps, healthChecks: new HealthCheckMemory(3_600_000) };
+    await reconcile(run.bindings, deps, run.options);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+
+    // An operator's edit; then a run that changes the members compares it, and its write is refused.
+    drift();
+    emu.control.setInstance({ scaling_group_id: "asg-1", ...instance("i-2") });
+    emu.control.addFault({
+      method: "PUT",
+      path: "/health-config$",
+      status: 400,
+      body: { error_code: "APIG.2012", error_msg: "Invalid" },
+    });
+    await reconcile(run.bindings, deps, run.options);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toBeUndefined();
+
+    // Converged, and within the hour of the first comparison: compared again all the same.
+    emu.control.clearCalls();
+    await reconcile(run.bindings, deps, run.options);
+    expect(channelReads()).toBe(1);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
   });
 });

@@ -28,6 +28,11 @@ const weights = () =>
     .sort();
 
 const posts = () => writes(emu).filter((c) => c.method === "POST" && c.path.endsWith("/members"));
+const reads = () =>
+  emu.control
+    .calls()
+    .filter((c) => c.method === "GET")
+    .map((c) => c.path.split("/").pop());
 
 describe("slow start, in process", () => {
   it("adds at a tenth, raises once a step in one POST per step, counts ramping, and writes nothing within a step or past the window", async () => {
@@ -73,6 +78,8 @@ describe("slow start, in process", () => {
       const raised = await at(seconds);
       expect(weights(), `${seconds} s`).toEqual(["i-1", "i-2", "i-3"].map((id) => `${id}:${weight}`));
       expect(posts(), `${seconds} s`).toHaveLength(1);
+      // A raise reads nothing more than a converged run: members, instances (no channel read).
+      expect(reads(), `${seconds} s`).toEqual(["members", "list"]);
       expect(raised.counts).toMatchObject({ ramping: 3, updated: 0, added: 0 });
       expect(raised.plan).toEqual(
         ["i-1", "i-2", "i-3"].map((id) =>
@@ -162,7 +169,7 @@ describe("slow start, in process", () => {
     expect(second.counts).toMatchObject({ ramping: 1 });
   });
 
-  it("warns about a member group with a member_group_weight, and never about one it created", async () => {
+  it("warns about a member group with a member_group_weight when it reads the channel, and never about one it created", async () => {
     emu.control.load({
       gateways: romaInstance([
         {
@@ -179,8 +186,16 @@ describe("slow start, in process", () => {
         { scaling_group_id: "asg-2", scaling_group_name: "batch", instances: [instance("b-1")] },
       ],
     } as StateInput);
+    // chan-1's read compares its health check; chan-2's follows the add refused for its missing group.
+    const healthCheck = {
+      protocol: "TCP",
+      threshold_normal: 2,
+      threshold_abnormal: 3,
+      time_interval: 10,
+      timeout: 5,
+    };
     const bindings = [
-      { ...webBinding, slow_start_seconds: 60, weight: 10 },
+      { ...webBinding, slow_start_seconds: 60, weight: 10, health_check: healthCheck },
       {
         ...webBinding,
         scaling_group_id: "asg-2",

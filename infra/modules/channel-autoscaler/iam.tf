@@ -2,7 +2,7 @@
 # grants (role/policy-based, Version 1.1). Every action is named, each beside the Huawei page that
 # lists it; infra/README.md explains each one. Where Huawei publishes no fine-grained action for a
 # call, the narrowest documented system role is granted instead (ROMA FullAccess; optionally
-# FunctionGraph Invoker), and README says so.
+# FunctionGraph Invoker), and infra/README.md says so.
 
 locals {
   # Which optional calls the bindings make. Tag-discovered bindings carry neither health_check
