@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-STRESS_PATHS=(test/faults test/support test/emulator src/reliability src/cloud src/runtime vitest.config.mts)
+STRESS_PATHS=(test/faults test/soak test/support test/emulator src/reliability src/cloud src/runtime vitest.config.mts)
 STAMP=.ci/stress-stamp
 
 stress_hash() {

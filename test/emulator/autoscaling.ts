@@ -153,13 +153,18 @@ function callback(ctx: EmulatorContext, groupId: string, req: ApiRequest): ApiRe
   if (result === "EXTEND") {
     entry.timeout = isoSeconds(Date.parse(entry.timeout) + EXTEND_MS);
   } else {
-    complete(ctx, g, entry, result);
+    completeHanging(ctx, g, entry, result);
   }
   return { status: 204 };
 }
 
 /** Ends a hanging action; once an instance has none left, it moves on as AS would. */
-function complete(ctx: EmulatorContext, g: ScalingGroup, entry: HangingEntry, result: string): void {
+export function completeHanging(
+  ctx: EmulatorContext,
+  g: ScalingGroup,
+  entry: HangingEntry,
+  result: string,
+): void {
   g.hanging = g.hanging.filter((h) => h !== entry);
   if (g.hanging.some((h) => h.instance_id === entry.instance_id)) return;
   const instance = g.instances.get(entry.instance_id);

@@ -1,3 +1,4 @@
+import { completeHanging } from "./autoscaling";
 import { applyOptions, currentOptions, type EmulatorContext, OptionsError } from "./context";
 import { FaultError } from "./faults";
 import { type ApiResponse, decodeSegment } from "./http";
@@ -42,6 +43,7 @@ export class ControlError extends Error {
 const HEALTH: readonly string[] = ["healthy", "unhealthy", "unknown"];
 const MEMBER_HEALTH_KEYS = ["instance_id", "vpc_channel_id", "member_id", "ecs_id", "host", "health_status"];
 const SCALING_ACTIVITY_KEYS = ["scaling_group_id", "active"];
+const HOOK_TIMEOUT_KEYS = ["scaling_group_id", "lifecycle_action_key"];
 
 function refuseUnknownKeys(body: Record<string, unknown>, known: readonly string[], what: string): void {
   const problem = unknownKeysProblem(body, known, what);
@@ -136,6 +138,18 @@ export function createControl(ctx: EmulatorContext): EmulatorControl {
       const hanging = hangingWithDefaults(group, input);
       group.hanging.push(hanging);
       return structuredClone(hanging);
+    },
+
+    timeOutHook(scalingGroupId: string, lifecycleActionKey: string) {
+      const group = scalingGroup(scalingGroupId);
+      const entry = group.hanging.find((h) => h.lifecycle_action_key === lifecycleActionKey);
+      if (!entry) {
+        throw new ControlError(
+          `no hanging lifecycle action ${lifecycleActionKey} in scaling group ${scalingGroupId}`,
+          404,
+        );
+      }
+      completeHanging(ctx, group, entry, entry.default_result);
     },
 
     setGroupTags(scalingGroupId: string, tags: GroupTag[]) {
@@ -233,6 +247,12 @@ function dispatch(control: EmulatorControl, method: string, path: string, body: 
       refuseUnknownKeys(fields, SCALING_ACTIVITY_KEYS, "scaling activity");
       const { scaling_group_id, active } = fields;
       control.setScalingActivity(String(scaling_group_id), active as boolean);
+      return NO_CONTENT;
+    }
+    case "POST /hook-timeout": {
+      const fields = isRecord(body) ? body : {};
+      refuseUnknownKeys(fields, HOOK_TIMEOUT_KEYS, "hook timeout");
+      control.timeOutHook(String(fields.scaling_group_id), String(fields.lifecycle_action_key));
       return NO_CONTENT;
     }
     case "POST /options":

@@ -1163,6 +1163,29 @@ describe("Auto Scaling", () => {
     expect(instanceIds()).toContainEqual(["srv-2", "PENDING_WAIT"]);
   });
 
+  it("a timed-out action gets its default result, as AS applies it (control hook-timeout)", async () => {
+    // launch: the default ABANDON removes the instance; terminate: CONTINUE removes it and its server.
+    expect(
+      (
+        await control(emu, "POST", "/hook-timeout", {
+          scaling_group_id: "asg-1",
+          lifecycle_action_key: "key-launch-2",
+        })
+      ).status,
+    ).toBe(204);
+    emu.control.timeOutHook("asg-1", "key-terminate-3");
+    expect(instanceIds()?.map(([id]) => id)).toEqual(["srv-1"]);
+    expect(emu.control.state().servers.map((s) => s.id)).not.toContain("srv-3");
+    expect(emu.control.state().scaling_groups[0]?.hanging).toEqual([]);
+    const gone = await control(emu, "POST", "/hook-timeout", {
+      scaling_group_id: "asg-1",
+      lifecycle_action_key: "key-launch-2",
+    });
+    expect(gone.status).toBe(404);
+    const typo = await control(emu, "POST", "/hook-timeout", { scaling_group_id: "asg-1", key: "x" });
+    expect(typo.status).toBe(400);
+  });
+
   it("the key wins over instance_id, and an instance waits for its last hanging action", async () => {
     emu.control.addHangingHook({
       scaling_group_id: "asg-1",

@@ -33,8 +33,8 @@ Control API, at <url>/_emulator (plain JSON, no signature; docs/emulator-spec.md
   POST   /reset                   empty state, no faults, empty call log
   POST   /faults, DELETE /faults  arm a fault (or an array), or clear them all
   GET    /calls, DELETE /calls    the API calls received so far, or forget them
-  POST   /instances, DELETE /instances/<group>/<id>, POST /hanging, POST /member-health,
-  POST   /scaling-activity, PUT /scaling-groups/<group>/tags
+  POST   /instances, DELETE /instances/<group>/<id>, POST /hanging, POST /hook-timeout,
+  POST   /member-health, POST /scaling-activity, PUT /scaling-groups/<group>/tags
 A body with a key the call does not know is refused (400) with the key named; a bad value likewise.
 `;
 

@@ -170,6 +170,11 @@ export interface EmulatorControl {
   removeInstance(scalingGroupId: string, instanceId: string): void;
   /** Adds a HANGING entry (key generated when absent) and returns it. */
   addHangingHook(entry: HangingHookInput): HangingEntry;
+  /**
+   * The hanging action's timeout passes: AS applies its `default_result` as a callback would (the entry
+   * goes; an instance with no other hanging action moves on). Throws when no such entry hangs.
+   */
+  timeOutHook(scalingGroupId: string, lifecycleActionKey: string): void;
   setOptions(update: OptionsUpdate): void;
   /** The runtime-changeable options as they are now (`pageSizeCap` null when unset). */
   options(): CurrentOptions;

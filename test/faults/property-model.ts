@@ -1,29 +1,22 @@
 /**
- * The model behind the property tests: a random starting world, a random history, and the invariants
- * of the contract checked after every step of it, from the emulator's call log and state.
+ * The model behind the property tests: a random starting world and a random history, run against the
+ * emulator, with the contract's invariants (contract-checks.ts) checked after every step of it.
  *
  * The world: one ROMA Connect or APIG gateway with one or two VPC channels; one or two AS groups bound to
  * one or two member groups (one group, two groups sharing a member group, two groups on two member groups
  * of one channel with their own drain_seconds, one group on two member groups of one channel or on two
  * channels, an ip channel); member groups that
  * may not exist yet and bindings that may carry a `health_check` (so channel setup runs); foreign members
- * and groups; a member quota that may be tight; APIG member health, with `replace_unhealthy`, and
- * unhealthy-since tags and ages left by earlier runs. The history: scale-out / scale-in / lifecycle-hook /
- * AS-health events, APIG health flips, time passing (a virtual clock), replacements going into service,
- * and deliveries of the events (duplicated, reordered, dropped) to one, two or three overlapping
- * invocations while faults hit any operation the product calls. Then a quiet final phase.
+ * and groups; a member quota that may be tight; APIG member health, with `replace_unhealthy` (and its
+ * budget across invocations), and unhealthy-since tags and ages left by earlier runs. The history:
+ * scale-out / scale-in / lifecycle-hook / AS-health events, APIG health flips, time passing (a virtual
+ * clock), replacements going into service, and deliveries of the events (duplicated, reordered, dropped)
+ * to one, two or three overlapping invocations while faults hit any operation the product calls. Then a
+ * quiet final phase.
  *
- * After every delivery and the final runs (`checkStep`): a member is disabled before it is deleted, and deleted no
- * sooner than its binding's drain_seconds after the disable; a terminate hook gets CONTINUE only when no
- * member of its instance is left in the member groups of its group's bindings; a launch hook gets
- * CONTINUE only once every such member group has the member, enabled (on APIG, healthy), and ABANDON
- * only on APIG once the member stayed unhealthy past healthy_timeout_seconds; no whole-channel PUT, and
- * no call the emulator flags; members of other groups and groups no binding names untouched, and member
- * groups created only when missing, with the managed-by remark and no weight; no member of an instance that stays desired
- * is disabled or deleted, nor rewritten when it needed no fix; a quarantine only after after_seconds of
- * unhealthy readings, once per instance and within max_per_run; with faults that a retry gets past, no dead letter and the
- * member groups converged. After the final phase (faults cleared, health restored): every instance ends
- * registered or dead-lettered, and a run on that converged state makes zero writes.
+ * Besides the invariants of every step: with faults that a retry gets past, one invocation leaves no
+ * dead letter and the member groups converged. After the final phase (faults cleared, health restored):
+ * every instance ends registered or dead-lettered, and a run on that converged state makes zero writes.
  *
  * `runCase` drives any invoker (built bundle or src) against a clock: a virtual one that the src entry's
  * sleeps move (drains of any length cost nothing, and waits of minutes reach healthy_timeout_seconds and
@@ -32,15 +25,37 @@
  * fault and path was reached, so a test can insist that the generator keeps reaching all of them.
  */
 import fc from "fast-check";
-import type { CallLogEntry, Emulator, EmulatorState, Fault, StateInput, VpcMemberInfo } from "../emulator";
+import type { CallLogEntry, Emulator, Fault, StateInput } from "../emulator";
 import type { FunctionName } from "../support/harness";
+import { CallObserver } from "./call-observer";
+import {
+  type CheckClock,
+  ContractChecks,
+  type InvokeResult,
+  type Invoker,
+  timerEvent,
+} from "./contract-checks";
+import { applied, FAULT_OPS, type Operation, operationOf, routeOf } from "./operations";
+import {
+  type Before,
+  check,
+  type GatewayKind,
+  iso,
+  type ReplaceSettings,
+  type TargetSpec,
+  UNHEALTHY_SINCE_TAG,
+  type WorldSpec,
+  wholeSeconds,
+} from "./world-spec";
+
+export type { GatewayKind, InvokeResult, Invoker, Operation, ReplaceSettings, TargetSpec };
+export { FAULT_OPS, operationOf };
 
 // ---------------------------------------------------------------------------------------------------
 // The world
 
 export type Variant = "single" | "shared" | "split" | "double" | "fanout" | "ip";
 export const VARIANTS: readonly Variant[] = ["single", "shared", "split", "double", "fanout", "ip"];
-export type GatewayKind = "roma" | "apig";
 type Group = "asg-1" | "asg-2";
 type LifeState = "INSERVICE" | "PENDING_WAIT" | "REMOVING_WAIT" | "PENDING" | "STANDBY";
 type AsHealth = "NORMAL" | "ERROR" | "INITIALIZING";
@@ -48,8 +63,6 @@ type MemberHealth = "healthy" | "unhealthy" | "unknown";
 
 const GATEWAY = "gw-1";
 export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
-const UNHEALTHY_SINCE_TAG = "channel-autoscaler-unhealthy-since";
-const MANAGED_REMARK = "managed-by=channel-autoscaler";
 const HOUR_MS = 3_600_000;
 
 export const HEALTH_CHECK = {
@@ -60,17 +73,13 @@ export const HEALTH_CHECK = {
   timeout: 5,
 };
 const OTHER_HEALTH_CHECK = { ...HEALTH_CHECK, threshold_normal: 5 };
-const sameHealthCheck = (h: object | undefined) =>
-  h !== undefined && Object.entries(HEALTH_CHECK).every(([k, v]) => (h as Record<string, unknown>)[k] === v);
 
-/** One member group of one channel, and the scaling groups bound to it. */
-export interface TargetSpec {
-  channel: string;
-  group: string;
+/** One member group of one channel, and the scaling groups of the model bound to it. */
+export interface ModelTarget extends TargetSpec {
   groups: Group[];
 }
 
-export function targetsOf(variant: Variant): TargetSpec[] {
+export function targetsOf(variant: Variant): ModelTarget[] {
   switch (variant) {
     case "single":
     case "ip":
@@ -131,38 +140,7 @@ export interface TargetSettings {
   groupExists: boolean;
 }
 
-export interface ReplaceSettings {
-  after_seconds: number;
-  max_per_run: number;
-  max_unhealthy_fraction: number;
-}
-
 export type FaultKind = "429" | "500" | "503" | "reset" | "malformed" | "delay";
-
-/** Every operation the product calls, as the call log shows it. */
-const OPERATIONS = [
-  ["list members", "GET", /\/vpc-channels\/[^/]+\/members$/],
-  ["show channel", "GET", /\/vpc-channels\/[^/]+$/],
-  ["add members", "POST", /\/vpc-channels\/[^/]+\/members$/],
-  ["enable", "POST", /\/members\/batch-enable$/],
-  ["disable", "POST", /\/members\/batch-disable$/],
-  ["delete", "DELETE", /\/vpc-channels\/[^/]+\/members\/[^/]+$/],
-  ["member-groups", "POST", /\/vpc-channels\/[^/]+\/member-groups$/],
-  ["health-config", "PUT", /\/vpc-channels\/[^/]+\/health-config$/],
-  ["list instances", "GET", /\/scaling_group_instance\/[^/]+\/list$/],
-  ["list hooks", "GET", /\/scaling_instance_hook\/[^/]+\/list$/],
-  ["callback", "PUT", /\/scaling_instance_hook\/[^/]+\/callback$/],
-  ["standby", "POST", /\/scaling_group_instance\/[^/]+\/action$/],
-  ["ecs servers", "GET", /\/cloudservers\/detail$/],
-  ["ecs tags", "POST", /\/cloudservers\/[^/]+\/tags\/action$/],
-  ["smn publish", "POST", /\/notifications\/topics\/[^/]+\/publish$/],
-] as const;
-export type Operation = (typeof OPERATIONS)[number][0];
-export const FAULT_OPS: readonly Operation[] = OPERATIONS.map(([op]) => op);
-
-export function operationOf(c: Pick<CallLogEntry, "method" | "path">): Operation | undefined {
-  return OPERATIONS.find(([, method, path]) => c.method === method && path.test(c.path))?.[0];
-}
 
 export interface FaultSpec {
   op: Operation;
@@ -580,10 +558,6 @@ export function bindingsFor(s: Scenario): BindingJson[] {
   );
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-/** The product remembers since when a member is unhealthy in whole epoch seconds (an ECS tag). */
-const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
-
 /** Members of the scenario as the channel starts with them (members of a missing group left out). */
 function initialMembers(s: Scenario, channel: string, now: number) {
   const targets = targetsOf(s.variant);
@@ -678,8 +652,7 @@ export function stateFor(s: Scenario, now: number): StateInput {
 }
 
 export function faultFor(f: FaultSpec): Fault {
-  const [, method, path] = OPERATIONS.find(([op]) => op === f.op)!;
-  const where = { method, path: path.source, times: f.times };
+  const where = { ...routeOf(f.op), times: f.times };
   switch (f.kind) {
     case "429":
       return { ...where, status: 429, headers: { "Retry-After": "0" } };
@@ -700,15 +673,8 @@ export function faultFor(f: FaultSpec): Fault {
 // Clocks
 
 /** Where the emulator and the invoker take their time from; `advance` is a no-op on the real clock. */
-export interface ModelClock {
-  now(): number;
+export interface ModelClock extends CheckClock {
   advance(ms: number): void;
-  /**
-   * How far a drain measured on the emulator's clock may fall short of drain_seconds without the
-   * product being at fault: none on the virtual clock; on the real one, the emulator's stamps run up to
-   * a few milliseconds ahead of real time (each is unique), and a timer may fire a millisecond early.
-   */
-  slackMs: number;
 }
 
 /**
@@ -733,24 +699,6 @@ export const realClock: ModelClock = { now: Date.now, advance: () => undefined, 
 
 // ---------------------------------------------------------------------------------------------------
 // Running a case
-
-export interface InvokeResult {
-  error?: Error;
-  deadLetters: Array<Record<string, unknown>>;
-  summary?: Record<string, unknown>;
-}
-
-export type Invoker = (
-  fn: FunctionName,
-  event: unknown,
-  env: Record<string, string>,
-) => Promise<InvokeResult>;
-
-class PropertyFailure extends Error {}
-
-function check(cond: boolean, what: string, detail: () => unknown): void {
-  if (!cond) throw new PropertyFailure(`${what}: ${JSON.stringify(detail())}`);
-}
 
 /** Every operation, fault and path the property is about; a run of cases must reach each. */
 export const PATHS = [
@@ -823,8 +771,6 @@ const smnEvent = (messages: string[]) => ({
   })),
 });
 
-const timer = { trigger_type: "TIMER", user_event: "" };
-
 /**
  * Runs one scenario against a reset emulator through `call`, on `clock` (the emulator's clock too);
  * throws PropertyFailure naming the broken invariant. `env` is the function environment (the bindings
@@ -858,7 +804,7 @@ export async function runCase(
     }
     const invocations = step.invocations.map((inv) => {
       if (inv.fn === "reconcile" || events.length === 0)
-        return { fn: "reconcile" as const, event: timer, groups: groupsOf(s.variant) };
+        return { fn: "reconcile" as const, event: timerEvent, groups: groupsOf(s.variant) };
       const picked = inv.picks.map((p) => events[p % events.length]!);
       const groups = [
         ...new Set(picked.map((e) => (JSON.parse(e) as { scaling_group_id: Group }).scaling_group_id)),
@@ -870,59 +816,23 @@ export async function runCase(
   await world.finish(call, fullEnv);
 }
 
-/** What the checks of one delivery need from before it. */
-interface Before {
-  /** The emulator's clock when the invocations start. */
-  start: number;
-  state: EmulatorState;
-  /** Desired identities per target. */
-  desired: Set<string>[];
-  /** Hanging hooks by action key. */
-  hooks: Map<string, { group: Group; instance: string; hook: "launch" | "terminate" }>;
+/** The invariants' view of a scenario: its bindings as the contract reads them. */
+function specOf(s: Scenario): WorldSpec {
+  return {
+    gateway: s.gateway,
+    targets: targetsOf(s.variant).map((t, i) => ({ ...t, drainSeconds: s.targets[i]!.drainSeconds })),
+    weight: s.weight,
+    healthCheck: s.healthCheck ? HEALTH_CHECK : undefined,
+    healthyTimeoutSeconds: s.healthyTimeoutSeconds,
+    replaceOf: () => s.replace,
+    ...(s.variant === "ip" ? { addressOf: ipOf } : {}),
+  };
 }
 
-interface CallbackSeen {
-  seq: number;
-  time: string;
-  body: Record<string, unknown>;
-  /** The state the callback left (AS's transition done, the channels as they were). */
-  state: EmulatorState;
-}
-
-const SERVING = new Set(["INSERVICE", "PENDING_WAIT"]);
-
-/** The calls of a step that may have written this member: its enables, disables, upserts and delete. */
-const callsOn = (calls: readonly CallLogEntry[], m: VpcMemberInfo) =>
-  calls
-    .filter((c) => {
-      const text = JSON.stringify(c);
-      return c.method !== "GET" && (text.includes(m.id) || (m.ecs_id && text.includes(`"${m.ecs_id}"`)));
-    })
-    .map((c) => ({
-      seq: c.seq,
-      time: c.time,
-      call: `${c.method} ${c.path}`,
-      status: c.status,
-      body: c.body,
-    }));
-
-const ok = (c: CallLogEntry) => c.status >= 200 && c.status < 300;
-/**
- * A call the emulator carried out and answered with success. A faulted call may never have reached its
- * handler (a malformed answer is a 200 without it), so it is not counted, even one only delayed.
- */
-const applied = (c: CallLogEntry) => ok(c) && !c.fault;
-
-/** One case's world: its scenario, the emulator, and what the invariants remember across steps. */
+/** One case's world: its scenario, the emulator, and the invariants that judge each step. */
 class World {
-  readonly targets: TargetSpec[];
-  private readonly callbacks: CallbackSeen[] = [];
-  /**
-   * Member id → the earliest the product may date the member's unhealthy spell from (emulator clock, ms,
-   * whole seconds): a tag an earlier run left, the load, or the flip to unhealthy.
-   */
-  private readonly unhealthySince = new Map<string, number>();
-  private readonly foreignBefore: string;
+  readonly targets: ModelTarget[];
+  private readonly checks: ContractChecks;
 
   constructor(
     private readonly emu: Emulator,
@@ -938,6 +848,7 @@ class World {
     });
     const now = clock.now();
     emu.control.load(stateFor(s, now));
+    this.checks = new ContractChecks(emu, specOf(s), clock, coverage, new CallObserver(emu.control));
     const tags = new Map(
       s.members.flatMap((m) =>
         m.taggedAgoSeconds === undefined
@@ -946,72 +857,14 @@ class World {
       ),
     );
     for (const t of this.targets) {
-      for (const m of this.members(t)) {
+      for (const m of this.checks.members(t)) {
         if (m.health_status === "unhealthy")
-          this.unhealthySince.set(m.id, tags.get(m.ecs_id ?? "") ?? wholeSeconds(now));
+          this.checks.unhealthySince.set(m.id, tags.get(m.ecs_id ?? "") ?? wholeSeconds(now));
       }
     }
-    this.foreignBefore = this.foreignView();
-    this.watchCallbacks();
   }
-
-  // --- observations
 
   private state = () => this.emu.control.state();
-
-  private channel(id: string, state = this.state()) {
-    return state.gateways[0]!.channels.find((c) => c.id === id)!;
-  }
-
-  private members(t: TargetSpec, state = this.state()): VpcMemberInfo[] {
-    return this.channel(t.channel, state).members.filter((m) => m.member_group_name === t.group);
-  }
-
-  private identity = (m: VpcMemberInfo) => (this.s.variant === "ip" ? m.host : (m.ecs_id ?? ""));
-  private identityOfInstance = (id: string) => (this.s.variant === "ip" ? ipOf(id) : id);
-  private ofInstance = (m: VpcMemberInfo, id: string) =>
-    m.ecs_id === id || (this.s.variant === "ip" && m.host === ipOf(id));
-
-  /** Serving instances of the target's groups (INSERVICE or PENDING_WAIT, AS health not ERROR). */
-  private desiredInstances(t: TargetSpec, state = this.state()) {
-    return state.scaling_groups
-      .filter((g) => t.groups.includes(g.scaling_group_id as Group))
-      .flatMap((g) => g.instances)
-      .filter((i) => SERVING.has(i.life_cycle_state) && i.health_status !== "ERROR");
-  }
-
-  private desired(t: TargetSpec, state = this.state()): Set<string> {
-    return new Set(this.desiredInstances(t, state).map((i) => this.identityOfInstance(i.instance_id)));
-  }
-
-  /** Members and definitions of the member groups no binding names, on every channel. */
-  private foreignView(): string {
-    const bound = (channel: string, group: string) =>
-      this.targets.some((t) => t.channel === channel && t.group === group);
-    return JSON.stringify(
-      this.state().gateways[0]!.channels.map((c) => ({
-        groups: c.member_groups.filter((g) => !bound(c.id, g.member_group_name)),
-        members: c.members
-          .filter((m) => !bound(c.id, m.member_group_name))
-          .sort((a, b) => a.id.localeCompare(b.id)),
-      })),
-    );
-  }
-
-  /** Sees every hook callback the emulator handles, with the state it left. */
-  private watchCallbacks(): void {
-    const watch = () =>
-      this.emu.control.afterNextCall({ method: "PUT", path: "/callback$" }, (c) => {
-        this.callbacks.push({
-          seq: c.seq,
-          time: c.time,
-          body: (c.body ?? {}) as Record<string, unknown>,
-          state: this.state(),
-        });
-        watch();
-      });
-    watch();
-  }
 
   // --- steps of the history
 
@@ -1035,7 +888,7 @@ class World {
 
   private flip(step: Extract<Step, { kind: "flip" }>): void {
     const t = this.targets[step.target]!;
-    const member = this.members(t).find((m) => this.ofInstance(m, step.id));
+    const member = this.checks.members(t).find((m) => this.checks.ofInstance(m, step.id));
     if (!member) return;
     this.emu.control.setMemberHealth({
       instance_id: GATEWAY,
@@ -1044,10 +897,7 @@ class World {
       health_status: step.health,
     });
     this.coverage.hit("health flip");
-    // An `unknown` reading (no check yet) does not end an unhealthy spell; a `healthy` one does.
-    if (step.health === "healthy") this.unhealthySince.delete(member.id);
-    else if (step.health === "unhealthy" && !this.unhealthySince.has(member.id))
-      this.unhealthySince.set(member.id, wholeSeconds(this.clock.now()));
+    this.checks.healthChanged(member.id, step.health);
   }
 
   private mutate(step: Extract<Step, { kind: "out" | "launch" | "in" | "terminate" | "sick" }>): void {
@@ -1105,26 +955,6 @@ class World {
       .map((i) => i.instance_id);
   }
 
-  private before(): Before {
-    const state = this.state();
-    const hooks: Before["hooks"] = new Map();
-    for (const g of state.scaling_groups) {
-      for (const h of g.hanging) {
-        hooks.set(h.lifecycle_action_key, {
-          group: g.scaling_group_id as Group,
-          instance: h.instance_id,
-          hook: h.lifecycle_hook_name as "launch" | "terminate",
-        });
-      }
-    }
-    return {
-      start: this.clock.now(),
-      state,
-      desired: this.targets.map((t) => this.desired(t, state)),
-      hooks,
-    };
-  }
-
   /** One delivery: the invocations at once, under the faults; then every invariant of a step. */
   async deliver(
     when: string,
@@ -1135,15 +965,14 @@ class World {
   ): Promise<void> {
     this.emu.control.clearFaults();
     this.emu.control.clearCalls();
-    this.callbacks.length = 0;
     if (faults.length > 0) this.emu.control.addFault(faults.map(faultFor));
-    const before = this.before();
+    const before = this.checks.before();
     const results = await Promise.all(invocations.map((inv) => call(inv.fn, inv.event, env)));
     this.coverage.deliveries += 1;
     if (invocations.length > 1) this.coverage.hit("overlapping invocations");
     const calls = this.emu.control.calls();
     this.count(calls, results);
-    const abandoned = this.checkStep(when, before, calls, invocations.length);
+    const abandoned = this.checks.checkStep(when, before, calls, invocations.length);
     const retryable = faults.every((f) => f.times > 0 || f.kind === "delay");
     const quotaAmple = this.s.quotaSlack === undefined;
     // One invocation under faults a retry gets past converges at once (an ABANDON makes a stray that the
@@ -1157,13 +986,15 @@ class World {
         () => res.deadLetters,
       );
       // An event selects the bindings of the groups it names (and those sharing their member groups).
-      const looked = this.targets.filter((t) => t.groups.some((g) => invocations[0]!.groups.includes(g)));
+      const looked = this.checks.spec.targets.filter((t) =>
+        t.groups.some((g) => invocations[0]!.groups.includes(g as Group)),
+      );
       // An instance one binding moved to standby is drained from that binding's member group in the same
       // run; another member group of its scaling group, planned from the same read of the group, may add
       // or keep it until the next run.
       const lagging =
         this.s.variant === "double" || this.s.variant === "fanout" ? this.movedToStandby(before) : [];
-      this.expectConverged(when, [], looked, new Set(lagging.map(this.identityOfInstance)));
+      this.checks.expectConverged(when, [], looked, new Set(lagging.map(this.checks.identityOfInstance)));
     }
   }
 
@@ -1174,25 +1005,24 @@ class World {
     for (const g of groupsOf(this.s.variant)) this.emu.control.setScalingActivity(g, false);
     if (this.s.gateway === "apig") {
       for (const t of this.targets) {
-        for (const m of this.members(t)) {
+        for (const m of this.checks.members(t)) {
           this.emu.control.setMemberHealth({
             instance_id: GATEWAY,
             vpc_channel_id: t.channel,
             member_id: m.id,
             health_status: "healthy",
           });
-          this.unhealthySince.delete(m.id);
+          this.checks.healthChanged(m.id, "healthy");
         }
       }
     }
     this.emu.control.clearCalls();
-    this.callbacks.length = 0;
-    const before = this.before();
-    const final = await call("reconcile", timer, env);
+    const before = this.checks.before();
+    const final = await call("reconcile", timerEvent, env);
     const calls = this.emu.control.calls();
     this.count(calls, [final]);
     this.coverage.writes += calls.filter((c) => c.method !== "GET").length;
-    this.checkStep("final reconcile", before, calls, 1);
+    this.checks.checkStep("final reconcile", before, calls, 1);
     check(final.error === undefined, "final reconcile failed", () => final.error?.message);
     // Only the member quota may keep an instance out; it is dead-lettered, never lost. (An update sent in
     // the same request as a refused add is refused with it, and dead-lettered the same way.)
@@ -1202,29 +1032,11 @@ class World {
     check(final.deadLetters.every(quota), "final reconcile dead-lettered", () => final.deadLetters);
     const deadLettered = new Set(final.deadLetters.flatMap((d) => d.instance_ids as string[]));
     this.coverage.hit("final: instance dead-lettered", deadLettered.size);
-    this.expectConverged("after the final reconcile", final.deadLetters);
-    this.expectHooksSettled(deadLettered);
+    this.checks.expectConverged("after the final reconcile", final.deadLetters);
+    this.checks.expectHooksSettled("after the final reconcile", deadLettered);
     if (final.deadLetters.length > 0) return;
 
-    // Converged: a run now has nothing to do on the channels and in AS. The unhealthy-since bookkeeping
-    // may take one run more (tags are read for members listed at a run's start: a member just added has
-    // its server's stale tag removed by the next run); a run after that writes nothing at all.
-    const quiet = async (what: string) => {
-      this.emu.control.clearCalls();
-      const again = await call("reconcile", timer, env);
-      check(again.error === undefined, `${what} failed`, () => again.error?.message);
-      return this.emu.control.calls().filter((c) => c.method !== "GET");
-    };
-    const writes = await quiet("the run on converged state");
-    check(
-      writes.every((c) => operationOf(c) === "ecs tags"),
-      "a run on converged state wrote to a channel or to AS",
-      () => writes,
-    );
-    if (writes.length > 0) {
-      const more = await quiet("the run after the bookkeeping");
-      check(more.length === 0, "a run on converged state wrote", () => more);
-    }
+    await this.checks.expectQuiet(call, env);
     this.coverage.hit("final: converged run re-run");
   }
 
@@ -1258,422 +1070,5 @@ class World {
     const deleteAfter = of("delete").find((c) => c.seq > firstRefused)?.seq ?? Number.POSITIVE_INFINITY;
     if (of("add members").some((c) => c.seq > deleteAfter))
       this.coverage.hit("deferred add retried after the deletes");
-  }
-
-  // --- invariants
-
-  /** Every invariant of one step; returns whether a launch hook was abandoned in it. */
-  private checkStep(
-    when: string,
-    before: Before,
-    calls: readonly CallLogEntry[],
-    invocations: number,
-  ): boolean {
-    this.checkNoTrap(when, calls);
-    this.checkOwnership(when, before, calls);
-    this.checkDrain(when, before, calls);
-    const abandoned = this.checkHooks(when, before, calls);
-    this.checkDesiredKept(when, before, calls, invocations);
-    this.checkReplacements(when, before, calls, invocations);
-    return abandoned;
-  }
-
-  /** Never a whole-channel PUT, nor any call the emulator flags (groups or members wiped). */
-  private checkNoTrap(when: string, calls: readonly CallLogEntry[]): void {
-    const bad = calls.filter(
-      (c) => c.traps?.length || (c.method === "PUT" && /\/vpc-channels\/[^/]+$/.test(c.path)),
-    );
-    check(
-      bad.length === 0,
-      `${when}: a whole-channel PUT was sent, or a call wiped groups or members`,
-      () => bad,
-    );
-  }
-
-  /**
-   * Members of other groups and groups no binding names are untouched; a member group is created only
-   * when missing, with the managed-by remark and no weight (which would override the members' own);
-   * member writes name only bound groups.
-   */
-  private checkOwnership(when: string, before: Before, calls: readonly CallLogEntry[]): void {
-    check(this.foreignView() === this.foreignBefore, `${when}: a foreign member or group changed`, () =>
-      this.foreignView(),
-    );
-    const channelOf = (c: CallLogEntry) => /\/vpc-channels\/([^/]+)/.exec(c.path)?.[1] ?? "";
-    const bound = (channel: string) => this.targets.filter((t) => t.channel === channel).map((t) => t.group);
-    const foreignIds = new Set(
-      before.state.gateways[0]!.channels.flatMap((c) =>
-        c.members.filter((m) => !bound(c.id).includes(m.member_group_name)).map((m) => m.id),
-      ),
-    );
-    for (const c of calls) {
-      const op = operationOf(c);
-      const channel = channelOf(c);
-      if (op === "member-groups") {
-        const existed = this.channel(channel, before.state).member_groups.map((g) => g.member_group_name);
-        const groups = (c.body as { member_groups?: Record<string, unknown>[] }).member_groups ?? [];
-        for (const g of groups) {
-          const name = String(g.member_group_name);
-          check(
-            bound(channel).includes(name) && !existed.includes(name),
-            `${when}: a member group posted that is not ours or already existed`,
-            () => c.body,
-          );
-          check(
-            g.member_group_remark === MANAGED_REMARK && !("member_group_weight" in g),
-            `${when}: a member group created without the managed-by remark, or with a weight`,
-            () => c.body,
-          );
-        }
-      }
-      if (op === "add members") {
-        const names = ((c.body as { members?: { member_group_name?: string }[] }).members ?? []).map(
-          (m) => m.member_group_name ?? "",
-        );
-        check(
-          names.every((n) => bound(channel).includes(n)),
-          `${when}: a member written to a foreign group`,
-          () => c.body,
-        );
-      }
-      if (op === "enable" || op === "disable") {
-        const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
-        check(
-          !ids.some((id) => foreignIds.has(id)),
-          `${when}: a foreign member enabled or disabled`,
-          () => c.body,
-        );
-      }
-      if (op === "health-config") {
-        const had = this.channel(channel, before.state).vpc_health_config;
-        check(
-          this.s.healthCheck && !sameHealthCheck(had),
-          `${when}: the health check was set though the channel had it, or no binding names one`,
-          () => ({ had, sent: c.body }),
-        );
-      }
-    }
-  }
-
-  /**
-   * A member is disabled before it is deleted, and deleted no sooner than its binding's drain_seconds
-   * after the disable (after the delivery's start for a member disabled before it: the member model has
-   * no time of disabling, so a run drains members it finds disabled too).
-   */
-  private checkDrain(when: string, before: Before, calls: readonly CallLogEntry[]): void {
-    for (const c of calls) {
-      if (operationOf(c) !== "delete" || !c.deleted) continue;
-      const { member, disabled_since } = c.deleted;
-      const channel = /\/vpc-channels\/([^/]+)/.exec(c.path)?.[1];
-      const i = this.targets.findIndex((t) => t.channel === channel && t.group === member.member_group_name);
-      check(i >= 0, `${when}: a member of a group no binding names was deleted`, () => c);
-      check(member.status === 2, `${when}: a member was deleted without being disabled first`, () => c);
-      const drainMs = this.s.targets[i]!.drainSeconds * 1000;
-      const from = Math.max(Date.parse(disabled_since ?? iso(before.start)), before.start);
-      check(
-        Date.parse(c.time) - from >= drainMs - this.clock.slackMs,
-        `${when}: a member was deleted sooner than drain_seconds after its disable`,
-        () => ({
-          drain_seconds: drainMs / 1000,
-          disabled_since,
-          deleted_at: c.time,
-          start: iso(before.start),
-          calls: callsOn(calls, member),
-        }),
-      );
-      if (drainMs > 0) this.coverage.hit("drain_seconds > 0 waited");
-    }
-  }
-
-  /**
-   * Hook callbacks, judged on the state each one left: a terminate hook only when no member of its
-   * instance remains in the member groups of its group's bindings; a launch hook CONTINUE only once each
-   * of them has the member, enabled, and on APIG healthy (or unknown on a channel without a health check,
-   * where the gateway never says more); ABANDON only on APIG, for a member not healthy for
-   * healthy_timeout_seconds. Returns whether a launch hook was abandoned.
-   */
-  private checkHooks(when: string, before: Before, calls: readonly CallLogEntry[]): boolean {
-    let abandoned = false;
-    for (const cb of this.callbacks) {
-      const logged = calls.find((c) => c.seq === cb.seq);
-      if (!logged || !ok(logged)) continue;
-      const result = cb.body.lifecycle_action_result;
-      const hook =
-        before.hooks.get(String(cb.body.lifecycle_action_key)) ??
-        [...before.hooks.values()].find(
-          (h) => h.instance === cb.body.instance_id && h.hook === cb.body.lifecycle_hook_name,
-        );
-      check(hook !== undefined, `${when}: a hook completed that was not waiting`, () => cb.body);
-      const targets = this.targets.filter((t) => t.groups.includes(hook!.group));
-      const found = targets.map((t) => ({
-        t,
-        members: this.members(t, cb.state).filter((m) => this.ofInstance(m, hook!.instance)),
-        healthCheck: this.channel(t.channel, cb.state).vpc_health_config !== undefined,
-      }));
-      if (hook!.hook === "terminate") {
-        check(
-          result === "CONTINUE" && found.every((f) => f.members.length === 0),
-          `${when}: a terminate hook completed while a member of its instance remains`,
-          () => ({ body: cb.body, remaining: found.flatMap((f) => f.members) }),
-        );
-        this.coverage.hit("terminate hook CONTINUE");
-        continue;
-      }
-      const registered = found.every((f) => f.members.some((m) => m.status === 1));
-      if (result === "CONTINUE") {
-        const healthy = found.every((f) =>
-          f.members.some(
-            (m) =>
-              m.status === 1 &&
-              (this.s.gateway === "roma" ||
-                m.health_status === "healthy" ||
-                (m.health_status === "unknown" && !f.healthCheck)),
-          ),
-        );
-        check(
-          registered && healthy,
-          `${when}: a launch hook got CONTINUE before its member was registered${this.s.gateway === "apig" ? " and healthy" : ""}`,
-          () => ({ body: cb.body, members: found.map((f) => f.members) }),
-        );
-        this.coverage.hit("launch hook CONTINUE");
-        continue;
-      }
-      const timeoutMs = this.s.healthyTimeoutSeconds * 1000;
-      const overdue = found.some((f) =>
-        f.members.some(
-          (m) =>
-            m.health_status !== "healthy" && Date.parse(cb.time) - Date.parse(m.create_time) >= timeoutMs,
-        ),
-      );
-      check(
-        result === "ABANDON" &&
-          this.s.gateway === "apig" &&
-          found.every((f) => f.members.length > 0) &&
-          overdue,
-        `${when}: a launch hook abandoned before healthy_timeout_seconds, or not on APIG`,
-        () => ({ body: cb.body, at: cb.time, members: found.map((f) => f.members) }),
-      );
-      this.coverage.hit("launch hook ABANDON");
-      abandoned = true;
-    }
-    // What the terminate-hook rule is for: a hook left waiting on a member a failed write left behind.
-    const hanging = new Set(
-      this.state().scaling_groups.flatMap((g) => g.hanging.map((h) => h.lifecycle_action_key)),
-    );
-    for (const [key, h] of before.hooks) {
-      const remains = this.targets.some(
-        (t) => t.groups.includes(h.group) && this.members(t).some((m) => this.ofInstance(m, h.instance)),
-      );
-      if (h.hook === "terminate" && hanging.has(key) && remains)
-        this.coverage.hit("terminate hook held while its member remains");
-    }
-    return abandoned;
-  }
-
-  /**
-   * A member of an instance desired before and after the step is never disabled or deleted, and never
-   * lost; with one invocation (no race to another one's add), it is written only to fix it: an upsert
-   * only of a member missing or with a field that differs, an enable only of a disabled one.
-   */
-  private checkDesiredKept(
-    when: string,
-    before: Before,
-    calls: readonly CallLogEntry[],
-    invocations: number,
-  ): void {
-    for (const [i, t] of this.targets.entries()) {
-      const kept = new Set([...before.desired[i]!].filter((id) => this.desired(t).has(id)));
-      const start = this.members(t, before.state);
-      const byId = new Map(start.map((m) => [m.id, m]));
-      const isKept = (m: VpcMemberInfo | undefined) => m !== undefined && kept.has(this.identity(m));
-      const onChannel = calls.filter((c) => c.path.includes(`/vpc-channels/${t.channel}/`));
-      for (const c of onChannel) {
-        const op = operationOf(c);
-        if (op === "disable") {
-          const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
-          const hit = ids.filter((id) => isKept(byId.get(id)));
-          check(hit.length === 0, `${when}: a member of a desired instance was disabled`, () => hit);
-        }
-        if (op === "delete" && c.deleted?.member.member_group_name === t.group) {
-          check(
-            !isKept(c.deleted.member),
-            `${when}: a member of a desired instance was deleted`,
-            () => c.deleted,
-          );
-        }
-        if (invocations > 1) continue;
-        if (op === "enable") {
-          const ids = (c.body as { member_ids?: string[] }).member_ids ?? [];
-          const needless = ids.filter((id) => byId.get(id)?.status === 1);
-          check(needless.length === 0, `${when}: an enabled member was enabled again`, () => needless);
-        }
-        if (op === "add members") {
-          for (const sent of (c.body as { members?: Record<string, unknown>[] }).members ?? []) {
-            if (sent.member_group_name !== t.group) continue;
-            const id = this.s.variant === "ip" ? String(sent.host) : String(sent.ecs_id);
-            const had = start.find((m) => this.identity(m) === id);
-            const fine =
-              had !== undefined &&
-              had.weight === sent.weight &&
-              had.is_backup === sent.is_backup &&
-              (had.ecs_id === undefined || had.ecs_name === sent.ecs_name);
-            check(!fine, `${when}: a member that needed no fix was written`, () => ({ had, sent }));
-          }
-        }
-      }
-      const enabled = new Set(
-        this.members(t)
-          .filter((m) => m.status === 1)
-          .map(this.identity),
-      );
-      for (const m of start) {
-        if (m.status === 1 && kept.has(this.identity(m)))
-          check(enabled.has(this.identity(m)), `${when}: a desired member was lost`, () => m);
-      }
-    }
-  }
-
-  /**
-   * REPLACEMENT GUARDS (replace_unhealthy). An instance goes to standby only when its member has been
-   * reported unhealthy across after_seconds, and the instance is at least that old; AS is asked once for
-   * it; at most max_per_run instances per binding per invocation.
-   *
-   * This is the place of every guard on replacements, each judged on the ENTER_STANDBY requests of the
-   * step (`standby`, with their times) against the state at its start (`before.state`: AS life-cycle
-   * states, the members' health, the ECS servers' tags). The replacement budget across invocations
-   * (max_in_standby, cooldown_seconds, the quarantined-at tags) and the fraction guard (max_unhealthy_fraction
-   * over the members with a health reading) have a property of their own, on histories made for them
-   * (budget-properties.test.ts); checking them over these histories too belongs here, in the same way.
-   */
-  private checkReplacements(
-    when: string,
-    before: Before,
-    calls: readonly CallLogEntry[],
-    invocations: number,
-  ): void {
-    const settings = this.s.replace;
-    // Every ENTER_STANDBY the product sent, answered or not: what it asked for is what is judged.
-    const standby = calls.filter((c) => operationOf(c) === "standby");
-    if (standby.length === 0) return;
-    check(
-      settings !== undefined,
-      `${when}: an instance was put in standby without replace_unhealthy`,
-      () => standby,
-    );
-    const afterMs = settings!.after_seconds * 1000;
-    const perGroup = new Map<string, Set<string>>();
-    for (const c of standby) {
-      const group = /\/scaling_group_instance\/([^/]+)\/action$/.exec(c.path)?.[1] as Group;
-      const body = c.body as { action?: string; instances_id?: string[]; instance_append?: string };
-      check(
-        body.action === "ENTER_STANDBY" && body.instance_append === "yes",
-        `${when}: a standby action other than ENTER_STANDBY with a replacement`,
-        () => body,
-      );
-      const ids = body.instances_id ?? [];
-      perGroup.set(group, new Set([...(perGroup.get(group) ?? []), ...ids]));
-      const instances = before.state.scaling_groups.find((g) => g.scaling_group_id === group)!.instances;
-      for (const id of ids) {
-        const at = Date.parse(c.time);
-        const instance = instances.find((i) => i.instance_id === id);
-        check(
-          instance !== undefined && at - Date.parse(instance.create_time) >= afterMs,
-          `${when}: an instance younger than after_seconds was replaced`,
-          () => ({ instance, at: c.time }),
-        );
-        const sick = this.targets
-          .filter((t) => t.groups.includes(group))
-          .flatMap((t) => this.members(t, before.state))
-          .filter((m) => m.ecs_id === id && m.status === 1 && m.health_status === "unhealthy");
-        check(
-          sick.some((m) => at - (this.unhealthySince.get(m.id) ?? at) >= afterMs),
-          `${when}: an instance was replaced before its member was unhealthy across after_seconds`,
-          () => ({ id, at: c.time, members: sick, since: sick.map((m) => this.unhealthySince.get(m.id)) }),
-        );
-      }
-    }
-    // AS is asked once for an instance: after an ENTER_STANDBY it carried out, no request of the run names
-    // the instance again, whichever of its member groups or channels judged it.
-    if (invocations === 1) {
-      const asked = new Set<string>();
-      for (const c of standby) {
-        const ids = (c.body as { instances_id?: string[] }).instances_id ?? [];
-        const again = ids.filter((id) => asked.has(id));
-        check(again.length === 0, `${when}: AS was asked again for an instance it put in standby`, () => ({
-          again,
-          calls: standby,
-        }));
-        if (applied(c)) for (const id of ids) asked.add(id);
-      }
-    }
-    // A request retried is the same request: count the instances asked for, not the requests.
-    for (const [group, ids] of perGroup) {
-      const bindings = this.targets.filter((t) => t.groups.includes(group as Group)).length;
-      check(
-        ids.size <= settings!.max_per_run * bindings * invocations,
-        `${when}: more instances replaced than max_per_run allows`,
-        () => ({ group, ids: [...ids], max_per_run: settings!.max_per_run }),
-      );
-    }
-  }
-
-  /**
-   * Our member groups hold exactly the desired instances, each once and enabled, with the binding's
-   * weight and the instance's name (but instances dead-lettered for the group may be missing, or keep
-   * their old fields); foreign members and groups as they were.
-   */
-  private expectConverged(
-    when: string,
-    deadLetters: readonly Record<string, unknown>[] = [],
-    targets: readonly TargetSpec[] = this.targets,
-    lagging: ReadonlySet<string> = new Set(),
-  ): void {
-    const state = this.state();
-    const names = new Map(
-      state.scaling_groups.flatMap((g) => g.instances).map((i) => [i.instance_id, i.instance_name]),
-    );
-    for (const t of targets) {
-      const members = this.members(t, state);
-      const got = members.map(this.identity);
-      const want = this.desired(t, state);
-      const excused = new Set(
-        deadLetters
-          .filter((d) => {
-            const b = d.binding as { vpc_channel_id?: string; member_group_name?: string } | null;
-            return b?.vpc_channel_id === t.channel && b.member_group_name === t.group;
-          })
-          .flatMap((d) => (d.instance_ids as string[]).map(this.identityOfInstance)),
-      );
-      const strays = got.filter((id) => !want.has(id) && !lagging.has(id));
-      const missing = [...want].filter((id) => !got.includes(id) && !excused.has(id));
-      check(
-        strays.length === 0 && missing.length === 0 && new Set(got).size === got.length,
-        `${when}: ${t.channel}/${t.group} is not the desired set`,
-        () => ({ got, want: [...want], strays, missing }),
-      );
-      for (const m of members) {
-        if (excused.has(this.identity(m))) continue;
-        check(m.status === 1, `${when}: a desired member is disabled`, () => m);
-        check(m.weight === this.s.weight, `${when}: a member has the wrong weight`, () => m);
-        if (m.ecs_id) check(m.ecs_name === names.get(m.ecs_id), `${when}: wrong ecs_name`, () => m);
-      }
-    }
-    check(this.foreignView() === this.foreignBefore, `${when}: a foreign member or group changed`, () =>
-      this.foreignView(),
-    );
-  }
-
-  /** After the quiet phase, hooks wait only for what cannot be done: an instance AS reports ERROR, or one dead-lettered. */
-  private expectHooksSettled(deadLettered: ReadonlySet<string>): void {
-    for (const g of this.state().scaling_groups) {
-      for (const h of g.hanging) {
-        const instance = g.instances.find((i) => i.instance_id === h.instance_id);
-        check(
-          instance?.health_status === "ERROR" || deadLettered.has(h.instance_id),
-          "after the final reconcile: a lifecycle hook still waits",
-          () => ({ hook: h, instance }),
-        );
-      }
-    }
   }
 }

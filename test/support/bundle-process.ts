@@ -15,18 +15,21 @@ export interface ChildInvocation {
     signal: NodeJS.Signals | null;
     summary?: Summary;
     error?: { name: string; message: string };
+    /** The process's peak resident set, in kB, when it got as far as its result. */
+    maxRssKb?: number;
     logs: Array<Record<string, unknown>>;
   }>;
 }
 
 /**
  * Invokes a built bundle in a process of its own (FunctionGraph's runtime is a process too), so a test
- * can kill it at any point: `child.process.kill("SIGKILL")`.
+ * can kill it at any point: `child.process.kill("SIGKILL")`. `clockOffsetMs` runs it on a clock that far
+ * ahead of the wall clock (bundle-child.mjs says which).
  */
 export function spawnBundle(
   name: FunctionName,
   event: unknown,
-  opts: { env: Record<string, string>; remainingMs?: number },
+  opts: { env: Record<string, string>; remainingMs?: number; clockOffsetMs?: number },
 ): ChildInvocation {
   const child = spawn(process.execPath, [CHILD], {
     env: { ...process.env, CHILD_INVOCATION: JSON.stringify({ name, event, ...opts }) },
@@ -46,10 +49,17 @@ export function spawnBundle(
           return [];
         }
       });
-      const result = logs.find((l) => l.child_result !== undefined)?.child_result as
+      const last = logs.find((l) => l.child_result !== undefined);
+      const result = last?.child_result as
         | { summary?: Summary; error?: { name: string; message: string } }
         | undefined;
-      resolve({ code, signal, ...result, logs: logs.filter((l) => l.child_result === undefined) });
+      resolve({
+        code,
+        signal,
+        ...result,
+        ...(typeof last?.max_rss_kb === "number" ? { maxRssKb: last.max_rss_kb } : {}),
+        logs: logs.filter((l) => l.child_result === undefined),
+      });
     });
   });
   return { process: child, output: () => out, exited };
