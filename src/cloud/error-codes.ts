@@ -163,8 +163,12 @@ export function hintFor(code: string): string | undefined {
   return errorCodeInfo(code).hint;
 }
 
-/** A loopback endpoint in a network error's message (`listMembers: ECONNREFUSED 127.0.0.1:4011`). */
-const LOOPBACK_HOST = /\b(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::(\d+))?/i;
+/**
+ * A loopback endpoint in a network error's message (`listMembers: ECONNREFUSED 127.0.0.1:4011`, the
+ * host as the URL writes it, so IPv6 in brackets). The word boundary is for the names that start with
+ * a word character: none falls between a space and `[`.
+ */
+const LOOPBACK_HOST = /(?:\b127(?:\.\d{1,3}){3}|\blocalhost|\[::1\])(?::(\d+))?/i;
 
 /**
  * What an operator does about an error: the table's hint, except that nothing answering on a loopback

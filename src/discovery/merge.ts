@@ -126,30 +126,22 @@ export function mergeBindings(
       accepted.push(b);
       continue;
     }
+    // BINDINGS' binding of the member group wins. Without one, some other tag binding of the member group
+    // differs from this one: agreeing is transitive, so each binding of a member group in conflict
+    // disagrees with another.
     const fromEnv = env.find((e) => targetKey(e) === key);
-    const peers = merged.filter((o) => o !== b && targetKey(o) === key);
-    const reference = fromEnv ?? peers.find((o) => sharedTargetDifferences(o, b).length > 0);
-    const differing = reference ? sharedTargetDifferences(reference, b) : [];
-    if (fromEnv && differing.length === 0) {
+    const reference =
+      fromEnv ?? merged.find((o) => targetKey(o) === key && sharedTargetDifferences(o, b).length > 0);
+    const field = (reference ? sharedTargetDifferences(reference, b) : [])[0];
+    if (field === undefined) {
       accepted.push(b);
       continue;
     }
-    const field = differing[0];
-    if (reference && field) {
-      skip(b, {
-        tag: tagOfField(field),
-        value: show(b[field]),
-        rule: `${field} differs from group ${reference.scaling_group_id} (${fromEnv ? "BINDINGS" : "tags"}: ${show(reference[field])}), which names the same channel member group`,
-      });
-    } else {
-      skip(b, {
-        tag: MEMBER_GROUP_TAG,
-        value: b.member_group_name,
-        rule: `the tag bindings of this channel member group disagree on their settings (groups ${peers
-          .map((p) => p.scaling_group_id)
-          .join(", ")}); every one of them is skipped until they agree`,
-      });
-    }
+    skip(b, {
+      tag: tagOfField(field),
+      value: show(b[field]),
+      rule: `${field} differs from group ${reference!.scaling_group_id} (${fromEnv ? "BINDINGS" : "tags"}: ${show(reference![field])}), which names the same channel member group`,
+    });
   }
   return {
     bindings: [...env, ...accepted],

@@ -26,17 +26,16 @@ function rfc3986(value: string): string {
  * three byte alignments it can have there: only the characters that do not depend on the bytes around it.
  */
 function base64Cores(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  const out: string[] = [];
-  for (const pad of [0, 1, 2]) {
+  const bytes = Buffer.from(value);
+  return [0, 1, 2].flatMap((pad) => {
     const padded = Buffer.concat([Buffer.alloc(pad), bytes]);
+    // Whole 3-byte groups only: the characters of a partial last group depend on the bytes after.
     const whole = padded.subarray(0, padded.length - (padded.length % 3));
     // One leading character per padding byte depends on the bytes before (pad 1: 2 chars, pad 2: 3 chars).
     const skip = pad === 0 ? 0 : pad + 1;
-    const core = whole.toString("base64").replace(/=+$/, "").slice(skip);
-    out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
-  }
-  return out;
+    const core = whole.toString("base64").slice(skip);
+    return [core, core.replace(/\+/g, "-").replace(/\//g, "_")];
+  });
 }
 
 /** Every form of one credential worth looking for. */
@@ -64,43 +63,37 @@ export class SecretScrubber {
   private readonly windows = new Set<string>();
   /** Rolling hashes of `windows`: a window of the text is sliced and looked up only on a hash hit. */
   private readonly hashes = new Set<number>();
-  private readonly whole: string[] = [];
+  private readonly whole: string[];
 
   constructor(secrets: readonly string[]) {
-    const forms = new Set<string>();
-    for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) for (const f of encodedForms(s)) forms.add(f);
-    for (const f of forms) {
-      if (f.length < FRAGMENT_LENGTH) {
-        this.whole.push(f);
-        continue;
-      }
-      for (let i = 0; i + FRAGMENT_LENGTH <= f.length; i++) this.windows.add(f.slice(i, i + FRAGMENT_LENGTH));
-      forEachWindowHash(f, (_i, h) => this.hashes.add(h));
-    }
+    const forms = new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH).flatMap(encodedForms));
     // Longest first so a value that contains another is scrubbed whole.
-    this.whole.sort((a, b) => b.length - a.length);
-  }
-
-  get empty(): boolean {
-    return this.windows.size === 0 && this.whole.length === 0;
+    this.whole = [...forms].filter((f) => f.length < FRAGMENT_LENGTH).sort((a, b) => b.length - a.length);
+    // A form shorter than FRAGMENT_LENGTH has no window.
+    for (const f of forms) {
+      forEachWindowHash(f, (i, h) => {
+        this.windows.add(f.slice(i, i + FRAGMENT_LENGTH));
+        this.hashes.add(h);
+      });
+    }
   }
 
   scrub(text: string): string {
     let out = text;
-    if (this.windows.size > 0 && out.length >= FRAGMENT_LENGTH) out = this.scrubFragments(out);
-    for (const s of this.whole) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    if (this.windows.size > 0) out = this.scrubFragments(out);
+    for (const s of this.whole) out = out.split(s).join(REDACTED);
     return out.replace(SIGNATURE, `$1${REDACTED}`);
   }
 
   private scrubFragments(text: string): string {
     let result = "";
     let copied = 0;
-    // The end of the run of matched windows being extended, or -1.
+    // The run of matched windows being extended: [runStart, runEnd), both -1 before the first match.
     let runStart = -1;
     let runEnd = -1;
     forEachWindowHash(text, (i, h) => {
       if (!this.hashes.has(h) || !this.windows.has(text.slice(i, i + FRAGMENT_LENGTH))) return;
-      if (runStart >= 0 && i <= runEnd) {
+      if (i <= runEnd) {
         runEnd = i + FRAGMENT_LENGTH;
         return;
       }

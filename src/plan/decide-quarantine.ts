@@ -113,14 +113,9 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
   const { settings, members, instances, tags, now, channelWriteFailed, budget, reading } = input;
   const guard = fractionGuard(members, settings);
-  const decision: QuarantineDecision = {
-    guard,
-    setTags: new Map(),
-    clearTags: [],
-    clearQuarantinedAt: [],
-    quarantine: [],
-    held: [],
-  };
+  const setTags = new Map<string, number>();
+  const clearTags: string[] = [];
+  const held: QuarantineDecision["held"] = [];
   const nowSeconds = Math.floor(now / 1000);
   const afterMs = settings.after_seconds * 1000;
   const ready: QuarantineCandidate[] = [];
@@ -131,7 +126,7 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     const since = parseSince(raw);
     if (member.health_status === "healthy") {
       // Even while the guard holds: a tag that outlived a healthy reading would date a later spell too early.
-      if (raw !== undefined) decision.clearTags.push(id);
+      if (raw !== undefined) clearTags.push(id);
       continue;
     }
     if (member.health_status !== "unhealthy" || guard.tripped) continue;
@@ -139,14 +134,14 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     const memberMs = Date.parse(member.create_time ?? "");
     const stale = since !== undefined && Number.isFinite(memberMs) && since * 1000 + 1000 <= memberMs;
     if (since === undefined || stale) {
-      decision.setTags.set(id, nowSeconds);
+      setTags.set(id, nowSeconds);
       continue;
     }
     const unhealthyMs = now - since * 1000;
     if (unhealthyMs < afterMs) continue;
     const instance = instances.get(id)!;
     const instanceMs = Date.parse(instance.create_time ?? "");
-    const hold = (reason: string) => decision.held.push({ instanceId: id, reason });
+    const hold = (reason: string) => held.push({ instanceId: id, reason });
     if (instance.life_cycle_state !== "INSERVICE")
       hold(`instance is ${instance.life_cycle_state ?? "unknown"}`);
     else if (instance.health_status === "ERROR") hold("AS reports the instance ERROR and replaces it itself");
@@ -169,13 +164,17 @@ export function decideQuarantine(input: QuarantineInput): QuarantineDecision {
     budget,
     now,
   );
-  decision.quarantine = perRun.slice(0, batch.length);
-  for (const r of perRun.slice(batch.length))
-    decision.held.push({ instanceId: r.instanceId, reason: refusal! });
+  for (const r of perRun.slice(batch.length)) held.push({ instanceId: r.instanceId, reason: refusal! });
   for (const r of ready.slice(settings.max_per_run)) {
-    decision.held.push({ instanceId: r.instanceId, reason: `max_per_run (${settings.max_per_run}) reached` });
+    held.push({ instanceId: r.instanceId, reason: `max_per_run (${settings.max_per_run}) reached` });
   }
-  // An instance about to be tagged again keeps its tag: removing it first would only open a gap.
-  decision.clearQuarantinedAt = reading.leftovers.filter((id) => !batch.includes(id));
-  return decision;
+  return {
+    guard,
+    setTags,
+    clearTags,
+    // An instance about to be tagged again keeps its tag: removing it first would only open a gap.
+    clearQuarantinedAt: reading.leftovers.filter((id) => !batch.includes(id)),
+    quarantine: perRun.slice(0, batch.length),
+    held,
+  };
 }

@@ -198,11 +198,10 @@ export function planTarget(input: PlanInput): TargetPlan {
 
   for (const d of desired) {
     let member = byInstance.get(d.ecs_id);
-    let matchedById = member !== undefined;
+    const matchedById = member !== undefined;
     if (!member) {
       const ip = ips.get(d.ecs_id);
       member = ip === undefined ? undefined : byHost.get(ip);
-      matchedById = false;
     }
     if (!member) {
       const host = ips.get(d.ecs_id);
@@ -258,9 +257,11 @@ export function planTarget(input: PlanInput): TargetPlan {
     if (ramp.undated && changes.includes("weight")) undated.push(member);
     if (changes.length > 0) {
       if (memberType === undefined && changes.includes("port")) needsMemberType = true;
-      const raised = changes.length === 1 && changes[0] === "weight" && ramp.weight > (member.weight ?? 1);
+      // Where the ramp applies (a step) it only ever raises the weight (rampWeight): a change of the
+      // weight alone is a ramp step.
+      const weightAlone = changes.length === 1 && changes[0] === "weight";
       upserts.push({
-        kind: raised && ramp.step !== undefined ? "ramp" : "update",
+        kind: weightAlone && ramp.step !== undefined ? "ramp" : "update",
         desired: d,
         member,
         weight: ramp.weight,

@@ -45,7 +45,7 @@ export function stepWeight(weight: number, step: number): number {
 export const stepPercent = (step: number): number => (step * 100) / SLOW_START_STEPS;
 
 const GATEWAY_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))?$/i;
 
 /**
  * Milliseconds since the epoch of a time as the gateway writes it (`2020-07-23T09:13:24Z`, official SDK
@@ -69,11 +69,10 @@ export function gatewayTimeMs(text: string): number | undefined {
   const d = new Date(local);
   if (d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
     return undefined;
-  const zone = (m[8] ?? "Z").toUpperCase();
-  if (zone === "Z") return local;
-  const digits = zone.replace(":", "");
-  const offsetMinutes = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5));
-  return local - (digits[0] === "-" ? -1 : 1) * offsetMinutes * 60_000;
+  const [sign, offsetHours, offsetMinutes] = m.slice(8, 11);
+  if (sign === undefined) return local;
+  const offsetMs = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
+  return sign === "-" ? local + offsetMs : local - offsetMs;
 }
 
 /**

@@ -8,10 +8,13 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   cleanStrings,
+  credentialsIn,
   escapeControlsInJson,
   MAX_CLEAN_DEPTH,
   printable,
-  TOO_DEEP,
+  printableText,
+  scrubberOf,
+  scrubbingStream,
 } from "../../src/cli/safe-output";
 import { runCli } from "../support/cli";
 import { baseState, type Emulator, envFor, instance, startEmulator, webBinding } from "../support/harness";
@@ -37,6 +40,88 @@ describe("printable and escapeControlsInJson", () => {
     expect(cleanStrings({ [EVIL]: [EVIL, 1, null, { x: EVIL }] }, printable)).toEqual({
       "web-[2J[H31mevil ": ["web-[2J[H31mevil ", 1, null, { x: "web-[2J[H31mevil " }],
     });
+  });
+});
+
+describe("printableText", () => {
+  it("keeps the line breaks of text of several lines, and cleans each line", () => {
+    expect(printableText("a\tb\nc\r\nd\u001b[2J")).toBe("a b\nc\nd[2J");
+  });
+});
+
+describe("cleanStrings, beyond plain data", () => {
+  class Point {
+    constructor(readonly label: string) {}
+  }
+
+  it("keeps what is not a plain object or array as it is, at any depth", () => {
+    const when = new Date(0);
+    const point = new Point(EVIL);
+    const cleaned = cleanStrings({ when, point, n: 1, yes: true, none: undefined, nil: null }, printable);
+    expect(cleaned.when).toBe(when);
+    expect(cleaned.point).toBe(point);
+    expect(cleaned).toEqual({ when, point, n: 1, yes: true, none: undefined, nil: null });
+    let deep: unknown = point;
+    for (let i = 0; i < MAX_CLEAN_DEPTH; i++) deep = { a: deep };
+    let d = cleanStrings(deep, printable) as { a: unknown };
+    for (let i = 1; i < MAX_CLEAN_DEPTH; i++) d = d.a as { a: unknown };
+    expect(d.a).toBe(point);
+  });
+
+  it("walks an object without a prototype, and makes an ordinary copy", () => {
+    const bare = Object.assign(Object.create(null), { name: EVIL });
+    const cleaned = cleanStrings({ bare }, printable);
+    expect(cleaned.bare).toEqual({ name: "web-[2J[H31mevil " });
+    cleaned.bare.name = "changed";
+    delete cleaned.bare.name;
+    expect(cleaned.bare).toEqual({});
+  });
+});
+
+describe("the credentials the CLI scrubs from what it prints", () => {
+  const env = {
+    HUAWEICLOUD_SDK_AK: "AKVALUE0123456789",
+    HUAWEICLOUD_SDK_SK: "SKVALUEabcdefghijklmnop",
+    HUAWEICLOUD_SDK_SECURITY_TOKEN: "",
+    HUAWEICLOUD_SDK_PROJECT_ID: "project-0123456789",
+  };
+
+  it("are the access key, secret key and token the environment holds, set or not", () => {
+    expect(credentialsIn(env)).toEqual(["AKVALUE0123456789", "SKVALUEabcdefghijklmnop"]);
+    expect(credentialsIn({ ...env, HUAWEICLOUD_SDK_SECURITY_TOKEN: "TOKENVALUE0123456789" })).toHaveLength(3);
+    expect(credentialsIn({})).toEqual([]);
+    expect(
+      scrubberOf(env)("ak AKVALUE0123456789 sk SKVALUEabcdefghijklmnop project project-0123456789"),
+    ).toBe("ak [REDACTED] sk [REDACTED] project project-0123456789");
+  });
+
+  it("are scrubbed from text written to a stream, which is otherwise the same stream", () => {
+    class Terminal {
+      #columns = 80;
+      written: unknown[] = [];
+      isTTY = true;
+      write(chunk: unknown) {
+        this.written.push(chunk);
+        return true;
+      }
+      get width() {
+        return this.#columns;
+      }
+      resize(columns: number) {
+        this.#columns = columns;
+        return this;
+      }
+    }
+    const terminal = new Terminal();
+    const out = scrubbingStream(terminal, env);
+    const bytes = Buffer.from("raw");
+    out.write("key=AKVALUE0123456789\n");
+    out.write(bytes as unknown as string);
+    expect(terminal.written).toEqual(["key=[REDACTED]\n", bytes]);
+    expect(terminal.written[1]).toBe(bytes);
+    expect(out.isTTY).toBe(true);
+    expect(out.resize(120)).toBe(terminal);
+    expect(out.width).toBe(120);
   });
 });
 
@@ -159,7 +244,8 @@ describe("the CLI prints no control character it was handed", () => {
       d = (d as { a: unknown }).a;
       levels += 1;
     }
-    expect(d).toBe(TOO_DEEP);
+    // The marker as a reader of the output sees it.
+    expect(d).toBe("[too deep]");
     expect(levels).toBe(MAX_CLEAN_DEPTH);
     expect(Object.keys(cleaned as object)).toEqual(["deep", "__proto__"]);
     expect((cleaned as { polluted?: string }).polluted).toBeUndefined();

@@ -5,9 +5,17 @@ import {
   isAlreadyDeleted,
   isBatchActionRefused,
   isHookAlreadyCompleted,
+  isParameterRefusal,
+  isQuotaExceeded,
   isThrottle,
 } from "../../src/cloud/classify";
-import { ERROR_CODES, type ErrorCodeInfo, errorCodeInfo, hintFor } from "../../src/cloud/error-codes";
+import {
+  ERROR_CODES,
+  type ErrorCodeInfo,
+  errorCodeInfo,
+  hintFor,
+  hintForError,
+} from "../../src/cloud/error-codes";
 import { ApiError, NetworkError } from "../../src/cloud/errors";
 
 /** README's troubleshooting table: each row's codes and its two prose cells. */
@@ -98,5 +106,60 @@ describe("the table drives the classification", () => {
     expect(hintFor("APIG.3110")).toMatch(/member quota/);
     expect(hintFor("constructor")).toBeUndefined();
     expect(errorCodeInfo("toString")).toEqual({});
+  });
+});
+
+describe("classification reads an API's answer only", () => {
+  const api = (code: string, status = 400) => new ApiError("apig", "op", status, code, "m");
+  /** An error that carries a table's code but is no API answer (as Node's own errors carry a `code`). */
+  const lookalike = (code: string) => Object.assign(new Error("m"), { code, status: 400 });
+
+  it.each([
+    ["a full member quota", isQuotaExceeded, "APIG.3110", "APIG.3023"],
+    ["AS refusing for the group's state", isBatchActionRefused, "AS.0026", "AS.2007"],
+    ["a member already gone", isAlreadyDeleted, "APIG.3024", "APIG.3023"],
+    ["a hook that no longer waits", isHookAlreadyCompleted, "AS.7042", "AS.2007"],
+    ["a refused parameter", isParameterRefusal, "APIG.2012", "APIG.3023"],
+  ])("%s: its code, from the API", (_what, is, code, other) => {
+    expect(is(api(code))).toBe(true);
+    expect(is(api(other))).toBe(false);
+    expect(is(lookalike(code))).toBe(false);
+    expect(is(undefined)).toBe(false);
+  });
+});
+
+describe("parameter refusals", () => {
+  const api = (code: string) => new ApiError("apig", "op", 400, code, "m");
+
+  it("are APIG.2000 to APIG.2099 and no code that only contains one", () => {
+    for (const code of ["APIG.2000", "APIG.2001", "APIG.2025", "APIG.2099"])
+      expect(isParameterRefusal(api(code))).toBe(true);
+    for (const code of ["APIG.1999", "APIG.3000", "APIG.20123", "XAPIG.2012", "ROMA.APIG.2012", "APIG.2O12"])
+      expect(isParameterRefusal(api(code))).toBe(false);
+  });
+});
+
+describe("hintForError", () => {
+  it("says nothing answers on a loopback address, with the port to start the emulator on", () => {
+    expect(
+      hintForError({ code: "NETWORK_ERROR", message: "listMembers: ECONNREFUSED 127.10.0.1:4011" }),
+    ).toBe(
+      "nothing answers at 127.10.0.1:4011: is the emulator running there (npm run emulator -- --port 4011)? Else check the *_ENDPOINT values",
+    );
+    expect(hintForError({ code: "NETWORK_ERROR", message: "listMembers: ECONNREFUSED [::1]:80" })).toMatch(
+      /^nothing answers at \[::1\]:80: .*--port 80\)/,
+    );
+    expect(hintForError({ code: "NETWORK_ERROR", message: "getaddrinfo ENOTFOUND LOCALHOST" })).toMatch(
+      /^nothing answers at LOCALHOST: .*--port <port>\)/,
+    );
+  });
+
+  it("gives the table's hint otherwise", () => {
+    expect(hintForError({ code: "NETWORK_ERROR", message: "connect ECONNREFUSED 10.0.0.1:443" })).toBe(
+      hintFor("NETWORK_ERROR"),
+    );
+    expect(hintForError({ code: "APIG.3023", message: "channel missing at 127.0.0.1:4010" })).toBe(
+      hintFor("APIG.3023"),
+    );
   });
 });

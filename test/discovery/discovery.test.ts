@@ -11,19 +11,10 @@ import { emulatorForFile } from "../support/emulator-for-file";
 /** Discovery's AS calls against the emulator: paging, filters, and the one-group read of an event. */
 
 const emu = await emulatorForFile();
-const metrics = new RunMetrics();
-const client = new AutoScalingTagsClient(
-  new CloudHttp({
-    projectId: emu.projectId,
-    endpointOf: () => emu.url,
-    credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
-    deadline: new Deadline(60_000, 0, () => 0),
-    policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-    requestTimeoutMs: 10_000,
-    metrics,
-    limiters: {},
-  }),
-);
+// Built before each test, not as the file loads: what a test runs is what mutation testing
+// (stryker.config.mjs) attributes to it.
+let client: AutoScalingTagsClient;
+let metrics: RunMetrics;
 
 /** Every channel of roma-1. */
 const ALL: TagBindingAllowList = [{ gateway: "roma", instance_id: "roma-1", vpc_channel_id: "*" }];
@@ -38,6 +29,19 @@ const tagged = (i: number, memberGroup = "web") => ({
 });
 
 beforeEach(() => {
+  metrics = new RunMetrics();
+  client = new AutoScalingTagsClient(
+    new CloudHttp({
+      projectId: emu.projectId,
+      endpointOf: () => emu.url,
+      credentials: { ak: "EMULATORAK", sk: "EMULATORSK" },
+      deadline: new Deadline(60_000, 0, () => 0),
+      policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      requestTimeoutMs: 10_000,
+      metrics,
+      limiters: {},
+    }),
+  );
   emu.control.reset();
   emu.control.setOptions({ pageSizeCap: 1000 });
   emu.control.load({
@@ -67,6 +71,7 @@ describe("discovery", () => {
     emu.control.setGroupTags("asg-03", tagged(0, "web0").tags);
     const set = await discoverGroups(client, [], ["asg-00", "asg-untagged", "asg-missing"], ALL);
     expect(set.bindings.map((b) => b.scaling_group_id).sort()).toEqual(["asg-00", "asg-03"]);
+    expect(set.skipped).toEqual([]);
     expect(tagCalls().map((c) => [c.method, c.path.split("/scaling_group_tag/")[1]])).toEqual([
       ["GET", "asg-00/tags"],
       ["GET", "asg-untagged/tags"],
@@ -96,6 +101,71 @@ describe("discovery", () => {
         limit: "1000",
       },
     ]);
+  });
+
+  it("looks for the peers of every named group's member group", async () => {
+    // asg-00 is on chan-0/web0, asg-01 on chan-1/web1.
+    emu.control.setGroupTags("asg-05", tagged(0, "web0").tags);
+    emu.control.setGroupTags("asg-07", tagged(1, "web1").tags);
+    const set = await discoverGroups(client, [], ["asg-00", "asg-01"], ALL);
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-00", "asg-01", "asg-05", "asg-07"]);
+  });
+
+  it("looks for the peers of a BINDINGS binding only when the event names its group and its channel is allowed", async () => {
+    const env = [
+      BindingSchema().parse({
+        scaling_group_id: "asg-env",
+        instance_id: "roma-1",
+        vpc_channel_id: "chan-1",
+        member_group_name: "web1",
+      }),
+    ];
+    const unnamed = await discoverGroups(client, env, ["asg-00"], ALL);
+    expect(unnamed.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-env", "asg-00"]);
+    expect(tagCalls().map((c) => (c.body as { tags?: unknown } | undefined)?.tags)).toEqual([
+      undefined,
+      [
+        { key: "channel-autoscaler-channel", values: ["chan-0"] },
+        { key: "channel-autoscaler-member-group", values: ["web0"] },
+      ],
+    ]);
+    emu.control.clearCalls();
+    const chan9: TagBindingAllowList = [{ gateway: "roma", instance_id: "roma-1", vpc_channel_id: "chan-9" }];
+    const notAllowed = await discoverGroups(client, env, ["asg-env"], chan9);
+    expect(notAllowed.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-env"]);
+    expect(tagCalls()).toEqual([]);
+  });
+
+  it("finds the channel tag among others, and looks for no peers of a group without a member group tag", async () => {
+    emu.control.setGroupTags("asg-10", [{ key: "owner", value: "ops" }, ...tagged(1, "web1").tags]);
+    const set = await discoverGroups(client, [], ["asg-10"], ALL);
+    expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-01", "asg-10"]);
+    emu.control.clearCalls();
+    emu.control.setGroupTags("asg-11", [
+      { key: "owner", value: "ops" },
+      { key: "channel-autoscaler-channel", value: "chan-1" },
+    ]);
+    const half = await discoverGroups(client, [], ["asg-11"], ALL);
+    expect(half.bindings).toEqual([]);
+    expect(half.skipped.map((s) => [s.scaling_group_id, s.reason])).toEqual([["asg-11", "invalid_tags"]]);
+    expect(tagCalls().map((c) => c.method)).toEqual(["GET"]);
+  });
+
+  it("stops on an error reading a named group's tags other than its absence", async () => {
+    emu.control.addFault({
+      method: "GET",
+      path: "asg-00/tags$",
+      status: 403,
+      body: { error: { code: "AS.0011", message: "no permission" } },
+    });
+    await expect(discoverGroups(client, [], ["asg-00"], ALL)).rejects.toMatchObject({ code: "AS.0011" });
+  });
+
+  it("reads exactly 20 named groups one by one", async () => {
+    const named = Array.from({ length: 20 }, (_, i) => `asg-${String(i).padStart(2, "0")}`);
+    const set = await discoverGroups(client, [], named, ALL);
+    expect(set.bindings).toHaveLength(20);
+    expect(tagCalls().filter((c) => c.method === "GET")).toHaveLength(20);
   });
 
   it("reads at most 20 named groups one by one; more cost one query-by-tag of every tagged group", async () => {

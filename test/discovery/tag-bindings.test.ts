@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type Binding, BindingSchema } from "../../src/config/schema";
+import { type Binding, BindingSchema, ReplaceUnhealthySchema } from "../../src/config/schema";
 import type { TagBindingAllowList } from "../../src/config/tag-consent";
-import { type DiscoveredGroup, mergeBindings, sourceOf } from "../../src/discovery/merge";
-import { bindingFromTags, describeTagProblems, type Tag } from "../../src/discovery/tags";
+import { type DiscoveredGroup, mergeBindings, sourceOf, sourcesOf } from "../../src/discovery/merge";
+import { bindingFromTags, describeTagProblems, isTaggedForBinding, type Tag } from "../../src/discovery/tags";
 
 const tags = (over: Record<string, string | undefined> = {}): Tag[] =>
   Object.entries({
@@ -112,6 +112,70 @@ describe("bindingFromTags (docs/configuration.md: Bindings from AS group tags)",
   });
 });
 
+describe("bindingFromTags, tag by tag", () => {
+  it("a group is a binding only when it carries the channel tag", () => {
+    expect(isTaggedForBinding(tags())).toBe(true);
+    expect(isTaggedForBinding([{ key: "channel-autoscaler-channel", value: "chan-1" }])).toBe(true);
+    expect(isTaggedForBinding(tags({ "channel-autoscaler-channel": undefined }))).toBe(false);
+    expect(isTaggedForBinding([])).toBe(false);
+  });
+
+  it("reads standby false as false, and a whole number only as a whole", () => {
+    const off = bindingFromTags("asg-1", tags({ "channel-autoscaler-standby": "false" }));
+    expect(off).toMatchObject({ ok: true, binding: { standby: false } });
+    for (const bad of ["x5", "5x", "5.0"]) {
+      const result = bindingFromTags("asg-1", tags({ "channel-autoscaler-weight": bad }));
+      expect(result).toMatchObject({
+        ok: false,
+        problems: [{ tag: "channel-autoscaler-weight", value: bad, rule: "must be a whole number" }],
+      });
+    }
+  });
+
+  it("a prefixed tag without a value is empty", () => {
+    const result = bindingFromTags("asg-1", [...tags(), { key: "channel-autoscaler-port", value: null }]);
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ tag: "channel-autoscaler-port", value: "", rule: "must not be empty" }],
+    });
+  });
+
+  it("a value past the binding schema's bounds is quoted as the tag holds it", () => {
+    const result = bindingFromTags("asg-1", tags({ "channel-autoscaler-weight": "99999" }));
+    expect(result).toMatchObject({
+      ok: false,
+      problems: [{ tag: "channel-autoscaler-weight", value: "99999" }],
+    });
+  });
+
+  it("every problem names a tag, even for a group id AS would never give", () => {
+    const result = bindingFromTags("x".repeat(70), tags());
+    expect(result.ok).toBe(false);
+    if (!result.ok) for (const p of result.problems) expect(typeof p.tag).toBe("string");
+  });
+
+  it("keeps the gateway in the target the group meant, when its tags are otherwise invalid", () => {
+    const apig = bindingFromTags(
+      "asg-1",
+      tags({ "channel-autoscaler-gateway": "apig", "channel-autoscaler-weight": "x" }),
+    );
+    expect(apig).toMatchObject({ ok: false, targetKey: "apig/roma-1/chan-1/web" });
+    const badGateway = bindingFromTags("asg-1", tags({ "channel-autoscaler-gateway": "elb" }));
+    expect(badGateway).toMatchObject({ ok: false, targetKey: undefined });
+  });
+
+  it("describes the problems on one line, quoting the values there are", () => {
+    expect(
+      describeTagProblems([
+        { tag: "channel-autoscaler-instance", rule: "is required" },
+        { tag: "channel-autoscaler-weight", value: "abc", rule: "must be a whole number" },
+      ]),
+    ).toBe(
+      'tag channel-autoscaler-instance: is required; tag channel-autoscaler-weight "abc": must be a whole number',
+    );
+  });
+});
+
 describe("tag keys that name the prototype's members", () => {
   it("are data: unprefixed ones ignored, prefixed ones a problem, never a lookup that throws", () => {
     const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
@@ -183,9 +247,73 @@ describe("mergeBindings", () => {
     );
     expect(set.bindings.map((b) => b.scaling_group_id)).toEqual(["asg-4"]);
     expect(set.skipped.map((s) => s.scaling_group_id).sort()).toEqual(["asg-1", "asg-2", "asg-3"]);
+    expect(set.skipped.map((s) => s.reason)).toEqual(["invalid_tags", "invalid_tags", "invalid_tags"]);
     const three = set.skipped.find((s) => s.scaling_group_id === "asg-3")!;
     expect(three.problems[0]).toMatchObject({ tag: "channel-autoscaler-weight", value: "9" });
     expect(three.problems[0]!.rule).toMatch(/weight differs from group asg-1 \(tags: 1\)/);
+    // Each names a group it disagrees with, not one it agrees with.
+    const one = set.skipped.find((s) => s.scaling_group_id === "asg-1")!;
+    expect(one.problems[0]).toMatchObject({ tag: "channel-autoscaler-weight", value: "1" });
+    expect(one.problems[0]!.rule).toMatch(/^weight differs from group asg-3 \(tags: 9\)/);
+  });
+
+  it("compares a tag binding with the other bindings of its own member group only", () => {
+    const env = [
+      envBinding({ scaling_group_id: "asg-env1", vpc_channel_id: "chan-2", weight: 7 }),
+      envBinding({ scaling_group_id: "asg-env2", weight: 4 }),
+    ];
+    const withEnv = mergeBindings(env, [group("asg-1")], ALL);
+    expect(withEnv.skipped.map((s) => s.problems[0]!.rule)).toEqual([
+      "weight differs from group asg-env2 (BINDINGS: 4), which names the same channel member group",
+    ]);
+    const tagsOnly = mergeBindings(
+      [envBinding({ vpc_channel_id: "chan-2", weight: 5 })],
+      [group("asg-1"), group("asg-2", { "channel-autoscaler-weight": "9" })],
+      ALL,
+    );
+    expect(tagsOnly.skipped.map((s) => [s.scaling_group_id, s.problems[0]!.rule])).toEqual([
+      ["asg-1", "weight differs from group asg-2 (tags: 9), which names the same channel member group"],
+      ["asg-2", "weight differs from group asg-1 (tags: 1), which names the same channel member group"],
+    ]);
+  });
+
+  it("quotes a setting BINDINGS leaves unset, and one no tag can carry", () => {
+    const unset = mergeBindings([envBinding()], [group("asg-1", { "channel-autoscaler-port": "9090" })], ALL);
+    expect(unset.skipped[0]!.problems).toEqual([
+      {
+        tag: "channel-autoscaler-port",
+        value: "9090",
+        rule: "port differs from group asg-env (BINDINGS: unset), which names the same channel member group",
+      },
+    ]);
+    const replacing = envBinding({
+      gateway: "apig",
+      replace_unhealthy: ReplaceUnhealthySchema().parse({ after_seconds: 600 }),
+    });
+    const untagged = mergeBindings(
+      [replacing],
+      [group("asg-1", { "channel-autoscaler-gateway": "apig" })],
+      [{ gateway: "apig", instance_id: "roma-1", vpc_channel_id: "*" }],
+    );
+    expect(untagged.skipped[0]!.problems).toEqual([
+      {
+        tag: "channel-autoscaler-member-group",
+        value: "unset",
+        rule: 'replace_unhealthy differs from group asg-env (BINDINGS: {"after_seconds":600,"max_per_run":1,"max_unhealthy_fraction":0.5,"max_in_standby":1,"cooldown_seconds":600}), which names the same channel member group',
+      },
+    ]);
+  });
+
+  it("says which binding came from where", () => {
+    const set = mergeBindings(
+      [envBinding()],
+      [group("asg-1", { "channel-autoscaler-member-group": "api" })],
+      ALL,
+    );
+    expect([...sourcesOf(set)]).toEqual([
+      ["asg-env", "bindings"],
+      ["asg-1", "tags"],
+    ]);
   });
 
   it("lets BINDINGS win a disagreement on a shared member group: only the disagreeing tag group is skipped", () => {
@@ -210,6 +338,21 @@ describe("mergeBindings", () => {
     expect(set.bindings).toEqual([]);
     expect(set.skipped.map((s) => s.scaling_group_id)).toEqual(["asg-2", "asg-1"]);
     expect(set.skipped[1]!.problems[0]!.rule).toMatch(/shares its channel member group with group asg-2/);
+  });
+
+  it("names the first group by id whose bad tags hold a member group", () => {
+    const set = mergeBindings(
+      [],
+      [
+        group("asg-3", { "channel-autoscaler-weight": "heavy" }),
+        group("asg-1"),
+        group("asg-0", { "channel-autoscaler-member-group": "1web" }),
+        group("asg-2", { "channel-autoscaler-port": "wide" }),
+      ],
+      ALL,
+    );
+    const held = set.skipped.find((s) => s.scaling_group_id === "asg-1")!;
+    expect(held.problems[0]!.rule).toMatch(/^shares its channel member group with group asg-2,/);
   });
 
   it("skips a tag binding whose channel TAG_BINDINGS_ALLOWED does not list, with the binding it asked for", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countsOf, plannedCounts } from "../../src/plan/counts";
+import { countsOf, membersChanged, plannedCounts } from "../../src/plan/counts";
 import type { PlanEntry } from "../../src/plan/types";
 
 const entry = (action: PlanEntry["action"], status: PlanEntry["status"], extra: Partial<PlanEntry> = {}) =>
@@ -101,5 +101,62 @@ describe("plannedCounts: what a dry run's plan would do, in the summary's words"
       hooks_waiting: 1,
       channels_updated: 1,
     });
+  });
+});
+
+describe("plannedCounts of entries no summary field names", () => {
+  it("counts channel setups and waiting hooks, and a fan-out as nothing", () => {
+    const plan = [
+      entry("update_channel", "planned"),
+      entry("update_channel", "planned"),
+      entry("fan_out", "planned"),
+      entry("fan_out", "planned"),
+      entry("fan_out", "planned"),
+    ];
+    expect(plannedCounts(plan)).toMatchObject({ channels_updated: 2, hooks_waiting: 0, added: 0 });
+  });
+});
+
+describe("membersChanged: distinct members written this run", () => {
+  const write = (action: PlanEntry["action"], instance: string | undefined, extra: Partial<PlanEntry> = {}) =>
+    entry(action, "done", { member_group_name: "web", instance_id: instance, ...extra });
+
+  it("counts a member drained and deleted once, and each member of each group and channel", () => {
+    const plan = [
+      write("disable", "i-1"),
+      write("delete", "i-1"),
+      write("add", "i-2"),
+      write("update", "i-3"),
+      write("ramp", "i-4"),
+      write("enable", "i-5"),
+      write("add", "i-1", { member_group_name: "api" }),
+      write("add", "i-1", { channel: "roma/inst/other" }),
+      // Drained, its delete still to come.
+      write("disable", "i-6"),
+      entry("delete", "failed", { member_group_name: "web", instance_id: "i-6" }),
+    ];
+    expect(membersChanged(plan)).toBe(8);
+  });
+
+  it("knows a member without an instance by its member id", () => {
+    const plan = [
+      write("disable", undefined, { member_id: "m-1" }),
+      write("delete", undefined, { member_id: "m-1" }),
+      write("delete", undefined, { member_id: "m-2" }),
+    ];
+    expect(membersChanged(plan)).toBe(2);
+  });
+
+  it("counts only member writes that were done", () => {
+    const plan = [
+      entry("add", "failed", { instance_id: "i-1" }),
+      entry("add", "planned", { instance_id: "i-2" }),
+      entry("delete", "skipped", { instance_id: "i-3" }),
+      entry("complete_hook", "done", { instance_id: "i-4" }),
+      entry("quarantine", "done", { instance_id: "i-5" }),
+      entry("update_channel", "done"),
+      entry("wait_hook", "done", { instance_id: "i-6" }),
+    ];
+    expect(membersChanged(plan)).toBe(0);
   });
 });

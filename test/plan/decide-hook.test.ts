@@ -123,6 +123,77 @@ describe("decideHook", () => {
     expect(decideHook(hook, instance, targets, NOW).result).toBe(want);
   });
 
+  it.each<[string, GroupInstance | undefined, TargetOutcome[], string]>([
+    [
+      "a channel failed, whichever",
+      inst("PENDING_WAIT"),
+      [target("roma"), target("roma", { failed: true })],
+      "a channel of this group failed this run",
+    ],
+    ["the instance is not listed", undefined, [target("roma")], "instance not in the group's instance list"],
+    ["the instance serves already", inst("INSERVICE"), [target("roma")], "instance is INSERVICE"],
+    [
+      "AS finds the instance broken",
+      inst("PENDING_WAIT", "ERROR"),
+      [target("roma")],
+      "instance health is ERROR",
+    ],
+    [
+      "a terminate hook, one of two targets still holding the member",
+      inst("REMOVING_WAIT"),
+      [target("roma", { member: null }), target("roma")],
+      "member not removed yet",
+    ],
+    [
+      "a terminate hook, the member gone",
+      inst("REMOVING_WAIT"),
+      [target("roma", { member: null })],
+      "member drained and removed",
+    ],
+    ["a launch hook, the member registered", inst("PENDING_WAIT"), [target("roma")], "member registered"],
+  ])("says why it decided as it did: %s", (_, instance, targets, reason) => {
+    expect(decideHook(hook, instance, targets, NOW).reason).toBe(reason);
+  });
+
+  it("waits on an APIG member added this run (not listed yet) as on one of unknown health", () => {
+    const justAdded = (over: Partial<TargetOutcome>) =>
+      target("apig", { member: null, present: new Map([["i-1", undefined]]), ...over });
+    for (const t of [justAdded({}), justAdded({ channel: channel(true) })]) {
+      expect(decideHook(hook, inst("PENDING_WAIT"), [t], NOW)).toEqual({
+        result: undefined,
+        reason: "member health is unknown",
+        healthWait: true,
+      });
+    }
+    expect(decideHook(hook, inst("PENDING_WAIT"), [justAdded({ channel: channel(false) })], NOW).result).toBe(
+      "CONTINUE",
+    );
+  });
+
+  it("waits on an unhealthy APIG member even on a channel without a health check", () => {
+    const t = target("apig", {
+      member: { health_status: "unhealthy", create_time: ago(10) },
+      channel: channel(false),
+    });
+    expect(decideHook(hook, inst("PENDING_WAIT"), [t], NOW)).toMatchObject({
+      result: undefined,
+      reason: "member health is unhealthy",
+    });
+  });
+
+  it("abandons once the shortest healthy_timeout_seconds of the target's bindings has passed, to the second", () => {
+    const twoBindings = (age: number) => {
+      const t = target("apig", { member: { health_status: "unhealthy", create_time: ago(age) } });
+      const slow = { ...t.target.bindings[0]!, scaling_group_id: "asg-2", healthy_timeout_seconds: 600 };
+      return { ...t, target: { ...t.target, bindings: [...t.target.bindings, slow] } };
+    };
+    expect(decideHook(hook, inst("PENDING_WAIT"), [twoBindings(60)], NOW)).toEqual({
+      result: "ABANDON",
+      reason: "member not healthy within healthy_timeout_seconds",
+    });
+    expect(decideHook(hook, inst("PENDING_WAIT"), [twoBindings(59)], NOW).result).toBeUndefined();
+  });
+
   it("marks waits on APIG health as worth polling, and nothing else", () => {
     expect(
       decideHook(
@@ -145,6 +216,7 @@ describe("channelsToRead", () => {
     const roma = target("roma");
     expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [apig, read, roma] }])).toEqual([apig]);
     expect(channelsToRead([{ instance: inst("REMOVING_WAIT"), targets: [apig] }])).toEqual([]);
+    expect(channelsToRead([{ instance: undefined, targets: [apig] }])).toEqual([]);
   });
 
   it("a binding that enforces a health_check says the channel checks health: no read, and unknown waits", () => {
@@ -159,6 +231,10 @@ describe("channelsToRead", () => {
       result: undefined,
       healthWait: true,
     });
+    // One binding of the target enforcing it is enough, whatever the others leave unset.
+    const [first] = enforced.target.bindings;
+    enforced.target.bindings = [{ ...first!, health_check: undefined, scaling_group_id: "asg-2" }, first!];
+    expect(channelsToRead([{ instance: inst("PENDING_WAIT"), targets: [enforced] }])).toEqual([]);
   });
 });
 

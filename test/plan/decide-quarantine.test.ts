@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { GroupInstance } from "../../src/cloud/autoscaling";
 import type { Member } from "../../src/cloud/gateway";
 import { ReplaceUnhealthySchema } from "../../src/config/schema";
-import { bindingMembers, decideQuarantine, type QuarantineInput } from "../../src/plan/decide-quarantine";
+import {
+  bindingMembers,
+  decideQuarantine,
+  parseSince,
+  type QuarantineInput,
+  UNHEALTHY_SINCE_TAG,
+} from "../../src/plan/decide-quarantine";
 import { type GroupBudget, QUARANTINED_AT_TAG, readBudget } from "../../src/plan/quarantine-budget";
 
 const T0 = Date.parse("2026-11-22T01:00:00Z");
@@ -196,7 +202,6 @@ describe("decideQuarantine", () => {
     );
     expect(d.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
     expect(d.clearQuarantinedAt).toEqual(["i-2", "i-3"]);
-    expect(QUARANTINED_AT_TAG).toBe("channel-autoscaler-quarantined-at");
   });
 
   it("holds back instances that are not INSERVICE, AS-ERROR, too young, or when a channel write failed", () => {
@@ -253,6 +258,64 @@ describe("decideQuarantine", () => {
       ["i-2", inst("i-2")],
     ]);
     expect(bindingMembers(members, instances).map((m) => m.id)).toEqual(["m-i-1"]);
+  });
+});
+
+describe("the ECS tags", () => {
+  it("carry the names the contract gives them: operators and earlier versions read and remove them by name", () => {
+    expect(UNHEALTHY_SINCE_TAG).toBe("channel-autoscaler-unhealthy-since");
+    expect(QUARANTINED_AT_TAG).toBe("channel-autoscaler-quarantined-at");
+  });
+});
+
+describe("decideQuarantine at its edges", () => {
+  const since = secs(T0) - 900;
+  const unhealthyWith = (over: Partial<Member> = {}, instance: Partial<GroupInstance> = {}) => {
+    const members = [member("i-1", "unhealthy", over), member("i-2", "healthy")];
+    const instances = new Map([
+      ["i-1", inst("i-1", instance)],
+      ["i-2", inst("i-2")],
+    ]);
+    return decideQuarantine(input(members, { instances, tags: new Map([["i-1", String(since)]]) }));
+  };
+
+  it("reads the tag only as a whole number of epoch seconds", () => {
+    expect(parseSince("1764000000")).toBe(1_764_000_000);
+    for (const bad of [undefined, "", "abc", "x123", "123x", "12.5", "1234567890123"]) {
+      expect(parseSince(bad)).toBeUndefined();
+    }
+  });
+
+  it("a tag from the second the member was created in counts; one a second older is stale", () => {
+    const sameSecond = unhealthyWith({ create_time: new Date(since * 1000 + 999).toISOString() });
+    expect(sameSecond.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+    expect(sameSecond.setTags.size).toBe(0);
+    expect(sameSecond.held).toEqual([]);
+    const secondBefore = unhealthyWith({ create_time: new Date(since * 1000 + 1000).toISOString() });
+    expect(secondBefore.quarantine).toEqual([]);
+    expect([...secondBefore.setTags]).toEqual([["i-1", secs(T0)]]);
+  });
+
+  it("an instance exactly after_seconds old may go; one whose AS state is not listed is held", () => {
+    const old = unhealthyWith({}, { create_time: new Date(T0 - 300_000).toISOString() });
+    expect(old.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+    const stateless = unhealthyWith({}, { life_cycle_state: undefined });
+    expect(stateless.held).toEqual([{ instanceId: "i-1", reason: "instance is unknown" }]);
+  });
+
+  it("of members unhealthy since the same second, the smallest instance id goes first, in any order", () => {
+    const ids = ["i-2", "i-1", "i-3", "i-4"];
+    const tags = new Map([
+      ["i-1", String(since)],
+      ["i-2", String(since)],
+    ]);
+    const one = { ...settings, max_per_run: 1 };
+    for (const order of [ids, [...ids].reverse()]) {
+      const members = order.map((id) => member(id, id === "i-1" || id === "i-2" ? "unhealthy" : "healthy"));
+      const d = decideQuarantine(input(members, { tags, settings: one }));
+      expect(d.quarantine.map((q) => q.instanceId)).toEqual(["i-1"]);
+      expect(d.held).toEqual([{ instanceId: "i-2", reason: "max_per_run (1) reached" }]);
+    }
   });
 });
 

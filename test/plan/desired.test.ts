@@ -50,6 +50,8 @@ describe("memberName", () => {
     ["服务器 3", "服务器-3"],
     ["сервер-1", "1"],
     ["x".repeat(70), "x".repeat(64)],
+    ["web--!", "web"],
+    ["!--web", "web"],
   ])("reduces %j to %j", (name, want) => {
     expect(memberName(instance(name))).toBe(want);
   });
@@ -60,4 +62,8 @@ describe("memberName", () => {
       expect(memberName(instance(name, "i-1"))).toBe("i-1");
     },
   );
+
+  it("cuts an instance id it takes to 64 characters", () => {
+    expect(memberName(instance("!", "i".repeat(70)))).toBe("i".repeat(64));
+  });
 });

@@ -44,6 +44,15 @@ describe("memberGroupOwnership", () => {
     expect(memberGroupOwnership(channel([group]), "web", 0)).toEqual({ managed: false, remark });
   });
 
+  it("judges the named group among others", () => {
+    const groups = [
+      { member_group_name: "api", member_group_remark: "owner=ops" },
+      { member_group_name: "web", member_group_remark: MANAGED_REMARK },
+    ];
+    expect(memberGroupOwnership(channel(groups), "web", 1)).toEqual({ managed: true, exists: true });
+    expect(memberGroupOwnership(channel(groups), "api", 1)).toEqual({ managed: false, remark: "owner=ops" });
+  });
+
   it("does not take a group the channel does not list for absent when its listing has members", () => {
     expect(memberGroupOwnership(channel([{ member_group_name: "other" }]), "web", 2)).toEqual({
       managed: false,
@@ -82,6 +91,19 @@ describe("ownershipCheckDue", () => {
     expect(ownershipCheckDue(plan(["a", "b"], [member("a")]), false)).toBe(true);
     expect(ownershipCheckDue(plan(["a"], [member("a", 2)]), false)).toBe(true);
     expect(ownershipCheckDue(plan([], [member("a")]), false)).toBe(true);
+  });
+
+  it("is due when an add waits for an instance's address (ip channels), unless the instances are partial", () => {
+    const waiting = planTarget({
+      desired: [desired("a")],
+      actual: [],
+      memberType: "ip",
+      ips: new Map(),
+      now: 0,
+    });
+    expect(waiting.needsAddress).toEqual(["a"]);
+    expect(ownershipCheckDue(waiting, false)).toBe(true);
+    expect(ownershipCheckDue(waiting, false, true)).toBe(false);
   });
 
   it("from part of the instances, counts adds and re-enables only: a stray-looking member may be a later page's", () => {

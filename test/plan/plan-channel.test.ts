@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../src/cloud/gateway";
 import { loadConfig } from "../../src/config/load";
-import { planChannelSetup } from "../../src/plan/plan-channel";
+import { planChannelSetup, sameHealthCheck, weightedGroups } from "../../src/plan/plan-channel";
 
 const channel: Channel = {
   id: "c1",
@@ -90,5 +90,47 @@ describe("the health-config body", () => {
       const config = loadConfig((key) => env[key]);
       expect(planChannelSetup(bare, [], config.bindings[0]!.health_check)?.healthCheck?.protocol).toBe(sent);
     }
+  });
+});
+
+describe("sameHealthCheck", () => {
+  it("compares after the gateway's defaults and spelling", () => {
+    const listed = { ...hc, protocol: "http", method: "get", port: 0, enable_client_ssl: false };
+    expect(sameHealthCheck(hc, listed)).toBe(true);
+    expect(sameHealthCheck({ ...hc, method: "GET" }, listed)).toBe(true);
+    const tcp = {
+      protocol: "TCP" as const,
+      threshold_normal: 2,
+      threshold_abnormal: 3,
+      time_interval: 10,
+      timeout: 5,
+    };
+    expect(sameHealthCheck(tcp, { ...tcp, path: "", http_code: "", method: "GET" })).toBe(true);
+  });
+
+  it.each([
+    ["protocol", { protocol: "HTTPS" }],
+    ["path", { path: "/ready" }],
+    ["method", { method: "HEAD" }],
+    ["http_code", { http_code: "200-299" }],
+    ["port", { port: 8081 }],
+  ])("tells a different %s apart", (_field, change) => {
+    expect(sameHealthCheck(hc, { ...hc, ...change })).toBe(false);
+    expect(sameHealthCheck({ ...hc, ...change } as typeof hc, hc)).toBe(false);
+  });
+});
+
+describe("weightedGroups", () => {
+  it("names the named groups that carry a member_group_weight, with it", () => {
+    const weighted: Channel = {
+      ...channel,
+      member_groups: [
+        { member_group_name: "other", member_group_weight: 3 },
+        { member_group_name: "web", member_group_weight: 0 },
+        { member_group_name: "api" },
+      ],
+    };
+    expect(weightedGroups(weighted, ["web", "api"])).toEqual([{ member_group_name: "web", weight: 0 }]);
+    expect(weightedGroups({ ...channel, member_groups: null }, ["web"])).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { BindingSchema } from "../../src/config/schema";
 import { type DesiredMember, desiredMembers } from "../../src/plan/desired";
 import {
   changesMembers,
+  drainPlan,
   healthRuleDecides,
   isEmptyPlan,
   memberTypeOfListing,
@@ -84,6 +85,22 @@ describe("desiredMembers", () => {
     });
   });
 
+  it("is one member per instance, whatever else the bindings say, with the instance's AS state", () => {
+    const b2 = BindingSchema().parse({ ...binding, scaling_group_id: "asg-2", weight: 9 });
+    const out = desiredMembers(
+      [binding, b2],
+      new Map([
+        ["asg-1", [instance("i-1", "PENDING_WAIT", "INITIALIZING")]],
+        ["asg-2", [instance("i-1"), instance("i-2", "INSERVICE")]],
+      ]),
+    );
+    expect(out.map((d) => [d.ecs_id, d.weight, d.scaling_group_id, d.life_cycle_state])).toEqual([
+      ["i-1", 1, "asg-1", "PENDING_WAIT"],
+      ["i-2", 9, "asg-2", "INSERVICE"],
+    ]);
+    expect(desiredMembers([binding], new Map())).toEqual([]);
+  });
+
   it("is the union over bindings that share a target", () => {
     const b2 = { ...binding, scaling_group_id: "asg-2" };
     const out = desiredMembers(
@@ -152,9 +169,9 @@ describe("planTarget (ecs channels)", () => {
 
   it("drains enabled members and deletes disabled ones straight away", () => {
     const p = plan([], [member("a"), member("b", { status: 2 })]);
-    expect(p.removals.map((r) => [r.member.id, r.drain])).toEqual([
-      ["m-a", true],
-      ["m-b", false],
+    expect(p.removals.map((r) => [r.member.id, r.instanceId, r.reason, r.drain])).toEqual([
+      ["m-a", "a", "not_desired", true],
+      ["m-b", "b", "not_desired", false],
     ]);
   });
 
@@ -208,6 +225,9 @@ describe("changesMembers", () => {
     expect(changesMembers(stray)).toBe(true);
     expect(changesMembers(stray, true)).toBe(false);
     expect(changesMembers(planAt({ ...input, desired: [desired("a")], actual: [member("a")] }))).toBe(false);
+    const disabled = planAt({ ...input, desired: [desired("a")], actual: [member("a", { status: 2 })] });
+    expect([disabled.upserts.length, disabled.enable.length]).toEqual([0, 1]);
+    expect(changesMembers(disabled)).toBe(true);
   });
 
   it("does not count a slow-start raise", () => {
@@ -481,5 +501,220 @@ describe("planTarget properties", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("planTarget (which duplicate stays)", () => {
+  const plan = (a: Member[]) =>
+    planAt({ desired: [desired("a")], actual: a, memberType: "ecs", ips: new Map() });
+  /** The member kept of these duplicates, whatever order the gateway lists them in. */
+  const kept = (a: Member[]) => {
+    const forward = plan(a).memberFor.get("a")?.id;
+    expect(plan([...a].reverse()).memberFor.get("a")?.id).toBe(forward);
+    return forward;
+  };
+
+  it("keeps the enabled one, then the oldest, then the smallest id, in any listing order", () => {
+    expect(kept([member("a", { id: "m-1", status: 2 }), member("a", { id: "m-2" })])).toBe("m-2");
+    expect(kept([member("a", { id: "m-1", status: 2 }), member("a", { id: "m-2", status: 2 })])).toBe("m-1");
+    expect(
+      kept([
+        member("a", { id: "m-1", create_time: "2026-03-01T00:00:00Z" }),
+        member("a", { id: "m-2", create_time: "2026-02-01T00:00:00Z" }),
+      ]),
+    ).toBe("m-2");
+    expect(kept([member("a", { id: "m-2" }), member("a", { id: "m-1" })])).toBe("m-1");
+  });
+
+  it("counts a member without a create_time as the oldest", () => {
+    expect(kept([member("a", { id: "m-1" }), member("a", { id: "m-2", create_time: null })])).toBe("m-2");
+  });
+
+  it("removes the other as a duplicate of its instance, draining it only while it is enabled", () => {
+    const p = plan([
+      member("a", { id: "m-1" }),
+      member("a", { id: "m-2", status: 2 }),
+      member("a", { id: "m-3" }),
+    ]);
+    expect(p.removals).toEqual([
+      { member: expect.objectContaining({ id: "m-2" }), instanceId: "a", reason: "duplicate", drain: false },
+      { member: expect.objectContaining({ id: "m-3" }), instanceId: "a", reason: "duplicate", drain: true },
+    ]);
+  });
+});
+
+describe("planTarget (what an update says)", () => {
+  const plan = (d: DesiredMember, m: Member) =>
+    planAt({ desired: [d], actual: [m], memberType: "ecs", ips: new Map() });
+
+  it("names each differing field with its value as listed and as it will be", () => {
+    const p = plan(
+      desired("a", { weight: 3, is_backup: true, port: 9000, ecs_name: "new" }),
+      member("a", { weight: 2, is_backup: null, port: null, ecs_name: null }),
+    );
+    expect(p.upserts).toEqual([
+      {
+        kind: "update",
+        desired: expect.objectContaining({ ecs_id: "a" }),
+        member: expect.objectContaining({ id: "m-a" }),
+        weight: 3,
+        changes: ["weight", "is_backup", "port", "ecs_name"],
+        from: { weight: 2, is_backup: false, port: null, ecs_name: null },
+        to: { weight: 3, is_backup: true, port: 9000, ecs_name: "new" },
+      },
+    ]);
+    expect(p.needsMemberType).toBe(false);
+    const listed = plan(
+      desired("a", { is_backup: false, port: 9000, ecs_name: "new" }),
+      member("a", { is_backup: true, port: 8080, ecs_name: "old" }),
+    );
+    expect(listed.upserts[0]).toMatchObject({
+      from: { is_backup: true, port: 8080, ecs_name: "old" },
+      to: { is_backup: false, port: 9000, ecs_name: "new" },
+    });
+  });
+
+  it("finds nothing to change in a member that has what the binding sets", () => {
+    const p = plan(
+      desired("a", { is_backup: true, port: 8080 }),
+      member("a", { is_backup: true, port: 8080 }),
+    );
+    expect(p.upserts).toEqual([]);
+    expect(p.unchanged).toBe(1);
+  });
+
+  it("a change of another field alone is an update even on a ramping binding", () => {
+    const p = plan(
+      desired("a", { weight: 10, slow_start_seconds: 100, is_backup: true }),
+      member("a", { weight: 1, create_time: new Date(NOW - 10_000).toISOString() }),
+    );
+    expect(p.upserts.map((u) => [u.kind, u.changes, u.rampStep])).toEqual([["update", ["is_backup"], 0]]);
+  });
+});
+
+describe("planTarget (ip channels, by address)", () => {
+  const ip = (d: DesiredMember[], a: Member[], ips: Record<string, string>) =>
+    planAt({ desired: d, actual: a, memberType: "ip", ips: new Map(Object.entries(ips)) });
+  const byAddress = (id: string, host: string | null, over: Partial<Member> = {}) =>
+    member(id, { id: `m-${id}`, ecs_id: null, ecs_name: null, host, ...over });
+
+  it("removes a second member of the same address as a duplicate, and a member with no address", () => {
+    const p = ip(
+      [desired("a")],
+      [byAddress("x", "10.0.0.1"), byAddress("y", "10.0.0.1", { status: 2 }), byAddress("z", null)],
+      { a: "10.0.0.1" },
+    );
+    expect(p.removals.map((r) => [r.member.id, r.instanceId, r.reason, r.drain])).toEqual([
+      ["m-y", undefined, "duplicate", false],
+      ["m-z", undefined, "not_desired", true],
+    ]);
+    expect(p.memberFor.get("a")?.id).toBe("m-x");
+    // The enabled one stays whichever the gateway lists first.
+    const reversed = ip(
+      [desired("a")],
+      [byAddress("y", "10.0.0.1", { status: 2 }), byAddress("x", "10.0.0.1")],
+      {
+        a: "10.0.0.1",
+      },
+    );
+    expect(reversed.removals.map((r) => r.member.id)).toEqual(["m-y"]);
+  });
+
+  it("removes an address-only member no desired instance has, once every address is known", () => {
+    const p = ip([desired("a")], [byAddress("x", "10.0.0.9")], { a: "10.0.0.1" });
+    expect(p.removals.map((r) => [r.member.id, r.reason])).toEqual([["m-x", "not_desired"]]);
+  });
+
+  it("keeps an address-only member while a desired instance's address is unknown: it may be that one's", () => {
+    const p = ip([desired("a")], [byAddress("x", "10.0.0.9")], {});
+    expect(p.needsAddress).toEqual(["a"]);
+    expect(p.removals).toEqual([]);
+  });
+
+  it("removes a member with neither instance nor address even while an address is unknown", () => {
+    const p = ip([desired("a")], [byAddress("x", null), byAddress("y", "")], {});
+    expect(p.needsAddress).toEqual(["a"]);
+    expect(p.removals.map((r) => [r.member.id, r.reason])).toEqual([
+      ["m-x", "not_desired"],
+      ["m-y", "not_desired"],
+    ]);
+  });
+
+  it("replaces a member whose instance moved to another address, with no field change to show", () => {
+    const m = member("a", { host: "10.0.0.1" });
+    const p = ip([desired("a")], [m], { a: "10.0.0.2" });
+    expect(p.upserts).toEqual([
+      {
+        kind: "add",
+        desired: expect.objectContaining({ ecs_id: "a" }),
+        weight: 1,
+        changes: [],
+        host: "10.0.0.2",
+      },
+    ]);
+    expect(p.removals).toEqual([{ member: m, instanceId: "a", reason: "replaced", drain: true }]);
+  });
+
+  it("an update carries the address to send: the instance's, else the member's", () => {
+    const known = ip([desired("a", { weight: 5 })], [member("a", { host: "10.0.0.1" })], { a: "10.0.0.1" });
+    expect(known.upserts.map((u) => [u.kind, u.host])).toEqual([["update", "10.0.0.1"]]);
+    const listed = ip([desired("a", { weight: 5 })], [member("a", { host: "10.0.0.1" })], {});
+    expect(listed.upserts.map((u) => [u.kind, u.host])).toEqual([["update", "10.0.0.1"]]);
+    expect(listed.removals).toEqual([]);
+  });
+
+  it("a member with no address and none known is updated in place, not replaced", () => {
+    const p = ip([desired("a", { weight: 5 })], [member("a", { host: null })], {});
+    expect(p.upserts.map((u) => [u.kind, u.host])).toEqual([["update", undefined]]);
+    expect(p.removals).toEqual([]);
+  });
+
+  it("on an ecs channel an update carries no address and adds need no member type", () => {
+    const p = planAt({
+      desired: [desired("a", { weight: 5 }), desired("b")],
+      actual: [member("a", { host: "10.0.0.1" })],
+      memberType: "ecs",
+      ips: new Map([
+        ["a", "10.0.0.2"],
+        ["b", "10.0.0.3"],
+      ]),
+    });
+    expect(p.upserts.map((u) => [u.kind, u.host])).toEqual([
+      ["update", undefined],
+      ["add", undefined],
+    ]);
+    expect(p.removals).toEqual([]);
+    expect(p.needsMemberType).toBe(false);
+  });
+});
+
+describe("isEmptyPlan and drainPlan", () => {
+  const plan = (d: DesiredMember[], a: Member[]) =>
+    planAt({ desired: d, actual: a, memberType: "ecs", ips: new Map() });
+
+  it("a plan with only an add, only an enable or only a removal writes something", () => {
+    expect(isEmptyPlan(plan([desired("a")], []))).toBe(false);
+    expect(isEmptyPlan(plan([desired("a")], [member("a", { status: 2 })]))).toBe(false);
+    expect(isEmptyPlan(plan([], [member("a")]))).toBe(false);
+    expect(isEmptyPlan(plan([desired("a")], [member("a")]))).toBe(true);
+  });
+
+  it("drainPlan drains and removes exactly the members it is given", () => {
+    const a = member("a");
+    const stray = member("x", { ecs_id: null });
+    expect(drainPlan([a, stray])).toEqual({
+      upserts: [],
+      enable: [],
+      removals: [
+        { member: a, instanceId: "a", reason: "not_desired", drain: true },
+        { member: stray, instanceId: undefined, reason: "not_desired", drain: true },
+      ],
+      unchanged: 0,
+      needsAddress: [],
+      needsMemberType: false,
+      memberFor: new Map(),
+      undated: [],
+    });
+    expect(isEmptyPlan(drainPlan([]))).toBe(true);
   });
 });

@@ -63,6 +63,15 @@ describe("tags ECS's answer left out", () => {
     const tags = new Map([["i-1", String(S0)]]);
     expect(recheckBatch(["i-1"], instances, tags, new Map(), budget, T0, new Set(["s-1"])).go).toEqual([]);
   });
+
+  it("names every instance in service or in standby whose tags are missing", () => {
+    const instances = [inst("i-1"), inst("s-1", "ENTERING_STANDBY"), inst("p-1", "PENDING")];
+    const reading = readBudget(instances, new Map(), new Set(["i-1", "s-1", "p-1"]));
+    expect(reading.unread).toEqual(["i-1", "s-1"]);
+    expect(budgetRefusal(reading, ["i-9"], { maxInStandby: 5, cooldownSeconds: 0 }, T0)).toBe(
+      "the tags of i-1, s-1 could not be read",
+    );
+  });
 });
 
 describe("budgetRefusal and affordableBatch", () => {
@@ -82,6 +91,33 @@ describe("budgetRefusal and affordableBatch", () => {
     );
   });
 
+  it("names every claim when max_in_standby is reached", () => {
+    const reading = readBudget(
+      [inst("s-1", "STANDBY"), inst("s-2", "ENTERING_STANDBY")],
+      new Map([
+        ["s-1", String(S0 - 3600)],
+        ["s-2", String(S0 - 3600)],
+      ]),
+    );
+    reading.claims.push(
+      { instanceId: "i-1", at: S0, standby: false },
+      { instanceId: "i-2", at: S0, standby: false },
+    );
+    expect(budgetRefusal(reading, ["i-3"], { maxInStandby: 4, cooldownSeconds: 0 }, T0)).toBe(
+      "max_in_standby (4) reached; in standby: s-1, s-2; being quarantined: i-1, i-2",
+    );
+  });
+
+  it("reads a claim's time only from a tag of nothing but digits", () => {
+    const instances = ["s-1", "s-2", "s-3"].map((id) => inst(id, "STANDBY"));
+    const tags = new Map([
+      ["s-1", `${S0}x`],
+      ["s-2", `x${S0}`],
+      ["s-3", String(S0 - 700)],
+    ]);
+    expect(readBudget(instances, tags).claims.map((c) => c.at)).toEqual([undefined, undefined, S0 - 700]);
+  });
+
   it("cooldown_seconds runs from the latest claim outside the batch", () => {
     const budget = { maxInStandby: 5, cooldownSeconds: 600 };
     expect(budgetRefusal(standby(S0 - 599), ["i-1"], budget, T0)).toBe(
@@ -91,6 +127,22 @@ describe("budgetRefusal and affordableBatch", () => {
     // A claim without a readable time holds budget but starts no cooldown.
     const garbled = readBudget([inst("s-1", "STANDBY")], new Map([["s-1", "x"]]));
     expect(budgetRefusal(garbled, ["i-1"], budget, T0)).toBeUndefined();
+  });
+
+  it("cooldown_seconds: a claim without a readable time does not hide a recent one, and the batch's own claim starts none", () => {
+    const budget = { maxInStandby: 5, cooldownSeconds: 600 };
+    const reading = readBudget(
+      [inst("s-1", "STANDBY"), inst("s-2", "STANDBY")],
+      new Map([
+        ["s-1", "x"],
+        ["s-2", String(S0 - 60)],
+      ]),
+    );
+    expect(budgetRefusal(reading, ["i-1"], budget, T0)).toBe(
+      "cooldown_seconds (600): the latest quarantine in the group began 2026-11-22T00:59:00Z",
+    );
+    const own = { claims: [{ instanceId: "i-1", at: S0 - 60, standby: false }], leftovers: [], unread: [] };
+    expect(budgetRefusal(own, ["i-1"], budget, T0)).toBeUndefined();
   });
 
   it("affordableBatch takes the longest allowed prefix of the ranked candidates", () => {
@@ -103,6 +155,9 @@ describe("budgetRefusal and affordableBatch", () => {
       batch: [],
       refusal: "max_in_standby (1) reached; in standby: s-1",
     });
+    // No candidate, nothing that waits: no refusal to report, whatever the budget says.
+    const unread = readBudget([inst("s-1", "STANDBY")], new Map(), new Set(["s-1"]));
+    expect(affordableBatch([], unread, budget, T0)).toEqual({ batch: [], refusal: undefined });
   });
 });
 
@@ -182,6 +237,12 @@ describe("recheckBatch", () => {
     expect(recheckBatch(["i-2"], instances, tags, NOTHING_SEEN, roomy, T0).refusal).toBe(
       "no instance of the batch is still in service and tagged",
     );
+    // One gone from the group altogether (terminated since the first read) leaves the batch too.
+    expect(recheckBatch(["i-1", "i-gone"], instances, tags, NOTHING_SEEN, roomy, T0)).toEqual({
+      go: ["i-1"],
+      dropped: ["i-gone"],
+      refusal: undefined,
+    });
   });
 });
 

@@ -52,6 +52,7 @@ describe("the ramp's steps", () => {
         if (k > 0) expect(stepWeight(weight, k)).toBeGreaterThanOrEqual(stepWeight(weight, k - 1));
       }
       expect(stepWeight(weight, SLOW_START_STEPS)).toBe(weight);
+      expect(stepWeight(weight, SLOW_START_STEPS + 1)).toBe(weight);
     }
   });
 });
@@ -65,16 +66,31 @@ describe("a member's age, from its create_time as the gateway writes it", () => 
     ["2020-07-23T01:13:24-0800", Date.UTC(2020, 6, 23, 9, 13, 24)],
     ["2020-07-23 09:13:24", Date.UTC(2020, 6, 23, 9, 13, 24)],
     ["2020-07-23T09:13:24", Date.UTC(2020, 6, 23, 9, 13, 24)],
-  ])("reads %s (no offset: UTC)", (text, ms) => {
+    ["2020-07-23T14:43:59+05:30", Date.UTC(2020, 6, 23, 9, 13, 59)],
+    [" 2020-07-23T09:13:24Z\n", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23t09:13:24z", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23T09:13:24+00:00", Date.UTC(2020, 6, 23, 9, 13, 24)],
+    ["2020-07-23T09:13:24-00:30", Date.UTC(2020, 6, 23, 9, 43, 24)],
+  ])("reads %j (no offset: UTC)", (text, ms) => {
     expect(gatewayTimeMs(text)).toBe(ms);
   });
 
-  it.each(["", "yesterday", "2020-02-30T00:00:00Z", "2020-07-23T25:00:00Z", "1595495604", "2020-07-23"])(
-    "cannot read %j",
-    (text) => {
-      expect(gatewayTimeMs(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    "",
+    "yesterday",
+    "2020-02-30T00:00:00Z",
+    "2020-13-15T00:00:00Z",
+    "2020-07-23T25:00:00Z",
+    "2020-07-23T10:60:00Z",
+    "2020-07-23T10:00:60Z",
+    "1595495604",
+    "2020-07-23",
+    "12020-07-23T09:13:24Z",
+    "2020-07-23T09:13:24Z and more",
+    "2020-07-23T09:13:24+08",
+  ])("cannot read %j", (text) => {
+    expect(gatewayTimeMs(text)).toBeUndefined();
+  });
 
   it("a time ahead of our clock by at most the window is drift: the member is new; further ahead, or missing, it cannot say", () => {
     expect(memberAgeMs(iso(T0 - 5_000), T0, 60)).toBe(5_000);

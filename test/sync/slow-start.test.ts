@@ -213,6 +213,8 @@ describe("slow start, in process", () => {
         channel: "roma/roma-1/chan-1",
         member_group_name: "web",
         member_group_weight: 5,
+        // What it does and the remedy: the operator acts on this line alone.
+        msg: "member group web has member_group_weight 5: the gateway assigns its members' weights from it, overriding the binding's weight and slow_start_seconds; remove the group weight",
       }),
     ]);
     // The group it created on chan-2 carries no member_group_weight, and a run reading it again finds none.
