@@ -5,6 +5,7 @@ import {
   captureOutput,
   envFor,
   fakeContext,
+  HEALTH_CHECK,
   instance,
   romaGateway,
   type Summary,
@@ -70,13 +71,6 @@ const binding: Binding = {
   vpc_channel_id: "chan-1",
   member_group_name: "web",
   drain_seconds: 0,
-};
-const healthCheck = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
 };
 
 function state(instances: number): StateInput {
@@ -182,7 +176,7 @@ export async function measureApiCalls(bundles: {
     // recheck period, a converged run within it of this warm instance's comparison reads no channel.
     emu.control.reset();
     emu.control.load(state(250));
-    const withSetup = [{ ...binding, health_check: healthCheck }];
+    const withSetup = [{ ...binding, health_check: HEALTH_CHECK }];
     await run(bundles.reconcile, timerEvent(), withSetup);
     await run(bundles.reconcile, timerEvent(), withSetup);
     rows.push(counted("converged: 250 / 250, health_check set", withChannelRead(convergedMin(250))));

@@ -13,6 +13,7 @@ import {
   AK,
   baseState,
   envFor,
+  HEALTH_CHECK,
   instance,
   invoke,
   MANAGED_REMARK,
@@ -63,14 +64,6 @@ const OPERATOR_EDIT = {
     { member_group_name: "other", member_group_weight: 7, member_group_remark: "ops-owned" },
     { member_group_name: "ops" },
   ],
-};
-
-const HEALTH_CHECK = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
 };
 
 const channel = () => emu.control.state().gateways[0]!.channels[0]!;

@@ -12,6 +12,7 @@ import { emulatorForFile } from "../support/emulator-for-file";
 import {
   baseState,
   envFor,
+  HEALTH_CHECK,
   instance,
   invoke,
   members,
@@ -51,14 +52,6 @@ const member = (id: string, group = "web") => ({
   ecs_name: `web-${id}`,
   member_group_name: group,
 });
-
-const healthCheck = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
-};
 
 describe("a converged plain binding reads its floor: ⌈instances/100⌉ + ⌈members/500⌉, members first", () => {
   it.each([
@@ -316,7 +309,7 @@ describe("a health_check is compared on an instance's first run, then once per H
   it("the first run reads the channel beside the instance listing; the next runs of the same instance do not", async () => {
     emu.control.load(baseState({ instances: ids(150).map((id) => instance(id)), members: [] }));
     emu.control.addFault({ method: "GET", path: "/scaling_group_instance/", hang: true });
-    const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }], {
+    const env = envFor(emu, [{ ...webBinding, health_check: HEALTH_CHECK }], {
       HEALTH_CHECK_RECHECK_MS: "3600001",
     });
     const first = await invoke("reconcile", timerEvent(), { env });
@@ -337,14 +330,16 @@ describe("a health_check is compared on an instance's first run, then once per H
 
   it("HEALTH_CHECK_RECHECK_MS=0: every run compares it, and sets it back when it drifted", async () => {
     emu.control.load(baseState({ instances: [instance("i-1")], members: [member("i-1")] }));
-    const env = envFor(emu, [{ ...webBinding, health_check: healthCheck }], { HEALTH_CHECK_RECHECK_MS: "0" });
+    const env = envFor(emu, [{ ...webBinding, health_check: HEALTH_CHECK }], {
+      HEALTH_CHECK_RECHECK_MS: "0",
+    });
     await invoke("reconcile", timerEvent(), { env });
     emu.control.clearCalls();
     await invoke("reconcile", timerEvent(), { env });
     expect(calls().sort()).toEqual(["channel", "instances", "members"]);
     // An operator's edit of the check is undone by the next run.
     const path = `/v2/${emu.projectId}/apic/instances/roma-1/vpc-channels/chan-1/health-config`;
-    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(HEALTH_CHECK);
     emu.control.load({
       ...baseState({ instances: [instance("i-1")], members: [member("i-1")] }),
     });

@@ -14,6 +14,7 @@ import { spawnBundle, until } from "../support/bundle-process";
 import {
   type Emulator,
   envFor,
+  HEALTH_CHECK,
   type Invocation,
   invoke,
   smnEvent,
@@ -28,7 +29,6 @@ import {
   FOREIGN_MEMBERS,
   foreignMembers,
   groupMembers,
-  HEALTH_CHECK,
   hanging,
   instancesOf,
   richBinding,

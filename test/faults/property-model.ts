@@ -26,7 +26,7 @@
  */
 import fc from "fast-check";
 import type { CallLogEntry, Emulator, Fault, StateInput } from "../emulator";
-import type { FunctionName } from "../support/harness";
+import { type FunctionName, HEALTH_CHECK } from "../support/harness";
 import { CallObserver } from "./call-observer";
 import {
   type CheckClock,
@@ -65,13 +65,6 @@ const GATEWAY = "gw-1";
 export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
 const HOUR_MS = 3_600_000;
 
-export const HEALTH_CHECK = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
-};
 const OTHER_HEALTH_CHECK = { ...HEALTH_CHECK, threshold_normal: 5 };
 
 /** One member group of one channel, and the scaling groups of the model bound to it. */

@@ -5,18 +5,10 @@
  * happens in one run, so a fault on any one of them can be observed.
  */
 import type { CallLogEntry, Emulator, StateInput, VpcMemberInfo } from "../emulator";
-import { type Binding, type Invocation, romaGateway, webBinding } from "../support/harness";
+import { type Binding, HEALTH_CHECK, type Invocation, romaGateway, webBinding } from "../support/harness";
 
 /** An SMN topic URN the config schema accepts (`urn:smn:<region>:<project>:<topic>`). */
 export const DEAD_LETTER_TOPIC = "urn:smn:cn-north-4:0605767a:channel-autoscaler-dead-letters";
-
-export const HEALTH_CHECK = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
-};
 
 /** The binding of the rich scenario: the web group of chan-1, with a health check to enforce. */
 export const richBinding: Binding = { ...webBinding, health_check: HEALTH_CHECK };

@@ -15,7 +15,7 @@
 import type { StateInput } from "../emulator";
 import type { BoundTarget, ReplaceSettings, WorldSpec } from "../faults/world-spec";
 import type { Binding } from "../support/harness";
-import { MANAGED_REMARK } from "../support/harness";
+import { HEALTH_CHECK, MANAGED_REMARK } from "../support/harness";
 import type { Random } from "./random";
 
 export const GATEWAY = "gw-1";
@@ -24,14 +24,6 @@ export const WEIGHT = 3;
 export const HEALTHY_TIMEOUT_SECONDS = 120;
 /** What AS waits for a lifecycle callback before it applies the hook's default result. */
 export const HOOK_TIMEOUT_SECONDS = 300;
-
-export const HEALTH_CHECK = {
-  protocol: "TCP",
-  threshold_normal: 2,
-  threshold_abnormal: 3,
-  time_interval: 10,
-  timeout: 5,
-};
 
 export type Group = "asg-1" | "asg-2" | "asg-3";
 export const GROUPS: readonly Group[] = ["asg-1", "asg-2", "asg-3"];

@@ -261,6 +261,15 @@ export interface RomaChannelOptions {
   members?: unknown[];
 }
 
+/** The health check the fixtures' bindings carry: TCP, healthy after 2 passes, unhealthy after 3 failures. */
+export const HEALTH_CHECK = {
+  protocol: "TCP",
+  threshold_normal: 2,
+  threshold_abnormal: 3,
+  time_interval: 10,
+  timeout: 5,
+};
+
 /** The `member_group_remark` that marks a member group as the function's own (docs/configuration.md, "Bindings from AS group tags"). */
 export const MANAGED_REMARK = "managed-by=channel-autoscaler";
 

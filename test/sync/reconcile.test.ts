@@ -3,7 +3,7 @@ import { countsOf } from "../../src/plan/counts";
 import { HealthCheckMemory } from "../../src/sync/health-check-memory";
 import { reconcile } from "../../src/sync/reconcile";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { baseState, instance, members, webBinding, writes } from "../support/harness";
+import { baseState, HEALTH_CHECK, instance, members, webBinding, writes } from "../support/harness";
 import { inProcess } from "./support";
 
 /** reconcile() in this process, through SyncDeps, against the emulator (see ./support.ts). */
@@ -267,13 +267,6 @@ describe("reconcile, in process: an instance listing that cannot name every inst
 });
 
 describe("reconcile, in process: the health check's comparison", () => {
-  const healthCheck = {
-    protocol: "TCP",
-    threshold_normal: 2,
-    threshold_abnormal: 3,
-    time_interval: 10,
-    timeout: 5,
-  };
   const channelReads = () =>
     emu.control.calls().filter((c) => c.method === "GET" && /\/vpc-channels\/[^/]+$/.test(c.path)).length;
   /** A converged member group on a channel without the health check, and a clean call log. */
@@ -290,7 +283,7 @@ describe("reconcile, in process: the health check's comparison", () => {
   it("a drift is repaired by the first run after the recheck period, or by a run that changes the members", async () => {
     drift();
     let now = Date.parse("2026-11-22T12:00:00Z");
-    const run = inProcess(emu, [{ ...webBinding, health_check: healthCheck }], { now: () => now });
+    const run = inProcess(emu, [{ ...webBinding, health_check: HEALTH_CHECK }], { now: () => now });
     const healthChecks = new HealthCheckMemory(3_600_000);
     const deps = { ...run.deps, healthChecks };
     await reconcile(run.bindings, deps, run.options);
@@ -325,10 +318,10 @@ describe("reconcile, in process: the health check's comparison", () => {
 
   it("a health-config write that fails is compared again by the next run, however recent the last comparison", async () => {
     drift();
-    const run = inProcess(emu, [{ ...webBinding, health_check: healthCheck }]);
+    const run = inProcess(emu, [{ ...webBinding, health_check: HEALTH_CHECK }]);
     const deps = { ...run.deps, healthChecks: new HealthCheckMemory(3_600_000) };
     await reconcile(run.bindings, deps, run.options);
-    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(HEALTH_CHECK);
 
     // An operator's edit; then a run that changes the members compares it, and its write is refused.
     drift();
@@ -346,6 +339,6 @@ describe("reconcile, in process: the health check's comparison", () => {
     emu.control.clearCalls();
     await reconcile(run.bindings, deps, run.options);
     expect(channelReads()).toBe(1);
-    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(healthCheck);
+    expect(emu.control.state().gateways[0]!.channels[0]!.vpc_health_config).toMatchObject(HEALTH_CHECK);
   });
 });

@@ -4,6 +4,7 @@ import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
 import {
   baseState,
+  HEALTH_CHECK,
   instance,
   members,
   romaChannel,
@@ -187,15 +188,8 @@ describe("slow start, in process", () => {
       ],
     } as StateInput);
     // chan-1's read compares its health check; chan-2's follows the add refused for its missing group.
-    const healthCheck = {
-      protocol: "TCP",
-      threshold_normal: 2,
-      threshold_abnormal: 3,
-      time_interval: 10,
-      timeout: 5,
-    };
     const bindings = [
-      { ...webBinding, slow_start_seconds: 60, weight: 10, health_check: healthCheck },
+      { ...webBinding, slow_start_seconds: 60, weight: 10, health_check: HEALTH_CHECK },
       {
         ...webBinding,
         scaling_group_id: "asg-2",
