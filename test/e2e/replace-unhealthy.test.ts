@@ -5,7 +5,17 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { type Binding, envFor, instance, invoke, members, timerEvent, writes } from "../support/harness";
+import {
+  apigChannel,
+  apigInstance,
+  type Binding,
+  envFor,
+  instance,
+  invoke,
+  members,
+  timerEvent,
+  writes,
+} from "../support/harness";
 import { inProcess } from "../sync/support";
 
 const emu = await emulatorForFile();
@@ -50,39 +60,29 @@ function stateFor(
   groups = ["web"],
 ): StateInput {
   return {
-    gateways: [
-      {
-        instance_id: "apig-1",
-        kind: "apig",
-        channels: [
-          {
-            id: "chan-a",
-            name: "api_channel",
-            port: 443,
-            member_type: "ecs",
-            member_groups: groups.map((member_group_name) => ({ member_group_name })),
-            vpc_health_config: {
-              protocol: "HTTP",
-              path: "/healthz",
-              http_code: "200",
-              threshold_normal: 2,
-              threshold_abnormal: 3,
-              time_interval: 10,
-              timeout: 5,
-            },
-            members: groups.flatMap((member_group_name) =>
-              IDS.map((id) => ({
-                ecs_id: id,
-                ecs_name: `web-${id}`,
-                member_group_name,
-                create_time: HOUR_AGO,
-                health_status: (health[id] ?? "healthy") as "healthy",
-              })),
-            ),
-          },
-        ],
-      },
-    ],
+    gateways: apigInstance([
+      apigChannel({
+        groups,
+        healthConfig: {
+          protocol: "HTTP",
+          path: "/healthz",
+          http_code: "200",
+          threshold_normal: 2,
+          threshold_abnormal: 3,
+          time_interval: 10,
+          timeout: 5,
+        },
+        members: groups.flatMap((member_group_name) =>
+          IDS.map((id) => ({
+            ecs_id: id,
+            ecs_name: `web-${id}`,
+            member_group_name,
+            create_time: HOUR_AGO,
+            health_status: (health[id] ?? "healthy") as "healthy",
+          })),
+        ),
+      }),
+    ]),
     scaling_groups: [
       {
         scaling_group_id: "asg-1",

@@ -27,7 +27,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { invoke } from "../../src/runtime/invoke";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { type Binding, envFor, fakeContext, members } from "../support/harness";
+import { apigChannel, apigInstance, type Binding, envFor, fakeContext, members } from "../support/harness";
 import { inProcess } from "../sync/support";
 
 const RUNS = Number(process.env.BUDGET_PROPERTY_RUNS ?? 60);
@@ -230,35 +230,24 @@ async function runCase(s: Scenario, coverage: Coverage): Promise<void> {
   emu.control.reset();
   emu.control.setOptions({ memberQuota: 100, latencyMs: 0, defaultMemberHealth: "unknown" });
   emu.control.load({
-    gateways: [
-      {
-        instance_id: "apig-1",
-        kind: "apig",
-        channels: [
-          {
-            id: "chan-a",
-            name: "api_channel",
-            port: 443,
-            member_type: "ecs",
-            member_groups: [{ member_group_name: "web" }],
-            vpc_health_config: {
-              protocol: "TCP",
-              threshold_normal: 2,
-              threshold_abnormal: 2,
-              time_interval: 10,
-              timeout: 5,
-            },
-            members: ids.map((id) => ({
-              ecs_id: id,
-              ecs_name: `web-${id}`,
-              member_group_name: "web",
-              create_time: old,
-              health_status: s.dueAtStart[POOL.indexOf(id)] ? "unhealthy" : "healthy",
-            })),
-          },
-        ],
-      },
-    ],
+    gateways: apigInstance([
+      apigChannel({
+        healthConfig: {
+          protocol: "TCP",
+          threshold_normal: 2,
+          threshold_abnormal: 2,
+          time_interval: 10,
+          timeout: 5,
+        },
+        members: ids.map((id) => ({
+          ecs_id: id,
+          ecs_name: `web-${id}`,
+          member_group_name: "web",
+          create_time: old,
+          health_status: s.dueAtStart[POOL.indexOf(id)] ? "unhealthy" : "healthy",
+        })),
+      }),
+    ]),
     scaling_groups: [
       {
         scaling_group_id: "asg-1",

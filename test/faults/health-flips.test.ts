@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { invoke } from "../../src/runtime/invoke";
 import { emulatorForFile } from "../support/emulator-for-file";
-import { type Binding, envFor, fakeContext, members } from "../support/harness";
+import { apigChannel, apigInstance, type Binding, envFor, fakeContext, members } from "../support/harness";
 
 const RUNS = Number(process.env.HEALTH_FLIP_RUNS ?? 60);
 const emu = await emulatorForFile();
@@ -47,34 +47,23 @@ describe("replace_unhealthy under random health flips (src entry, emulator, inje
         const ids = Array.from({ length: s.instances }, (_, k) => `i-${k}`);
         emu.control.reset();
         emu.control.load({
-          gateways: [
-            {
-              instance_id: "apig-1",
-              kind: "apig",
-              channels: [
-                {
-                  id: "chan-a",
-                  name: "api_channel",
-                  port: 443,
-                  member_type: "ecs",
-                  member_groups: [{ member_group_name: "web" }],
-                  vpc_health_config: {
-                    protocol: "TCP",
-                    threshold_normal: 2,
-                    threshold_abnormal: 2,
-                    time_interval: 10,
-                    timeout: 5,
-                  },
-                  members: ids.map((id) => ({
-                    ecs_id: id,
-                    ecs_name: `web-${id}`,
-                    member_group_name: "web",
-                    create_time: new Date(t0 - 7_200_000).toISOString(),
-                  })),
-                },
-              ],
-            },
-          ],
+          gateways: apigInstance([
+            apigChannel({
+              healthConfig: {
+                protocol: "TCP",
+                threshold_normal: 2,
+                threshold_abnormal: 2,
+                time_interval: 10,
+                timeout: 5,
+              },
+              members: ids.map((id) => ({
+                ecs_id: id,
+                ecs_name: `web-${id}`,
+                member_group_name: "web",
+                create_time: new Date(t0 - 7_200_000).toISOString(),
+              })),
+            }),
+          ]),
           scaling_groups: [
             {
               scaling_group_id: "asg-1",

@@ -7,6 +7,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { StateInput } from "../emulator";
 import { emulatorForFile } from "../support/emulator-for-file";
 import {
+  apigChannel,
+  apigInstance,
   type Binding,
   baseState,
   envFor,
@@ -172,28 +174,17 @@ describe("an ECS answer that leaves out a member's server tags (replace_unhealth
   it("leaves the unread unhealthy-since tag as it is, instead of restarting the spell at now", async () => {
     const since = String(Math.floor(Date.now() / 1000) - 200);
     emu.control.load({
-      gateways: [
-        {
-          instance_id: "apig-1",
-          kind: "apig",
-          channels: [
-            {
-              id: "chan-a",
-              name: "api_channel",
-              port: 443,
-              member_type: "ecs",
-              member_groups: [{ member_group_name: "web" }],
-              members: ["i-1", "i-2"].map((id) => ({
-                ecs_id: id,
-                ecs_name: `web-${id}`,
-                member_group_name: "web",
-                create_time: HOUR_AGO,
-                health_status: "unhealthy" as const,
-              })),
-            },
-          ],
-        },
-      ],
+      gateways: apigInstance([
+        apigChannel({
+          members: ["i-1", "i-2"].map((id) => ({
+            ecs_id: id,
+            ecs_name: `web-${id}`,
+            member_group_name: "web",
+            create_time: HOUR_AGO,
+            health_status: "unhealthy" as const,
+          })),
+        }),
+      ]),
       scaling_groups: [
         {
           scaling_group_id: "asg-1",

@@ -300,6 +300,36 @@ export function romaInstance(channels: ChannelInput[]): StateInput["gateways"] {
   return [{ instance_id: "roma-1", kind: "roma", channels }];
 }
 
+export interface ApigChannelOptions {
+  /** Default `web`, without the ownership remark. */
+  groups?: string[];
+  /** The channel's health check; default none. */
+  healthConfig?: ChannelInput["vpc_health_config"];
+  /** Default none. */
+  members?: unknown[];
+}
+
+/**
+ * The dedicated-gateway channel fixture: chan-a ("api_channel", port 443, ecs members), member group
+ * `web`, no health check and no members unless given; each test states only what differs.
+ */
+export function apigChannel(o: ApigChannelOptions = {}): ChannelInput {
+  return {
+    id: "chan-a",
+    name: "api_channel",
+    port: 443,
+    member_type: "ecs",
+    member_groups: (o.groups ?? ["web"]).map((member_group_name) => ({ member_group_name })),
+    ...(o.healthConfig ? { vpc_health_config: o.healthConfig } : {}),
+    members: (o.members ?? []) as never,
+  };
+}
+
+/** Dedicated API Gateway instance apig-1 holding these channels. */
+export function apigInstance(channels: ChannelInput[]): StateInput["gateways"] {
+  return [{ instance_id: "apig-1", kind: "apig", channels }];
+}
+
 /** The gateways of most fixtures: roma-1 with the one channel chan-1, holding these members. */
 export function romaGateway(members: unknown[], groups: string[] = ["web", "other"]): StateInput["gateways"] {
   return romaInstance([romaChannel({ members, groups })]);
