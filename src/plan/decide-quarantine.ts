@@ -1,7 +1,7 @@
 import type { GroupInstance } from "../cloud/autoscaling";
 import type { Member } from "../cloud/gateway";
 import type { ReplaceUnhealthy } from "../config/schema";
-import { affordableBatch, type BudgetReading, type GroupBudget } from "./quarantine-budget";
+import { affordableBatch, type BudgetReading, type GroupBudget, iso } from "./quarantine-budget";
 
 /** The ECS server tag that remembers, across runs, since when a member is reported unhealthy (epoch s). */
 export const UNHEALTHY_SINCE_TAG = "channel-autoscaler-unhealthy-since";
@@ -99,8 +99,6 @@ export interface QuarantineDecision {
   /** Unhealthy long enough, but not quarantined this run, and why. */
   held: { instanceId: string; reason: string }[];
 }
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 /**
  * Which members of one binding to quarantine, and the tag bookkeeping that remembers first-unhealthy

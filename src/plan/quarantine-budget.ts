@@ -93,7 +93,8 @@ export function readBudget(
   return reading;
 }
 
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+/** Epoch seconds (as the function's server tags hold them) as an ISO time without milliseconds, for messages. */
+export const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 /**
  * Why the budget does not allow these instances to enter standby now, or undefined when it does. Pure.

@@ -12,6 +12,7 @@ import {
   budgetRelevant,
   type GroupBudget,
   groupBudgets,
+  iso,
   movedSinceRemoval,
   QUARANTINED_AT_TAG,
   readBudget,
@@ -23,8 +24,6 @@ import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
 import { type Context, readServerMarks, type ServerMarks, writeServerMarks } from "./server-marks";
 import type { SyncDeps, SyncOptions } from "./types";
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 /**
  * replace_unhealthy, the I/O around decideQuarantine: reads the unhealthy-since and quarantined-at tags

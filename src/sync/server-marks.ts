@@ -2,7 +2,7 @@ import type { EcsClient } from "../cloud/ecs";
 import { describeError, type IncompleteAnswerError } from "../cloud/errors";
 import type { Logger } from "../observability/logger";
 import { type QuarantineDecision, UNHEALTHY_SINCE_TAG } from "../plan/decide-quarantine";
-import { QUARANTINED_AT_TAG } from "../plan/quarantine-budget";
+import { iso, QUARANTINED_AT_TAG } from "../plan/quarantine-budget";
 
 /** Log fields that name the binding and group a quarantine step is for. */
 export type Context = Record<string, unknown>;
@@ -16,8 +16,6 @@ export interface ServerMarks {
   /** The error that names them. */
   missing: IncompleteAnswerError | undefined;
 }
-
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 /** The replace_unhealthy tags of these servers (ECS ListServersDetails, 100 servers a call). */
 export async function readServerMarks(ecs: EcsClient, serverIds: readonly string[]): Promise<ServerMarks> {
