@@ -297,12 +297,14 @@ export function planTarget(input: PlanInput): TargetPlan {
 /**
  * Whether the channel's health rule decides a plan: on APIG, a ramping member the gateway reports
  * `unknown` waits where the channel checks health and rises where it does not (healthHolds), and only
- * the channel can say which. Where the plans agree, no read is needed to know.
+ * the channel can say which. Where the plans agree, no read is needed to know. `unchecked` is the plan
+ * of the same input without a health check, which the caller has made already.
  */
-export function healthRuleDecides(input: Omit<PlanInput, "healthChecked">): boolean {
-  const weights = (healthChecked: boolean) =>
-    planTarget({ ...input, healthChecked }).upserts.map((u) => `${u.desired.ecs_id}:${u.weight}`);
-  return weights(false).join() !== weights(true).join();
+export function healthRuleDecides(input: Omit<PlanInput, "healthChecked">, unchecked: TargetPlan): boolean {
+  // The health rule enters a plan only through healthHolds, which tells the two apart only for `unknown`.
+  if (!input.actual.some((m) => m.health_status === "unknown")) return false;
+  const weights = (plan: TargetPlan) => plan.upserts.map((u) => `${u.desired.ecs_id}:${u.weight}`).join();
+  return weights(unchecked) !== weights(planTarget({ ...input, healthChecked: true }));
 }
 
 /**

@@ -86,7 +86,7 @@ function channelNeeded(
     const input = { desired: s.desired, actual: s.members, memberType: listedType, ips: new Map(), now };
     const plan = planTarget({ ...input, healthChecked: healthCheck });
     if (plan.needsMemberType || (healthCheck && changesMembers(plan, partial))) return true;
-    return !healthCheck && job.channel.gateway === "apig" && healthRuleDecides(input);
+    return !healthCheck && job.channel.gateway === "apig" && healthRuleDecides(input, plan);
   });
 }
 

@@ -253,9 +253,13 @@ describe("healthRuleDecides", () => {
   });
 
   it("is true only for a raise of a member reported unknown: held where the channel checks health", () => {
-    expect(healthRuleDecides(ramping("unknown"))).toBe(true);
-    expect(healthRuleDecides(ramping("healthy"))).toBe(false);
-    expect(healthRuleDecides(ramping("unhealthy"))).toBe(false);
+    const decides = (health: string) => {
+      const input = ramping(health);
+      return healthRuleDecides(input, planTarget({ ...input, healthChecked: false }));
+    };
+    expect(decides("unknown")).toBe(true);
+    expect(decides("healthy")).toBe(false);
+    expect(decides("unhealthy")).toBe(false);
   });
 });
 
