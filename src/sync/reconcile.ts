@@ -59,6 +59,25 @@ interface TargetState {
   desired: DesiredMember[];
 }
 
+/** A target with its listed members and the members its bindings' groups want. */
+function targetState(
+  target: Target,
+  members: Member[],
+  groups: ReadonlyMap<string, GroupState | undefined>,
+): TargetState {
+  const instancesByGroup = new Map(
+    target.bindings.map((b) => [b.scaling_group_id, groups.get(b.scaling_group_id)?.instances ?? []]),
+  );
+  return { target, members, desired: desiredMembers(target.bindings, instancesByGroup) };
+}
+
+/**
+ * Whether a target would add into a member group the run does not know exists (its listing is empty):
+ * a dry run reads the channel for it, so that its plan shows the group's creation.
+ */
+const addsIntoUnknownGroup = ({ members, desired }: TargetState): boolean =>
+  members.length === 0 && desired.length > 0;
+
 const jobHealthCheck = (job: ChannelJob): HealthCheck | undefined =>
   job.targets.flatMap((t) => t.bindings).find((b) => b.health_check)?.health_check;
 
@@ -284,9 +303,7 @@ class Reconciler {
       return undefined;
     }
     // A group whose listing shows members exists; of the others, only those with members to add matter.
-    const inDoubt = ready
-      .filter((r) => r.members.length === 0 && r.desired.length > 0)
-      .map((r) => r.target.memberGroupName);
+    const inDoubt = ready.filter(addsIntoUnknownGroup).map((r) => r.target.memberGroupName);
     this.warnGroupWeights(channel, ready, log);
     const setup = planChannelSetup(channel, inDoubt, healthCheck);
     const healthKey = healthCheck === undefined ? undefined : healthCheckKey(job, healthCheck);
@@ -501,14 +518,7 @@ class Reconciler {
       this.refuseUnmanaged(job, t.target, tagged, ownership.remark);
       held.push(failedOutcome({ ...t.target, bindings: tagged }));
       if (declared.length === 0) continue;
-      const instancesByGroup = new Map(
-        declared.map((b) => [b.scaling_group_id, state.groups.get(b.scaling_group_id)?.instances ?? []]),
-      );
-      ready.push({
-        target: { ...t.target, bindings: declared },
-        members: t.members,
-        desired: desiredMembers(declared, instancesByGroup),
-      });
+      ready.push(targetState({ ...t.target, bindings: declared }, t.members, state.groups));
     }
     return { ready, held };
   }
@@ -571,10 +581,7 @@ class Reconciler {
         unread.push(failedOutcome(target));
         continue;
       }
-      const instancesByGroup = new Map(
-        target.bindings.map((b) => [b.scaling_group_id, groups.get(b.scaling_group_id)!.instances]),
-      );
-      ready.push({ target, members, desired: desiredMembers(target.bindings, instancesByGroup) });
+      ready.push(targetState(target, members, groups));
     }
     return { ready, unread };
   }
@@ -593,7 +600,7 @@ class Reconciler {
   ): Promise<Channel | undefined | null> {
     const needed =
       channelNeeded(job, ready, state.listedType, state.compareHealth, this.now()) ||
-      (this.opts.dryRun && ready.some((r) => this.addsIntoUnknownGroup(r)));
+      (this.opts.dryRun && ready.some(addsIntoUnknownGroup));
     // A channel read for a reason that has passed (a first page that said yes too early, the ownership
     // check) is used if it came back, and its failure then stops nothing.
     const readAnyway = state.channel?.then(
@@ -602,14 +609,6 @@ class Reconciler {
     );
     if (!needed && !(await readAnyway)) return undefined;
     return (await this.prepared(job, state, ready, log)) ?? null;
-  }
-
-  /**
-   * Whether a target would add into a member group the run does not know exists (its listing is empty):
-   * a dry run reads the channel for it, so that its plan shows the group's creation.
-   */
-  private addsIntoUnknownGroup({ members, desired }: TargetState): boolean {
-    return members.length === 0 && desired.length > 0;
   }
 
   /**
