@@ -1,4 +1,4 @@
-import { type Binding, BindingSchema } from "../config/schema";
+import { type Binding, BindingSchema, IDENTITY_FIELDS } from "../config/schema";
 import { formatTable } from "./plan-table";
 
 /**
@@ -7,9 +7,6 @@ import { formatTable } from "./plan-table";
  * itself, so a field added there shows here with no change. Long ids are shortened to keep a row
  * within 120 columns (`--json` holds them whole).
  */
-
-/** What names a binding; every other field of the schema is a setting. */
-const IDENTITY = ["scaling_group_id", "gateway", "instance_id", "vpc_channel_id", "member_group_name"];
 
 /** A schema field's type under its optional and default wrappers. */
 function baseType(schema: unknown): string {
@@ -22,7 +19,9 @@ function baseType(schema: unknown): string {
 
 /** The settings, in schema order: scalars shown as columns, objects (health_check, …) as lines. */
 function settingFields(): { scalars: string[]; objects: string[] } {
-  const fields = Object.entries(BindingSchema().def.shape).filter(([f]) => !IDENTITY.includes(f));
+  const fields = Object.entries(BindingSchema().def.shape).filter(
+    ([f]) => !(IDENTITY_FIELDS as readonly string[]).includes(f),
+  );
   return {
     scalars: fields.filter(([, s]) => baseType(s) !== "object").map(([f]) => f),
     objects: fields.filter(([, s]) => baseType(s) === "object").map(([f]) => f),
@@ -50,7 +49,7 @@ const settingsOf = (value: Record<string, unknown>) =>
 const WIDTH = 120;
 
 /** `  1 health_check: a, b, c`, wrapped at WIDTH under its first setting. */
-function objectLines(prefix: string, parts: readonly string[]): string[] {
+export function objectLines(prefix: string, parts: readonly string[]): string[] {
   const lines: string[] = [];
   let line = prefix;
   for (const [i, part] of parts.entries()) {

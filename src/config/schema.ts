@@ -123,11 +123,11 @@ export interface CheckedBinding {
   valid: ReadonlySet<string>;
 }
 
+/** Every field of the bindings schema. */
+const ALL_FIELDS = lazy((): ReadonlySet<string> => new Set(Object.keys(BindingSchema().def.shape)));
+
 /** A binding that parsed whole: every field valid. */
-export const wholly = (b: Binding): CheckedBinding => ({
-  values: b,
-  valid: new Set(Object.keys(BindingSchema().def.shape)),
-});
+export const wholly = (b: Binding): CheckedBinding => ({ values: b, valid: ALL_FIELDS() });
 
 /** Each field of a raw binding that is valid on its own; nothing of what is not an object. */
 export function checkFields(raw: unknown): CheckedBinding {
@@ -143,7 +143,8 @@ export function checkFields(raw: unknown): CheckedBinding {
   return { values: values as Partial<Binding>, valid };
 }
 
-const IDENTITY_FIELDS = [
+/** The fields that name a binding: its scaling group, channel and member group. */
+export const IDENTITY_FIELDS = [
   "scaling_group_id",
   "gateway",
   "instance_id",
