@@ -206,7 +206,7 @@ export function renderPlanTable(
   return out.join("\n");
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One line of totals for the whole run; `notRead` bindings could not be read, so nothing was planned for them. */
 export function renderTotals(summary: Summary, notRead = 0): string {

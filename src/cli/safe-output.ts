@@ -5,6 +5,7 @@
  * (../observability/scrub.ts), is scrubbed from anything printed or written.
  */
 import { ENV_KEYS } from "../config/keys";
+import { TOO_DEEP } from "../observability/logger";
 import { scrubberFor } from "../observability/scrub";
 import type { CliStream } from "./progress";
 
@@ -43,7 +44,6 @@ export function scrubberOf(env: NodeJS.ProcessEnv): (text: string) => string {
 
 /** Data nested deeper is replaced by TOO_DEEP: the walk, and any JSON.stringify after it, stay bounded. */
 export const MAX_CLEAN_DEPTH = 32;
-export const TOO_DEEP = "[too deep]";
 
 const isPlainObject = (value: object) => {
   const proto = Object.getPrototypeOf(value);

@@ -7,12 +7,13 @@ import { type BindingSource, type SkippedGroup, sourceOf } from "../discovery/me
 import { describeTagProblems } from "../discovery/tags";
 import { channelKey } from "../plan/identity";
 import { readBindingsFile } from "./bindings-file";
-import { renderBindingsTable } from "./bindings-table";
+import { objectLines, renderBindingsTable } from "./bindings-table";
 import { UsageError } from "./errors";
 import { EXIT, type ExitCode } from "./exit-codes";
 import { hostsLine } from "./hosts";
 import { buildEnv } from "./inputs";
 import { type CliIo, dotenvOf, type GlobalOptions, type JsonError, logSink, printJson } from "./io";
+import { count } from "./plan-table";
 import { FUNCTION_TIMEOUT_S } from "./run-command";
 import { loadCliBindings, memberGroupChecks } from "./runner";
 import { cleanStrings, printable } from "./safe-output";
@@ -52,23 +53,15 @@ interface TagValidateReport {
   channels_checked: boolean;
 }
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
-
 /**
  * `validate` with BINDINGS_FROM_TAGS=true: discovers the tagged groups as `reconcile` does, and shows
  * each binding with its source and each skipped group with its problems (exit 1 when any is skipped).
  */
 async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io: CliIo): Promise<ExitCode> {
-  const { config, set } = await loadCliBindings(env, {
-    timeoutMs: FUNCTION_TIMEOUT_S * 1000,
-    onLog: logSink(opts, io),
-  });
+  const run = { timeoutMs: FUNCTION_TIMEOUT_S * 1000, onLog: logSink(opts, io) };
+  const { config, set } = await loadCliBindings(env, run);
   const code = set.skipped.length === 0 ? EXIT.ok : EXIT.failed;
-  const groups = await memberGroupChecks(
-    env,
-    { timeoutMs: FUNCTION_TIMEOUT_S * 1000, onLog: logSink(opts, io) },
-    set.bindings,
-  );
+  const groups = await memberGroupChecks(env, run, set.bindings);
   const report: TagValidateReport = {
     command: "validate",
     exit_code: code,
@@ -92,7 +85,7 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
   // Group ids, tag keys and values come from AS: printed, they lose their control characters.
   const { shadowed, skipped } = cleanStrings({ shadowed: set.shadowed, skipped: set.skipped }, printable);
   io.stdout.write(
-    `BINDINGS and tags: ${plural(report.bindings, "binding")} ` +
+    `BINDINGS and tags: ${count(report.bindings, "binding")} ` +
       `(${report.bindings - report.bindings_discovered} from BINDINGS, ${report.bindings_discovered} from tags; ` +
       `${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
@@ -114,18 +107,10 @@ async function validateWithTags(env: NodeJS.ProcessEnv, opts: GlobalOptions, io:
 
 /** What `validate` says when it could not read the channels: what the environment lacks, in lines of ≤ 120. */
 function channelsNotRead(missing: readonly string[]): string {
-  const lines = ["channels not read for member groups with a member_group_weight; the environment lacks:"];
-  let line = " ";
-  for (const [i, key] of missing.entries()) {
-    const word = ` ${key}${i < missing.length - 1 ? "," : ""}`;
-    if (line.length + word.length > 120 && line.trim() !== "") {
-      lines.push(line);
-      line = " ";
-    }
-    line += word;
-  }
-  if (line.trim() !== "") lines.push(line);
-  return lines.join("\n");
+  return [
+    "channels not read for member groups with a member_group_weight; the environment lacks:",
+    ...objectLines("  ", missing),
+  ].join("\n");
 }
 
 /** The bindings `validate` checks: a file (in any shape ./bindings-file.ts reads), or BINDINGS. */
@@ -151,7 +136,12 @@ export async function validateCommand(
   io: CliIo,
 ): Promise<ExitCode> {
   const named = file ?? opts.bindings;
-  const env = () => buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
+  // Built on first use, once: with a file to check, a missing dotenv must not hide the file's problems.
+  let built: NodeJS.ProcessEnv | undefined;
+  const env = () => {
+    built ??= buildEnv(io.env, { dotenv: dotenvOf(opts) }, io.cwd);
+    return built;
+  };
   if (named === undefined && env()[ENV_KEYS.bindingsFromTags]?.trim().toLowerCase() === "true") {
     return validateWithTags(env(), opts, io);
   }
@@ -186,7 +176,7 @@ export async function validateCommand(
     errors:
       issues.length === 0
         ? []
-        : [{ name: "ConfigError", message: `${root}: ${plural(issues.length, "problem")}`, issues }],
+        : [{ name: "ConfigError", message: `${root}: ${count(issues.length, "problem")}`, issues }],
     valid: issues.length === 0,
     source: root,
     bindings: bindings.length,
@@ -203,12 +193,12 @@ export async function validateCommand(
   }
   if (issues.length > 0) {
     io.stdout.write(
-      `${root}: ${plural(issues.length, "problem")}\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}\n`,
+      `${root}: ${count(issues.length, "problem")}\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}\n`,
     );
     return code;
   }
   io.stdout.write(
-    `${root}: valid, ${plural(report.bindings, "binding")} ` +
+    `${root}: valid, ${count(report.bindings, "binding")} ` +
       `(${report.scaling_groups} scaling groups, ${report.channels} channels)\n`,
   );
   io.stdout.write(`${renderBindingsTable(bindings)}\n`);
