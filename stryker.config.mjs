@@ -51,7 +51,8 @@ export default {
 //   fragment before whole values are looked for), merge.ts:118 and :125 (a binding outside `conflicted`
 //   has no reference that differs from it, so it is accepted by the check after; and merge.ts:135's `[]`
 //   is never reached, since a binding in conflict always differs from another), discover.ts:85 (a group
-//   read one by one and listed again by tag yields the same binding).
+//   read one by one and listed again by tag yields the same binding), plan-members.ts healthRuleDecides'
+//   `unknown` test (without it both plans are compared, and agree where no member reads unknown).
 // Boundaries where both sides give one answer:
 //   slow-start.ts:39 `>=` → `>` (step 5's weight by the formula is the weight), slow-start.ts:91 `>=` →
 //   `>` (age 0 comes back as 0 from the drift branch), slow-start.ts:138 `current > weight` → `>=` (a
@@ -64,7 +65,7 @@ export default {
 // Ties that cannot happen: plan-members.ts:98 `<` → `<=` (ta !== tb there), plan-members.ts:99
 //   (src/cloud/paging.ts keeps one record per member id), decide-quarantine.ts:159 (bindingMembers keeps
 //   one member per instance) and merge.ts:79 (`found` holds a group once).
-// Same text: decide-quarantine.ts:103 and quarantine-budget.ts:96 `/\.000Z$/` → `/\.000Z/` (toISOString
+// Same text: quarantine-budget.ts:97 (iso, shared by the quarantine modules) `/\.000Z$/` → `/\.000Z/` (toISOString
 //   has one .000Z, at the end), merge.ts:54 `typeof value === "object"` → true (the shared fields are
 //   numbers, booleans or objects, for which JSON and String agree), plan-channel.ts:25 and :27
 //   toUpperCase → toLowerCase (both sides of the comparison go through it).

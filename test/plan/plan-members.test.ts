@@ -261,6 +261,16 @@ describe("healthRuleDecides", () => {
     expect(decides("healthy")).toBe(false);
     expect(decides("unhealthy")).toBe(false);
   });
+
+  it("is true when one member of several is reported unknown", () => {
+    const one = ramping("unknown");
+    const input = {
+      ...one,
+      desired: [...one.desired, desired("b", { weight: 10 })],
+      actual: [...one.actual, member("b", { weight: 10, health_status: "healthy" })],
+    };
+    expect(healthRuleDecides(input, planTarget({ ...input, healthChecked: false }))).toBe(true);
+  });
 });
 
 describe("memberTypeOfListing", () => {
