@@ -22,7 +22,7 @@ import type { Target } from "../plan/targets";
 import type { PlanEntry } from "../plan/types";
 import type { GroupState } from "./group-state";
 import type { RunLedger } from "./ledger";
-import { type Context, readServerMarks, type ServerMarks, writeServerMarks } from "./server-marks";
+import { type Context, readServerMarks, type ServerMarks, writeMark, writeServerMarks } from "./server-marks";
 import type { SyncDeps, SyncOptions } from "./types";
 
 /**
@@ -277,6 +277,19 @@ export class QuarantinePhase {
     return this.enterStandby(binding, go, at, entries, window, context, log);
   }
 
+  /** Writes the quarantined-at tag `at` on a server: whether it landed (writeMark). */
+  private tagQuarantinedAt(
+    id: string,
+    at: string,
+    context: Context,
+    log: Logger,
+    failed: string,
+    done?: string,
+  ): Promise<boolean> {
+    const write = () => this.deps.ecs.setServerTag(id, QUARANTINED_AT_TAG, at);
+    return writeMark(log, context, id, write, failed, done === undefined ? undefined : [done, {}]);
+  }
+
   /** Writes the quarantined-at tag on each candidate; returns its value and the candidates that carry it now. */
   private async tagQuarantined(
     candidates: readonly QuarantineCandidate[],
@@ -286,17 +299,15 @@ export class QuarantinePhase {
     const at = String(Math.floor(this.now() / 1000));
     const tagged: QuarantineCandidate[] = [];
     for (const c of candidates) {
-      try {
-        await this.deps.ecs.setServerTag(c.instanceId, QUARANTINED_AT_TAG, at);
-        tagged.push(c);
-      } catch (err) {
-        // Untagged, a standby instance would hold no budget: no ENTER_STANDBY without the tag.
-        log.warn("could not tag an instance before its quarantine; it is not quarantined this run", {
-          ...context,
-          instance_id: c.instanceId,
-          error: describeError(err),
-        });
-      }
+      // Untagged, a standby instance would hold no budget: no ENTER_STANDBY without the tag.
+      const ok = await this.tagQuarantinedAt(
+        c.instanceId,
+        at,
+        context,
+        log,
+        "could not tag an instance before its quarantine; it is not quarantined this run",
+      );
+      if (ok) tagged.push(c);
     }
     return { at, tagged };
   }
@@ -333,21 +344,14 @@ export class QuarantinePhase {
     const at = String(Math.floor(this.now() / 1000));
     const back = new Map(movedSinceRemoval(removed, fresh).map((id) => [id, at]));
     for (const id of back.keys()) {
-      try {
-        await this.deps.ecs.setServerTag(id, QUARANTINED_AT_TAG, at);
-        log.info(
-          "an instance whose quarantined-at tag this run removed has entered standby since: tag put back",
-          {
-            ...context,
-            instance_id: id,
-          },
-        );
-      } catch (err) {
-        log.warn(
-          "could not put back the quarantined-at tag of an instance that entered standby; it holds no budget until tagged (runbook)",
-          { ...context, instance_id: id, error: describeError(err) },
-        );
-      }
+      await this.tagQuarantinedAt(
+        id,
+        at,
+        context,
+        log,
+        "could not put back the quarantined-at tag of an instance that entered standby; it holds no budget until tagged (runbook)",
+        "an instance whose quarantined-at tag this run removed has entered standby since: tag put back",
+      );
     }
     return back;
   }
@@ -388,14 +392,13 @@ export class QuarantinePhase {
     // Another invocation's first read may have taken a tag for a leftover and removed it between this
     // run's re-count and its ENTER_STANDBY: untagged, the instance would never hold budget again.
     for (const id of ids) {
-      try {
-        await this.deps.ecs.setServerTag(id, QUARANTINED_AT_TAG, at);
-      } catch (err) {
-        log.warn(
-          "could not write the quarantined-at tag again after the standby; if another run removed it, the instance holds no budget until tagged (runbook)",
-          { ...context, instance_id: id, error: describeError(err) },
-        );
-      }
+      await this.tagQuarantinedAt(
+        id,
+        at,
+        context,
+        log,
+        "could not write the quarantined-at tag again after the standby; if another run removed it, the instance holds no budget until tagged (runbook)",
+      );
     }
     for (const c of batch) {
       this.done.add(c.instanceId);

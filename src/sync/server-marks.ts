@@ -39,6 +39,28 @@ export async function readServerMarks(ecs: EcsClient, serverIds: readonly string
 }
 
 /**
+ * One tag write on a server: whether it landed. A failure is one warn line, `failed`; a success is one
+ * info line when `done` names it.
+ */
+export async function writeMark(
+  log: Logger,
+  context: Context,
+  id: string,
+  op: () => Promise<void>,
+  failed: string,
+  done?: [string, Context],
+): Promise<boolean> {
+  try {
+    await op();
+    if (done) log.info(done[0], { ...context, instance_id: id, ...done[1] });
+    return true;
+  } catch (err) {
+    log.warn(failed, { ...context, instance_id: id, error: describeError(err) });
+    return false;
+  }
+}
+
+/**
  * The tag bookkeeping a decision asks for: leftover quarantined-at tags removed, unhealthy-since set and
  * removed. Bookkeeping only: a failed write is logged and done again by the next run. Returns the
  * instances whose quarantined-at tag is gone.
@@ -49,16 +71,8 @@ export async function writeServerMarks(
   context: Context,
   log: Logger,
 ): Promise<string[]> {
-  const write = async (id: string, op: () => Promise<void>, done: [string, Context], failed: string) => {
-    try {
-      await op();
-      log.info(done[0], { ...context, instance_id: id, ...done[1] });
-      return true;
-    } catch (err) {
-      log.warn(failed, { ...context, instance_id: id, error: describeError(err) });
-      return false;
-    }
-  };
+  const write = (id: string, op: () => Promise<void>, done: [string, Context], failed: string) =>
+    writeMark(log, context, id, op, failed, done);
   // First: the sooner a removal lands, the likelier a quarantine in flight that the tag belonged to sees
   // it gone in its re-count and holds back, instead of going ahead unseen by this run.
   const removed: string[] = [];
