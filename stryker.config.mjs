@@ -33,7 +33,7 @@ export default {
 // `?? ""` → "Stryker was here!" and `?? []` → ["Stryker was here"] where the fallback only feeds a
 // lookup or a parse that finds nothing in either (a Set/Map of states or ids, Date.parse, a find by
 // name): decide-hook.ts:14 and desired.ts:8 (life_cycle_state), quarantine-budget.ts:23 (same),
-//   decide-hook.ts:73, decide-quarantine.ts:134 and :143 (create_time: Date.parse is NaN for both),
+//   decide-hook.ts:73, decide-quarantine.ts:132 and :141 (create_time: Date.parse is NaN for both),
 //   desired.ts:62 and :73 (only serving instances, which have a state, get there), ownership.ts:25,
 //   plan-channel.ts:25 (a binding's health check always has a protocol), plan-channel.ts:55 and :78,
 //   plan-members.ts:278 (every member of byInstance has an ecs_id), plan-members.ts:133 (memberName
@@ -41,7 +41,7 @@ export default {
 //   (a field with a tag always has a value).
 // Guards that only save work, the code after them giving the same answer without them:
 //   decide-quarantine.ts:47 `read > 0` (0/0 is NaN, and NaN > x is false), decide-quarantine.ts:53
-//   `value === undefined` (the regex refuses "undefined" too), decide-quarantine.ts:135 the `since !==
+//   `value === undefined` (the regex refuses "undefined" too), decide-quarantine.ts:133 the `since !==
 //   undefined` and `Number.isFinite` parts (a comparison with NaN is false), quarantine-budget.ts:124
 //   `others.length > 0` (Math.max() is -Infinity, no cooldown), slow-start.ts:89 `created === undefined`
 //   (NaN age: neither branch after it returns it), counts.ts:32 (an uncounted action has no COUNTED_AS
@@ -63,7 +63,7 @@ export default {
 //   moves the month: caught by the month check) and `hour > 23` (hours 24-99 move the date: caught by the
 //   date check).
 // Ties that cannot happen: plan-members.ts:98 `<` → `<=` (ta !== tb there), plan-members.ts:99
-//   (src/cloud/paging.ts keeps one record per member id), decide-quarantine.ts:159 (bindingMembers keeps
+//   (src/cloud/paging.ts keeps one record per member id), decide-quarantine.ts:157 (bindingMembers keeps
 //   one member per instance) and merge.ts:79 (`found` holds a group once).
 // Same text: quarantine-budget.ts:97 (iso, shared by the quarantine modules) `/\.000Z$/` → `/\.000Z/` (toISOString
 //   has one .000Z, at the end), merge.ts:54 `typeof value === "object"` → true (the shared fields are

@@ -262,6 +262,19 @@ describe("healthRuleDecides", () => {
     expect(decides("unhealthy")).toBe(false);
   });
 
+  it("is false for a member reported unknown that has no raise to wait for: at its weight, or without slow start", () => {
+    const atWeight = ramping("unknown");
+    for (const input of [
+      { ...atWeight, actual: atWeight.actual.map((m) => ({ ...m, weight: 10 })) },
+      {
+        ...atWeight,
+        desired: [desired("a", { weight: 10 })],
+        actual: [member("a", { weight: 4, health_status: "unknown" })],
+      },
+    ])
+      expect(healthRuleDecides(input, planTarget({ ...input, healthChecked: false }))).toBe(false);
+  });
+
   it("is true when one member of several is reported unknown", () => {
     const one = ramping("unknown");
     const input = {
